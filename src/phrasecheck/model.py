@@ -91,3 +91,13 @@ class InputError(Exception):
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
         return f"{where}: {self.message}"
+
+
+@dataclass
+class Run:
+    """Everything one invocation produced, handed to the report emitters."""
+
+    results: list[Result] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files under the given folders that are not inputs
+    files: int = 0

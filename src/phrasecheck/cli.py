@@ -1,0 +1,156 @@
+"""Command line: parse options, call the pipeline, choose the emitter, set the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .lexicon import LexiconError, load_file
+from .model import Run
+from .pipeline import check_paths, load_rules
+from .profile import Profile, find_profile
+from .report import EMITTERS
+from .rules import Checker
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_KINDS = ("forbidden", "opener", "greeting", "courtesy")
+
+
+def _die(message: str) -> None:
+    click.echo(f"phrasecheck: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _fail_kinds(value: str) -> set[str]:
+    kinds = {k.strip() for k in value.split(",") if k.strip()}
+    unknown = kinds - set(FAIL_KINDS) - {"none"}
+    if unknown:
+        raise click.BadParameter(f"unknown kind(s) {', '.join(sorted(unknown))}; choose from {', '.join(FAIL_KINDS)} or none")
+    return kinds - {"none"}
+
+
+def exit_code(run: Run, fail_on: set[str], profile: Profile) -> int:
+    """2 for input errors, 1 when a finding of a failing kind stands, else 0."""
+    if run.errors:
+        return EXIT_ERROR
+    for r in run.results:
+        if any(f.kind in fail_on and f.severity == "error" and f.review != "false" for f in r.findings):
+            return EXIT_FINDINGS
+        if "courtesy" in fail_on and len(r.courtesy_used) < profile.weights.courtesy_target:
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _setup(config: Path | None, lexicon: Path | None, select: str | None, ignore: str | None) -> tuple[Profile, Checker]:
+    try:
+        profile = find_profile(config)
+        if select:
+            profile.select = [s.strip() for s in select.split(",") if s.strip()]
+        if ignore:
+            profile.ignore += [s.strip() for s in ignore.split(",") if s.strip()]
+        rules = load_rules(profile, lexicon)
+    except LexiconError as exc:
+        _die(str(exc))
+    return profile, Checker(rules, profile)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="phrasecheck")
+def main() -> None:
+    """Check customer-service agents' speech against the centre's phrase rules."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(EMITTERS)), default="text", show_default=True, help="Report format.")
+@click.option("--fail-on", default="forbidden,opener", show_default=True, help="Finding kinds that make the exit code 1: forbidden, opener, greeting, courtesy, or none.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of standard output.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="Profile file (default: ./phrasecheck.yaml if present).")
+@click.option("--lexicon", type=click.Path(path_type=Path, file_okay=False), help="Lexicon folder (default: the profile's, else lexicons/default).")
+@click.option("--agent", help="Agent id for inputs that do not name one (transcripts, recordings).")
+@click.option("--select", help="Only these rule ids or prefixes, comma-separated (F,O01).")
+@click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
+def check(paths, fmt, fail_on, output, config, lexicon, agent, select, ignore, color) -> None:
+    """Check chat exports (JSONL, CSV) and transcripts (TXT) in PATHS (files or folders).
+
+    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input."""
+    fail_kinds = _fail_kinds(fail_on)
+    profile, checker = _setup(config, lexicon, select, ignore)
+    run = check_paths(paths, checker, profile, agent)
+    _emit(run, profile, fmt, output, color)
+    sys.exit(exit_code(run, fail_kinds, profile))
+
+
+def _emit(run: Run, profile: Profile, fmt: str, output: Path | None, color: bool | None) -> None:
+    emitter = EMITTERS[fmt]
+    if output is None:
+        if fmt == "text":
+            emitter(run, profile, sys.stdout, color=color)  # type: ignore[call-arg]
+        else:
+            emitter(run, profile, sys.stdout)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            if fmt == "text":
+                emitter(run, profile, out, color=bool(color))  # type: ignore[call-arg]
+            else:
+                emitter(run, profile, out)
+    except OSError as exc:
+        _die(f"cannot write {output}: {exc.strerror or exc}")
+    if run.errors:
+        for e in run.errors:
+            click.echo(f"error: {e}", err=True)
+
+
+@main.group()
+def lexicon() -> None:
+    """Show or validate lexicons."""
+
+
+@lexicon.command("show")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lexicon", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False))
+def lexicon_show(config, lexicon_dir) -> None:
+    """Print the active rules: id, kind, threshold, forms, exceptions, suggestion."""
+    profile, checker = _setup(config, lexicon_dir, None, None)
+    lex = checker.lexicon
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Active rules ({', '.join(lex.sources)})", title_justify="left", show_lines=False)
+    for col in ("id", "kind", "phrase", "forms", "threshold", "exceptions", "fatal", "say instead"):
+        table.add_column(col)
+    for p in lex.phrases:
+        if not profile.enabled(p.id):
+            continue
+        table.add_row(p.id, p.kind, p.text, " / ".join(f.text for f in p.forms), f"{checker.threshold(p):g}", str(len(p.exceptions)), "yes" if p.id in checker.fatal else "", p.suggestion)
+    if checker.greeting:
+        g = checker.greeting
+        forms = "; ".join(f"{k}: " + " / ".join(f.text for f in v) for k, v in g.parts.items())
+        table.add_row(g.id, "greeting", g.text, forms, f"{g.threshold:g}", "", "", g.suggestion)
+    Console(highlight=False).print(table)
+
+
+@lexicon.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def lexicon_check(files) -> None:
+    """Validate lexicon (or profile) FILES; report each problem as FILE:LINE: message."""
+    from .profile import load_profile
+
+    bad = 0
+    for path in files:
+        try:
+            if path.name == "phrasecheck.yaml":
+                load_profile(path)
+                click.echo(f"{path}: ok (profile)")
+            else:
+                phrases, greeting = load_file(path)
+                click.echo(f"{path}: ok ({len(phrases) + (1 if greeting else 0)} rules)")
+        except LexiconError as exc:
+            click.echo(f"{exc}", err=True)
+            bad += 1
+    sys.exit(EXIT_ERROR if bad else EXIT_OK)

@@ -1,0 +1,243 @@
+"""The matching engine: lexicon forms x normalised agent turns -> scored hits.
+
+Each part of a form is compared on characters and on toneless pinyin, so ASR homophones
+(请少等 for 请稍等) still match. rapidfuzz's partial_ratio over fuzzy-pinyin codes rejects the
+turns that cannot match cheaply; a small weighted alignment then scores the rest and gives the
+exact span. Parts of one or two characters match only exactly (characters, or toned pinyin),
+since fuzzy matching on them finds noise everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import jieba
+from rapidfuzz import fuzz
+
+from .lexicon import Form, Part
+from .normalize import Normalized, fuzzy_syllable, normalize
+
+# Alignment costs, in units of one pattern character.
+COST_HOMOPHONE = 0.1  # same toneless pinyin: 神么 for 什么
+COST_NEAR = 0.35  # same after folding zh/z, n/l, ang/an ...: ASR near-homophones
+COST_SUBSTITUTE = 1.0
+COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
+COST_DELETE = 1.0
+STRICT_LEN = 2  # parts this short match exactly only
+PREFILTER_SLACK = 30  # partial_ratio may sit this far under the threshold and still be worth aligning
+
+
+@dataclass(frozen=True)
+class Span:
+    """A match of one part inside one prepared text: key positions [start, end)."""
+
+    start: int
+    end: int
+    score: float
+
+
+class Prepared:
+    """A normalised turn with the derived views the matcher needs, computed once."""
+
+    def __init__(self, text: str, codebook: Codebook):
+        self.nt: Normalized = normalize(text)
+        self._codebook = codebook
+
+    @property
+    def key(self) -> str:
+        return self.nt.key
+
+    @cached_property
+    def fuzzy(self) -> list[str]:
+        return [fuzzy_syllable(s) for s in self.nt.pinyin]
+
+    @cached_property
+    def codes(self) -> str:
+        return self._codebook.encode(self.fuzzy)
+
+    @cached_property
+    def tone_codes(self) -> str:
+        return self._codebook.encode(self.nt.tones)
+
+
+class Codebook:
+    """Maps syllables to single characters so rapidfuzz can compare pinyin as strings."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, str] = {}
+
+    def encode(self, syllables: list[str]) -> str:
+        out = []
+        for s in syllables:
+            code = self._codes.get(s)
+            if code is None:
+                code = self._codes[s] = chr(0xE000 + len(self._codes))
+            out.append(code)
+        return "".join(out)
+
+
+class PartPattern:
+    """One lexicon part with its pinyin views."""
+
+    def __init__(self, part: Part, codebook: Codebook):
+        self.part = part
+        self.prepared = Prepared(part.key, codebook)
+        self.key = part.key
+        self.strict = len(part.key) <= STRICT_LEN
+
+    def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
+        """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
+        n = len(text.key)
+        hi = n if hi is None else min(hi, n)
+        if lo >= hi:
+            return None
+        if self.strict:
+            return self._find_exact(text, lo, hi)
+        window_end = min(n, hi + len(self.key) + 2)
+        if fuzz.partial_ratio(self.prepared.codes, text.codes[lo:window_end]) < threshold - PREFILTER_SLACK:
+            return None
+        span = self._align(text, lo, hi, window_end)
+        return span if span and span.score >= threshold else None
+
+    def _find_exact(self, text: Prepared, lo: int, hi: int) -> Span | None:
+        m = len(self.key)
+        pos = text.key.find(self.key, lo)
+        if 0 <= pos < hi:
+            return Span(pos, pos + m, 100.0)
+        if m > 1:  # single characters never match by sound: 为 is not 喂
+            pos = text.tone_codes.find(self.prepared.tone_codes, lo)
+            if 0 <= pos < hi:
+                return Span(pos, pos + m, 95.0)
+        return None
+
+    def _align(self, text: Prepared, lo: int, hi: int, window_end: int) -> Span | None:
+        """Semi-global weighted alignment: the whole part against any substring starting in [lo, hi)."""
+        p_key, p_py, p_fz = self.key, self.prepared.nt.pinyin, self.prepared.fuzzy
+        t_key, t_py, t_fz = text.key, text.nt.pinyin, text.fuzzy
+        m = len(p_key)
+        cols = range(lo, window_end)
+        # prev[j] = (cost, start) of aligning the part's first i chars ending before column j
+        prev = [(0.0, j) for j in range(lo, window_end + 1)]
+        for i in range(m):
+            pc, pp, pf = p_key[i], p_py[i], p_fz[i]
+            cur = [((i + 1) * COST_DELETE, lo)]
+            for col, j in enumerate(cols):
+                tc = t_key[j]
+                if tc == pc:
+                    sub = 0.0
+                elif t_py[j] == pp:
+                    sub = COST_HOMOPHONE
+                elif t_fz[j] == pf:
+                    sub = COST_NEAR
+                else:
+                    sub = COST_SUBSTITUTE
+                diag, up, left = prev[col], prev[col + 1], cur[col]
+                best = (diag[0] + sub, diag[1])
+                if up[0] + COST_DELETE < best[0]:
+                    best = (up[0] + COST_DELETE, up[1])
+                if left[0] + COST_INSERT < best[0]:  # a start is free, so this is always inside
+                    best = (left[0] + COST_INSERT, left[1])
+                cur.append(best)
+            prev = cur
+        best_cost, best_start, best_end = None, 0, 0
+        for col in range(1, len(prev)):
+            cost, start = prev[col]
+            if start >= hi:
+                continue
+            if best_cost is None or cost < best_cost - 1e-9:
+                best_cost, best_start, best_end = cost, start, lo + col
+        if best_cost is None:
+            return None
+        # An inserted character at either end is free in the alignment; trim it.
+        while best_start < best_end and t_key[best_start] != p_key[0] and t_py[best_start] != p_py[0] and t_fz[best_start] != p_fz[0]:
+            best_start += 1
+        while best_end > best_start and t_key[best_end - 1] != p_key[-1] and t_py[best_end - 1] != p_py[-1] and t_fz[best_end - 1] != p_fz[-1]:
+            best_end -= 1
+        score = max(0.0, 100.0 * (1.0 - best_cost / m))
+        return Span(best_start, best_end, round(score, 1))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A whole form found in a run of agent turns (positions are key positions per turn)."""
+
+    form: Form
+    turn: int  # index into the list of prepared texts given to find_form
+    start: int
+    end_turn: int
+    end: int
+    score: float
+
+
+class Matcher:
+    """Compiled lexicon forms; one per lexicon, shared by every conversation of a run."""
+
+    def __init__(self, phrases: list[Phrase]):
+        self.codebook = Codebook()
+        self._parts: dict[Part, PartPattern] = {}
+        for phrase in phrases:
+            for form in phrase.forms:
+                for part in form.parts:
+                    self.pattern(part)
+        self._tokenizer = None
+        self._words = {p.key for p in self._parts}
+
+    def pattern(self, part: Part) -> PartPattern:
+        pat = self._parts.get(part)
+        if pat is None:
+            pat = self._parts[part] = PartPattern(part, self.codebook)
+        return pat
+
+    def prepare(self, text: str) -> Prepared:
+        return Prepared(text, self.codebook)
+
+    def tokens_align(self, text: Prepared, start: int, end: int) -> bool:
+        """Does [start, end) fall on jieba word boundaries? Keeps 再见 out of 再见面, 喂 out of 喂养."""
+        if self._tokenizer is None:
+            jieba.setLogLevel(logging.WARNING)
+            self._tokenizer = jieba.Tokenizer()
+            for word in self._words:
+                if len(word) > 1:
+                    self._tokenizer.add_word(word, freq=2000)
+        starts, ends, pos = set(), set(), 0
+        for tok in self._tokenizer.cut(text.key, HMM=False):
+            starts.add(pos)
+            pos += len(tok)
+            ends.add(pos)
+        return start in starts and end in ends
+
+    def find_form(self, form: Form, texts: list[Prepared], first: int, threshold: float, anchored: bool = False) -> Hit | None:
+        """Find `form` starting in texts[first]; later parts may continue into texts[first + 1]."""
+        parts = [self.pattern(p) for p in form.parts]
+        text = texts[first]
+        head = parts[0].find(text, 0, 1 if anchored else None, threshold)
+        if head is None:
+            return None
+        if len(parts) == 1 and parts[0].strict and not anchored and not self.tokens_align(text, head.start, head.end):
+            # try a later occurrence before giving up
+            nxt = head
+            while nxt is not None and not self.tokens_align(text, nxt.start, nxt.end):
+                nxt = parts[0].find(text, nxt.start + 1, None, threshold)
+            if nxt is None:
+                return None
+            head = nxt
+        turn, end, scores = first, head.end, [(head.score, len(parts[0].key))]
+        for pat in parts[1:]:
+            gap_min, gap_max = pat.part.gap
+            cur = texts[turn]
+            span = pat.find(cur, end + gap_min, end + gap_max + 1, threshold)
+            if span is None and turn + 1 < len(texts) and len(cur.key) - end <= gap_max:
+                # the phrase goes on in the agent's next turn: 哪个? / (customer) / 他不在
+                nxt = texts[turn + 1]
+                span = pat.find(nxt, 0, gap_max + 1, threshold)
+                if span is not None:
+                    turn = turn + 1
+            if span is None:
+                return None
+            end = span.end
+            scores.append((span.score, len(pat.key)))
+        total = sum(n for _, n in scores)
+        score = round(sum(s * n for s, n in scores) / total, 1)
+        return Hit(form, first, head.start, turn, end, score)

@@ -1,0 +1,135 @@
+"""phrasecheck.yaml: one service centre's settings (company, roles, weights, thresholds, columns)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .lexicon import LexiconError, load_yaml
+
+PROFILE_NAME = "phrasecheck.yaml"
+CSV_COLUMNS = ("conversation_id", "agent_id", "role", "text", "timestamp")
+
+# Role labels as they appear in exports and transcripts.
+AGENT_LABELS = ["agent", "客服", "坐席", "座席", "客服人员", "工作人员", "话务员"]
+CUSTOMER_LABELS = ["customer", "客户", "顾客", "用户", "业主", "来电人", "访客"]
+
+
+@dataclass
+class Weights:
+    """The attitude score (服务态度, 10 points): deductions from 10, see README."""
+
+    greeting: float = 2.0  # G01 missing or incomplete
+    opener: float = 2.0  # each blunt opening word
+    forbidden: float = 3.0  # each forbidden phrase
+    courtesy_target: int = 2  # distinct courtesy phrases expected per conversation
+    courtesy_shortfall: float = 1.0  # per phrase short of the target
+    max_score: float = 10.0
+
+
+@dataclass
+class Profile:
+    company: list[str] = field(default_factory=list)  # pins the greeting's company slot
+    lexicon: Path | None = None
+    agent_channel: str = "left"
+    agent_labels: list[str] = field(default_factory=lambda: list(AGENT_LABELS))
+    customer_labels: list[str] = field(default_factory=lambda: list(CUSTOMER_LABELS))
+    columns: dict[str, str] = field(default_factory=dict)  # canonical column -> header in the file
+    weights: Weights = field(default_factory=Weights)
+    thresholds: dict[str, float] = field(default_factory=dict)  # rule id -> threshold
+    fatal: list[str] | None = None  # None: as the lexicon says
+    select: list[str] = field(default_factory=list)  # rule ids or prefixes to run (empty: all)
+    ignore: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    def enabled(self, rule_id: str) -> bool:
+        if self.select and not any(rule_id.startswith(s) for s in self.select):
+            return False
+        return not any(rule_id.startswith(s) for s in self.ignore)
+
+    def role_of(self, label: str) -> str | None:
+        low = label.strip().lower()
+        if low in (x.lower() for x in self.agent_labels):
+            return "agent"
+        if low in (x.lower() for x in self.customer_labels):
+            return "customer"
+        return None
+
+
+_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore"}
+
+
+def _list(value, path, line, what) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LexiconError(path, f"{what} must be a string or a list of strings", line)
+    return value
+
+
+def load_profile(path: Path) -> Profile:
+    data = load_yaml(path)
+    line = data.get("__line__")
+    unknown = sorted(k for k in data if k != "__line__" and k not in _KEYS)
+    if unknown:
+        raise LexiconError(path, f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(_KEYS))})", line)
+    prof = Profile(source=str(path))
+    prof.company = _list(data.get("company"), path, line, "company")
+    if data.get("lexicon"):
+        prof.lexicon = (path.parent / str(data["lexicon"])).resolve()
+    channel = data.get("agent_channel", "left")
+    if channel not in ("left", "right"):
+        raise LexiconError(path, f"agent_channel must be left or right, got {channel!r}", line)
+    prof.agent_channel = channel
+    roles = data.get("roles") or {}
+    if not isinstance(roles, dict):
+        raise LexiconError(path, "roles must map agent/customer to lists of labels", line)
+    prof.agent_labels += _list(roles.get("agent"), path, roles.get("__line__"), "roles.agent")
+    prof.customer_labels += _list(roles.get("customer"), path, roles.get("__line__"), "roles.customer")
+    columns = data.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise LexiconError(path, "columns must map canonical names to your CSV headers", line)
+    for key, header in columns.items():
+        if key == "__line__":
+            continue
+        if key not in CSV_COLUMNS:
+            raise LexiconError(path, f"columns: unknown column '{key}' (known: {', '.join(CSV_COLUMNS)})", columns.get("__line__"))
+        prof.columns[key] = str(header)
+    weights = data.get("weights") or {}
+    if not isinstance(weights, dict):
+        raise LexiconError(path, "weights must be a mapping", line)
+    for key, value in weights.items():
+        if key == "__line__":
+            continue
+        if not hasattr(prof.weights, key):
+            known = ", ".join(Weights.__dataclass_fields__)
+            raise LexiconError(path, f"weights: unknown weight '{key}' (known: {known})", weights.get("__line__"))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise LexiconError(path, f"weights.{key} must be a number >= 0", weights.get("__line__"))
+        setattr(prof.weights, key, value)
+    thresholds = data.get("thresholds") or {}
+    if not isinstance(thresholds, dict):
+        raise LexiconError(path, "thresholds must map rule ids to numbers", line)
+    for key, value in thresholds.items():
+        if key == "__line__":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
+            raise LexiconError(path, f"thresholds.{key} must be a number in (0, 100]", thresholds.get("__line__"))
+        prof.thresholds[str(key)] = float(value)
+    if "fatal" in data:
+        prof.fatal = _list(data.get("fatal"), path, line, "fatal")
+    prof.select = _list(data.get("select"), path, line, "select")
+    prof.ignore = _list(data.get("ignore"), path, line, "ignore")
+    return prof
+
+
+def find_profile(explicit: Path | None, cwd: Path | None = None) -> Profile:
+    """--config FILE, else phrasecheck.yaml in the working directory, else the defaults."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise LexiconError(explicit, "profile not found")
+        return load_profile(explicit)
+    here = (cwd or Path.cwd()) / PROFILE_NAME
+    return load_profile(here) if here.is_file() else Profile()

@@ -1,0 +1,66 @@
+"""The JSON report: the machine-readable contract (schema_version 1, documented in README)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TextIO
+
+from ..model import Finding, Result, Run
+from ..profile import Profile
+from ..score import summarize_agents
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict:
+    d = asdict(f)
+    for optional in ("end_turn", "review"):
+        if d[optional] is None:
+            del d[optional]
+    return d
+
+
+def conversation_dict(r: Result) -> dict:
+    c = r.conversation
+    return {
+        "conversation_id": c.conversation_id,
+        "agent_id": c.agent_id,
+        "source": c.source,
+        "roles": c.roles,
+        "started_at": c.started_at.isoformat() if c.started_at else None,
+        "first_agent_s": c.first_agent_s,
+        "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
+        "findings": [finding_dict(f) for f in r.findings],
+        "courtesy_used": r.courtesy_used,
+        "courtesy": [finding_dict(f) for f in r.courtesy],
+        "attitude_score": r.attitude_score,
+        "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in c.turns],
+    }
+
+
+def document(run: Run, profile: Profile) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "conversations": [conversation_dict(r) for r in run.results],
+        "agents": [
+            {
+                "agent_id": a.agent_id,
+                "conversations": a.conversations,
+                "attitude_score": a.attitude_score,
+                "points": a.points,
+                "band": a.band,
+                "greeting_rate": a.greeting_rate,
+                "forbidden": a.forbidden,
+                "openers": a.openers,
+                "courtesy_per_conversation": a.courtesy_per_conversation,
+            }
+            for a in summarize_agents(run.results, profile.weights.max_score)
+        ],
+        "errors": [{"path": e.source, "line": e.line, "reason": e.message} for e in run.errors],
+    }
+
+
+def emit_json(run: Run, profile: Profile, out: TextIO) -> None:
+    json.dump(document(run, profile), out, ensure_ascii=False, indent=2)
+    out.write("\n")

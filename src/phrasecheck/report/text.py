@@ -1,0 +1,99 @@
+"""Terminal report: findings grouped per conversation with the offending words marked, then the agents."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..model import Finding, Result, Run
+from ..profile import Profile
+from ..score import summarize_agents
+
+KIND_STYLE = {"forbidden": "bold red", "opener": "bold red", "greeting": "yellow"}
+ROLE_LABEL = {"agent": "客服", "customer": "客户"}
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    m, s = divmod(int(seconds), 60)
+    return f"{m:02d}:{s:02d}"
+
+
+def _when(result: Result, f: Finding) -> str:
+    if f.start_s is not None:
+        return _clock(f.start_s)
+    turn = result.conversation.turns[f.turn] if result.conversation.turns else None
+    return turn.timestamp.strftime("%H:%M:%S") if turn is not None and turn.timestamp else ""
+
+
+def _finding(console: Console, result: Result, f: Finding) -> None:
+    style = "yellow" if f.severity == "warning" else KIND_STYLE.get(f.kind, "")
+    head = Text("  ")
+    head.append(f"turn {f.turn + 1}", "dim")
+    when = _when(result, f)
+    if when:
+        head.append(f" [{when}]", "dim")
+    head.append(f"  {f.id} ", style)
+    head.append(f.message)
+    if f.kind != "greeting":
+        head.append(f"  ({f.score:.0f})", "dim")
+    if f.review:
+        head.append(f"  reviewed: {f.review}", "cyan")
+    console.print(head)
+    turns = result.conversation.turns
+    if turns:
+        turn = turns[f.turn]
+        line = Text(f"      {ROLE_LABEL.get(turn.role, turn.role)}: ", "dim")
+        said = Text(turn.text.replace("\n", " "))
+        if f.end_char > f.start_char:
+            said.stylize("bold underline " + (style or "red"), f.start_char, f.end_char)
+        line.append_text(said)
+        console.print(line)
+        if f.end_turn is not None:
+            nxt = turns[f.end_turn]
+            console.print(Text(f"      … {ROLE_LABEL.get(nxt.role, nxt.role)}: {nxt.text}", "dim"))
+    if f.suggestion and f.severity != "info":
+        console.print(Text("      say instead: ", "green") + Text(f.suggestion))
+
+
+def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None) -> None:
+    console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=True, width=120)
+    shown = 0
+    for r in run.results:
+        c = r.conversation
+        if not r.findings:
+            continue
+        shown += 1
+        title = Text(f"{c.source}", "bold")
+        title.append(f"  {c.conversation_id}", "bold cyan")
+        title.append(f"  agent {c.agent_id}")
+        if c.roles == "inferred":
+            title.append("  roles inferred from text", "magenta")
+        title.append(f"  attitude {r.attitude_score:g}/10", "dim")
+        console.print(title)
+        for f in r.findings:
+            _finding(console, r, f)
+        used = " ".join(r.courtesy_used) or "none"
+        console.print(Text(f"  courtesy used: {used}", "dim"))
+        console.print()
+    for e in run.errors:
+        console.print(Text("error: ", "bold red") + Text(str(e)))
+    agents = summarize_agents(run.results, profile.weights.max_score)
+    if agents:
+        table = Table(title="Agents", title_justify="left")
+        for col in ("agent", "conversations", "greeting ok", "forbidden", "openers", "courtesy/conv", "attitude", "points", "grade"):
+            table.add_column(col, justify="left" if col in ("agent", "grade") else "right")
+        for a in agents:
+            table.add_row(a.agent_id, str(a.conversations), f"{a.greeting_rate:.0%}", str(a.forbidden), str(a.openers), f"{a.courtesy_per_conversation:g}", f"{a.attitude_score:g}", f"{a.points:g}", a.band)
+        console.print(table)
+    failing = sum(1 for r in run.results for f in r.findings if f.severity == "error" and f.review != "false")
+    summary = f"{len(run.results)} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"
+    if run.errors:
+        summary += f", {len(run.errors)} input error(s)"
+    if run.ignored:
+        summary += f"; {len(run.ignored)} file(s) under the folders are not inputs and were not read"
+    console.print(Text(summary, "bold"))
