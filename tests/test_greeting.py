@@ -1,0 +1,102 @@
+"""G01 greeting and O01-O04 openers at the start of the agent's first turn."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from conftest import conv, ids
+from phrasecheck.model import AGENT, CUSTOMER, Turn
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？",
+        "你好,万家物业客服中心,我姓李,请问有什么可以帮助你?",
+        "嗯，您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？",
+        "您好阳光物业客服中心我姓王请问有什么可以帮助您",
+        "您好，陽光物業客服中心，我姓王，請問有什麼可以幫助您？",
+        "下午好，阳光物业客服中心，我姓赵，有什么可以帮您？",
+    ],
+)
+def test_greeting_ok(checker, text):
+    result = checker.check(conv((AGENT, text), (CUSTOMER, "我家停电了")))
+    assert result.greeting.ok, result.greeting.missing
+    assert "G01" not in ids(result)
+
+
+@pytest.mark.parametrize(
+    "text,missing",
+    [
+        ("您好，客服中心，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，阳光物业客服中心，请问有什么可以帮助您？", ["surname"]),
+        ("您好，阳光物业客服中心，我姓王。", ["offer"]),
+        ("阳光物业客服中心，我姓王，请问有什么可以帮助您？", ["greeting"]),
+        ("喂，阳光物业客服中心，我姓王，请问有什么可以帮助您？", ["greeting"]),
+    ],
+)
+def test_greeting_missing_part(checker, text, missing):
+    result = checker.check(conv((AGENT, text), (CUSTOMER, "我家停电了")))
+    assert not result.greeting.ok
+    assert result.greeting.missing == missing
+    assert "G01" in ids(result)
+
+
+def test_greeting_may_span_the_agents_opening_messages(checker):
+    result = checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王"), (AGENT, "请问有什么可以帮助您？"), (CUSTOMER, "停电了")))
+    assert result.greeting.ok
+
+
+def test_greeting_said_later_does_not_count(checker):
+    result = checker.check(conv((AGENT, "请讲"), (CUSTOMER, "停电了"), (AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？")))
+    assert not result.greeting.ok
+
+
+def test_pinned_company(lexicon):
+    from phrasecheck.profile import Profile
+    from phrasecheck.rules import Checker
+
+    pinned = Checker(lexicon, Profile(company=["阳光物业"]))
+    assert pinned.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"))).greeting.ok
+    result = pinned.check(conv((AGENT, "您好，万家物业客服中心，我姓王，请问有什么可以帮助您？")))
+    assert result.greeting.missing == ["company"]
+
+
+def test_wrong_time_of_day_is_a_warning(checker):
+    morning = datetime(2026, 11, 26, 9, 15, tzinfo=timezone(timedelta(hours=8)))
+    c = conv((AGENT, "下午好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"))
+    c.turns[0].timestamp = morning
+    result = checker.check(c)
+    assert result.greeting.ok
+    warning = [f for f in result.findings if f.id == "G01"]
+    assert len(warning) == 1 and warning[0].severity == "warning" and "上午好" in warning[0].message
+
+
+@pytest.mark.parametrize("text,rule_id", [("喂，哪位？", "O01"), ("讲话！", "O02"), ("哪里？", "O03"), ("找谁？", "O04"), ("嗯，喂？", "O01"), ("你找谁", "O04")])
+def test_openers(checker, text, rule_id):
+    result = checker.check(conv((AGENT, text), (CUSTOMER, "物业吗")))
+    assert ids(result, "opener") == [rule_id]
+    if rule_id == "O01":
+        assert "F01" not in ids(result)  # one word, one finding
+
+
+@pytest.mark.parametrize("text", ["请问你找谁？", "您好，请讲", "为您服务，请讲", "那里的电梯修好了吗"])
+def test_not_openers(checker, text):
+    result = checker.check(conv((AGENT, text)))
+    assert ids(result, "opener") == []
+
+
+def test_opener_only_in_first_turn(checker):
+    result = checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"), (CUSTOMER, "在哪里交费"), (AGENT, "哪里都可以交")))
+    assert ids(result, "opener") == []
+
+
+def test_words_turn_timing_points_at_phrase(checker):
+    c = conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"), (CUSTOMER, "水管坏了"), (AGENT, "急什么烦死人了"))
+    t = c.turns[2]
+    t.start_s, t.end_s = 10.0, 14.0
+    t.words = [(0, 3, 10.2, 11.0), (3, 7, 11.1, 12.3)]
+    f = next(f for f in checker.check(c).findings if f.id == "F04")
+    assert (f.start_s, f.end_s) == (10.2, 12.3)

@@ -1,0 +1,147 @@
+"""The rules on single sentences: every id found in a positive example, look-alikes left clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import agent_says, conv, ids
+from phrasecheck.model import AGENT, CUSTOMER
+
+FORBIDDEN = [
+    ("F01", "那个，喂！你听得到吗"),
+    ("F02", "这个我不知道。"),
+    ("F03", "墙上贴着，没长眼睛呀！"),
+    ("F03", "墙上都贴着呢，你没长眼睛啊"),
+    ("F03", "墙上贴着,没长眼镜呀"),  # ASR homophone
+    ("F04", "急什么，烦死人了"),
+    ("F04", "急神么,烦死人了"),
+    ("F05", "急什么，没看到我在忙着吗？"),
+    ("F06", "哪个？他不在。"),
+    ("F07", "要下班了，有事明天再来"),
+    ("F08", "不舒服，你别来了"),
+    ("F09", "快点，说完了没有"),
+    ("F09", "快点快点，说完了没有啊"),
+    ("F10", "就这么说，怎么样？"),
+    ("F11", "有本事你去告！"),
+    ("F11", "有本是你去告"),
+    ("F12", "喊什么，等一下！"),
+    ("F13", "讲了半天，你还没听懂？"),
+]
+
+
+@pytest.mark.parametrize("rule_id,text", FORBIDDEN)
+def test_forbidden_phrase_found(checker, rule_id, text):
+    result = checker.check(agent_says(text))
+    assert ids(result, "forbidden") == [rule_id]
+    finding = next(f for f in result.findings if f.id == rule_id)
+    turn = result.conversation.turns[finding.turn]
+    assert turn.role == AGENT
+    assert finding.text == turn.text[finding.start_char : finding.end_char]  # evidence quotes the original
+    assert finding.suggestion
+
+
+BENIGN = [
+    "我这就让保洁快点过去清理",
+    "您觉得这个方案怎么样？",
+    "您身体不舒服的话可以预约上门服务",
+    "您明天再来取也可以，我们八点上班",
+    "请您稍等一下，我查一下",
+    "等一下师傅就到",
+    "不知道您什么时候方便？",
+    "不知道能否麻烦您提供一下房号",
+    "如果您不知道订单号，可以报手机号",
+    "不好意思，王经理他不在，我帮您转告",
+    "他不在座位上，我请他回电给您",
+    "小区里不能喂养流浪猫",
+    "为您服务是我们应该做的",
+    "您着急什么时候能修好，我理解",
+    "如果您还没听懂，我再讲一遍",
+    "我们下午去您家看看墙上的裂缝",
+]
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_benign_lookalikes_stay_clean(checker, text):
+    result = checker.check(agent_says(text))
+    assert ids(result) == [], [(f.id, f.text) for f in result.findings]
+
+
+def test_customer_words_never_count_against_agent(checker):
+    result = checker.check(
+        conv(
+            (AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"),
+            (CUSTOMER, "喂！急什么，烦死人了，有本事你去告，我不知道"),
+            (AGENT, "请您不要着急，我马上为您处理。"),
+        )
+    )
+    assert ids(result) == []
+
+
+COURTESY = [
+    ("C01", "你好"),
+    ("C01", "您好"),
+    ("C03", "谢谢"),
+    ("C04", "对不起"),
+    ("C05", "不客气"),
+    ("C06", "再见"),
+    ("C07", "请稍等"),
+    ("C07", "请少等"),  # ASR homophone
+    ("C08", "是的，先生"),
+    ("C08", "是的，小姐"),
+    ("C09", "请问你找谁？"),
+    ("C10", "请问有什么可以帮助你吗？"),
+    ("C11", "请你不要着急！"),
+    ("C12", "请你与工程部门李先生联系。"),
+    ("C13", "请留下您的电话号码和姓名，好吗？"),
+    ("C14", "我们会为您提供帮助！"),
+    ("C15", "请您填好《投诉单》！"),
+    ("C16", "谢谢您的批评指正！"),
+    ("C17", "这是我们应该做的！"),
+    ("C18", "感谢您的来电！"),
+    ("C18", "感谢您的来店"),  # ASR homophone
+    ("C19", "对不起，打扰了！"),
+    ("C20", "对于您反映的问题我们会马上处理，并尽快给您回复，好吗？"),
+]
+
+
+@pytest.mark.parametrize("rule_id,text", COURTESY)
+def test_courtesy_phrase_found(checker, rule_id, text):
+    result = checker.check(conv((AGENT, text)))
+    assert rule_id in result.courtesy_used
+    evidence = next(c for c in result.courtesy if c.id == rule_id)
+    assert evidence.text and evidence.text in text
+
+
+def test_courtesy_inside_longer_phrase(checker):
+    result = checker.check(conv((AGENT, "对不起，打扰了")))
+    assert {"C04", "C19"} <= set(result.courtesy_used)
+
+
+def test_c02_is_the_time_of_day_script(checker):
+    result = checker.check(conv((AGENT, "上午好，阳光物业客服中心，我姓王，请问有什么可以帮助您？")))
+    assert "C02" in result.courtesy_used and "C10" in result.courtesy_used
+    assert "C02" not in checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"))).courtesy_used
+
+
+def test_courtesy_not_credited_for_customer_speech(checker):
+    result = checker.check(conv((AGENT, "嗯"), (CUSTOMER, "谢谢，再见")))
+    assert result.courtesy_used == []
+
+
+def test_short_phrase_needs_word_boundary(checker):
+    assert "C06" not in checker.check(conv((AGENT, "等我们再见面的时候再说"))).courtesy_used
+
+
+def test_forbidden_split_across_turns(checker):
+    result = checker.check(
+        conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"), (CUSTOMER, "我找王经理"), (AGENT, "哪个？"), (CUSTOMER, "王经理"), (AGENT, "他不在。"))
+    )
+    f06 = [f for f in result.findings if f.id == "F06"]
+    assert len(f06) == 1
+    assert f06[0].turn == 2 and f06[0].end_turn == 4
+
+
+def test_traditional_characters(checker):
+    result = checker.check(agent_says("急什麼，煩死人了！"))
+    assert ids(result, "forbidden") == ["F04"]
+    assert result.findings[-1].text == "急什麼，煩死人了"
