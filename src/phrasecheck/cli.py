@@ -154,3 +154,50 @@ def lexicon_check(files) -> None:
             click.echo(f"{exc}", err=True)
             bad += 1
     sys.exit(EXIT_ERROR if bad else EXIT_OK)
+
+
+@main.command("eval")
+@click.argument("gold", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the figures and disagreements as JSON.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lexicon", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--quiet", "-q", is_flag=True, help="Figures only, no list of disagreements.")
+def eval_cmd(gold, inputs, json_out, config, lexicon_dir, quiet) -> None:
+    """Measure the checker against GOLD labels (JSONL: conversation_id, greeting_ok, forbidden,
+    openers, courtesy). INPUTS default to the inputs in GOLD's folder."""
+    import json as jsonlib
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .evaluate import evaluate, load_gold
+
+    profile, checker = _setup(config, lexicon_dir, None, None)
+    labels, errors = load_gold(gold)
+    run = check_paths(list(inputs) or [gold.parent], checker, profile)
+    ev = evaluate(run.results, labels)
+    ev.errors = errors + run.errors + ev.errors
+    console = Console(highlight=False)
+    if not quiet:
+        for d in ev.disagreements:
+            console.print(f"[bold]{d.conversation_id}[/]  {d.id} [{'red' if d.verdict == 'false positive' else 'yellow'}]{d.verdict}[/]  {d.text}", markup=True)
+    table = Table(title=f"{ev.greeting_total} labelled conversations ({gold})", title_justify="left")
+    for col in ("category", "tp", "fp", "fn", "precision", "recall", "F1"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for name, t in ev.categories.items():
+        table.add_row(name, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}", f"{t.f1:.3f}")
+    console.print(table)
+    per = Table(title="per id", title_justify="left")
+    for col in ("id", "tp", "fp", "fn", "precision", "recall"):
+        per.add_column(col, justify="left" if col == "id" else "right")
+    for rule_id, t in sorted(ev.per_id.items()):
+        per.add_row(rule_id, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}")
+    if not quiet:
+        console.print(per)
+    console.print(f"greeting accuracy: {ev.greeting_accuracy:.3f} ({ev.greeting_right}/{ev.greeting_total})")
+    for e in ev.errors:
+        console.print(f"[bold red]error:[/] {e}", markup=True)
+    if json_out:
+        json_out.write_text(jsonlib.dumps(ev.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    sys.exit(EXIT_ERROR if ev.errors else EXIT_OK)

@@ -161,12 +161,10 @@ class PartPattern:
 
 @dataclass(frozen=True)
 class Hit:
-    """A whole form found in a run of agent turns (positions are key positions per turn)."""
+    """A whole form found in one prepared text: key positions [start, end)."""
 
     form: Form
-    turn: int  # index into the list of prepared texts given to find_form
     start: int
-    end_turn: int
     end: int
     score: float
 
@@ -198,8 +196,8 @@ class Matcher:
         if self._tokenizer is None:
             jieba.setLogLevel(logging.WARNING)
             self._tokenizer = jieba.Tokenizer()
-            for word in self._words:
-                if len(word) > 1:
+            for word in self._words:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
+                if 1 < len(word) <= STRICT_LEN:
                     self._tokenizer.add_word(word, freq=2000)
         starts, ends, pos = set(), set(), 0
         for tok in self._tokenizer.cut(text.key, HMM=False):
@@ -208,36 +206,23 @@ class Matcher:
             ends.add(pos)
         return start in starts and end in ends
 
-    def find_form(self, form: Form, texts: list[Prepared], first: int, threshold: float, anchored: bool = False) -> Hit | None:
-        """Find `form` starting in texts[first]; later parts may continue into texts[first + 1]."""
+    def find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool = False) -> Hit | None:
+        """Find `form` in `text`, its parts in order and within their gaps; anchored: at position 0."""
         parts = [self.pattern(p) for p in form.parts]
-        text = texts[first]
         head = parts[0].find(text, 0, 1 if anchored else None, threshold)
+        if len(parts) == 1 and parts[0].strict and not anchored:
+            # a short word counts only as a word of its own: 再见 not in 再见面
+            while head is not None and not self.tokens_align(text, head.start, head.end):
+                head = parts[0].find(text, head.start + 1, None, threshold)
         if head is None:
             return None
-        if len(parts) == 1 and parts[0].strict and not anchored and not self.tokens_align(text, head.start, head.end):
-            # try a later occurrence before giving up
-            nxt = head
-            while nxt is not None and not self.tokens_align(text, nxt.start, nxt.end):
-                nxt = parts[0].find(text, nxt.start + 1, None, threshold)
-            if nxt is None:
-                return None
-            head = nxt
-        turn, end, scores = first, head.end, [(head.score, len(parts[0].key))]
+        end, scores = head.end, [(head.score, len(parts[0].key))]
         for pat in parts[1:]:
             gap_min, gap_max = pat.part.gap
-            cur = texts[turn]
-            span = pat.find(cur, end + gap_min, end + gap_max + 1, threshold)
-            if span is None and turn + 1 < len(texts) and len(cur.key) - end <= gap_max:
-                # the phrase goes on in the agent's next turn: 哪个? / (customer) / 他不在
-                nxt = texts[turn + 1]
-                span = pat.find(nxt, 0, gap_max + 1, threshold)
-                if span is not None:
-                    turn = turn + 1
+            span = pat.find(text, end + gap_min, end + gap_max + 1, threshold)
             if span is None:
                 return None
             end = span.end
             scores.append((span.score, len(pat.key)))
         total = sum(n for _, n in scores)
-        score = round(sum(s * n for s, n in scores) / total, 1)
-        return Hit(form, first, head.start, turn, end, score)
+        return Hit(form, head.start, end, round(sum(s * n for s, n in scores) / total, 1))

@@ -91,6 +91,20 @@ class Normalized:
     key: str  # norm with MATCH_CHARS folded and digits spelled: what the matcher compares
     pinyin: list[str]  # toneless syllable per position (the character itself for non-Chinese)
     tones: list[str]  # toned syllable per position, for strict matching of short phrases
+    breaks: frozenset[int] = frozenset()  # norm positions the original had punctuation before
+
+    def with_breaks(self) -> tuple[str, list[int]]:
+        """norm with '，' where the original had punctuation, and norm position -> that string's position.
+
+        Exceptions read this form, so 不知道。您还有别的问题吗 is not the polite 不知道您…"""
+        out: list[str] = []
+        where: list[int] = []
+        for i, ch in enumerate(self.norm):
+            if i in self.breaks and out:
+                out.append("，")
+            where.append(len(out))
+            out.append(ch)
+        return "".join(out), where
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Norm span [start, end) -> original span [start, end)."""
@@ -111,9 +125,14 @@ def normalize(text: str) -> Normalized:
     simple = to_simplified(text)
     chars: list[str] = []
     index: list[int] = []
+    breaks: set[int] = set()
     for i, ch in enumerate(simple):
         ch = _half_width(ch).lower()
-        if not _is_word_char(ch) or ch in FILLERS:
+        if not _is_word_char(ch):
+            if not ch.isspace():
+                breaks.add(len(chars))
+            continue
+        if ch in FILLERS:
             continue
         chars.append(ch)
         index.append(i)
@@ -126,4 +145,5 @@ def normalize(text: str) -> Normalized:
         key=key,
         pinyin=_pinyin(key, Style.NORMAL),
         tones=_pinyin(key, Style.TONE3),
+        breaks=frozenset(breaks),
     )

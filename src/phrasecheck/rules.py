@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import time
 
 from .lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms
@@ -10,6 +10,20 @@ from .match import Hit, Matcher, Prepared
 from .model import AGENT, Conversation, Finding, Greeting, Result
 from .profile import Profile
 from .score import attitude_score
+
+KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A hit placed in the agent's turns: from (turn, start) to (end_turn, end), key positions."""
+
+    turn: int
+    start: int
+    end_turn: int
+    end: int
+    score: float
+
 
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
 
@@ -56,10 +70,10 @@ class Checker:
         score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal)
         return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score)
 
-    def _best(self, phrase: Phrase, texts: list[Prepared], k: int, anchored: bool = False) -> Hit | None:
+    def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
         best = None
         for form in phrase.forms:
-            hit = self.matcher.find_form(form, texts, k, self.threshold(phrase), anchored)
+            hit = self.matcher.find_form(form, text, self.threshold(phrase), anchored)
             if hit and (best is None or hit.score > best.score):
                 best = hit
         return best
@@ -70,47 +84,64 @@ class Checker:
         out = []
         for phrase in self.phrases:
             if phrase.kind == "opener":
-                hit = self._best(phrase, texts, 0, anchored=True)
+                hit = self._best(phrase, texts[0], anchored=True)
                 if hit:
-                    out.append(self._finding(phrase, hit, conv, idx, texts))
+                    out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
         return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:
         opened = {(f.turn, f.start_char) for f in openers}
+        joined: dict[int, Prepared] = {}
         out = []
         for phrase in self.phrases:
             if phrase.kind != "forbidden":
                 continue
-            covered: set[tuple[int, int]] = set()  # (turn, key position) already reported for this phrase
+            taken: set[int] = set()  # agent turns where this phrase was already reported
             for k in range(len(texts)):
-                hit = self._best(phrase, texts, k)
-                if hit is None or (hit.turn, hit.start) in covered or self._excepted(phrase, texts[k], hit):
+                if k in taken:
                     continue
-                finding = self._finding(phrase, hit, conv, idx, texts)
+                loc = self._locate(phrase, texts, k, joined)
+                if loc is None:
+                    continue
+                finding = self._finding(phrase, loc, conv, idx, texts)
                 if (finding.turn, finding.start_char) in opened:
                     continue  # 喂 opening the call is O01, not also F01
-                covered.add((hit.end_turn, 0) if hit.end_turn != hit.turn else (hit.turn, hit.start))
+                taken.update({loc.turn, loc.end_turn})
                 out.append(finding)
         return out
 
+    def _locate(self, phrase: Phrase, texts: list[Prepared], k: int, joined: dict[int, Prepared]) -> Located | None:
+        """The phrase in agent turn k, or said across turn k and the agent's next turn (有本事 / 你去告)."""
+        hit = self._best(phrase, texts[k])
+        if hit:
+            return None if self._excepted(phrase, texts[k], hit) else Located(k, hit.start, k, hit.end, hit.score)
+        if k + 1 >= len(texts):
+            return None
+        if k not in joined:
+            joined[k] = self.matcher.prepare(texts[k].nt.original + "\n" + texts[k + 1].nt.original)
+        pair, cut = joined[k], len(texts[k].key)
+        hit = self._best(phrase, pair)
+        if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
+            return None
+        return Located(k, hit.start, k + 1, hit.end - cut, hit.score)
+
     @staticmethod
     def _excepted(phrase: Phrase, text: Prepared, hit: Hit) -> bool:
-        end = hit.end if hit.end_turn == hit.turn else len(text.key)
-        for pattern in phrase.exceptions:
-            for m in pattern.finditer(text.nt.norm):
-                if m.start() < end and m.end() > hit.start:
-                    return True
-        return False
+        if not phrase.exceptions:
+            return False
+        marked, where = text.nt.with_breaks()
+        start, end = where[hit.start], where[hit.end - 1] + 1
+        return any(m.start() < end and m.end() > start for pattern in phrase.exceptions for m in pattern.finditer(marked))
 
     def _courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
         out = []
         for phrase in self.phrases:
             if phrase.kind != "courtesy":
                 continue
-            for k in range(len(texts)):
-                hit = self._best(phrase, texts, k)
-                if hit and not self._excepted(phrase, texts[k], hit):
-                    out.append(self._finding(phrase, hit, conv, idx, texts))
+            for k, text in enumerate(texts):
+                hit = self._best(phrase, text)
+                if hit and not self._excepted(phrase, text, hit):
+                    out.append(self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts))
                     break
         return out
 
@@ -129,7 +160,7 @@ class Checker:
         missing = []
         head = None
         for form in rule.parts["greeting"]:
-            head = self.matcher.find_form(form, [text], 0, rule.threshold, anchored=True)
+            head = self.matcher.find_form(form, text, rule.threshold, anchored=True)
             if head:
                 break
         if head is None:
@@ -190,26 +221,22 @@ class Checker:
         t = conv.turns[turn]
         return Finding(rule.id, "greeting", turn, 0, len(t.text), t.text, score, message, rule.suggestion, "error", t.start_s, t.end_s)
 
-    def _finding(self, phrase: Phrase, hit: Hit, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding:
-        turn = idx[hit.turn]
+    def _finding(self, phrase: Phrase, loc: Located, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding:
+        turn = idx[loc.turn]
         t = conv.turns[turn]
-        first = texts[hit.turn].nt
-        if hit.end_turn == hit.turn:
-            start, end = first.span(hit.start, hit.end)
-            quote = t.text[start:end]
-            end_turn = None
+        if loc.end_turn == loc.turn:
+            start, end = texts[loc.turn].nt.span(loc.start, loc.end)
+            quote, end_turn = t.text[start:end], None
             start_s, end_s = _times(t, start, end)
         else:
-            start, _ = first.span(hit.start, hit.start + 1)
+            start, _ = texts[loc.turn].nt.span(loc.start, loc.start + 1)
             end = len(t.text)
-            last_turn = idx[hit.end_turn]
-            last = conv.turns[last_turn]
-            _, last_end = texts[hit.end_turn].nt.span(0, hit.end)
+            end_turn = idx[loc.end_turn]
+            last = conv.turns[end_turn]
+            _, last_end = texts[loc.end_turn].nt.span(0, loc.end)
             quote = f"{t.text[start:]} … {last.text[:last_end]}"
-            end_turn = last_turn
             start_s, _ = _times(t, start, end)
             _, end_s = _times(last, 0, last_end)
-        message = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}[phrase.kind]
         return Finding(
             id=phrase.id,
             kind=phrase.kind,
@@ -217,8 +244,8 @@ class Checker:
             start_char=start,
             end_char=end,
             text=quote,
-            score=hit.score,
-            message=f"{message} {phrase.text}",
+            score=loc.score,
+            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}",
             suggestion=phrase.suggestion,
             severity=phrase.severity,
             start_s=start_s,
