@@ -17,7 +17,7 @@ import jieba
 from rapidfuzz import fuzz
 
 from .lexicon import Form, Part
-from .normalize import Normalized, fuzzy_syllable, normalize
+from .normalize import Normalized, fuzzy_syllable, join, normalize
 
 # Alignment costs, in units of one pattern character.
 COST_HOMOPHONE = 0.1  # same toneless pinyin: 神么 for 什么
@@ -26,7 +26,7 @@ COST_SUBSTITUTE = 1.0
 COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
 COST_DELETE = 1.0
 STRICT_LEN = 2  # parts this short match exactly only
-PREFILTER_SLACK = 30  # partial_ratio may sit this far under the threshold and still be worth aligning
+PREFILTER_SLACK = 20  # partial_ratio of a match that aligns above the threshold stays within this of it
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,22 @@ class Span:
 class Prepared:
     """A normalised turn with the derived views the matcher needs, computed once."""
 
-    def __init__(self, text: str, codebook: Codebook):
-        self.nt: Normalized = normalize(text)
+    def __init__(self, text: str | Normalized, codebook: Codebook, context: bool = False):
+        self.nt: Normalized = text if isinstance(text, Normalized) else normalize(text, context)
         self._codebook = codebook
+        self.present: set[Part] | None = None  # parts whose n-grams occur here (Matcher.present)
+        self.owners: set[str] | None = None  # ids of phrases with a form whose parts are all present
+        self.bounds: tuple[set[int], set[int]] | None = None  # jieba word starts and ends
+
+    def grams(self) -> set[tuple[str, str]]:
+        """The n-grams the part index is keyed on: characters (1, 2), toned and fuzzy pinyin pairs."""
+        key, tones, codes = self.key, self.tone_codes, self.codes
+        out = {("c", ch) for ch in key}
+        for i in range(len(key) - 1):
+            out.add(("c", key[i : i + 2]))
+            out.add(("t", tones[i : i + 2]))
+            out.add(("f", codes[i : i + 2]))
+        return out
 
     @property
     def key(self) -> str:
@@ -83,9 +96,14 @@ class PartPattern:
 
     def __init__(self, part: Part, codebook: Codebook):
         self.part = part
-        self.prepared = Prepared(part.key, codebook)
+        self.prepared = Prepared(part.key, codebook, context=True)
         self.key = part.key
         self.strict = len(part.key) <= STRICT_LEN
+        pre = self.prepared
+        if self.strict:  # exact characters, or toned pinyin for two characters
+            self.grams = {("c", self.key)} | ({("t", pre.tone_codes)} if len(self.key) == 2 else set())
+        else:  # a match above any threshold keeps at least one fuzzy-pinyin pair intact
+            self.grams = {("f", pre.codes[i : i + 2]) for i in range(len(self.key) - 1)}
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
@@ -175,40 +193,73 @@ class Matcher:
     def __init__(self, phrases: list[Phrase]):
         self.codebook = Codebook()
         self._parts: dict[Part, PartPattern] = {}
+        self._index: dict[tuple[str, str], set[Part]] = {}
+        self._forms_of: dict[Part, list[tuple[Form, str]]] = {}
         for phrase in phrases:
             for form in phrase.forms:
                 for part in form.parts:
                     self.pattern(part)
+                    self._forms_of.setdefault(part, []).append((form, phrase.id))
         self._tokenizer = None
-        self._words = {p.key for p in self._parts}
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
         if pat is None:
             pat = self._parts[part] = PartPattern(part, self.codebook)
+            for gram in pat.grams:
+                self._index.setdefault(gram, set()).add(part)
         return pat
+
+    def present(self, text: Prepared) -> set[Part]:
+        """Parts that could match in text: an n-gram index lookup instead of aligning every part."""
+        if text.present is None:
+            found: set[Part] = set()
+            for gram in text.grams():
+                parts = self._index.get(gram)
+                if parts:
+                    found |= parts
+            text.present = found
+        return text.present
+
+    def candidates(self, text: Prepared) -> set[str]:
+        """Ids of the phrases that could match in text; the rest need no alignment at all."""
+        if text.owners is None:
+            present = self.present(text)
+            text.owners = {
+                owner for part in present for form, owner in self._forms_of.get(part, ()) if all(p in present for p in form.parts)
+            }
+        return text.owners
 
     def prepare(self, text: str) -> Prepared:
         return Prepared(text, self.codebook)
+
+    def join(self, a: Prepared, b: Prepared) -> Prepared:
+        """Two turns as one text, for phrases said across them."""
+        return Prepared(join(a.nt, b.nt), self.codebook)
 
     def tokens_align(self, text: Prepared, start: int, end: int) -> bool:
         """Does [start, end) fall on jieba word boundaries? Keeps 再见 out of 再见面, 喂 out of 喂养."""
         if self._tokenizer is None:
             jieba.setLogLevel(logging.WARNING)
             self._tokenizer = jieba.Tokenizer()
-            for word in self._words:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
-                if 1 < len(word) <= STRICT_LEN:
-                    self._tokenizer.add_word(word, freq=2000)
-        starts, ends, pos = set(), set(), 0
-        for tok in self._tokenizer.cut(text.key, HMM=False):
-            starts.add(pos)
-            pos += len(tok)
-            ends.add(pos)
-        return start in starts and end in ends
+            for part in self._parts:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
+                if 1 < len(part.key) <= STRICT_LEN:
+                    self._tokenizer.add_word(part.key, freq=2000)
+        if text.bounds is None:
+            starts, ends, pos = set(), set(), 0
+            for tok in self._tokenizer.cut(text.key, HMM=False):
+                starts.add(pos)
+                pos += len(tok)
+                ends.add(pos)
+            text.bounds = (starts, ends)
+        return start in text.bounds[0] and end in text.bounds[1]
 
     def find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool = False) -> Hit | None:
         """Find `form` in `text`, its parts in order and within their gaps; anchored: at position 0."""
-        parts = [self.pattern(p) for p in form.parts]
+        present = self.present(text)
+        if not all(p in present for p in form.parts):
+            return None
+        parts = [self._parts[p] for p in form.parts]
         head = parts[0].find(text, 0, 1 if anchored else None, threshold)
         if len(parts) == 1 and parts[0].strict and not anchored:
             # a short word counts only as a word of its own: 再见 not in 再见面

@@ -114,14 +114,22 @@ class Normalized:
         return self.index[start], self.index[max(start, end - 1)] + 1
 
 
-def _pinyin(text: str, style: Style) -> list[str]:
-    syllables = lazy_pinyin(text, style=style, errors=lambda s: list(s))
-    if len(syllables) != len(text):  # pypinyin merged something: fall back to one char at a time
-        syllables = [lazy_pinyin(c, style=style, errors=lambda s: list(s))[0] for c in text]
-    return syllables
+@lru_cache(maxsize=65536)
+def _char_tone(ch: str) -> str:
+    return lazy_pinyin(ch, style=Style.TONE3, errors=lambda s: list(s))[0]
 
 
-def normalize(text: str) -> Normalized:
+def _tones(text: str, context: bool) -> list[str]:
+    """Toned syllable per character. Context (pypinyin's phrase dictionary) picks 长 zhang3 in
+    没长眼睛; it is slow, so only the lexicon's short patterns use it and turns go char by char."""
+    if context:
+        syllables = lazy_pinyin(text, style=Style.TONE3, errors=lambda s: list(s))
+        if len(syllables) == len(text):
+            return syllables
+    return [_char_tone(c) for c in text]
+
+
+def normalize(text: str, context: bool = False) -> Normalized:
     simple = to_simplified(text)
     chars: list[str] = []
     index: list[int] = []
@@ -138,12 +146,27 @@ def normalize(text: str) -> Normalized:
         index.append(i)
     norm = "".join(chars)
     key = norm.translate(MATCH_CHARS).translate(DIGITS)
+    tones = _tones(key, context)
     return Normalized(
         original=text,
         norm=norm,
         index=index,
         key=key,
-        pinyin=_pinyin(key, Style.NORMAL),
-        tones=_pinyin(key, Style.TONE3),
+        pinyin=[t.rstrip("012345") or t for t in tones],
+        tones=tones,
         breaks=frozenset(breaks),
+    )
+
+
+def join(a: Normalized, b: Normalized, sep: str = "\n") -> Normalized:
+    """normalize(a.original + sep + b.original) without redoing the work; the seam is a break."""
+    shift = len(a.original) + len(sep)
+    return Normalized(
+        original=a.original + sep + b.original,
+        norm=a.norm + b.norm,
+        index=a.index + [i + shift for i in b.index],
+        key=a.key + b.key,
+        pinyin=a.pinyin + b.pinyin,
+        tones=a.tones + b.tones,
+        breaks=a.breaks | {len(a.norm)} | {i + len(a.norm) for i in b.breaks},
     )

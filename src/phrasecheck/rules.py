@@ -71,6 +71,8 @@ class Checker:
         return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score)
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
+        if phrase.id not in self.matcher.candidates(text):
+            return None
         best = None
         for form in phrase.forms:
             hit = self.matcher.find_form(form, text, self.threshold(phrase), anchored)
@@ -118,7 +120,7 @@ class Checker:
         if k + 1 >= len(texts):
             return None
         if k not in joined:
-            joined[k] = self.matcher.prepare(texts[k].nt.original + "\n" + texts[k + 1].nt.original)
+            joined[k] = self.matcher.join(texts[k], texts[k + 1])
         pair, cut = joined[k], len(texts[k].key)
         hit = self._best(phrase, pair)
         if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
