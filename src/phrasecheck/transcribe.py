@@ -43,6 +43,10 @@ MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
 SPLIT_GAP_S = 0.8
+# The decoding VAD pads speech generously (cutting closer costs accuracy), and Whisper then puts
+# the first word after a pause up to a second early, into the padding. A second, tight VAD pass
+# (cheap: ~0.1 s per minute) gives the speech regions that word times are clamped to.
+TIGHT_VAD = dict(min_silence_duration_ms=300, speech_pad_ms=100)
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -58,7 +62,7 @@ class TranscribeOptions:
     vad_threshold: float = 0.5
     vad_min_speech_ms: int = 250
     vad_min_silence_ms: int = 1000
-    vad_speech_pad_ms: int = 400
+    vad_speech_pad_ms: int = 800  # measured: 400 cut word edges (CER 0.130 vs 0.100 on realdata)
     agent_channel: int = 0  # stereo: which channel is the agent (0 = left)
     mono_role: str | None = None  # None: infer per segment; "agent": all speech is the agent's
     # not part of the key:
@@ -158,9 +162,13 @@ class WhisperTranscriber:
             kwargs["without_timestamps"] = True
         try:
             raw, _info = runner.transcribe(audio, **kwargs)
-            return [part for seg in raw for part in split_at_pauses(self._convert(seg), SPLIT_GAP_S)]
+            segs = [self._convert(seg) for seg in raw]
         except RuntimeError as e:  # ctranslate2 runtime failures (e.g. CUDA out of memory)
             raise ModelError(f"transcription failed: {str(e).splitlines()[0] if str(e) else e}") from e
+        if o.vad_filter:
+            regions = speech_regions(audio, o.vad_threshold)
+            segs = [snap_to_speech(seg, regions) for seg in segs]
+        return [part for seg in segs for part in split_at_pauses(seg, SPLIT_GAP_S)]
 
     def _convert(self, seg) -> Segment | None:
         if seg.words:
@@ -173,6 +181,43 @@ class WhisperTranscriber:
         start = words[0][2] if words else float(seg.start)
         end = words[-1][3] if words else float(seg.end)
         return Segment(text, round(min(start, end), 3), round(end, 3), words)
+
+
+def speech_regions(audio: np.ndarray, threshold: float) -> list[tuple[float, float]]:
+    """Tight Silero VAD regions (seconds) of one channel."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: PLC0415
+
+    spans = get_speech_timestamps(audio, VadOptions(threshold=threshold, **TIGHT_VAD))
+    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
+
+
+def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]],
+                   lookahead_s: float = 1.5) -> Segment | None:
+    """Clamp word times into the tight speech regions.
+
+    A word overlapping regions is clamped to them; a word lying wholly in a pause is moved to the
+    start of the next region when that begins within lookahead_s (Whisper's early first word);
+    otherwise it stays. Word starts are kept non-decreasing.
+    """
+    if seg is None or not regions or not seg.words:
+        return seg
+    words = []
+    prev_s = 0.0
+    for a, b, s, e in seg.words:
+        inside = [(rs, re_) for rs, re_ in regions if rs < e and re_ > s]
+        if inside:
+            s2, e2 = max(s, inside[0][0]), min(e, inside[-1][1])
+            if s2 <= e2:
+                s, e = s2, e2
+        else:
+            nxt = next(((rs, re_) for rs, re_ in regions if rs >= e), None)
+            if nxt is not None and nxt[0] - e <= lookahead_s:
+                s, e = nxt[0], min(nxt[0] + (e - s), nxt[1])
+        s = max(s, prev_s)
+        e = max(e, s)
+        prev_s = s
+        words.append((a, b, round(s, 3), round(e, 3)))
+    return Segment(seg.text, words[0][2], words[-1][3], words)
 
 
 def split_at_pauses(seg: Segment | None, gap_s: float) -> list[Segment]:
