@@ -185,7 +185,7 @@ def test_transcript_json_and_srt():
 # ---------------------------------------------------------------- text
 
 def test_t2s_zhe_fix_and_word_offsets():
-    assert fix_zhe("看著书，等著吧，著名的名著，显著") == "看着书，等着吧，著名的名著，显著"
+    assert fix_zhe("看著电视，等著吧，著名的名著，显著") == "看着电视，等着吧，著名的名著，显著"
     text, words = ZhText().assemble([WordPiece(" 請問", 0, 1), WordPiece("您等著", 1, 2), WordPiece(" 12", 2, 3),
                                      WordPiece(" 34", 3, 4)])
     assert text == "请问您等着12 34"
