@@ -302,3 +302,13 @@ def test_default_model_joined_and_pinned():
     assert joined.stat().st_size == asr_model.BASE_SIZE
     assert resolved.identity.endswith(asr_model.BASE_SHA256)
     assert all((Path(resolved.load_from) / n).is_file() for n in asr_model.BASE_SIDE_FILES)
+
+
+def test_default_model_joins_into_an_empty_cache(tmp_path):
+    folder = asr_model.prepare_base_model(tmp_path)
+    assert folder == tmp_path / "whisper-base"
+    assert (folder / "model.bin").stat().st_size == asr_model.BASE_SIZE
+    assert not list(folder.glob("*.tmp"))  # written through a temp file + rename
+    (folder / "model.bin").write_bytes(b"broken")  # a damaged join is detected and redone
+    asr_model.prepare_base_model(tmp_path)
+    assert asr_model._sha256(folder / "model.bin") == asr_model.BASE_SHA256
