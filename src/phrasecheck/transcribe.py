@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -68,6 +68,16 @@ class TranscribeOptions:
     # not part of the key:
     cpu_threads: int = 0
     batch_size: int = 8  # CUDA batched pipeline
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda", "auto"):
+            raise ValueError(f"device must be cpu, cuda or auto, not {self.device!r}")
+        if self.mono_role not in (None, AGENT, CUSTOMER):
+            raise ValueError(f"mono_role must be agent or customer (or None to infer), not {self.mono_role!r}")
+        if self.agent_channel not in (0, 1):
+            raise ValueError(f"agent_channel must be 0 (left) or 1 (right), not {self.agent_channel!r}")
+        if self.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
 
     def resolved_device(self) -> str:
         if self.device != "auto":
