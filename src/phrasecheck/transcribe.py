@@ -1,0 +1,373 @@
+"""Recording -> Conversation: decode, transcribe each party with faster-whisper, attribute, merge.
+
+Stereo call-centre recordings carry one party per channel, so each channel is transcribed on its
+own (roles "channels") and the segments are merged by start time. Mono recordings get a text
+heuristic (speakers.py) and roles "inferred". Decoding choices, all measured on this project's
+samples and ../shared/realdata (benchmarks/asr_cer.py):
+  * language zh, beam 5, int8 on CPU; float16 + BatchedInferencePipeline with device="cuda";
+  * Silero VAD filter: a stereo channel is silent about half the time and Whisper invents text on
+    silence; with the VAD a channel without speech is never decoded, so it yields no turns;
+  * condition_on_previous_text=False: one hallucinated segment cannot seed the next one;
+  * no initial_prompt / hotwords from the lexicon: measured, it makes the base model write
+    courtesy phrases nobody said, crediting agents for words they never spoke;
+  * word_timestamps=True, so findings point at the phrase, not at a 20-second segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .asr_model import DEFAULT_MODEL, ModelError, ResolvedModel, load_whisper, resolve_model
+from .asr_text import WordPiece, ZhText, is_hallucination
+from .audio import SAMPLE_RATE, Audio, file_sha256, load_audio
+from .cache import TranscriptCache
+from .model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, Conversation, InputError, Turn
+from .speakers import attribute
+
+__all__ = [
+    "TranscribeOptions", "Segment", "Transcript", "WhisperTranscriber", "ModelError", "InputError",
+    "transcribe_file", "transcribe_audio", "build_transcript",
+]
+
+# Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
+PIPELINE_VERSION = 1
+MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
+# Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
+# between; a pause between words longer than this starts a new segment.
+SPLIT_GAP_S = 0.8
+# The decoding VAD pads speech generously (cutting closer costs accuracy), and Whisper then puts
+# the first word after a pause up to a second early, into the padding. A second, tight VAD pass
+# (cheap: ~0.1 s per minute) gives the speech regions that word times are clamped to.
+TIGHT_VAD = dict(min_silence_duration_ms=300, speech_pad_ms=100)
+_WORDY = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How to transcribe. Fields marked stable form the cache key; the rest only change speed."""
+
+    model: str = DEFAULT_MODEL  # size name or CTranslate2 folder (identity comes from the weights)
+    device: str = "cpu"  # "cpu" | "cuda" | "auto"
+    compute_type: str = "default"  # "default": int8 on CPU, float16 on CUDA
+    beam_size: int = 5
+    vad_filter: bool = True
+    vad_threshold: float = 0.5
+    vad_min_speech_ms: int = 250
+    vad_min_silence_ms: int = 1000
+    vad_speech_pad_ms: int = 800  # measured: 400 cut word edges (CER 0.130 vs 0.100 on realdata)
+    agent_channel: int = 0  # stereo: which channel is the agent (0 = left)
+    mono_role: str | None = None  # None: infer per segment; "agent": all speech is the agent's
+    # not part of the key:
+    cpu_threads: int = 0
+    batch_size: int = 8  # CUDA batched pipeline
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda", "auto"):
+            raise ValueError(f"device must be cpu, cuda or auto, not {self.device!r}")
+        if self.mono_role not in (None, AGENT, CUSTOMER):
+            raise ValueError(f"mono_role must be agent or customer (or None to infer), not {self.mono_role!r}")
+        if self.agent_channel not in (0, 1):
+            raise ValueError(f"agent_channel must be 0 (left) or 1 (right), not {self.agent_channel!r}")
+        if self.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
+
+    def resolved_device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        try:
+            import ctranslate2  # noqa: PLC0415
+
+            return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        except Exception:  # noqa: BLE001
+            return "cpu"
+
+    def resolved_compute_type(self) -> str:
+        if self.compute_type != "default":
+            return self.compute_type
+        return "float16" if self.resolved_device() == "cuda" else "int8"
+
+    def key(self) -> str:
+        """Stable digest of everything that changes the transcript, except the model identity."""
+        stable = {
+            "v": PIPELINE_VERSION, "device": self.resolved_device(), "compute_type": self.resolved_compute_type(),
+            "beam_size": self.beam_size, "vad_filter": self.vad_filter, "vad_threshold": self.vad_threshold,
+            "vad_min_speech_ms": self.vad_min_speech_ms, "vad_min_silence_ms": self.vad_min_silence_ms,
+            "vad_speech_pad_ms": self.vad_speech_pad_ms, "agent_channel": self.agent_channel,
+            "mono_role": self.mono_role,
+        }
+        return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Segment:
+    """One ASR segment of one channel, text already simplified; words index `text`."""
+
+    text: str
+    start_s: float
+    end_s: float
+    words: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+
+class ChannelTranscriber(Protocol):
+    """What transcribe_file needs: a cache identity and a way to turn 16 kHz audio into segments."""
+
+    @property
+    def identity(self) -> str: ...
+
+    def segments(self, audio: np.ndarray) -> list[Segment]: ...
+
+
+class WhisperTranscriber:
+    """faster-whisper behind ChannelTranscriber; the model loads on first use (cache hits skip it)."""
+
+    def __init__(self, options: TranscribeOptions | None = None) -> None:
+        self.options = options or TranscribeOptions()
+        self._resolved: ResolvedModel | None = None
+        self._model = None
+        self._pipeline = None
+        self._text = ZhText()
+
+    @property
+    def resolved(self) -> ResolvedModel:
+        if self._resolved is None:
+            self._resolved = resolve_model(self.options.model)
+        return self._resolved
+
+    @property
+    def identity(self) -> str:
+        return self.resolved.identity
+
+    def _load(self):
+        if self._model is None:
+            o = self.options
+            device = o.resolved_device()
+            self._model = load_whisper(self.resolved, device, o.resolved_compute_type(), o.cpu_threads)
+            if device == "cuda":
+                from faster_whisper import BatchedInferencePipeline  # noqa: PLC0415
+
+                self._pipeline = BatchedInferencePipeline(self._model)
+        return self._pipeline or self._model
+
+    def segments(self, audio: np.ndarray) -> list[Segment]:
+        o = self.options
+        if audio.size < SAMPLE_RATE // 10:
+            return []
+        runner = self._load()
+        kwargs = dict(
+            language="zh", task="transcribe", beam_size=o.beam_size, word_timestamps=True,
+            condition_on_previous_text=False, vad_filter=o.vad_filter,
+            vad_parameters=dict(threshold=o.vad_threshold, min_speech_duration_ms=o.vad_min_speech_ms,
+                                min_silence_duration_ms=o.vad_min_silence_ms, speech_pad_ms=o.vad_speech_pad_ms),
+        )
+        if self._pipeline is not None:
+            kwargs["batch_size"] = o.batch_size
+            kwargs["without_timestamps"] = True
+        try:
+            raw, _info = runner.transcribe(audio, **kwargs)
+            segs = [self._convert(seg) for seg in raw]
+        except RuntimeError as e:  # ctranslate2 runtime failures (e.g. CUDA out of memory)
+            raise ModelError(f"transcription failed: {str(e).splitlines()[0] if str(e) else e}") from e
+        if o.vad_filter:
+            regions = speech_regions(audio, o.vad_threshold)
+            segs = [snap_to_speech(seg, regions) for seg in segs]
+        return [part for seg in segs for part in split_at_pauses(seg, SPLIT_GAP_S)]
+
+    def _convert(self, seg) -> Segment | None:
+        if seg.words:
+            pieces = [WordPiece(w.word, float(w.start), float(w.end)) for w in seg.words]
+            text, words = self._text.assemble(pieces)
+        else:
+            text, words = self._text.simplify(seg.text).strip(), []
+        if not _WORDY.search(text) or is_hallucination(text):
+            return None
+        start = words[0][2] if words else float(seg.start)
+        end = words[-1][3] if words else float(seg.end)
+        return Segment(text, round(min(start, end), 3), round(end, 3), words)
+
+
+def speech_regions(audio: np.ndarray, threshold: float) -> list[tuple[float, float]]:
+    """Tight Silero VAD regions (seconds) of one channel."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: PLC0415
+
+    spans = get_speech_timestamps(audio, VadOptions(threshold=threshold, **TIGHT_VAD))
+    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
+
+
+def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]],
+                   lookahead_s: float = 1.5) -> Segment | None:
+    """Clamp word times into the tight speech regions.
+
+    A word overlapping regions is clamped to them; a word lying wholly in a pause is moved to the
+    start of the next region when that begins within lookahead_s (Whisper's early first word);
+    otherwise it stays. Word starts are kept non-decreasing.
+    """
+    if seg is None or not regions or not seg.words:
+        return seg
+    words = []
+    prev_s = 0.0
+    for a, b, s, e in seg.words:
+        inside = [(rs, re_) for rs, re_ in regions if rs < e and re_ > s]
+        if inside:
+            s2, e2 = max(s, inside[0][0]), min(e, inside[-1][1])
+            if s2 <= e2:
+                s, e = s2, e2
+        else:
+            nxt = next(((rs, re_) for rs, re_ in regions if rs >= e), None)
+            if nxt is not None and nxt[0] - e <= lookahead_s:
+                s, e = nxt[0], min(nxt[0] + (e - s), nxt[1])
+        s = max(s, prev_s)
+        e = max(e, s)
+        prev_s = s
+        words.append((a, b, round(s, 3), round(e, 3)))
+    return Segment(seg.text, words[0][2], words[-1][3], words)
+
+
+def split_at_pauses(seg: Segment | None, gap_s: float) -> list[Segment]:
+    """Cut a segment where its words pause longer than gap_s; punctuation stays with the left part."""
+    if seg is None:
+        return []
+    cuts = [i for i in range(1, len(seg.words)) if seg.words[i][2] - seg.words[i - 1][3] > gap_s]
+    if not cuts:
+        return [seg]
+    parts = []
+    bounds = [0, *cuts, len(seg.words)]
+    for lo, hi in zip(bounds, bounds[1:]):
+        ws = seg.words[lo:hi]
+        c0 = ws[0][0] if lo else 0
+        c1 = seg.words[hi][0] if hi < len(seg.words) else len(seg.text)
+        text = seg.text[c0:c1]
+        strip = len(text) - len(text.lstrip())
+        text = text.strip()
+        words = [(a - c0 - strip, b - c0 - strip, s, e) for a, b, s, e in ws]
+        if _WORDY.search(text) and not is_hallucination(text):
+            parts.append(Segment(text, ws[0][2], ws[-1][3], words))
+    return parts
+
+
+@dataclass
+class Transcript:
+    """What the cache stores for one recording."""
+
+    turns: list[Turn]
+    roles: str
+    duration_s: float
+    channels: int
+
+    @property
+    def first_agent_s(self) -> float | None:
+        return next((t.start_s for t in self.turns if t.role == AGENT), None)
+
+    def to_json(self) -> dict:
+        return {"roles": self.roles, "duration_s": self.duration_s, "channels": self.channels,
+                "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s,
+                           "words": [list(w) for w in t.words]} for t in self.turns]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Transcript:
+        turns = [Turn(role=t["role"], text=t["text"], start_s=t["start_s"], end_s=t["end_s"],
+                      words=[tuple(w) for w in t.get("words", [])]) for t in d["turns"]]
+        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1))
+
+
+def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
+    """Order (role, segment) pairs by start time; join a party's consecutive segments into one turn."""
+    turns: list[Turn] = []
+    for role, seg in sorted(tagged, key=lambda rs: (rs[1].start_s, rs[1].end_s)):
+        last = turns[-1] if turns else None
+        if last is not None and last.role == role and seg.start_s - (last.end_s or 0) <= MERGE_GAP_S:
+            sep = "" if not last.text or last.text[-1] in "，。！？、,.!?;；" else "，"
+            shift = len(last.text) + len(sep)
+            last.text += sep + seg.text
+            last.words.extend((a + shift, b + shift, s, e) for a, b, s, e in seg.words)
+            last.end_s = max(last.end_s or 0, seg.end_s)
+        else:
+            turns.append(Turn(role=role, text=seg.text, start_s=seg.start_s, end_s=seg.end_s, words=list(seg.words)))
+    return turns
+
+
+def build_transcript(channel_segments: list[list[Segment]], options: TranscribeOptions,
+                     duration_s: float) -> Transcript:
+    """Attribute roles and merge. One list of segments per channel (1 = mono, 2 = stereo)."""
+    if len(channel_segments) >= 2:
+        agent = options.agent_channel
+        tagged = [(AGENT if ch == agent else CUSTOMER, s) for ch, segs in enumerate(channel_segments) for s in segs]
+        return Transcript(_merge(tagged), ROLES_CHANNELS, duration_s, len(channel_segments))
+    segs = channel_segments[0] if channel_segments else []
+    if options.mono_role:
+        tagged = [(options.mono_role, s) for s in segs]
+    else:
+        roles = attribute([(s.text, s.start_s, s.end_s) for s in segs])
+        tagged = [(a.role, s) for a, s in zip(roles, segs)]
+    return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1)
+
+
+def transcribe_audio(audio: Audio, options: TranscribeOptions, transcriber: ChannelTranscriber) -> Transcript:
+    """Transcribe already-decoded audio; a silent channel gives no segments, hence no turns."""
+    if len(audio.channels) >= 2 and options.agent_channel not in range(len(audio.channels)):
+        raise ValueError(f"agent_channel {options.agent_channel} but the recording has {len(audio.channels)} channels")
+    return build_transcript([transcriber.segments(ch) for ch in audio.channels], options, audio.duration_s)
+
+
+def transcribe_file(path: str | Path, options: TranscribeOptions | None = None, *,
+                    transcriber: ChannelTranscriber | None = None, cache: TranscriptCache | None = None,
+                    conversation_id: str | None = None, agent_id: str = "unknown",
+                    started_at: datetime | None = None) -> Conversation:
+    """One recording -> Conversation (source = path, roles, first_agent_s, timed turns).
+
+    Raises InputError(path, reason) for a bad file and ModelError when the model is unavailable.
+    With a cache, a hit neither decodes the audio nor loads (or calls) the transcriber.
+    """
+    path = str(path)
+    options = options or TranscribeOptions()
+    transcriber = transcriber or WhisperTranscriber(options)
+    if not Path(path).is_file():
+        raise InputError(path, "file not found")
+    transcript = None
+    if cache is not None:
+        digest = file_sha256(path)
+        key = (digest, transcriber.identity, options.key())
+        hit = cache.get(*key)
+        if hit is not None:
+            transcript = Transcript.from_json(hit)
+    if transcript is None:
+        transcript = transcribe_audio(load_audio(path), options, transcriber)
+        if cache is not None:
+            cache.put(*key, transcript.to_json(), source=path)
+    return Conversation(
+        conversation_id=conversation_id or Path(path).stem, agent_id=agent_id, source=path,
+        turns=transcript.turns, started_at=started_at, roles=transcript.roles,
+        first_agent_s=transcript.first_agent_s,
+    )
+
+
+def transcript_json(conv: Conversation) -> dict:
+    """The `phrasecheck transcribe --format json` object for one file."""
+    return {"source": conv.source, "roles": conv.roles,
+            "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in conv.turns]}
+
+
+def _srt_time(s: float) -> str:
+    ms = int(round((s or 0) * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def transcript_srt(conv: Conversation) -> str:
+    """SubRip text, one cue per turn, the role in front."""
+    cues = [f"{i}\n{_srt_time(t.start_s)} --> {_srt_time(t.end_s)}\n[{t.role}] {t.text}\n"
+            for i, t in enumerate(conv.turns, 1)]
+    return "\n".join(cues)
+
+
+def transcript_text(conv: Conversation) -> str:
+    """Plain text, one line per turn: [start-end] role: text."""
+    head = f"# {conv.source} (roles: {conv.roles})"
+    lines = [f"[{t.start_s:7.2f}-{t.end_s:7.2f}] {t.role}: {t.text}" for t in conv.turns]
+    return "\n".join([head, *lines])

