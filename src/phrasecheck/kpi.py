@@ -128,9 +128,10 @@ def agent_kpi(agent_id: str, results: list[Result], profile: Profile, fatal: set
     firsts = [x.first for x in resp if x.first is not None]
     delays = [d for x in resp for d in x.delays]
     mean_s = _mean(delays)
-    reply = round(100.0 * sum(x.replied_all for x in resp) / len(resp), 1) if resp else None
+    replied = sum(x.replied_all for x in resp)
+    reply = round(100.0 * replied / len(resp), 1) if resp else None
     rpts = response_points(mean_s, k)
-    ypts = round(k.reply_points * reply / 100.0, 2) if reply is not None else None
+    ypts = round(k.reply_points * replied / len(resp), 2) if resp else None
     kpi_points = attitude + (rpts or 0.0) + (ypts or 0.0)
     kpi_max = w.max_score + (k.response_points if rpts is not None else 0.0) + (k.reply_points if ypts is not None else 0.0)
     return AgentKpi(
