@@ -35,13 +35,14 @@ class Browser:
         self._from_child, from_child_w = os.pipe()
 
         def wire():  # runs in the child: DevTools reads fd 3 and writes fd 4
-            os.dup2(to_child_r, 3)
-            os.dup2(from_child_w, 4)
+            r, w = os.dup(to_child_r), os.dup(from_child_w)  # out of the way of 3 and 4 first
+            os.dup2(r, 3)
+            os.dup2(w, 4)
 
         self.proc = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire, pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.profile, "stderr.log"), "wb"),
+            preexec_fn=wire, pass_fds=(3, 4),  # kept open after wire() by close_fds
         )
         os.close(to_child_r)
         os.close(from_child_w)
