@@ -12,6 +12,7 @@ from .lexicon import LexiconError, load_file
 from .model import Run
 from .pipeline import check_paths, load_rules
 from .profile import Profile, find_profile
+from .redact import redact_run
 from .report import EMITTERS
 from .rules import Checker
 
@@ -74,14 +75,15 @@ def main() -> None:
 @click.option("--select", help="Only these rule ids or prefixes, comma-separated (F,O01).")
 @click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
-def check(paths, fmt, fail_on, output, config, lexicon, agent, select, ignore, color) -> None:
+@click.option("--redact/--no-redact", default=True, show_default=True, help="Mask phone, ID card, bank card numbers and e-mail addresses in the report.")
+def check(paths, fmt, fail_on, output, config, lexicon, agent, select, ignore, color, redact) -> None:
     """Check chat exports (JSONL, CSV) and transcripts (TXT) in PATHS (files or folders).
 
     Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input."""
     fail_kinds = _fail_kinds(fail_on)
     profile, checker = _setup(config, lexicon, select, ignore)
     run = check_paths(paths, checker, profile, agent)
-    _emit(run, profile, fmt, output, color)
+    _emit(redact_run(run) if redact else run, profile, fmt, output, color)
     sys.exit(exit_code(run, fail_kinds, profile))
 
 
@@ -201,3 +203,11 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, quiet) -> None:
     if json_out:
         json_out.write_text(jsonlib.dumps(ev.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     sys.exit(EXIT_ERROR if ev.errors else EXIT_OK)
+
+
+# Report-folder, KPI and review commands (issue 4) live in reportcli.py.
+from .reportcli import kpi, report, review_mark  # noqa: E402
+
+main.add_command(report)
+main.add_command(kpi)
+main.add_command(review_mark)

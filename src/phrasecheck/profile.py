@@ -28,6 +28,21 @@ class Weights:
 
 
 @dataclass
+class KpiSettings:
+    """Chat response KPI (plan 8: response time 5 points, reply rate 5 points); see docs/reports.md.
+
+    Response points: full at or under skilled_s, normal_points at normal_s, 0 at limit_s,
+    linear in between. Reply points: reply_points x reply rate."""
+
+    skilled_s: float = 30.0  # the seed: a skilled agent answers within 20-30 s
+    normal_s: float = 40.0  # the seed: 40 s is normal
+    limit_s: float = 120.0  # no response points at or beyond this mean response time
+    response_points: float = 5.0
+    normal_points: float = 4.0
+    reply_points: float = 5.0
+
+
+@dataclass
 class Profile:
     company: list[str] = field(default_factory=list)  # pins the greeting's company slot
     lexicon: Path | None = None
@@ -36,6 +51,7 @@ class Profile:
     customer_labels: list[str] = field(default_factory=lambda: list(CUSTOMER_LABELS))
     columns: dict[str, str] = field(default_factory=dict)  # canonical column -> header in the file
     weights: Weights = field(default_factory=Weights)
+    kpi: KpiSettings = field(default_factory=KpiSettings)
     thresholds: dict[str, float] = field(default_factory=dict)  # rule id -> threshold
     fatal: list[str] | None = None  # None: as the lexicon says
     select: list[str] = field(default_factory=list)  # rule ids or prefixes to run (empty: all)
@@ -56,7 +72,7 @@ class Profile:
         return None
 
 
-_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore"}
+_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore", "kpi"}
 
 
 def _list(value, path, line, what) -> list[str]:
@@ -118,11 +134,34 @@ def load_profile(path: Path) -> Profile:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
             raise LexiconError(path, f"thresholds.{key} must be a number in (0, 100]", thresholds.get("__line__"))
         prof.thresholds[str(key)] = float(value)
+    _load_kpi(prof, data.get("kpi"), path, line)
     if "fatal" in data:
         prof.fatal = _list(data.get("fatal"), path, line, "fatal")
     prof.select = _list(data.get("select"), path, line, "select")
     prof.ignore = _list(data.get("ignore"), path, line, "ignore")
     return prof
+
+
+def _load_kpi(prof: Profile, kpi, path: Path, line: int | None) -> None:
+    if kpi is None:
+        return
+    if not isinstance(kpi, dict):
+        raise LexiconError(path, "kpi must be a mapping", line)
+    where = kpi.get("__line__", line)
+    for key, value in kpi.items():
+        if key == "__line__":
+            continue
+        if key not in KpiSettings.__dataclass_fields__:
+            known = ", ".join(KpiSettings.__dataclass_fields__)
+            raise LexiconError(path, f"kpi: unknown setting '{key}' (known: {known})", where)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise LexiconError(path, f"kpi.{key} must be a number >= 0", where)
+        setattr(prof.kpi, key, float(value))
+    k = prof.kpi
+    if not k.skilled_s <= k.normal_s < k.limit_s:
+        raise LexiconError(path, f"kpi: need skilled_s <= normal_s < limit_s (got {k.skilled_s:g}, {k.normal_s:g}, {k.limit_s:g})", where)
+    if k.normal_points > k.response_points:
+        raise LexiconError(path, "kpi.normal_points cannot exceed kpi.response_points", where)
 
 
 def find_profile(explicit: Path | None, cwd: Path | None = None) -> Profile:

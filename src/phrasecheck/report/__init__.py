@@ -8,7 +8,10 @@ from typing import TextIO
 from ..model import Run
 from ..profile import Profile
 from .csvfmt import emit_csv
+from .github import emit_github
 from .jsonfmt import emit_json
+from .junit import emit_junit
+from .sarif import emit_sarif
 from .text import emit_text
 
 Emitter = Callable[[Run, Profile, TextIO], None]
@@ -17,4 +20,8 @@ EMITTERS: dict[str, Emitter] = {
     "text": emit_text,
     "json": emit_json,
     "csv": emit_csv,
+    # CI formats (issue 4)
+    "junit": emit_junit,
+    "github": emit_github,
+    "sarif": emit_sarif,
 }

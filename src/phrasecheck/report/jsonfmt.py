@@ -8,13 +8,16 @@ from typing import TextIO
 
 from ..model import Finding, Result, Run
 from ..profile import Profile
+from ..review import finding_key
 from ..score import summarize_agents
 
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f: Finding) -> dict:
+def finding_dict(f: Finding, conversation_id: str | None = None) -> dict:
     d = asdict(f)
+    if conversation_id is not None:
+        d["key"] = finding_key(conversation_id, f)
     for optional in ("end_turn", "review"):
         if d[optional] is None:
             del d[optional]
@@ -31,12 +34,22 @@ def conversation_dict(r: Result) -> dict:
         "started_at": c.started_at.isoformat() if c.started_at else None,
         "first_agent_s": c.first_agent_s,
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
-        "findings": [finding_dict(f) for f in r.findings],
+        "findings": [finding_dict(f, c.conversation_id) for f in r.findings],
         "courtesy_used": r.courtesy_used,
-        "courtesy": [finding_dict(f) for f in r.courtesy],
+        "courtesy": [finding_dict(f, c.conversation_id) for f in r.courtesy],
         "attitude_score": r.attitude_score,
-        "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in c.turns],
+        "turns": [_turn_dict(t) for t in c.turns],
     }
+
+
+def _turn_dict(t) -> dict:
+    d = {"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s}
+    # optional: chat timestamps (for response times) and source lines (for CI annotations)
+    if t.timestamp is not None:
+        d["timestamp"] = t.timestamp.isoformat()
+    if t.line is not None:
+        d["line"] = t.line
+    return d
 
 
 def document(run: Run, profile: Profile) -> dict:

@@ -1,0 +1,69 @@
+"""The report folder (findings.json, review.csv, report.html, kpi.xlsx, kpi.csv) for any Run:
+`phrasecheck report` calls it after checking chats, `phrasecheck scan` after transcribing calls,
+and both after re-reading a findings.json when only review verdicts changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..kpi import AgentKpi, compute_kpi, formula_lines
+from ..model import Run
+from ..profile import Profile
+from ..redact import redact_run
+from ..reload import rescore
+from ..review import REVIEW_NAME, ReviewEntry, apply_reviews, read_reviews, sync_entries, write_reviews
+from .html import write_html
+from .jsonfmt import document
+from .kpisheet import write_csv, write_xlsx
+
+FINDINGS_NAME = "findings.json"
+
+
+@dataclass
+class Written:
+    out_dir: Path
+    files: list[Path]
+    agents: list[AgentKpi]
+    unmatched_reviews: list[str]  # review keys that match no finding of this run
+
+
+def review_run(run: Run, profile: Profile, fatal: set[str], review: Path | None) -> tuple[dict[str, ReviewEntry], list[str]]:
+    """Apply a review file (if there is one) to run and re-score it; returns its entries and unmatched keys."""
+    entries = read_reviews(review) if review is not None and review.is_file() else {}
+    unmatched = apply_reviews(run, entries)
+    rescore(run, profile, fatal)
+    return entries, unmatched
+
+
+def findings_document(run: Run, profile: Profile, fatal: set[str], agents: list[AgentKpi]) -> dict:
+    """The schema_version 1 document plus what a later re-score needs (additive keys)."""
+    doc = document(run, profile)
+    doc["scoring"] = {"fatal": sorted(fatal), "weights": asdict(profile.weights), "kpi": asdict(profile.kpi)}
+    doc["kpi"] = [asdict(a) for a in agents]
+    return doc
+
+
+def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[str], redact: bool = True, review: Path | None = None) -> Written:
+    """Write the folder. The review file is `review` if given, else out_dir/review.csv when present;
+    it is (re)written in out_dir with one row per finding, keeping every verdict already there.
+    `run` is scored in place from its review verdicts; text is masked on a copy when `redact`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    review_path = out_dir / REVIEW_NAME
+    entries, unmatched = review_run(run, profile, fatal, review if review is not None else review_path)
+    agents = compute_kpi(run.results, profile, fatal)
+    shown = redact_run(run) if redact else run
+    formula = formula_lines(profile, fatal)
+
+    findings = out_dir / FINDINGS_NAME
+    with open(findings, "w", encoding="utf-8", newline="\n") as out:
+        json.dump(findings_document(shown, profile, fatal, agents), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    write_reviews(review_path, sync_entries(shown, entries))
+    html = out_dir / "report.html"
+    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact)
+    xlsx, csv_path = out_dir / "kpi.xlsx", out_dir / "kpi.csv"
+    write_xlsx(agents, xlsx, formula)
+    write_csv(agents, csv_path)
+    return Written(out_dir, [findings, review_path, html, xlsx, csv_path], agents, unmatched)

@@ -1,0 +1,72 @@
+"""SARIF 2.1.0 for code-scanning views: one rule per rule id met, one result per finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePath
+from typing import TextIO
+from urllib.parse import quote
+
+from .. import __version__
+from ..model import Run
+from ..profile import Profile
+from ..review import finding_key
+from .cifmt import turn_line
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _uri(source: str) -> str:
+    return quote(PurePath(source).as_posix(), safe="/:")
+
+
+def document(run: Run) -> dict:
+    rules: dict[str, dict] = {}
+    results = []
+    for r in run.results:
+        c = r.conversation
+        for f in r.findings:
+            if f.id not in rules:
+                described = "greeting script (问候语) missing or incomplete" if f.kind == "greeting" else f.message
+                rules[f.id] = {
+                    "id": f.id,
+                    "name": f"{f.kind}-{f.id}",
+                    "shortDescription": {"text": described},
+                    "help": {"text": f"Say instead: {f.suggestion}" if f.suggestion else f.message},
+                    "defaultConfiguration": {"level": LEVEL.get(f.severity, "warning")},
+                    "properties": {"kind": f.kind},
+                }
+            location: dict = {"physicalLocation": {"artifactLocation": {"uri": _uri(c.source)}}}
+            line = turn_line(r, f)
+            if line:
+                location["physicalLocation"]["region"] = {"startLine": line, "snippet": {"text": f.text}}
+            location["logicalLocations"] = [{"name": c.conversation_id, "kind": "conversation"}]
+            result = {
+                "ruleId": f.id,
+                "ruleIndex": list(rules).index(f.id),
+                "level": LEVEL.get(f.severity, "warning"),
+                "message": {"text": f"{f.message}: “{f.text}” (agent {c.agent_id}, turn {f.turn + 1})"},
+                "locations": [location],
+                "partialFingerprints": {"phrasecheckKey/v1": finding_key(c.conversation_id, f)},
+                "properties": {"agent": c.agent_id, "conversation": c.conversation_id, "score": f.score},
+            }
+            if f.review == "false":
+                result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": "overruled by a QA reviewer (复核)"}]
+            results.append(result)
+    notifications = [
+        {"level": "error", "message": {"text": str(e)}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.source)}}}]}
+        for e in run.errors
+    ]
+    sarif_run: dict = {
+        "tool": {"driver": {"name": "phrasecheck", "version": __version__, "rules": list(rules.values())}},
+        "results": results,
+    }
+    if notifications:
+        sarif_run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run]}
+
+
+def emit_sarif(run: Run, profile: Profile, out: TextIO) -> None:
+    json.dump(document(run), out, ensure_ascii=False, indent=2)
+    out.write("\n")
