@@ -28,7 +28,7 @@ from phrasecheck.transcribe import (
 )
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "calls"
-REFS = {json.loads(line)["file"]: json.loads(line) for line in open(SAMPLES / "refs.jsonl", encoding="utf-8")}
+REFS = {json.loads(line)["file"]: json.loads(line) for line in open(SAMPLES / "calls.refs.jsonl", encoding="utf-8")}
 TOL_S = 1.0
 
 

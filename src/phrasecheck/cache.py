@@ -56,12 +56,25 @@ class TranscriptCache:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)) as con:
+            con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             if not self._ready:
+                self._init(con)
+            yield con
+
+    def _init(self, con) -> None:
+        """Switch to WAL and create the table. Switching needs the file to itself and SQLite's busy
+        handler does not wait for that, so workers starting together retry here."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute(SCHEMA)
-                self._ready = True
-            con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-            yield con
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self._ready = True
 
     def get(self, audio_sha256: str, model_id: str, options_key: str) -> dict | None:
         with self._connect() as con:

@@ -14,6 +14,7 @@ from .pipeline import check_paths, load_rules
 from .profile import Profile, find_profile
 from .redact import redact_run
 from .report import EMITTERS
+from .callscli import audio_options, cache, make_options, prepare_audio, read_manifest, scan, transcribe
 from .rules import Checker
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -76,13 +77,17 @@ def main() -> None:
 @click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Mask phone, ID card, bank card numbers and e-mail addresses in the report.")
-def check(paths, fmt, fail_on, output, config, lexicon, agent, select, ignore, color, redact) -> None:
-    """Check chat exports (JSONL, CSV) and transcripts (TXT) in PATHS (files or folders).
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="CSV naming agent and call time per recording.")
+@audio_options
+def check(paths, fmt, fail_on, output, config, lexicon, agent, select, ignore, color, redact, manifest, model, device, agent_channel, mono_role, no_cache) -> None:
+    """Check chat exports (JSONL, CSV), transcripts (TXT) and recordings (wav, mp3, ...) in PATHS.
 
     Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input."""
     fail_kinds = _fail_kinds(fail_on)
     profile, checker = _setup(config, lexicon, select, ignore)
-    run = check_paths(paths, checker, profile, agent)
+    options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
+    reader = prepare_audio(list(paths), options, no_cache, read_manifest(manifest), 1)
+    run = check_paths(paths, checker, profile, agent, audio=reader)
     _emit(redact_run(run) if redact else run, profile, fmt, output, color)
     sys.exit(exit_code(run, fail_kinds, profile))
 
@@ -211,3 +216,6 @@ from .reportcli import kpi, report, review_mark  # noqa: E402
 main.add_command(report)
 main.add_command(kpi)
 main.add_command(review_mark)
+main.add_command(scan)
+main.add_command(transcribe)
+main.add_command(cache)

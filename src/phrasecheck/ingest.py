@@ -19,7 +19,10 @@ from .profile import CSV_COLUMNS, Profile
 
 CHAT_SUFFIXES = {".jsonl", ".csv", ".txt"}
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma"}
-LABEL_SUFFIX = ".gold.jsonl"  # labels for `phrasecheck eval`, not conversations
+# Files beside the inputs that describe them rather than hold conversations: eval labels, the
+# scripts and placement references of synthetic calls, and the recordings' manifest.
+NOT_INPUT_SUFFIXES = (".gold.jsonl", ".script.jsonl", ".refs.jsonl")
+NOT_INPUT_NAMES = {"manifest.csv"}
 
 # Headers that Chinese service-desk exports use, beside the canonical ones.
 HEADER_ALIASES = {
@@ -65,7 +68,7 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
 
 def _is_input(path: Path, wanted: set[str]) -> bool:
     name = path.name.lower()
-    return not name.endswith(LABEL_SUFFIX) and path.suffix.lower() in wanted
+    return name not in NOT_INPUT_NAMES and not name.endswith(NOT_INPUT_SUFFIXES) and path.suffix.lower() in wanted
 
 
 def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Callable[[Path], Conversation] | None = None) -> Loaded:

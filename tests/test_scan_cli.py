@@ -1,0 +1,51 @@
+"""`phrasecheck scan` and `check` on real recordings: transcription, timed findings, bad files, cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from conftest import REPO
+from phrasecheck.cli import main
+
+CALLS = REPO / "samples" / "calls"
+
+
+def test_scan_day_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    day = tmp_path / "day"
+    day.mkdir()
+    shutil.copy(CALLS / "call_forbidden.wav", day / "rec1.wav")
+    (day / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    (day / "manifest.csv").write_text("file,agent_id,call_time,conversation_id\nrec1.wav,A003,2026-11-26T15:30:00+08:00,call-77\n", encoding="utf-8")
+    out = tmp_path / "report"
+    runner = CliRunner()
+    first = runner.invoke(main, ["scan", str(day), "--out", str(out)])
+    assert first.exit_code == 2, first.output  # the broken file failed, the rest was checked
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    (conv,) = doc["conversations"]
+    assert conv["conversation_id"] == "call-77" and conv["agent_id"] == "A003" and conv["roles"] == "channels"
+    f11 = next(f for f in conv["findings"] if f["id"] == "F11")
+    assert 15.0 < f11["start_s"] < 20.0  # said at 17.6 s in the script
+    assert any(e["path"].endswith("broken.wav") and e["reason"] for e in doc["errors"])
+    assert {"report.html", "kpi.xlsx", "kpi.csv"} <= {p.name for p in out.iterdir()}
+    assert "broken.wav" in first.output
+    info = runner.invoke(main, ["cache", "info"])
+    assert "1 transcript(s)" in info.output
+    # a re-run after a lexicon change reads the cache: the transcript is identical
+    again = runner.invoke(main, ["check", str(day / "rec1.wav"), "--format", "json", "--manifest", str(day / "manifest.csv"), "--ignore", "F11"])
+    conv2 = json.loads(again.stdout)["conversations"][0]
+    assert conv2["turns"] == conv["turns"] and not any(f["id"] == "F11" for f in conv2["findings"])
+    assert "1 transcript(s)" in runner.invoke(main, ["cache", "info"]).output
+    assert "removed 1" in runner.invoke(main, ["cache", "clear"]).output
+
+
+def test_transcribe_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["transcribe", str(CALLS / "call_mono.wav"), "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["roles"] == "inferred" and doc["turns"][0]["role"] == "agent"
+    assert all(t["start_s"] is not None for t in doc["turns"])
