@@ -55,7 +55,7 @@ class Finding:
     start_s: float | None = None
     end_s: float | None = None
     end_turn: int | None = None  # set when a phrase was split across turns
-    review: str | None = None  # confirmed | false, set by a QA reviewer
+    review: str | None = None  # confirmed | false | appeal, from the review file (复核/申诉)
 
 
 @dataclass
