@@ -311,4 +311,4 @@ def test_default_model_joins_into_an_empty_cache(tmp_path):
     assert not list(folder.glob("*.tmp"))  # written through a temp file + rename
     (folder / "model.bin").write_bytes(b"broken")  # a damaged join is detected and redone
     asr_model.prepare_base_model(tmp_path)
-    assert asr_model._sha256(folder / "model.bin") == asr_model.BASE_SHA256
+    assert asr_model.file_sha256(folder / "model.bin") == asr_model.BASE_SHA256

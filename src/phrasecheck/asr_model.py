@@ -11,13 +11,14 @@ which faster-whisper downloads itself when the machine is online.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .audio import file_sha256
 
 from .paths import user_cache_dir
 
@@ -55,16 +56,8 @@ def _package_data(name: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _valid(path: Path) -> bool:
-    return path.is_file() and path.stat().st_size == BASE_SIZE and _sha256(path) == BASE_SHA256
+    return path.is_file() and path.stat().st_size == BASE_SIZE and file_sha256(path) == BASE_SHA256
 
 
 def _atomic_copy(src_paths: list[Path], dst: Path) -> None:
