@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import opencc
 from pypinyin import Style, lazy_pinyin
@@ -93,6 +93,7 @@ class Normalized:
     tones: list[str]  # toned syllable per position, for strict matching of short phrases
     breaks: frozenset[int] = frozenset()  # norm positions the original had punctuation before
 
+    @cached_property
     def with_breaks(self) -> tuple[str, list[int]]:
         """norm with '，' where the original had punctuation, and norm position -> that string's position.
 

@@ -131,7 +131,7 @@ class Checker:
     def _excepted(phrase: Phrase, text: Prepared, hit: Hit) -> bool:
         if not phrase.exceptions:
             return False
-        marked, where = text.nt.with_breaks()
+        marked, where = text.nt.with_breaks  # computed once per turn, not per exception check
         start, end = where[hit.start], where[hit.end - 1] + 1
         return any(m.start() < end and m.end() > start for pattern in phrase.exceptions for m in pattern.finditer(marked))
 
