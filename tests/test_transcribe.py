@@ -68,6 +68,9 @@ class FakeTranscriber:
         self.calls += 1
         return self.per_call[(self.calls - 1) % len(self.per_call)] if self.per_call else []
 
+    def channel_segments(self, channels: list[np.ndarray]) -> list[list[Segment]]:
+        return [self.segments(ch) for ch in channels]
+
 
 def check_words(turn) -> None:
     """Word offsets index the turn text; times are ordered and inside the turn."""

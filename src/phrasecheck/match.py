@@ -10,6 +10,7 @@ since fuzzy matching on them finds noise everywhere.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -200,7 +201,8 @@ class Matcher:
                 for part in form.parts:
                     self.pattern(part)
                     self._forms_of.setdefault(part, []).append((form, phrase.id))
-        self._tokenizer = None
+        self._tokenizer: jieba.Tokenizer | None = None
+        self._tokenizer_lock = threading.Lock()
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
@@ -237,17 +239,24 @@ class Matcher:
         """Two turns as one text, for phrases said across them."""
         return Prepared(join(a.nt, b.nt), self.codebook)
 
+    def tokenizer(self) -> jieba.Tokenizer:
+        """jieba with the short lexicon words added; loading its dictionary takes ~0.6 s, so a scan
+        calls this in a thread while the recordings are transcribed (hence the lock)."""
+        with self._tokenizer_lock:
+            if self._tokenizer is None:
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                for part in self._parts:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
+                    if 1 < len(part.key) <= STRICT_LEN:
+                        tokenizer.add_word(part.key, freq=2000)
+                self._tokenizer = tokenizer
+        return self._tokenizer
+
     def tokens_align(self, text: Prepared, start: int, end: int) -> bool:
         """Does [start, end) fall on jieba word boundaries? Keeps 再见 out of 再见面, 喂 out of 喂养."""
-        if self._tokenizer is None:
-            jieba.setLogLevel(logging.WARNING)
-            self._tokenizer = jieba.Tokenizer()
-            for part in self._parts:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
-                if 1 < len(part.key) <= STRICT_LEN:
-                    self._tokenizer.add_word(part.key, freq=2000)
         if text.bounds is None:
             starts, ends, pos = set(), set(), 0
-            for tok in self._tokenizer.cut(text.key, HMM=False):
+            for tok in self.tokenizer().cut(text.key, HMM=False):
                 starts.add(pos)
                 pos += len(tok)
                 ends.add(pos)

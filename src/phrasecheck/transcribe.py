@@ -1,12 +1,14 @@
 """Recording -> Conversation: decode, transcribe each party with faster-whisper, attribute, merge.
 
-Stereo call-centre recordings carry one party per channel, so each channel is transcribed on its
-own (roles "channels") and the segments are merged by start time. Mono recordings get a text
-heuristic (speakers.py) and roles "inferred". Decoding choices, all measured on this project's
-samples and ../shared/realdata (benchmarks/asr_cer.py):
+Stereo call-centre recordings carry one party per channel (roles "channels"); mono recordings get
+a text heuristic (speakers.py) and roles "inferred". Either way the speech the VAD finds on every
+channel is laid end to end and transcribed in one Whisper pass; each word goes back to its channel
+and original time (interleave.py), and segments are merged into turns by start time. Decoding
+choices, all measured on this project's samples and ../shared/realdata (benchmarks/asr_cer.py,
+benchmarks/scan_speed.py):
   * language zh, beam 5, int8 on CPU; float16 + BatchedInferencePipeline with device="cuda";
-  * Silero VAD filter: a stereo channel is silent about half the time and Whisper invents text on
-    silence; with the VAD a channel without speech is never decoded, so it yields no turns;
+  * Silero VAD: a stereo channel is silent about half the time and Whisper invents text on
+    silence; silence is never decoded, so a channel without speech yields no turns;
   * condition_on_previous_text=False: one hallucinated segment cannot seed the next one;
   * no initial_prompt / hotwords from the lexicon: measured, it makes the base model write
     courtesy phrases nobody said, crediting agents for words they never spoke;
@@ -29,6 +31,7 @@ from .asr_model import DEFAULT_MODEL, ModelError, ResolvedModel, load_whisper, r
 from .asr_text import WordPiece, ZhText, is_hallucination
 from .audio import SAMPLE_RATE, Audio, file_sha256, load_audio
 from .cache import TranscriptCache
+from .interleave import Chunk, interleave, locate, pad_regions, plan, windows
 from .model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, Conversation, InputError, Turn
 from .speakers import attribute
 
@@ -38,14 +41,14 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: stereo channels interleaved into one pass
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
 SPLIT_GAP_S = 0.8
-# The decoding VAD pads speech generously (cutting closer costs accuracy), and Whisper then puts
-# the first word after a pause up to a second early, into the padding. A second, tight VAD pass
-# (cheap: ~0.1 s per minute) gives the speech regions that word times are clamped to.
+# Decoding chunks pad speech generously (800 ms: cutting closer costs accuracy), and Whisper then
+# puts the first word after a pause up to a second early, into the padding. One tight VAD pass
+# gives the speech regions that word times are clamped to; the padded chunks derive from it.
 TIGHT_VAD = dict(min_silence_duration_ms=300, speech_pad_ms=100)
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
 
@@ -122,7 +125,7 @@ class ChannelTranscriber(Protocol):
     @property
     def identity(self) -> str: ...
 
-    def segments(self, audio: np.ndarray) -> list[Segment]: ...
+    def channel_segments(self, channels: list[np.ndarray]) -> list[list[Segment]]: ...
 
 
 class WhisperTranscriber:
@@ -156,40 +159,93 @@ class WhisperTranscriber:
                 self._pipeline = BatchedInferencePipeline(self._model)
         return self._pipeline or self._model
 
-    def segments(self, audio: np.ndarray) -> list[Segment]:
+    def _kwargs(self) -> dict:
         o = self.options
-        if audio.size < SAMPLE_RATE // 10:
-            return []
-        runner = self._load()
-        kwargs = dict(
-            language="zh", task="transcribe", beam_size=o.beam_size, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=o.vad_filter,
-            vad_parameters=dict(threshold=o.vad_threshold, min_speech_duration_ms=o.vad_min_speech_ms,
-                                min_silence_duration_ms=o.vad_min_silence_ms, speech_pad_ms=o.vad_speech_pad_ms),
-        )
+        kwargs = dict(language="zh", task="transcribe", beam_size=o.beam_size, word_timestamps=True,
+                      condition_on_previous_text=False, vad_filter=False)
         if self._pipeline is not None:
             kwargs["batch_size"] = o.batch_size
             kwargs["without_timestamps"] = True
+        return kwargs
+
+    def _run(self, audio: np.ndarray, kwargs: dict) -> list:
+        runner = self._load()
+        if self._pipeline is not None and "clip_timestamps" not in kwargs:
+            total = len(audio) / SAMPLE_RATE  # the batched pipeline needs clips when the VAD is off
+            kwargs = dict(kwargs, clip_timestamps=[{"start": float(t), "end": min(t + 30.0, total)}
+                                                   for t in np.arange(0.0, total, 30.0)])
         try:
             raw, _info = runner.transcribe(audio, **kwargs)
-            segs = [self._convert(seg) for seg in raw]
+            return list(raw)
         except RuntimeError as e:  # ctranslate2 runtime failures (e.g. CUDA out of memory)
             raise ModelError(f"transcription failed: {str(e).splitlines()[0] if str(e) else e}") from e
-        if o.vad_filter:
-            regions = speech_regions(audio, o.vad_threshold)
-            segs = [snap_to_speech(seg, regions) for seg in segs]
+
+    def segments(self, audio: np.ndarray) -> list[Segment]:
+        """One channel without the VAD (vad_filter off): Whisper on the whole audio."""
+        if audio.size < SAMPLE_RATE // 10:
+            return []
+        self._load()
+        segs = [self._convert(seg) for seg in self._run(audio, self._kwargs())]
         return [part for seg in segs for part in split_at_pauses(seg, SPLIT_GAP_S)]
+
+    def channel_segments(self, channels: list[np.ndarray]) -> list[list[Segment]]:
+        """Segments per channel: the speech of all channels in one Whisper pass (interleave.py)."""
+        o = self.options
+        if not o.vad_filter:
+            return [self.segments(ch) for ch in channels]
+        tight = [speech_regions(ch, o.vad_threshold) for ch in channels]
+        padded = [pad_regions(t, len(ch) / SAMPLE_RATE, tight_pad_s=TIGHT_VAD["speech_pad_ms"] / 1000,
+                              min_silence_s=o.vad_min_silence_ms / 1000, min_speech_s=o.vad_min_speech_ms / 1000,
+                              pad_s=o.vad_speech_pad_ms / 1000) for t, ch in zip(tight, channels)]
+        chunks = plan(padded, tight)
+        out: list[list[Segment]] = [[] for _ in channels]
+        if not chunks:
+            return out
+        self._load()
+        kwargs = self._kwargs()
+        if self._pipeline is not None:
+            kwargs["clip_timestamps"] = windows(chunks)
+        for raw in self._run(interleave(channels, chunks), kwargs):
+            for chunk, seg in self._split(raw, chunks):
+                out[chunk.channel].append(seg)
+        return [[part for seg in segs for part in split_at_pauses(snap_to_speech(seg, tight[ch]), SPLIT_GAP_S)]
+                for ch, segs in enumerate(out)]
+
+    def _split(self, raw, chunks: list[Chunk]) -> list[tuple[Chunk, Segment]]:
+        """A Whisper segment of the interleaved audio -> per-chunk segments in original time."""
+        if not raw.words:
+            chunk = locate(chunks, (raw.start + raw.end) / 2)
+            seg = self._segment(self._text.simplify(raw.text).strip(), [],
+                                chunk.to_original(raw.start), chunk.to_original(raw.end))
+            return [(chunk, seg)] if seg else []
+        runs: list[tuple[Chunk, list[WordPiece]]] = []
+        for w in raw.words:
+            chunk = locate(chunks, (w.start + w.end) / 2)
+            piece = WordPiece(w.word, chunk.to_original(float(w.start)), chunk.to_original(float(w.end)))
+            if runs and runs[-1][0] is chunk:
+                runs[-1][1].append(piece)
+            else:
+                runs.append((chunk, [piece]))
+        out = []
+        for chunk, pieces in runs:
+            seg = self._segment(*self._text.assemble(pieces), 0.0, 0.0)
+            if seg is not None:
+                out.append((chunk, seg))
+        return out
 
     def _convert(self, seg) -> Segment | None:
         if seg.words:
             pieces = [WordPiece(w.word, float(w.start), float(w.end)) for w in seg.words]
-            text, words = self._text.assemble(pieces)
-        else:
-            text, words = self._text.simplify(seg.text).strip(), []
+            return self._segment(*self._text.assemble(pieces), 0.0, 0.0)
+        return self._segment(self._text.simplify(seg.text).strip(), [], float(seg.start), float(seg.end))
+
+    @staticmethod
+    def _segment(text: str, words: list, start: float, end: float) -> Segment | None:
+        """A Segment unless the text is empty or a known hallucination; word times win over start/end."""
         if not _WORDY.search(text) or is_hallucination(text):
             return None
-        start = words[0][2] if words else float(seg.start)
-        end = words[-1][3] if words else float(seg.end)
+        if words:
+            start, end = words[0][2], words[-1][3]
         return Segment(text, round(min(start, end), 3), round(end, 3), words)
 
 
@@ -197,6 +253,8 @@ def speech_regions(audio: np.ndarray, threshold: float) -> list[tuple[float, flo
     """Tight Silero VAD regions (seconds) of one channel."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: PLC0415
 
+    if audio.size < SAMPLE_RATE // 10:
+        return []
     spans = get_speech_timestamps(audio, VadOptions(threshold=threshold, **TIGHT_VAD))
     return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
 
@@ -313,7 +371,7 @@ def transcribe_audio(audio: Audio, options: TranscribeOptions, transcriber: Chan
     """Transcribe already-decoded audio; a silent channel gives no segments, hence no turns."""
     if len(audio.channels) >= 2 and options.agent_channel not in range(len(audio.channels)):
         raise ValueError(f"agent_channel {options.agent_channel} but the recording has {len(audio.channels)} channels")
-    return build_transcript([transcriber.segments(ch) for ch in audio.channels], options, audio.duration_s)
+    return build_transcript(transcriber.channel_segments(audio.channels), options, audio.duration_s)
 
 
 def transcribe_file(path: str | Path, options: TranscribeOptions | None = None, *,

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Scan speed: `phrasecheck scan` against bare faster-whisper on the same recordings.
+
+    python3 benchmarks/scan_speed.py [FOLDER] [--device cpu|cuda] [--jobs N] [--repeat N] [--copies N]
+
+FOLDER defaults to samples/calls. Every pipeline runs as its own process, as a user would run it,
+so interpreter start, imports and model load count on both sides. "bare" is faster-whisper with
+the default model as the issue defines its baseline (int8 on CPU / float16 on CUDA, beam 5,
+language zh, no VAD, the whole file at once). scan adds what phrasecheck does on top: one pass
+per stereo channel with VAD and word timestamps, role attribution, the rules, and the report
+folder. "cached" is a second scan after the transcripts are in the cache (only the rules and the
+reports run). Figures: median wall seconds over --repeat runs and audio seconds per wall second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+sys.path.insert(0, str(SRC))
+
+AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
+
+
+def bare_worker(model_dir: str, device: str, batched: bool, files: list[str]) -> None:
+    """Runs in the child process: load the model, transcribe every file, print nothing."""
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+    model = WhisperModel(model_dir, device=device, compute_type="float16" if device == "cuda" else "int8")
+    if batched:
+        runner = BatchedInferencePipeline(model)
+        for f in files:
+            "".join(s.text for s in runner.transcribe(f, language="zh", beam_size=5, batch_size=8)[0])
+    else:
+        for f in files:
+            "".join(s.text for s in model.transcribe(f, language="zh", beam_size=5)[0])
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode not in (0, 1):  # scan exits 1 never; check-style 1 would mean findings
+        sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr[-2000:]}")
+    return wall
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", nargs="?", default=str(HERE.parent / "samples" / "calls"))
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--copies", type=int, default=1)
+    ap.add_argument("--bare-worker", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.bare_worker:
+        model_dir, device, batched, *files = a.bare_worker
+        bare_worker(model_dir, device, batched == "batched", files)
+        return 0
+
+    from phrasecheck.asr_model import resolve_model
+    from phrasecheck.audio import load_audio
+
+    folder = Path(a.folder)
+    files = sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in AUDIO)
+    if not files:
+        print(f"no recordings under {folder}")
+        return 0
+    out = Path(tempfile.mkdtemp(prefix="phrasecheck-bench-"))
+    if a.copies > 1:
+        folder = out / "recordings"
+        folder.mkdir()
+        for i in range(a.copies):
+            for f in files:
+                (folder / f"{i}_{Path(f).name}").symlink_to(Path(f).resolve())
+        files = sorted(str(p) for p in folder.iterdir())
+    audio_s = sum(load_audio(f).duration_s for f in files)
+    model_dir = resolve_model("base").load_from
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    scan = [sys.executable, "-m", "phrasecheck", "scan", str(folder), "--out", str(out / "report"),
+            "--device", a.device, "--jobs", str(a.jobs)]
+    runs = [("bare faster-whisper (whole file, no VAD)",
+             [sys.executable, __file__, "--bare-worker", model_dir, a.device, "plain", *files])]
+    if a.device == "cuda":
+        runs.append(("bare faster-whisper batched (VAD, batch 8)",
+                     [sys.executable, __file__, "--bare-worker", model_dir, a.device, "batched", *files]))
+    runs.append((f"phrasecheck scan --no-cache --jobs {a.jobs}", [*scan, "--no-cache"]))
+
+    results = {}
+    for _ in range(a.repeat):  # interleaved, so a slow spell of the machine hits every pipeline
+        for name, cmd in runs:
+            results.setdefault(name, []).append(timed(cmd, env))
+    timed(scan, env)  # fills the transcript cache
+    results["phrasecheck scan, cached re-run"] = [timed(scan, env) for _ in range(a.repeat)]
+
+    print(f"{len(files)} recordings, {audio_s:.1f} s of audio in {folder}; device {a.device}, "
+          f"{os.cpu_count()} CPUs; median of {a.repeat} runs, each a fresh process")
+    print(f"{'pipeline':46s} {'wall s':>8s} {'audio s / wall s':>17s}   runs")
+    for name, walls in results.items():
+        med = statistics.median(walls)
+        print(f"{name:46s} {med:8.2f} {audio_s / med:17.2f}   {' '.join(f'{w:.2f}' for w in walls)}")
+    bare = statistics.median(results[runs[0][0]])
+    ours = statistics.median(results[runs[-1][0]])
+    print(f"scan wall time against bare: {100 * (ours - bare) / bare:+.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
