@@ -49,3 +49,16 @@ def test_transcribe_json(tmp_path, monkeypatch):
     (doc,) = json.loads(result.stdout)
     assert doc["roles"] == "inferred" and doc["turns"][0]["role"] == "agent"
     assert all(t["start_s"] is not None for t in doc["turns"])
+
+
+def test_cuda_without_a_usable_gpu_is_one_line_with_the_fix():
+    import ctranslate2
+    import pytest
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a CUDA device")
+    result = CliRunner().invoke(main, ["transcribe", str(CALLS / "call_nogreet.wav"), "--device", "cuda", "--no-cache"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("phrasecheck: ") and "--device cpu" in line and "cublas" in line

@@ -171,6 +171,13 @@ def test_split_at_pauses_and_snap_to_speech():
     s = Segment("你好,请问", 0.0, 5.0, [(0, 2, 0.0, 0.5), (3, 5, 4.0, 5.0)])
     a, b = split_at_pauses(s, 0.8)
     assert (a.text, b.text) == ("你好,", "请问") and b.words == [(0, 2, 4.0, 5.0)]
+    # a sentence end splits only where asked (mono) and only with a pause after it
+    both = Segment("请问有什么可以帮您?我家宽带断了", 0.2, 8.0,
+                   [(0, 9, 0.2, 3.9), (10, 12, 4.5, 5.0), (12, 16, 5.0, 8.0)])
+    assert len(split_at_pauses(both, 0.8)) == 1
+    first, second = split_at_pauses(both, 0.8, 0.3)
+    assert (first.text, second.text) == ("请问有什么可以帮您?", "我家宽带断了") and second.start_s == 4.5
+    assert len(split_at_pauses(Segment(both.text, 0.2, 8.0, [(0, 9, 0.2, 3.9), (10, 12, 4.0, 5.0), (12, 16, 5.0, 8.0)]), 0.8, 0.3)) == 1
     early = Segment("单号报一下", 4.5, 6.4, [(0, 2, 4.48, 4.9), (2, 5, 5.8, 6.4)])
     snapped = snap_to_speech(early, [(0.6, 2.0), (5.69, 6.66)])
     assert snapped.start_s == 5.69 and [w[2] for w in snapped.words] == [5.69, 5.8]

@@ -134,6 +134,15 @@ def resolve_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> R
                      f"fix: use one of base, small, medium, large-v3 or a path to a CTranslate2 folder")
 
 
+CUDA_HINT = ("; fix: --device cpu, or give CTranslate2 the CUDA 12 libraries it loads "
+             "(pip install nvidia-cublas-cu12 nvidia-cudnn-cu12, their lib folders on LD_LIBRARY_PATH)")
+
+
+def cuda_hint(device: str, message: str) -> str:
+    """The fix to append to a CUDA failure's message; empty for anything else."""
+    return CUDA_HINT if device == "cuda" and any(w in message.lower() for w in ("cuda", "cublas", "cudnn")) else ""
+
+
 def load_whisper(resolved: ResolvedModel, device: str, compute_type: str, cpu_threads: int = 0):
     """Load faster_whisper.WhisperModel, turning download/load failures into one-line ModelErrors."""
     from faster_whisper import WhisperModel  # heavy import, only when a model is really needed
@@ -143,7 +152,7 @@ def load_whisper(resolved: ResolvedModel, device: str, compute_type: str, cpu_th
     except Exception as e:  # huggingface_hub / ctranslate2 raise many kinds
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if Path(resolved.load_from).is_dir():
-            raise ModelError(f"cannot load the model at {resolved.load_from}: {first}") from e
+            raise ModelError(f"cannot load the model at {resolved.load_from}: {first}{cuda_hint(device, first)}") from e
         raise ModelError(
             f"cannot get model '{resolved.load_from}' (needs the Hugging Face hub online): {first}; "
             f"fix: run online once, or use the default model 'base' ({INSTALL_HINT})"

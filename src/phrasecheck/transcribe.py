@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .asr_model import DEFAULT_MODEL, ModelError, ResolvedModel, load_whisper, resolve_model
+from .asr_model import DEFAULT_MODEL, ModelError, ResolvedModel, cuda_hint, load_whisper, resolve_model
 from .asr_text import WordPiece, ZhText, is_hallucination
 from .audio import SAMPLE_RATE, Audio, file_sha256, load_audio
 from .cache import TranscriptCache
@@ -41,11 +41,16 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 2  # 2: stereo channels interleaved into one pass
+PIPELINE_VERSION = 3  # 2: channels interleaved into one pass; 3: mono splits at sentence ends
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
 SPLIT_GAP_S = 0.8
+# In a mono recording a change of speaker hides inside one segment when Whisper does not emit
+# timestamps (the batched CUDA pipeline): there, a sentence end followed by this pause also splits,
+# so the role heuristic sees each sentence on its own.
+SENTENCE_GAP_S = 0.3
+_SENTENCE_END = re.compile(r"[。！？!?]\s*$")
 # Decoding chunks pad speech generously (800 ms: cutting closer costs accuracy), and Whisper then
 # puts the first word after a pause up to a second early, into the padding. One tight VAD pass
 # gives the speech regions that word times are clamped to; the padded chunks derive from it.
@@ -163,9 +168,9 @@ class WhisperTranscriber:
         o = self.options
         kwargs = dict(language="zh", task="transcribe", beam_size=o.beam_size, word_timestamps=True,
                       condition_on_previous_text=False, vad_filter=False)
-        if self._pipeline is not None:
+        if self._pipeline is not None:  # timestamps on: segments end at sentences, as on the CPU
             kwargs["batch_size"] = o.batch_size
-            kwargs["without_timestamps"] = True
+            kwargs["without_timestamps"] = False
         return kwargs
 
     def _run(self, audio: np.ndarray, kwargs: dict) -> list:
@@ -177,8 +182,9 @@ class WhisperTranscriber:
         try:
             raw, _info = runner.transcribe(audio, **kwargs)
             return list(raw)
-        except RuntimeError as e:  # ctranslate2 runtime failures (e.g. CUDA out of memory)
-            raise ModelError(f"transcription failed: {str(e).splitlines()[0] if str(e) else e}") from e
+        except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ModelError(f"transcription failed: {first}{cuda_hint(self.options.resolved_device(), first)}") from e
 
     def segments(self, audio: np.ndarray) -> list[Segment]:
         """One channel without the VAD (vad_filter off): Whisper on the whole audio."""
@@ -208,7 +214,8 @@ class WhisperTranscriber:
         for raw in self._run(interleave(channels, chunks), kwargs):
             for chunk, seg in self._split(raw, chunks):
                 out[chunk.channel].append(seg)
-        return [[part for seg in segs for part in split_at_pauses(snap_to_speech(seg, tight[ch]), SPLIT_GAP_S)]
+        sentence_gap = SENTENCE_GAP_S if len(channels) == 1 else None
+        return [[part for seg in segs for part in split_at_pauses(snap_to_speech(seg, tight[ch]), SPLIT_GAP_S, sentence_gap)]
                 for ch, segs in enumerate(out)]
 
     def _split(self, raw, chunks: list[Chunk]) -> list[tuple[Chunk, Segment]]:
@@ -288,11 +295,20 @@ def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]],
     return Segment(seg.text, words[0][2], words[-1][3], words)
 
 
-def split_at_pauses(seg: Segment | None, gap_s: float) -> list[Segment]:
-    """Cut a segment where its words pause longer than gap_s; punctuation stays with the left part."""
+def split_at_pauses(seg: Segment | None, gap_s: float, sentence_gap_s: float | None = None) -> list[Segment]:
+    """Cut a segment where its words pause longer than gap_s, or sentence_gap_s after a sentence
+    end; punctuation stays with the left part."""
     if seg is None:
         return []
-    cuts = [i for i in range(1, len(seg.words)) if seg.words[i][2] - seg.words[i - 1][3] > gap_s]
+
+    def cut_before(i: int) -> bool:
+        gap = seg.words[i][2] - seg.words[i - 1][3]
+        if gap > gap_s:
+            return True
+        return sentence_gap_s is not None and gap >= sentence_gap_s and bool(
+            _SENTENCE_END.search(seg.text[:seg.words[i][0]]))
+
+    cuts = [i for i in range(1, len(seg.words)) if cut_before(i)]
     if not cuts:
         return [seg]
     parts = []
