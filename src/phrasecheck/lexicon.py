@@ -46,11 +46,17 @@ class Part:
     key: str  # normalised, as Normalized.key
     gap: tuple[int, int] = (0, 0)
 
+    def __hash__(self) -> int:  # the matcher keys dicts on parts; the generated hash rebuilt a tuple per call
+        return hash(self.key) ^ hash(self.gap)
+
 
 @dataclass(frozen=True)
 class Form:
     text: str
     parts: tuple[Part, ...]
+
+    def __hash__(self) -> int:  # equal forms have equal text; __eq__ still compares the parts
+        return hash(self.text)
 
 
 @dataclass

@@ -35,6 +35,7 @@ class Checker:
         self.lexicon = lexicon
         self.profile = profile
         self.phrases = [p for p in lexicon.phrases if profile.enabled(p.id)]
+        self._of_kind = {kind: [p for p in self.phrases if p.kind == kind] for kind in ("opener", "forbidden", "courtesy")}
         self.greeting = lexicon.greeting if lexicon.greeting and profile.enabled(lexicon.greeting.id) else None
         self._company_forms = self._pin_company(self.greeting, profile.company) if self.greeting else []
         extra = [f for forms in (self.greeting.parts.values() if self.greeting else []) for f in forms]
@@ -64,7 +65,7 @@ class Checker:
         findings += openers
         findings += self._forbidden(conv, idx, texts, openers)
         courtesy = self._courtesy(conv, idx, texts)
-        greeting, greeting_findings = self._greeting(conv, idx)
+        greeting, greeting_findings = self._greeting(conv, idx, texts)
         findings = greeting_findings + findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal)
@@ -84,44 +85,44 @@ class Checker:
         if not texts:
             return []
         out = []
-        for phrase in self.phrases:
-            if phrase.kind == "opener":
-                hit = self._best(phrase, texts[0], anchored=True)
-                if hit:
-                    out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
+        for phrase in self._of_kind["opener"]:
+            hit = self._best(phrase, texts[0], anchored=True)
+            if hit:
+                out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
         return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:
+        """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
+
+        Only phrases the n-gram index names as candidates for a turn (or for the turn joined to the
+        agent's next one) are aligned at all."""
         opened = {(f.turn, f.start_char) for f in openers}
-        joined: dict[int, Prepared] = {}
+        taken: dict[str, set[int]] = {}  # phrase id -> agent turns where it was already reported
         out = []
-        for phrase in self.phrases:
-            if phrase.kind != "forbidden":
-                continue
-            taken: set[int] = set()  # agent turns where this phrase was already reported
-            for k in range(len(texts)):
-                if k in taken:
+        for k, text in enumerate(texts):
+            pair = self.matcher.join(text, texts[k + 1]) if k + 1 < len(texts) else None
+            ids = self.matcher.candidates(text) | (self.matcher.candidates(pair) if pair else set())
+            for phrase in self._of_kind["forbidden"]:
+                if phrase.id not in ids or k in taken.get(phrase.id, ()):
                     continue
-                loc = self._locate(phrase, texts, k, joined)
+                loc = self._locate(phrase, text, k, pair)
                 if loc is None:
                     continue
                 finding = self._finding(phrase, loc, conv, idx, texts)
                 if (finding.turn, finding.start_char) in opened:
                     continue  # 喂 opening the call is O01, not also F01
-                taken.update({loc.turn, loc.end_turn})
+                taken.setdefault(phrase.id, set()).update({loc.turn, loc.end_turn})
                 out.append(finding)
         return out
 
-    def _locate(self, phrase: Phrase, texts: list[Prepared], k: int, joined: dict[int, Prepared]) -> Located | None:
-        """The phrase in agent turn k, or said across turn k and the agent's next turn (有本事 / 你去告)."""
-        hit = self._best(phrase, texts[k])
+    def _locate(self, phrase: Phrase, text: Prepared, k: int, pair: Prepared | None) -> Located | None:
+        """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
+        hit = self._best(phrase, text)
         if hit:
-            return None if self._excepted(phrase, texts[k], hit) else Located(k, hit.start, k, hit.end, hit.score)
-        if k + 1 >= len(texts):
+            return None if self._excepted(phrase, text, hit) else Located(k, hit.start, k, hit.end, hit.score)
+        if pair is None:
             return None
-        if k not in joined:
-            joined[k] = self.matcher.join(texts[k], texts[k + 1])
-        pair, cut = joined[k], len(texts[k].key)
+        cut = len(text.key)
         hit = self._best(phrase, pair)
         if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
             return None
@@ -136,20 +137,21 @@ class Checker:
         return any(m.start() < end and m.end() > start for pattern in phrase.exceptions for m in pattern.finditer(marked))
 
     def _courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
-        out = []
-        for phrase in self.phrases:
-            if phrase.kind != "courtesy":
-                continue
-            for k, text in enumerate(texts):
+        """Each courtesy phrase at its first use, as evidence."""
+        found: dict[str, Finding] = {}
+        for k, text in enumerate(texts):
+            ids = self.matcher.candidates(text)
+            for phrase in self._of_kind["courtesy"]:
+                if phrase.id not in ids or phrase.id in found:
+                    continue
                 hit = self._best(phrase, text)
                 if hit and not self._excepted(phrase, text, hit):
-                    out.append(self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts))
-                    break
-        return out
+                    found[phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
+        return [found[p.id] for p in self._of_kind["courtesy"] if p.id in found]
 
     # --- greeting ------------------------------------------------------------------------------
 
-    def _greeting(self, conv: Conversation, idx: list[int]) -> tuple[Greeting, list[Finding]]:
+    def _greeting(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> tuple[Greeting, list[Finding]]:
         rule = self.greeting
         if rule is None:
             return Greeting(ok=True, text=""), []
@@ -157,8 +159,9 @@ class Checker:
             greeting = Greeting(ok=False, text="", missing=list(GREETING_PARTS_LABEL))
             return greeting, [Finding(rule.id, "greeting", 0, 0, 0, "", 100.0, "the agent never spoke", rule.suggestion)]
         block = self._opening_block(conv, idx)
-        joined = "\n".join(conv.turns[i].text for i in block)
-        text = self.matcher.prepare(joined)
+        text = texts[0]  # the block's turns are the first agent turns, already prepared
+        for k in range(1, len(block)):
+            text = self.matcher.join(text, texts[k])
         missing = []
         head = None
         for form in rule.parts["greeting"]:
@@ -199,9 +202,15 @@ class Checker:
         return block
 
     def _find_any(self, forms: list[Form], text: Prepared, lo: int, threshold: float):
-        """First of the greeting part's forms (each one piece, see lexicon) found at or after lo."""
-        for form in forms:
-            span = self.matcher.pattern(form.parts[0]).find(text, lo, None, threshold)
+        """One of the greeting part's forms (each one piece, see lexicon) found at or after lo:
+        said word for word if any is, else the first that aligns (aligning is the costly part)."""
+        patterns = [self.matcher.pattern(form.parts[0]) for form in forms]
+        for pattern in patterns:
+            span = pattern.find_verbatim(text, lo)
+            if span:
+                return span
+        for pattern in patterns:
+            span = pattern.find(text, lo, None, threshold)
             if span:
                 return span
         return None
