@@ -20,6 +20,7 @@ from .asr_model import ModelError
 from .cache import TranscriptCache
 from .ingest import AUDIO_SUFFIXES, decode, discover, parse_time
 from .model import Conversation, InputError
+from .pathmeta import PathPattern
 from .transcribe import TranscribeOptions, WhisperTranscriber, transcribe_file, transcript_json, transcript_srt, transcript_text
 
 EXIT_ERROR = 2
@@ -147,8 +148,12 @@ def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable
     return read
 
 
-def prepare_audio(paths: list[Path], options: TranscribeOptions, no_cache: bool, manifest: dict[str, dict], jobs: int, warm_up: Callable[[], object] | None = None) -> Callable[[Path], Conversation]:
-    """Transcribe the recordings among paths; warm_up (the checker's own loading) runs meanwhile."""
+def prepare_audio(paths: list[Path], options: TranscribeOptions, no_cache: bool, manifest: dict[str, dict], jobs: int,
+                  warm_up: Callable[[], object] | None = None, path_pattern: PathPattern | None = None) -> Callable[[Path], Conversation]:
+    """Transcribe the recordings among paths; warm_up (the checker's own loading) runs meanwhile.
+
+    Agent, call id and time come from the manifest (given, or manifest.csv beside the recordings),
+    else from the profile's recording_path pattern."""
     files, _, _ = discover(paths)
     audio = [f for f in files if f.suffix.lower() in AUDIO_SUFFIXES]
     if audio and warm_up is not None:
@@ -157,6 +162,14 @@ def prepare_audio(paths: list[Path], options: TranscribeOptions, no_cache: bool,
         for folder in sorted({f.parent for f in audio}):
             if (folder / "manifest.csv").is_file():
                 manifest.update(read_manifest(folder / "manifest.csv"))
+    if path_pattern is not None:
+        for f in audio:
+            if str(f.resolve()) not in manifest and f.name not in manifest:
+                meta, problem = path_pattern.meta(f)
+                if problem:
+                    click.echo(f"phrasecheck: warning: {problem}", err=True)
+                if meta:
+                    manifest[str(f.resolve())] = meta
     cache = None if no_cache else TranscriptCache()
     return audio_reader(transcribe_all(audio, options, cache, manifest, jobs, progress=sys.stderr.isatty()))
 
@@ -181,7 +194,8 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
 
     profile, checker = _setup(config, lexicon_dir, None, None)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs)
-    reader = prepare_audio([folder], options, no_cache, read_manifest(manifest), jobs, warm_up=checker.matcher.tokenizer)
+    reader = prepare_audio([folder], options, no_cache, read_manifest(manifest), jobs, warm_up=checker.matcher.tokenizer,
+                           path_pattern=profile.recording_path)
     run = check_paths([folder], checker, profile, audio=reader)
     out_dir = out_dir or Path(f"phrasecheck-report-{date.today().isoformat()}")
     try:

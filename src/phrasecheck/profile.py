@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .lexicon import LexiconError, load_yaml
+from .pathmeta import PathPattern, compile_pattern
 
 PROFILE_NAME = "phrasecheck.yaml"
 CSV_COLUMNS = ("conversation_id", "agent_id", "role", "text", "timestamp")
@@ -56,6 +57,7 @@ class Profile:
     fatal: list[str] | None = None  # None: as the lexicon says
     select: list[str] = field(default_factory=list)  # rule ids or prefixes to run (empty: all)
     ignore: list[str] = field(default_factory=list)
+    recording_path: PathPattern | None = None  # {agent_id}/{date}/{call_id}_{time}.wav
     source: str | None = None
 
     def enabled(self, rule_id: str) -> bool:
@@ -72,7 +74,8 @@ class Profile:
         return None
 
 
-_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore", "kpi"}
+_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore", "kpi",
+         "recording_path"}
 
 
 def _list(value, path, line, what) -> list[str]:
@@ -139,6 +142,11 @@ def load_profile(path: Path) -> Profile:
         prof.fatal = _list(data.get("fatal"), path, line, "fatal")
     prof.select = _list(data.get("select"), path, line, "select")
     prof.ignore = _list(data.get("ignore"), path, line, "ignore")
+    if data.get("recording_path") is not None:
+        try:
+            prof.recording_path = compile_pattern(str(data["recording_path"]))
+        except ValueError as exc:
+            raise LexiconError(path, f"recording_path: {exc}", line) from None
     return prof
 
 
