@@ -44,7 +44,7 @@ def test_report_command_writes_the_folder(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(main, ["report", str(day), "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["findings.json", "kpi.csv", "kpi.xlsx", "report.html", "review.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["calls.csv", "findings.json", "kpi.csv", "kpi.xlsx", "report.html", "review.csv"]
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert doc["schema_version"] == 1 and doc["scoring"]["fatal"] == ["F11"]
     assert [a["agent_id"] for a in doc["kpi"]] == ["A1", "B2"]

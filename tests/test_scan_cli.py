@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 
@@ -31,6 +33,13 @@ def test_scan_day_folder(tmp_path, monkeypatch):
     assert 15.0 < f11["start_s"] < 20.0  # said at 17.6 s in the script
     assert any(e["path"].endswith("broken.wav") and e["reason"] for e in doc["errors"])
     assert {"report.html", "kpi.xlsx", "kpi.csv"} <= {p.name for p in out.iterdir()}
+    # calls.csv: one row per call, one per failed file with its reason
+    rows = list(csv.DictReader(io.StringIO((out / "calls.csv").read_text(encoding="utf-8-sig"))))
+    call = next(r for r in rows if r["conversation_id"] == "call-77")
+    assert (call["agent_id"], call["roles"], call["forbidden"], call["greeting_ok"]) == ("A003", "channels", "F11", "no")
+    assert call["started_at"].startswith("2026-11-26T15:30:00") and 0 <= float(call["first_agent_s"]) < 1.0
+    broken = next(r for r in rows if r["source"].endswith("broken.wav"))
+    assert broken["error"] and not broken["conversation_id"]
     assert "broken.wav" in first.output
     info = runner.invoke(main, ["cache", "info"])
     assert "1 transcript(s)" in info.output

@@ -1,4 +1,4 @@
-"""The report folder (findings.json, review.csv, report.html, kpi.xlsx, kpi.csv) for any Run:
+"""The report folder (findings.json, review.csv, report.html, kpi.xlsx, kpi.csv, calls.csv) for any Run:
 `phrasecheck report` calls it after checking chats, `phrasecheck scan` after transcribing calls,
 and both after re-reading a findings.json when only review verdicts changed."""
 
@@ -14,6 +14,7 @@ from ..profile import Profile
 from ..redact import redact_run
 from ..reload import rescore
 from ..review import REVIEW_NAME, ReviewEntry, apply_reviews, read_reviews, sync_entries, write_reviews
+from .callscsv import write_calls_csv
 from .html import write_html
 from .jsonfmt import document
 from .kpisheet import write_csv, write_xlsx
@@ -66,4 +67,6 @@ def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[st
     xlsx, csv_path = out_dir / "kpi.xlsx", out_dir / "kpi.csv"
     write_xlsx(agents, xlsx, formula)
     write_csv(agents, csv_path)
-    return Written(out_dir, [findings, review_path, html, xlsx, csv_path], agents, unmatched)
+    calls = out_dir / "calls.csv"
+    write_calls_csv(shown, calls)
+    return Written(out_dir, [findings, review_path, html, xlsx, csv_path, calls], agents, unmatched)
