@@ -83,3 +83,63 @@ def test_courtesy_found_in_real_chats(real_run):
     assert {"C01", "C03", "C06", "C07"} <= by_id  # 您好, 谢谢, 再见, 请稍等 are everyday words there
     assert all(c.text and c.text in r.conversation.turns[c.turn].text for r in real_run.results for c in r.courtesy)
     assert sum(1 for r in real_run.results if "C01" in r.courtesy_used) > len(real_run.results) / 3
+
+
+# The calls-derived part of the eval set (issue #5): samples/eval-calls/ holds 32 synthetic calls
+# labelled from what the agent SAID (calls.gold.jsonl, scripts in calls.script.jsonl) and the base
+# model's transcripts of their recordings (calls.jsonl, made by build.sh: TTS, 8 kHz stereo, -45 dBFS
+# noise, `phrasecheck transcribe`). Measured on the committed calls.jsonl:
+#   forbidden precision 1.000 (0 fp), recall 0.550 (11/20); openers precision 1.000, recall 0.600 (3/5);
+#   courtesy precision 1.000, recall 0.947, F1 0.973; greeting accuracy 0.500 (16/32).
+# Every miss comes from the ASR (the script text itself agrees with the gold on every label, see the
+# last test); a rebuild of calls.jsonl gives different ASR text, so re-measure these floors with it.
+CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
+
+
+@pytest.fixture(scope="module")
+def calls_eval(checker):
+    gold, errors = load_gold(CALLS_GOLD)
+    assert not errors
+    run = check_paths([CALLS_GOLD.parent], checker, Profile())
+    assert not run.errors
+    assert run.files == 1  # calls.jsonl only: the script and the gold beside it are not inputs
+    return evaluate(run.results, gold)
+
+
+def test_calls_set_is_fully_labelled(calls_eval):
+    assert calls_eval.greeting_total >= 30
+    assert calls_eval.unlabelled == 0 and not calls_eval.errors
+
+
+def test_calls_no_false_accusation_from_asr_text(calls_eval):
+    # A forbidden or opener finding the gold does not have accuses an agent of words they never said.
+    for category in ("forbidden", "openers"):
+        t = calls_eval.categories[category]
+        assert t.fp == 0 and t.precision == 1.0, [d for d in calls_eval.disagreements if d.category == category and d.verdict == "false positive"]
+
+
+def test_calls_recall_floors(calls_eval):
+    forbidden, openers = calls_eval.categories["forbidden"], calls_eval.categories["openers"]
+    assert forbidden.recall >= 0.50, [d for d in calls_eval.disagreements if d.category == "forbidden"]
+    assert openers.recall >= 0.55, [d for d in calls_eval.disagreements if d.category == "openers"]
+
+
+def test_calls_courtesy(calls_eval):
+    t = calls_eval.categories["courtesy"]
+    # precision: crediting an agent with a courtesy phrase the ASR invented is also wrong
+    assert t.precision >= 0.97 and t.f1 >= 0.95, [d for d in calls_eval.disagreements if d.category == "courtesy"]
+
+
+def test_calls_greeting_accuracy(calls_eval):
+    assert calls_eval.greeting_accuracy >= 0.45, [d for d in calls_eval.disagreements if d.category == "greeting"]
+
+
+def test_calls_script_text_matches_its_labels(checker):
+    # The same calls as clean text: any disagreement here is a labelling or matching error, not ASR.
+    from phrasecheck.ingest import read_file  # the script is not an input for discover(), so read it directly
+
+    gold, _ = load_gold(CALLS_GOLD)
+    loaded = read_file(CALLS_GOLD.parent / "calls.script.jsonl", Profile())
+    assert not loaded.errors
+    ev = evaluate([checker.check(c) for c in loaded.conversations], gold)
+    assert ev.disagreements == [] and ev.greeting_total == len(gold) and not ev.errors
