@@ -19,6 +19,7 @@ from phrasecheck.model import AGENT, CUSTOMER, Turn
         "您好阳光物业客服中心我姓王请问有什么可以帮助您",
         "您好，陽光物業客服中心，我姓王，請問有什麼可以幫助您？",
         "下午好，阳光物业客服中心，我姓赵，有什么可以帮您？",
+        "上午好,安心保险客服中心,我信章,请问有什么可以帮助您。",  # ASR: 姓 heard as 信 (in/ing)
     ],
 )
 def test_greeting_ok(checker, text):

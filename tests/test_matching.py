@@ -24,6 +24,8 @@ FORBIDDEN = [
     ("F10", "就这么说，怎么样？"),
     ("F11", "有本事你去告！"),
     ("F11", "有本是你去告"),
+    ("F02", "这个我不知道你问别人吧"),  # 不知道你… here sends the customer away: not the polite question
+    ("F01", "为为为，听得到吗"),  # ASR writes 喂喂喂 with its homophones
     ("F12", "喊什么，等一下！"),
     ("F13", "讲了半天，你还没听懂？"),
 ]
@@ -57,6 +59,7 @@ BENIGN = [
     "您着急什么时候能修好，我理解",
     "如果您还没听懂，我再讲一遍",
     "我们下午去您家看看墙上的裂缝",
+    "好的，我马上为为您查询一下",  # a stutter of 为您, not 喂喂
 ]
 
 
@@ -145,3 +148,10 @@ def test_traditional_characters(checker):
     result = checker.check(agent_says("急什麼，煩死人了！"))
     assert ids(result, "forbidden") == ["F04"]
     assert result.findings[-1].text == "急什麼，煩死人了"
+
+
+def test_evidence_is_the_matched_words_when_the_phrase_ends_differently(checker):
+    # 有本事你就去告 said as 有本事你就去投诉: the evidence is what matched, not a single character
+    result = checker.check(agent_says("有本事你就去投诉，我们的保安没问题。"))
+    (finding,) = [f for f in result.findings if f.kind == "forbidden"]
+    assert finding.id == "F11" and finding.text == "有本事你就去"

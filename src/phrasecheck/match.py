@@ -129,6 +129,8 @@ class PartPattern:
             self.grams = {pre.codes[i : i + 2] for i in range(len(self.key) - 1)}
         self._chars = list(zip(self.key, pre.pinyin_codes, pre.codes))
         self._char_set = frozenset(self.key)
+        self._pinyin_set = frozenset(pre.pinyin_codes)
+        self._fuzzy_set = frozenset(pre.codes)
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
@@ -149,6 +151,10 @@ class PartPattern:
             return None
         span = self._align(text, lo, hi, window_end, threshold)
         return span if span and span.score >= threshold else None
+
+    def _related(self, text: Prepared, j: int) -> bool:
+        """Does text position j equal, or sound like, some character of the part?"""
+        return text.key[j] in self._char_set or text.pinyin_codes[j] in self._pinyin_set or text.codes[j] in self._fuzzy_set
 
     def find_verbatim(self, text: Prepared, lo: int = 0, hi: int | None = None) -> Span | None:
         """The first occurrence of the part's exact characters starting in [lo, hi)."""
@@ -221,10 +227,11 @@ class PartPattern:
                 best_cost, best_start, best_end = cost, start, lo + col
         if best_cost is None:
             return None
-        # An inserted character at either end is free in the alignment; trim it.
-        while best_start < best_end and t_key[best_start] != p_key[0] and t_py[best_start] != p_py[0] and t_fz[best_start] != p_fz[0]:
+        # A substituted character at either end is not evidence: leave out one that sounds like
+        # nothing in the part (but never the whole span: the part's own ends may be deleted).
+        if best_end - best_start > 1 and not self._related(text, best_start):
             best_start += 1
-        while best_end > best_start and t_key[best_end - 1] != p_key[-1] and t_py[best_end - 1] != p_py[-1] and t_fz[best_end - 1] != p_fz[-1]:
+        if best_end - best_start > 1 and not self._related(text, best_end - 1):
             best_end -= 1
         score = max(0.0, 100.0 * (1.0 - best_cost / m))
         return Span(best_start, best_end, round(score, 1))

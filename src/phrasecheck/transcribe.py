@@ -1,12 +1,13 @@
 """Recording -> Conversation: decode, transcribe each party with faster-whisper, attribute, merge.
 
 Stereo call-centre recordings carry one party per channel (roles "channels"); mono recordings get
-a text heuristic (speakers.py) and roles "inferred". Either way the speech the VAD finds on every
-channel is laid end to end and transcribed in one Whisper pass; each word goes back to its channel
-and original time (interleave.py), and segments are merged into turns by start time. Decoding
-choices, all measured on this project's samples and ../shared/realdata (benchmarks/asr_cer.py,
-benchmarks/scan_speed.py):
-  * language zh, beam 5, int8 on CPU; float16 + BatchedInferencePipeline with device="cuda";
+a text heuristic (speakers.py) and roles "inferred". The speech the VAD finds on each channel is
+decoded in windows that never mix channels, all of a call's windows in one batched pass; each word
+goes back to its channel and original time (chunking.py), and segments are merged into turns by
+start time. Decoding choices, all measured on this project's samples, 37 synthetic calls and
+../shared/realdata (benchmarks/asr_cer.py, benchmarks/scan_speed.py):
+  * language zh, beam 5, int8 on CPU, float16 on CUDA; faster-whisper's BatchedInferencePipeline
+    on both (on the CPU it decodes a call's windows ~14% faster than one after another);
   * Silero VAD: a stereo channel is silent about half the time and Whisper invents text on
     silence; silence is never decoded, so a channel without speech yields no turns;
   * condition_on_previous_text=False: one hallucinated segment cannot seed the next one;
@@ -31,7 +32,7 @@ from .asr_model import DEFAULT_MODEL, ModelError, ResolvedModel, cuda_hint, load
 from .asr_text import WordPiece, ZhText, is_hallucination
 from .audio import SAMPLE_RATE, Audio, file_sha256, load_audio
 from .cache import TranscriptCache
-from .interleave import Chunk, interleave, locate, pad_regions, plan, windows
+from .chunking import Chunk, Window, layout, pad_regions, window_at
 from .model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, Conversation, InputError, Turn
 from .speakers import attribute
 
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 3  # 2: channels interleaved into one pass; 3: mono splits at sentence ends
+PIPELINE_VERSION = 2  # 2: windows of one channel decoded in one batched pass; mono splits at sentence ends
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
@@ -139,7 +140,6 @@ class WhisperTranscriber:
     def __init__(self, options: TranscribeOptions | None = None) -> None:
         self.options = options or TranscribeOptions()
         self._resolved: ResolvedModel | None = None
-        self._model = None
         self._pipeline = None
         self._text = ZhText()
 
@@ -154,80 +154,57 @@ class WhisperTranscriber:
         return self.resolved.identity
 
     def _load(self):
-        if self._model is None:
+        """The batched pipeline, on the CPU too: it decodes a call's windows together."""
+        if self._pipeline is None:
+            from faster_whisper import BatchedInferencePipeline  # noqa: PLC0415
+
             o = self.options
-            device = o.resolved_device()
-            self._model = load_whisper(self.resolved, device, o.resolved_compute_type(), o.cpu_threads)
-            if device == "cuda":
-                from faster_whisper import BatchedInferencePipeline  # noqa: PLC0415
-
-                self._pipeline = BatchedInferencePipeline(self._model)
-        return self._pipeline or self._model
-
-    def _kwargs(self) -> dict:
-        o = self.options
-        kwargs = dict(language="zh", task="transcribe", beam_size=o.beam_size, word_timestamps=True,
-                      condition_on_previous_text=False, vad_filter=False)
-        if self._pipeline is not None:  # timestamps on: segments end at sentences, as on the CPU
-            kwargs["batch_size"] = o.batch_size
-            kwargs["without_timestamps"] = False
-        return kwargs
-
-    def _run(self, audio: np.ndarray, kwargs: dict) -> list:
-        runner = self._load()
-        if self._pipeline is not None and "clip_timestamps" not in kwargs:
-            total = len(audio) / SAMPLE_RATE  # the batched pipeline needs clips when the VAD is off
-            kwargs = dict(kwargs, clip_timestamps=[{"start": float(t), "end": min(t + 30.0, total)}
-                                                   for t in np.arange(0.0, total, 30.0)])
-        try:
-            raw, _info = runner.transcribe(audio, **kwargs)
-            return list(raw)
-        except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
-            first = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise ModelError(f"transcription failed: {first}{cuda_hint(self.options.resolved_device(), first)}") from e
-
-    def segments(self, audio: np.ndarray) -> list[Segment]:
-        """One channel without the VAD (vad_filter off): Whisper on the whole audio."""
-        if audio.size < SAMPLE_RATE // 10:
-            return []
-        self._load()
-        segs = [self._convert(seg) for seg in self._run(audio, self._kwargs())]
-        return [part for seg in segs for part in split_at_pauses(seg, SPLIT_GAP_S)]
+            model = load_whisper(self.resolved, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
+            self._pipeline = BatchedInferencePipeline(model)
+        return self._pipeline
 
     def channel_segments(self, channels: list[np.ndarray]) -> list[list[Segment]]:
-        """Segments per channel: the speech of all channels in one Whisper pass (interleave.py)."""
+        """Segments per channel; all windows of all channels in one batched pass (chunking.py)."""
         o = self.options
-        if not o.vad_filter:
-            return [self.segments(ch) for ch in channels]
-        tight = [speech_regions(ch, o.vad_threshold) for ch in channels]
-        padded = [pad_regions(t, len(ch) / SAMPLE_RATE, tight_pad_s=TIGHT_VAD["speech_pad_ms"] / 1000,
-                              min_silence_s=o.vad_min_silence_ms / 1000, min_speech_s=o.vad_min_speech_ms / 1000,
-                              pad_s=o.vad_speech_pad_ms / 1000) for t, ch in zip(tight, channels)]
-        chunks = plan(padded, tight)
+        if o.vad_filter:
+            tight = [speech_regions(ch, o.vad_threshold) for ch in channels]
+            padded = [pad_regions(t, len(ch) / SAMPLE_RATE, tight_pad_s=TIGHT_VAD["speech_pad_ms"] / 1000,
+                                  min_silence_s=o.vad_min_silence_ms / 1000, min_speech_s=o.vad_min_speech_ms / 1000,
+                                  pad_s=o.vad_speech_pad_ms / 1000) for t, ch in zip(tight, channels)]
+        else:  # everything is decoded
+            tight = [[(0.0, len(ch) / SAMPLE_RATE)] if len(ch) >= SAMPLE_RATE // 10 else [] for ch in channels]
+            padded = tight
+        audio, windows = layout(channels, padded, tight)
         out: list[list[Segment]] = [[] for _ in channels]
-        if not chunks:
+        if not windows:
             return out
-        self._load()
-        kwargs = self._kwargs()
-        if self._pipeline is not None:
-            kwargs["clip_timestamps"] = windows(chunks)
-        for raw in self._run(interleave(channels, chunks), kwargs):
-            for chunk, seg in self._split(raw, chunks):
+        kwargs = dict(language="zh", task="transcribe", beam_size=o.beam_size, word_timestamps=True,
+                      condition_on_previous_text=False, vad_filter=False, batch_size=o.batch_size,
+                      without_timestamps=False,  # timestamps end segments at sentences
+                      clip_timestamps=[{"start": w.start, "end": w.end} for w in windows])
+        try:
+            raw_segments = list(self._load().transcribe(audio, **kwargs)[0])
+        except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
+        for raw in raw_segments:  # a segment lies inside its window; its middle tells which (its
+            window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
+            for chunk, seg in self._split(raw, window):
                 out[chunk.channel].append(seg)
         sentence_gap = SENTENCE_GAP_S if len(channels) == 1 else None
         return [[part for seg in segs for part in split_at_pauses(snap_to_speech(seg, tight[ch]), SPLIT_GAP_S, sentence_gap)]
                 for ch, segs in enumerate(out)]
 
-    def _split(self, raw, chunks: list[Chunk]) -> list[tuple[Chunk, Segment]]:
-        """A Whisper segment of the interleaved audio -> per-chunk segments in original time."""
+    def _split(self, raw, window: Window) -> list[tuple[Chunk, Segment]]:
+        """A Whisper segment of the decoding audio -> per-chunk segments in original time."""
         if not raw.words:
-            chunk = locate(chunks, (raw.start + raw.end) / 2)
+            chunk = window.locate((raw.start + raw.end) / 2)
             seg = self._segment(self._text.simplify(raw.text).strip(), [],
                                 chunk.to_original(raw.start), chunk.to_original(raw.end))
             return [(chunk, seg)] if seg else []
         runs: list[tuple[Chunk, list[WordPiece]]] = []
         for w in raw.words:
-            chunk = locate(chunks, (w.start + w.end) / 2)
+            chunk = window.locate((w.start + w.end) / 2)
             piece = WordPiece(w.word, chunk.to_original(float(w.start)), chunk.to_original(float(w.end)))
             if runs and runs[-1][0] is chunk:
                 runs[-1][1].append(piece)
@@ -239,12 +216,6 @@ class WhisperTranscriber:
             if seg is not None:
                 out.append((chunk, seg))
         return out
-
-    def _convert(self, seg) -> Segment | None:
-        if seg.words:
-            pieces = [WordPiece(w.word, float(w.start), float(w.end)) for w in seg.words]
-            return self._segment(*self._text.assemble(pieces), 0.0, 0.0)
-        return self._segment(self._text.simplify(seg.text).strip(), [], float(seg.start), float(seg.end))
 
     @staticmethod
     def _segment(text: str, words: list, start: float, end: float) -> Segment | None:
