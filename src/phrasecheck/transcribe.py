@@ -47,9 +47,9 @@ MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
 SPLIT_GAP_S = 0.8
-# In a mono recording a change of speaker hides inside one segment when Whisper does not emit
-# timestamps (the batched CUDA pipeline): there, a sentence end followed by this pause also splits,
-# so the role heuristic sees each sentence on its own.
+# In a mono recording a change of speaker can hide inside one Whisper segment (seen on CUDA, where
+# the other sentence followed after 0.6 s): a sentence end followed by this pause also splits, so
+# the role heuristic sees each sentence on its own.
 SENTENCE_GAP_S = 0.3
 _SENTENCE_END = re.compile(r"[。！？!?]\s*$")
 # Decoding chunks pad speech generously (800 ms: cutting closer costs accuracy), and Whisper then
@@ -76,7 +76,7 @@ class TranscribeOptions:
     mono_role: str | None = None  # None: infer per segment; "agent": all speech is the agent's
     # not part of the key:
     cpu_threads: int = 0
-    batch_size: int = 8  # CUDA batched pipeline
+    batch_size: int = 8  # windows decoded together by the batched pipeline
 
     def __post_init__(self) -> None:
         if self.device not in ("cpu", "cuda", "auto"):
