@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 2  # 2: windows of one channel decoded in one batched pass; mono splits at sentence ends
+PIPELINE_VERSION = 3  # 3: windows of one channel decoded in one batched pass; mono splits at sentence ends
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
