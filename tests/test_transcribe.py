@@ -23,7 +23,7 @@ from phrasecheck.cache import TranscriptCache
 from phrasecheck.model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, InputError
 from phrasecheck.speakers import attribute
 from phrasecheck.transcribe import (
-    Segment, TranscribeOptions, WhisperTranscriber, build_transcript, snap_to_speech, split_at_pauses,
+    Job, Segment, TranscribeOptions, WhisperTranscriber, build_transcript, snap_to_speech, split_at_pauses, transcribe_batch,
     transcribe_file, transcript_json, transcript_srt,
 )
 
@@ -68,8 +68,8 @@ class FakeTranscriber:
         self.calls += 1
         return self.per_call[(self.calls - 1) % len(self.per_call)] if self.per_call else []
 
-    def channel_segments(self, channels: list[np.ndarray]) -> list[list[Segment]]:
-        return [self.segments(ch) for ch in channels]
+    def channel_segments_many(self, recordings: list[list[np.ndarray]]) -> list[list[list[Segment]]]:
+        return [[self.segments(ch) for ch in channels] for channels in recordings]
 
 
 def check_words(turn) -> None:
@@ -220,6 +220,38 @@ def test_cache_hit_skips_the_transcriber(tmp_path):
     info = cache.info()
     assert info.path == str(tmp_path / "t.sqlite3") and info.size_bytes > 0
     assert cache.clear() == 2 and cache.info().entries == 0
+
+
+def test_a_batch_decodes_fresh_recordings_together_and_keeps_order(tmp_path):
+    cache = TranscriptCache(tmp_path / "t.sqlite3")
+    transcribe_file(SAMPLES / "call_clean.wav", transcriber=FakeTranscriber([[seg("您好", 0.1, 1.0)]]), cache=cache)
+
+    class Counting(FakeTranscriber):
+        batches: list[int] = []
+
+        def channel_segments_many(self, recordings):
+            self.batches.append(len(recordings))
+            return super().channel_segments_many(recordings)
+
+    fake = Counting([[seg("好的", 0.2, 0.9)]])
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    jobs = [Job(str(SAMPLES / "call_nogreet.wav"), "c1", "A1"), Job(str(broken)), Job(str(SAMPLES / "call_clean.wav"), "c2"),
+            Job(str(SAMPLES / "call_mono.wav"), agent_id="A3")]
+    got = transcribe_batch(jobs, TranscribeOptions(), fake, cache)
+    assert fake.batches == [2]  # one call for the two recordings not in the cache
+    assert [type(g).__name__ for g in got] == ["Conversation", "InputError", "Conversation", "Conversation"]
+    assert (got[0].conversation_id, got[0].agent_id, got[2].conversation_id, got[3].agent_id) == ("c1", "A1", "c2", "A3")
+    assert got[1].source.endswith("broken.wav")
+    assert got[2].turns[0].text == "您好"  # from the cache
+    assert got[3].roles == ROLES_INFERRED and cache.info().entries == 3
+
+
+def test_recordings_are_grouped_by_audio_length():
+    from phrasecheck.callscli import _groups
+
+    assert _groups([100, 100, 50, 300, 10], 240) == [[0, 1], [2], [3], [4]]
+    assert _groups([10, 20, 30], 240) == [[0, 1, 2]] and _groups([], 240) == []
 
 
 def test_options_key_ignores_speed_only_fields():

@@ -21,7 +21,7 @@ from .cache import TranscriptCache
 from .ingest import AUDIO_SUFFIXES, decode, discover, parse_time
 from .model import Conversation, InputError
 from .pathmeta import PathPattern
-from .transcribe import TranscribeOptions, WhisperTranscriber, transcribe_file, transcript_json, transcript_srt, transcript_text
+from .transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch, transcript_json, transcript_srt, transcript_text
 
 EXIT_ERROR = 2
 
@@ -80,13 +80,28 @@ def read_manifest(path: Path | None) -> dict[str, dict]:
     return out
 
 
-def _transcribe_one(args: tuple[str, TranscribeOptions, str | None, dict]) -> Conversation | InputError | ModelError:
-    path, options, cache_path, meta = args
+def _transcribe_group(args: tuple[list[Job], TranscribeOptions, str | None]) -> list[Conversation | InputError] | ModelError:
+    jobs, options, cache_path = args
     cache = TranscriptCache(cache_path) if cache_path else None
     try:
-        return transcribe_file(path, options, transcriber=_worker_transcriber(options), cache=cache, conversation_id=meta.get("conversation_id"), agent_id=meta.get("agent_id") or "unknown", started_at=meta.get("started_at"))
-    except (InputError, ModelError) as exc:
+        return transcribe_batch(jobs, options, _worker_transcriber(options), cache)
+    except ModelError as exc:
         return exc
+
+
+def _groups(durations: list[float], budget_s: float) -> list[list[int]]:
+    """Consecutive recordings whose audio adds up to about budget_s: decoded together, their
+    windows fill the model's batches; a group is also what an interrupted scan may redo."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    acc = 0.0
+    for i, d in enumerate(durations):
+        if current and acc + d > budget_s:
+            groups.append(current)
+            current, acc = [], 0.0
+        current.append(i)
+        acc += d
+    return groups + [current] if current else groups
 
 
 _TRANSCRIBERS: dict[str, WhisperTranscriber] = {}  # per worker process: the model loads once per process
@@ -100,26 +115,36 @@ def _worker_transcriber(options: TranscribeOptions) -> WhisperTranscriber:
 
 
 def transcribe_all(files: list[Path], options: TranscribeOptions, cache: TranscriptCache | None, manifest: dict[str, dict], jobs: int, progress: bool = True) -> dict[Path, Conversation | InputError]:
-    """Transcribe every recording once, in parallel, with a progress bar; a model problem stops the run."""
+    """Transcribe every recording once, in groups (in parallel with jobs > 1), with a progress bar;
+    a model problem stops the run."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    jobs_in = [(str(p), options, str(cache.path) if cache else None, manifest.get(str(p.resolve())) or manifest.get(p.name) or {}) for p in files]
+    def job(p: Path) -> Job:
+        meta = manifest.get(str(p.resolve())) or manifest.get(p.name) or {}
+        return Job(str(p), meta.get("conversation_id"), meta.get("agent_id") or "unknown", meta.get("started_at"))
+
+    durations = [_duration(p) for p in files]
+    total_s = sum(durations)
+    budget_s = options.batch_size * 30.0  # about a batch of 30 s windows per group
+    if jobs > 1:  # every worker gets a share
+        budget_s = min(budget_s, max(total_s / jobs, 1.0))
+    groups = _groups(durations, budget_s)
+    work = [([job(files[i]) for i in g], options, str(cache.path) if cache else None) for g in groups]
     out: dict[Path, Conversation | InputError] = {}
-    total_s = sum(_duration(p) for p in files)
     columns = [TextColumn("transcribing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[hours]} h audio"), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, disable=not progress or not files, transient=True) as bar:
-        task = bar.add_task("audio", total=total_s or len(files), hours=f"0.00/{total_s / 3600:.2f}")
+        task = bar.add_task("audio", total=len(files), hours=f"0.00/{total_s / 3600:.2f}")
         done_s = 0.0
-        pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(files) > 1 else None
-        results = pool.map(_transcribe_one, jobs_in) if pool else map(_transcribe_one, jobs_in)
+        pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(groups) > 1 else None
+        results = pool.map(_transcribe_group, work) if pool else map(_transcribe_group, work)
         try:
-            for path, result in zip(files, results):
+            for group, result in zip(groups, results):
                 if isinstance(result, ModelError):
                     _die(str(result))
-                out[path] = result
-                step = _duration(path) if total_s else 1
-                done_s += step
-                bar.update(task, advance=step, hours=f"{done_s / 3600:.2f}/{total_s / 3600:.2f}")
+                for i, conv in zip(group, result):
+                    out[files[i]] = conv
+                done_s += sum(durations[i] for i in group)
+                bar.update(task, advance=len(group), hours=f"{done_s / 3600:.2f}/{total_s / 3600:.2f}")
         finally:
             if pool:
                 pool.shutdown(cancel_futures=True)

@@ -15,7 +15,7 @@ tends to stamp the first word after a pause early, into the padding before it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +56,11 @@ class Window:
     def locate(self, t: float) -> Chunk:
         """The chunk a word at decoding time t came from: nearest speech; a tie goes to the later."""
         return min(reversed(self.chunks), key=lambda c: c.speech_distance(t))
+
+    def shifted(self, offset: float) -> Window:
+        """The same window placed `offset` seconds later (several recordings decoded together)."""
+        chunks = tuple(replace(c, at=c.at + offset) for c in self.chunks)
+        return replace(self, start=self.start + offset, end=self.end + offset, chunks=chunks)
 
 
 def pad_regions(tight: list[Span], duration_s: float, *, tight_pad_s: float, min_silence_s: float,
