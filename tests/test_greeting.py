@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import conv, ids
-from phrasecheck.model import AGENT, CUSTOMER, Turn
+from phrasecheck.model import AGENT, CUSTOMER
 
 
 @pytest.mark.parametrize(

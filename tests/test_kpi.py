@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reports_helpers import DAY, T0, checker, write_day
+from reports_helpers import T0, checker, write_day
 
 from phrasecheck.ingest import read_file
 from phrasecheck.kpi import compute_kpi, responses, response_points

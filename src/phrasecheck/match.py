@@ -17,7 +17,7 @@ from functools import cached_property
 import jieba
 from rapidfuzz import fuzz
 
-from .lexicon import Form, Part
+from .lexicon import Form, Part, Phrase
 from .normalize import Normalized, fuzzy_syllable, join, normalize
 
 # Alignment costs, in units of one pattern character.
