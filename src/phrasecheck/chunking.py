@@ -4,10 +4,10 @@ The VAD's speech chunks of a channel (padded, as decoding needs) are laid end to
 after channel, and grouped into windows of at most 30 s that never mix channels. faster-whisper's
 batched pipeline decodes the windows together, and a word can only come from its own window's
 channel: one party's words can never land in the other party's turn. Measured on 37 synthetic
-calls (samples/calls and samples/eval-calls), role-aware character error rate and wall time on
-2 cores: this layout 0.121 in 95.8 s; the same windows decoded one after another 0.115 in 108.9 s;
-both parties' chunks in time order in shared windows 0.132 in 101.8 s, and that one put a
-customer's 好的 into the agent's next turn.
+calls (samples/calls and samples/eval-calls), role-aware character error rate on 2 cores: this
+layout 0.116; the same windows decoded one after another 0.115, about 10% slower; both parties'
+chunks in time order in shared windows 0.132, and that one put a customer's 好的 into the agent's
+next turn.
 
 Inside a window, a word goes back to the chunk whose tight speech lies nearest, because Whisper
 tends to stamp the first word after a pause early, into the padding before it.
