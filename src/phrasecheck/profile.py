@@ -107,37 +107,19 @@ def load_profile(path: Path) -> Profile:
         raise LexiconError(path, "roles must map agent/customer to lists of labels", line)
     prof.agent_labels += _list(roles.get("agent"), path, roles.get("__line__"), "roles.agent")
     prof.customer_labels += _list(roles.get("customer"), path, roles.get("__line__"), "roles.customer")
-    columns = data.get("columns") or {}
-    if not isinstance(columns, dict):
-        raise LexiconError(path, "columns must map canonical names to your CSV headers", line)
-    for key, header in columns.items():
-        if key == "__line__":
-            continue
+    columns, where = _mapping(data.get("columns") or {}, "columns", "map canonical names to your CSV headers", path, line)
+    for key, header in columns:
         if key not in CSV_COLUMNS:
-            raise LexiconError(path, f"columns: unknown column '{key}' (known: {', '.join(CSV_COLUMNS)})", columns.get("__line__"))
+            raise LexiconError(path, f"columns: unknown column '{key}' (known: {', '.join(CSV_COLUMNS)})", where)
         prof.columns[key] = str(header)
-    weights = data.get("weights") or {}
-    if not isinstance(weights, dict):
-        raise LexiconError(path, "weights must be a mapping", line)
-    for key, value in weights.items():
-        if key == "__line__":
-            continue
-        if not hasattr(prof.weights, key):
-            known = ", ".join(Weights.__dataclass_fields__)
-            raise LexiconError(path, f"weights: unknown weight '{key}' (known: {known})", weights.get("__line__"))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise LexiconError(path, f"weights.{key} must be a number >= 0", weights.get("__line__"))
-        setattr(prof.weights, key, value)
-    thresholds = data.get("thresholds") or {}
-    if not isinstance(thresholds, dict):
-        raise LexiconError(path, "thresholds must map rule ids to numbers", line)
-    for key, value in thresholds.items():
-        if key == "__line__":
-            continue
+    weights, where = _mapping(data.get("weights") or {}, "weights", "be a mapping", path, line)
+    _set_numbers(prof.weights, weights, "weights", "weight", path, where, lambda v: v)
+    thresholds, where = _mapping(data.get("thresholds") or {}, "thresholds", "map rule ids to numbers", path, line)
+    for key, value in thresholds:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
-            raise LexiconError(path, f"thresholds.{key} must be a number in (0, 100]", thresholds.get("__line__"))
+            raise LexiconError(path, f"thresholds.{key} must be a number in (0, 100]", where)
         prof.thresholds[str(key)] = float(value)
-    _load_kpi(prof, data.get("kpi"), path, line)
+    _load_kpi(prof, data, path, line)
     if "fatal" in data:
         prof.fatal = _list(data.get("fatal"), path, line, "fatal")
     prof.select = _list(data.get("select"), path, line, "select")
@@ -150,21 +132,30 @@ def load_profile(path: Path) -> Profile:
     return prof
 
 
-def _load_kpi(prof: Profile, kpi, path: Path, line: int | None) -> None:
-    if kpi is None:
-        return
-    if not isinstance(kpi, dict):
-        raise LexiconError(path, "kpi must be a mapping", line)
-    where = kpi.get("__line__", line)
-    for key, value in kpi.items():
-        if key == "__line__":
-            continue
-        if key not in KpiSettings.__dataclass_fields__:
-            known = ", ".join(KpiSettings.__dataclass_fields__)
-            raise LexiconError(path, f"kpi: unknown setting '{key}' (known: {known})", where)
+def _mapping(value, name: str, shape: str, path: Path, line: int | None) -> tuple[list[tuple], int | None]:
+    """The entries of the mapping setting `name` (without load_yaml's line marker) and its line."""
+    if not isinstance(value, dict):
+        raise LexiconError(path, f"{name} must {shape}", line)
+    return [(k, v) for k, v in value.items() if k != "__line__"], value.get("__line__")
+
+
+def _set_numbers(target, entries: list[tuple], section: str, noun: str, path: Path, where: int | None, convert) -> None:
+    """Set the dataclass fields named in entries, each a number >= 0."""
+    fields = type(target).__dataclass_fields__
+    for key, value in entries:
+        if key not in fields:
+            raise LexiconError(path, f"{section}: unknown {noun} '{key}' (known: {', '.join(fields)})", where)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise LexiconError(path, f"kpi.{key} must be a number >= 0", where)
-        setattr(prof.kpi, key, float(value))
+            raise LexiconError(path, f"{section}.{key} must be a number >= 0", where)
+        setattr(target, key, convert(value))
+
+
+def _load_kpi(prof: Profile, data: dict, path: Path, line: int | None) -> None:
+    if data.get("kpi") is None:
+        return
+    entries, where = _mapping(data["kpi"], "kpi", "be a mapping", path, line)
+    where = line if where is None else where
+    _set_numbers(prof.kpi, entries, "kpi", "setting", path, where, float)
     k = prof.kpi
     if not k.skilled_s <= k.normal_s < k.limit_s:
         raise LexiconError(path, f"kpi: need skilled_s <= normal_s < limit_s (got {k.skilled_s:g}, {k.normal_s:g}, {k.limit_s:g})", where)
