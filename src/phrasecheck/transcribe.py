@@ -163,24 +163,22 @@ class WhisperTranscriber:
             self._pipeline = BatchedInferencePipeline(model)
         return self._pipeline
 
-    def channel_segments(self, channels: list[np.ndarray]) -> list[list[Segment]]:
-        """Segments per channel of one recording."""
-        return self.channel_segments_many([channels])[0]
-
     def channel_segments_many(self, recordings: list[list[np.ndarray]]) -> list[list[list[Segment]]]:
         """Segments per channel of several recordings, all their windows decoded in one batched pass
         (chunking.py): a short call fills a batch poorly on its own (measured on samples/calls,
         2 cores: 12.2-12.9 s one recording at a time, 10.1-11.0 s together)."""
         o = self.options
-        pieces, windows, owner, tights = [], [], [], []  # owner[i]: the recording of windows[i]
+        pieces, windows, tights = [], [], []
+        owner: dict[int, int] = {}  # id of a window -> its recording
         offset = 0.0
         for r, channels in enumerate(recordings):
             padded, tight = self._speech(channels)
             tights.append(tight)
             audio, wins = layout(channels, padded, tight)
             pieces.append(audio)
-            windows += [w.shifted(offset) for w in wins]
-            owner += [r] * len(wins)
+            for w in wins:
+                windows.append(w.shifted(offset))
+                owner[id(windows[-1])] = r
             offset += len(audio) / SAMPLE_RATE
         out: list[list[list[Segment]]] = [[[] for _ in channels] for channels in recordings]
         if windows:
@@ -193,11 +191,10 @@ class WhisperTranscriber:
             except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
                 first = str(e).splitlines()[0] if str(e) else type(e).__name__
                 raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
-            index = {id(w): i for i, w in enumerate(windows)}
             for raw in raw_segments:  # a segment lies inside its window; its middle tells which (its
                 window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
                 for chunk, seg in self._split(raw, window):
-                    out[owner[index[id(window)]]][chunk.channel].append(seg)
+                    out[owner[id(window)]][chunk.channel].append(seg)
         return [self._finish(segs, tight) for segs, tight in zip(out, tights)]
 
     def _speech(self, channels: list[np.ndarray]) -> tuple[list[list[tuple[float, float]]], list[list[tuple[float, float]]]]:
