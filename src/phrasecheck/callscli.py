@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import os
 import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -174,15 +173,13 @@ def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable
 
 
 def prepare_audio(paths: list[Path], options: TranscribeOptions, no_cache: bool, manifest: dict[str, dict], jobs: int,
-                  warm_up: Callable[[], object] | None = None, path_pattern: PathPattern | None = None) -> Callable[[Path], Conversation]:
-    """Transcribe the recordings among paths; warm_up (the checker's own loading) runs meanwhile.
+                  path_pattern: PathPattern | None = None) -> Callable[[Path], Conversation]:
+    """Transcribe the recordings among paths.
 
     Agent, call id and time come from the manifest (given, or manifest.csv beside the recordings),
     else from the profile's recording_path pattern."""
     files, _, _ = discover(paths)
     audio = [f for f in files if f.suffix.lower() in AUDIO_SUFFIXES]
-    if audio and warm_up is not None:
-        threading.Thread(target=warm_up, daemon=True).start()
     if not manifest:  # a manifest.csv beside the recordings describes them
         for folder in sorted({f.parent for f in audio}):
             if (folder / "manifest.csv").is_file():
@@ -219,7 +216,7 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
 
     profile, checker = _setup(config, lexicon_dir, None, None)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs)
-    reader = prepare_audio([folder], options, no_cache, read_manifest(manifest), jobs, warm_up=checker.matcher.tokenizer,
+    reader = prepare_audio([folder], options, no_cache, read_manifest(manifest), jobs,
                            path_pattern=profile.recording_path)
     run = check_paths([folder], checker, profile, audio=reader)
     out_dir = out_dir or Path(f"phrasecheck-report-{date.today().isoformat()}")

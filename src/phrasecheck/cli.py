@@ -86,7 +86,7 @@ def check(paths, fmt, fail_on, output, config, lexicon, agent, select, ignore, c
     fail_kinds = _fail_kinds(fail_on)
     profile, checker = _setup(config, lexicon, select, ignore)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
-    reader = prepare_audio(list(paths), options, no_cache, read_manifest(manifest), 1, warm_up=checker.matcher.tokenizer,
+    reader = prepare_audio(list(paths), options, no_cache, read_manifest(manifest), 1,
                            path_pattern=profile.recording_path)
     run = check_paths(paths, checker, profile, agent, audio=reader)
     _emit(redact_run(run) if redact else run, profile, fmt, output, color)

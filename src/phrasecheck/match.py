@@ -9,14 +9,13 @@ since fuzzy matching on them finds noise everywhere.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 
 import jieba
 from rapidfuzz import fuzz
 
+from . import words
 from .lexicon import Form, Part, Phrase
 from .normalize import Normalized, fuzzy_syllable, join, normalize
 
@@ -267,7 +266,6 @@ class Matcher:
                     self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
             self._form_sets[phrase.id] = sorted(sets, key=len)
         self._tokenizer: jieba.Tokenizer | None = None
-        self._tokenizer_lock = threading.Lock()
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
@@ -327,16 +325,13 @@ class Matcher:
         return pair
 
     def tokenizer(self) -> jieba.Tokenizer:
-        """jieba with the short lexicon words added; loading its dictionary takes ~0.6 s, so a scan
-        calls this in a thread while the recordings are transcribed (hence the lock)."""
-        with self._tokenizer_lock:
-            if self._tokenizer is None:
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                for part in self._parts:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
-                    if 1 < len(part.key) <= STRICT_LEN:
-                        tokenizer.add_word(part.key, freq=2000)
-                self._tokenizer = tokenizer
+        """jieba (its dictionary looked up lazily: words.py) with the short lexicon words added."""
+        if self._tokenizer is None:
+            tokenizer = words.tokenizer()
+            for part in self._parts:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
+                if 1 < len(part.key) <= STRICT_LEN:
+                    tokenizer.add_word(part.key, freq=2000)
+            self._tokenizer = tokenizer
         return self._tokenizer
 
     def tokens_align(self, text: Prepared, start: int, end: int) -> bool:

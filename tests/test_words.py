@@ -1,0 +1,79 @@
+"""jieba over the SQLite dictionary cuts exactly as jieba with its own dictionary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jieba
+import pytest
+
+from phrasecheck import words
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def sample_texts() -> list[str]:
+    texts = ["喂养宠物要有耐心", "我们明天再见面", "谢谢您的批评指正", "南京市长江大桥", "请您稍等，我帮您查询一下"]
+    for path in (SAMPLES / "eval" / "dev.jsonl", SAMPLES / "eval-calls" / "calls.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    return texts
+
+
+@pytest.fixture(scope="module")
+def stock() -> jieba.Tokenizer:
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    return tk
+
+
+@pytest.fixture(scope="module")
+def lazy(tmp_path_factory) -> jieba.Tokenizer:
+    return words.tokenizer(tmp_path_factory.mktemp("cache"))
+
+
+def test_the_sqlite_dictionary_gives_jiebas_own_words(stock, lazy):
+    assert isinstance(lazy.FREQ, words.LazyFreq)
+    texts = sample_texts()
+    assert len(texts) > 500
+    for text in texts:
+        assert list(lazy.cut(text, HMM=False)) == list(stock.cut(text, HMM=False)), text
+    assert lazy.total == stock.total
+
+
+def test_added_words_change_the_cut_as_they_do_in_jieba(stock, lazy):
+    fresh_stock = jieba.Tokenizer()
+    fresh_stock.FREQ, fresh_stock.total, fresh_stock.initialized = dict(stock.FREQ), stock.total, True
+    fresh = words.tokenizer(lazy_cache(lazy))
+    text = "有本事你去告"
+    before = list(fresh.cut(text, HMM=False))
+    for tk in (fresh_stock, fresh):
+        tk.add_word("你去", freq=2000)
+    after = list(fresh.cut(text, HMM=False))
+    assert after == list(fresh_stock.cut(text, HMM=False))
+    assert "你去" not in before and "你去" in after
+
+
+def lazy_cache(tk: jieba.Tokenizer) -> Path:
+    """The cache folder the lazy tokenizer's database lives in (built once, reused)."""
+    (path,) = [Path(row[2]) for row in tk.FREQ._db.execute("PRAGMA database_list") if row[1] == "main"]
+    return path.parent
+
+
+def test_the_database_is_built_once_and_reused(lazy):
+    folder = lazy_cache(lazy)
+    (db,) = folder.glob("jieba-*.sqlite")
+    stamp = db.stat().st_mtime_ns
+    again = words.tokenizer(folder)
+    assert isinstance(again.FREQ, words.LazyFreq) and db.stat().st_mtime_ns == stamp
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_an_unwritable_cache_falls_back_to_jiebas_own_loading(tmp_path, stock):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    tk = words.tokenizer(blocked / "cache")
+    assert isinstance(tk.FREQ, dict) and tk.initialized
+    assert list(tk.cut("喂养宠物", HMM=False)) == list(stock.cut("喂养宠物", HMM=False))
