@@ -19,8 +19,9 @@ start time. Decoding choices, all measured on this project's samples, 37 synthet
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from .asr_model import DEFAULT_MODEL, ModelError, ResolvedModel, cuda_hint, load
 from .asr_text import WordPiece, ZhText, is_hallucination
 from .audio import SAMPLE_RATE, Audio, file_sha256, load_audio
 from .cache import TranscriptCache
-from .chunking import Chunk, Window, layout, pad_regions, window_at
+from .chunking import Chunk, Span, Window, layout, pad_regions, window_at
 from .model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, Conversation, InputError, Turn
 from .speakers import attribute
 
@@ -168,12 +169,14 @@ class WhisperTranscriber:
         (chunking.py): a short call fills a batch poorly on its own (measured on samples/calls,
         2 cores: 12.2-12.9 s one recording at a time, 10.1-11.0 s together)."""
         o = self.options
-        pieces, windows, tights = [], [], []
+        with ThreadPoolExecutor(2) as pool:  # the VAD runs on one core each; the model loads meanwhile
+            loading = pool.submit(self._load)
+            speech = self._speech_many(recordings, pool)
+            loading.result()
+        pieces, windows = [], []
         owner: dict[int, int] = {}  # id of a window -> its recording
         offset = 0.0
-        for r, channels in enumerate(recordings):
-            padded, tight = self._speech(channels)
-            tights.append(tight)
+        for r, (channels, (padded, tight)) in enumerate(zip(recordings, speech)):
             audio, wins = layout(channels, padded, tight)
             pieces.append(audio)
             for w in wins:
@@ -195,19 +198,25 @@ class WhisperTranscriber:
                 window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
                 for chunk, seg in self._split(raw, window):
                     out[owner[id(window)]][chunk.channel].append(seg)
-        return [self._finish(segs, tight) for segs, tight in zip(out, tights)]
+        return [self._finish(segs, tight) for segs, (_, tight) in zip(out, speech)]
 
-    def _speech(self, channels: list[np.ndarray]) -> tuple[list[list[tuple[float, float]]], list[list[tuple[float, float]]]]:
-        """(padded decoding chunks, tight speech regions) per channel."""
+    def _speech_many(self, recordings: list[list[np.ndarray]], pool: ThreadPoolExecutor) -> list[tuple[list[list[Span]], list[list[Span]]]]:
+        """(padded decoding chunks, tight speech regions) per channel, per recording; the VAD of
+        the channels runs in the pool (onnxruntime releases the GIL)."""
         o = self.options
         if not o.vad_filter:  # everything is decoded
-            whole = [[(0.0, len(ch) / SAMPLE_RATE)] if len(ch) >= SAMPLE_RATE // 10 else [] for ch in channels]
-            return whole, whole
-        tight = [speech_regions(ch, o.vad_threshold) for ch in channels]
-        padded = [pad_regions(t, len(ch) / SAMPLE_RATE, tight_pad_s=TIGHT_VAD["speech_pad_ms"] / 1000,
-                              min_silence_s=o.vad_min_silence_ms / 1000, min_speech_s=o.vad_min_speech_ms / 1000,
-                              pad_s=o.vad_speech_pad_ms / 1000) for t, ch in zip(tight, channels)]
-        return padded, tight
+            whole = [[[(0.0, len(ch) / SAMPLE_RATE)] if len(ch) >= SAMPLE_RATE // 10 else [] for ch in channels] for channels in recordings]
+            return [(w, w) for w in whole]
+        flat = [ch for channels in recordings for ch in channels]
+        regions = iter(list(pool.map(lambda ch: speech_regions(ch, o.vad_threshold), flat)))
+        out = []
+        for channels in recordings:
+            tight = [next(regions) for _ in channels]
+            padded = [pad_regions(t, len(ch) / SAMPLE_RATE, tight_pad_s=TIGHT_VAD["speech_pad_ms"] / 1000,
+                                  min_silence_s=o.vad_min_silence_ms / 1000, min_speech_s=o.vad_min_speech_ms / 1000,
+                                  pad_s=o.vad_speech_pad_ms / 1000) for t, ch in zip(tight, channels)]
+            out.append((padded, tight))
+        return out
 
     @staticmethod
     def _finish(segs: list[list[Segment]], tight: list[list[tuple[float, float]]]) -> list[list[Segment]]:
