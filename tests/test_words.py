@@ -30,8 +30,13 @@ def stock() -> jieba.Tokenizer:
 
 
 @pytest.fixture(scope="module")
-def lazy(tmp_path_factory) -> jieba.Tokenizer:
-    return words.tokenizer(tmp_path_factory.mktemp("cache"))
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def lazy(cache_dir) -> jieba.Tokenizer:
+    return words.tokenizer(cache_dir)
 
 
 def test_the_sqlite_dictionary_gives_jiebas_own_words(stock, lazy):
@@ -43,10 +48,10 @@ def test_the_sqlite_dictionary_gives_jiebas_own_words(stock, lazy):
     assert lazy.total == stock.total
 
 
-def test_added_words_change_the_cut_as_they_do_in_jieba(stock, lazy):
+def test_added_words_change_the_cut_as_they_do_in_jieba(stock, lazy, cache_dir):
     fresh_stock = jieba.Tokenizer()
     fresh_stock.FREQ, fresh_stock.total, fresh_stock.initialized = dict(stock.FREQ), stock.total, True
-    fresh = words.tokenizer(lazy_cache(lazy))
+    fresh = words.tokenizer(cache_dir)
     text = "有本事你去告"
     before = list(fresh.cut(text, HMM=False))
     for tk in (fresh_stock, fresh):
@@ -56,19 +61,12 @@ def test_added_words_change_the_cut_as_they_do_in_jieba(stock, lazy):
     assert "你去" not in before and "你去" in after
 
 
-def lazy_cache(tk: jieba.Tokenizer) -> Path:
-    """The cache folder the lazy tokenizer's database lives in (built once, reused)."""
-    (path,) = [Path(row[2]) for row in tk.FREQ._db.execute("PRAGMA database_list") if row[1] == "main"]
-    return path.parent
-
-
-def test_the_database_is_built_once_and_reused(lazy):
-    folder = lazy_cache(lazy)
-    (db,) = folder.glob("jieba-*.sqlite")
+def test_the_database_is_built_once_and_reused(lazy, cache_dir):
+    (db,) = cache_dir.glob("jieba-*.sqlite")
     stamp = db.stat().st_mtime_ns
-    again = words.tokenizer(folder)
+    again = words.tokenizer(cache_dir)
     assert isinstance(again.FREQ, words.LazyFreq) and db.stat().st_mtime_ns == stamp
-    assert not list(folder.glob("*.tmp"))
+    assert not list(cache_dir.glob("*.tmp"))
 
 
 def test_an_unwritable_cache_falls_back_to_jiebas_own_loading(tmp_path, stock):
@@ -77,3 +75,10 @@ def test_an_unwritable_cache_falls_back_to_jiebas_own_loading(tmp_path, stock):
     tk = words.tokenizer(blocked / "cache")
     assert isinstance(tk.FREQ, dict) and tk.initialized
     assert list(tk.cut("喂养宠物", HMM=False)) == list(stock.cut("喂养宠物", HMM=False))
+
+
+def test_a_failed_build_leaves_no_file_behind(tmp_path, monkeypatch, stock):
+    monkeypatch.setattr(words, "_prefix_dict", lambda: ({"喂": None}, 1))
+    tk = words.tokenizer(tmp_path)  # the NULL count fails the insert: jieba loads its own way
+    assert isinstance(tk.FREQ, dict) and list(tk.cut("喂养", HMM=False)) == list(stock.cut("喂养", HMM=False))
+    assert list(tmp_path.iterdir()) == []
