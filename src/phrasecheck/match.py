@@ -328,7 +328,7 @@ class Matcher:
         """jieba (its dictionary looked up lazily: words.py) with the short lexicon words added."""
         if self._tokenizer is None:
             tokenizer = words.tokenizer()
-            for part in self._parts:  # longer words would hide the short ones inside them (谢谢 in 谢谢您的批评指正)
+            for part in self._parts:  # else jieba cuts some apart (我 / 姓, 好 / 吗) and they never sit on word boundaries
                 if 1 < len(part.key) <= STRICT_LEN:
                     tokenizer.add_word(part.key, freq=2000)
             self._tokenizer = tokenizer
