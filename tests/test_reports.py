@@ -245,6 +245,10 @@ def test_ci_formats_keep_the_check_exit_codes(tmp_path):
         ("卡号6222021234567890123", "6222021234567890123"),
         ("卡号6222 0212 3456 7890", "6222 0212 3456 7890"),
         ("邮箱 wang.li@example.com.cn 谢谢", "wang.li@example.com.cn"),
+        ("我的手机是一三八一二三四五六七八，您记一下", "一三八一二三四五六七八"),
+        ("号码幺三九零零零零幺二三四对吧", "幺三九零零零零幺二三四"),
+        ("138一二三四五六七八", "138一二三四五六七八"),
+        ("身份证一一零一零五一九四九一二三一零零二X", "一一零一零五一九四九一二三一零零二X"),
     ],
 )
 def test_each_kind_of_number_is_masked_to_the_same_length(text, secret):
@@ -256,7 +260,8 @@ def test_each_kind_of_number_is_masked_to_the_same_length(text, secret):
     assert masked[:start] == text[:start]
 
 
-@pytest.mark.parametrize("text", ["工单号12345", "共3户", "2026-11-26 09:15", "第1234期", "金额1999元"])
+@pytest.mark.parametrize("text", ["工单号12345", "共3户", "2026-11-26 09:15", "第1234期", "金额1999元",
+                                  "我们会一一解答", "三五成群", "一百三十八元", "工单一二三四五六", "一三八一二三四五六七"])
 def test_ordinary_numbers_are_kept(text):
     assert mask(text) == text and spans(text) == []
 

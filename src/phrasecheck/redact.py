@@ -1,4 +1,4 @@
-"""Mask personal data (phones, ID cards, bank cards, e-mail) in report text.
+"""Mask personal data (phones, ID cards, bank cards, e-mail) in report text, in digits or said in Chinese.
 
 Masking runs AFTER checking, on a copy, and keeps every string's length ('*' per character), so
 finding offsets (start_char/end_char) stay valid and no finding is ever lost to redaction.
@@ -11,8 +11,11 @@ import re
 
 from .model import Run
 
-# Full-width digits are matched like ASCII ones (same length, so offsets hold).
-_WIDE = str.maketrans("０１２３４５６７８９－＋（）＠．", "0123456789-+()@.")
+# Full-width digits, and digits said one by one in Chinese (一三八…, 幺 for 1 on the phone, as chat
+# users and the ASR write them), are matched like ASCII ones: one character each, so offsets hold.
+# 十/百 are not digits: 一百三十八 is an amount, never a phone number.
+_WIDE = str.maketrans("０１２３４５６７８９－＋（）＠．〇零一幺二三四五六七八九",
+                      "0123456789-+()@.001123456789")
 
 PATTERNS = {
     "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
