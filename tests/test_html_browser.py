@@ -77,9 +77,10 @@ def test_filters_hide_other_agents_and_rules(page):
 
 def test_clicking_a_finding_seeks_the_audio_player(page):
     p, out = page
-    src = p.eval("document.querySelector('audio.player').getAttribute('src')")
-    assert src == "../call%201.wav" and (out / ".." / "call 1.wav").is_file()
-    p.wait("document.querySelector('audio.player').readyState >= 1")  # the WAV loads from the relative path
+    srcs = p.eval("Array.from(document.querySelectorAll('audio.player source')).map(s => s.getAttribute('src'))")
+    assert srcs == ["../call%201.wav", (out.parent / "call 1.wav").as_uri()] and (out / ".." / "call 1.wav").is_file()
+    p.wait("document.querySelector('audio.player').readyState >= 1")
+    assert p.eval("document.querySelector('audio.player').currentSrc").endswith("/call%201.wav")
     assert p.eval("document.querySelector('audio.player').duration") == pytest.approx(8.0, abs=0.1)
     p.eval("document.querySelector('li.finding[data-rule=\"F02\"][data-start]').click()")
     t = p.wait("(() => { const a = document.querySelector('audio.player'); return a.currentTime >= 3.9 && a.currentTime; })()")
@@ -87,6 +88,17 @@ def test_clicking_a_finding_seeks_the_audio_player(page):
     p.eval("document.querySelector('audio.player').pause()")
     p.eval("document.querySelector('section.conv mark.hit[data-start=\"0.5\"]').click()")  # the 喂 in the transcript
     assert p.wait("(() => { const a = document.querySelector('audio.player'); return a.currentTime < 1.5 ? a.currentTime + 0.001 : false; })()") == pytest.approx(0.5, abs=0.6)
+
+
+def test_a_moved_report_still_plays_the_recording(page, tmp_path):
+    p, out = page
+    moved = tmp_path / "mailed" / "report.html"  # ../call 1.wav is not there: the file: URL is
+    moved.parent.mkdir()
+    moved.write_bytes((out / "report.html").read_bytes())
+    other = p.browser.open(file_url(moved))
+    other.wait("document.querySelector('audio.player').readyState >= 1")
+    assert other.eval("document.querySelector('audio.player').currentSrc") == (out.parent / "call 1.wav").as_uri()
+    assert other.eval("document.querySelector('audio.player').duration") == pytest.approx(8.0, abs=0.1)
 
 
 def test_no_network_references_in_the_page(page):

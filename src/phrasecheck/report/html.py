@@ -57,10 +57,12 @@ def _segments(text: str, spans: list[tuple[int, int, Finding, str]]) -> list[Seg
     return out or [Segment("")]
 
 
-def _audio_href(source: str, out_dir: Path) -> str:
-    """The recording by path relative to the report folder, URL-encoded (Chinese names, spaces)."""
+def _audio_hrefs(source: str, out_dir: Path) -> list[str]:
+    """Where the player looks for the recording, in order: relative to the report folder (the
+    folder and the recordings moved or served together), then its absolute file: URL (the
+    report folder alone moved or mailed on the same machine). URL-encoded: Chinese names, spaces."""
     rel = os.path.relpath(os.path.abspath(source), os.path.abspath(out_dir))
-    return quote(PurePath(rel).as_posix())
+    return [quote(PurePath(rel).as_posix()), Path(os.path.abspath(source)).as_uri()]
 
 
 def _clock(seconds: float | None) -> str:
@@ -93,7 +95,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         turns.append({"role": t.role, "label": ROLE_LABEL.get(t.role, t.role), "when": when, "start_s": t.start_s, "segments": _segments(t.text, spans.get(i, []))})
     return {
         "id": c.conversation_id, "agent": c.agent_id, "source": c.source, "call": call,
-        "audio": _audio_href(c.source, out_dir) if call and Path(c.source).suffix.lower() not in (".txt", ".jsonl", ".csv") else None,
+        "audio": _audio_hrefs(c.source, out_dir) if call and Path(c.source).suffix.lower() not in (".txt", ".jsonl", ".csv") else None,
         "roles": c.roles, "score": r.attitude_score, "courtesy": r.courtesy_used, "greeting": r.greeting,
         "findings": findings, "turns": turns,
         "rules": sorted({f.id for f in r.findings}), "severities": sorted({f.severity for f in r.findings}),
