@@ -71,3 +71,12 @@ def test_cuda_without_a_usable_gpu_is_one_line_with_the_fix():
     assert "Traceback" not in result.output
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("phrasecheck: ") and "--device cpu" in line and "cublas" in line
+
+
+def test_default_jobs_follow_the_cores_up_to_four_and_one_on_a_gpu(monkeypatch):
+    from phrasecheck import callscli
+
+    for cores, want in ((1, 1), (2, 2), (16, 4), (None, 1)):
+        monkeypatch.setattr(callscli.os, "cpu_count", lambda c=cores: c)
+        assert callscli.default_jobs("cpu") == want
+    assert callscli.default_jobs("cuda") == 1
