@@ -43,6 +43,7 @@ def test_scan_day_folder(tmp_path, monkeypatch):
     assert "broken.wav" in first.output
     info = runner.invoke(main, ["cache", "info"])
     assert "1 transcript(s)" in info.output
+    assert "jieba-" in info.output and "whisper-base" in info.output  # the cache folder's other tenants
     # a re-run after a lexicon change reads the cache: the transcript is identical
     again = runner.invoke(main, ["check", str(day / "rec1.wav"), "--format", "json", "--manifest", str(day / "manifest.csv"), "--ignore", "F11"])
     conv2 = json.loads(again.stdout)["conversations"][0]
