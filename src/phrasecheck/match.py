@@ -175,10 +175,10 @@ class PartPattern:
         return bound
 
     def _find_exact(self, text: Prepared, lo: int, hi: int) -> Span | None:
+        verbatim = self.find_verbatim(text, lo, hi)
+        if verbatim:
+            return verbatim
         m = len(self.key)
-        pos = text.key.find(self.key, lo)
-        if 0 <= pos < hi:
-            return Span(pos, pos + m, 100.0)
         if m > 1:  # single characters never match by sound: 为 is not 喂
             pos = text.tone_codes.find(self.prepared.tone_codes, lo)
             if 0 <= pos < hi:
