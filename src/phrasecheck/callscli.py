@@ -288,9 +288,9 @@ def cache_info() -> None:
     """The transcripts, and what else the cache folder holds (the joined model, jieba's table)."""
     info = TranscriptCache().info()
     click.echo(f"{info.path}: {info.entries} transcript(s), {info.size_bytes / 1e6:.2f} MB")
-    folder = Path(info.path).parent
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if not entry.name.startswith(Path(info.path).name):
+    transcripts = Path(info.path)
+    for entry in sorted(transcripts.parent.iterdir()) if transcripts.parent.is_dir() else []:
+        if not entry.name.startswith(transcripts.name):  # the database and its -wal/-shm files
             files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file()]
             click.echo(f"{entry}: {sum(p.stat().st_size for p in files) / 1e6:.2f} MB (rebuilt when missing; `cache clear` keeps it)")
 
