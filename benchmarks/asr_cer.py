@@ -64,8 +64,16 @@ def run(name, transcribe, clips, t2s, durations):
         ref_chars += len(r)
         per_clip.append((path.name, e, len(r), h))
     audio_s = sum(durations)
-    return {"name": name, "cer": errors / max(ref_chars, 1), "xrt": audio_s / wall, "wall": wall,
-            "audio_s": audio_s, "errors": errors, "ref_chars": ref_chars, "per_clip": per_clip}
+    return {
+        "name": name,
+        "cer": errors / max(ref_chars, 1),
+        "xrt": audio_s / wall,
+        "wall": wall,
+        "audio_s": audio_s,
+        "errors": errors,
+        "ref_chars": ref_chars,
+        "per_clip": per_clip,
+    }
 
 
 def main() -> int:
@@ -83,8 +91,8 @@ def main() -> int:
     import opencc
     from faster_whisper import WhisperModel
 
-    from phrasecheck.audio import load_audio
-    from phrasecheck.transcribe import TranscribeOptions, WhisperTranscriber, transcribe_file
+    from phrasecheck.calls.audio import load_audio
+    from phrasecheck.calls.transcribe import TranscribeOptions, WhisperTranscriber, transcribe_file
 
     t2s = opencc.OpenCC("t2s").convert
     clips = load_refs(folder)
@@ -105,6 +113,7 @@ def main() -> int:
         del bare
 
     if a.only != "bare":
+
         def ours(path: str) -> str:
             conv = transcribe_file(path, options, transcriber=transcriber)
             return "".join(t.text for t in conv.turns)

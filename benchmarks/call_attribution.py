@@ -36,10 +36,10 @@ def main() -> int:
     ap.add_argument("--show", action="store_true", help="print each misattributed word")
     a = ap.parse_args()
 
-    from phrasecheck.asr_text import ZhText
-    from phrasecheck.audio import load_audio
-    from phrasecheck.callscli import _groups
-    from phrasecheck.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
+    from phrasecheck.calls.asr_text import ZhText
+    from phrasecheck.calls.audio import load_audio
+    from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
+    from phrasecheck.cli.calls import _groups
 
     refs = []
     for path in map(Path, a.refs):
@@ -80,8 +80,10 @@ def main() -> int:
                 if speaking and turn.role not in speaking:
                     wrong.append((path.name, turn.role, turn.text[a0:b0], round(mid, 2)))
     print(f"{len(refs)} recordings, {audio_s:.1f} s of audio")
-    print(f"role-aware CER {errors / max(chars, 1):.3f} ({errors}/{chars}); misattributed words "
-          f"{len(wrong)} of {stereo_words} in stereo calls; transcription {wall:.1f} s ({audio_s / wall:.2f} audio s / s)")
+    print(
+        f"role-aware CER {errors / max(chars, 1):.3f} ({errors}/{chars}); misattributed words "
+        f"{len(wrong)} of {stereo_words} in stereo calls; transcription {wall:.1f} s ({audio_s / wall:.2f} audio s / s)"
+    )
     if a.show:
         for w in wrong:
             print("  ", *w)

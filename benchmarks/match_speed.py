@@ -12,11 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from phrasecheck.ingest import read_file
-from phrasecheck.lexicon import default_lexicon_dir, load_lexicon
-from phrasecheck.normalize import normalize
-from phrasecheck.profile import Profile
-from phrasecheck.rules import Checker
+from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+from phrasecheck.config.profile import Profile
+from phrasecheck.engine.checker import Checker
+from phrasecheck.inputs.readers import read_file
+from phrasecheck.text.normalize import normalize
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -56,8 +56,10 @@ def main(argv: list[str]) -> int:
     print(f"inputs: {len(convs)} conversations, {n} agent turns from {len(files)} file(s)")
     for clock in CLOCKS:
         exact_rate, full_rate = n / best["exact", clock], n / best["check", clock]
-        print(f"[{clock:4s}] exact-match pass {exact_rate:7.0f} turns/s, phrasecheck check {full_rate:6.0f} turns/s: "
-              f"{exact_rate / full_rate:.1f}x slower (target <= 5x)")
+        print(
+            f"[{clock:4s}] exact-match pass {exact_rate:7.0f} turns/s, phrasecheck check {full_rate:6.0f} turns/s: "
+            f"{exact_rate / full_rate:.1f}x slower (target <= 5x)"
+        )
     print(f"findings: {sum(len(r.findings) for r in results)}, courtesy hits: {sum(len(r.courtesy) for r in results)}")
     return 0
 

@@ -66,7 +66,7 @@ def stitch(files: list[str], folder: Path, seconds: float, calls: int = 4) -> Pa
 
     import numpy as np
 
-    from phrasecheck.audio import SAMPLE_RATE, load_audio
+    from phrasecheck.calls.audio import SAMPLE_RATE, load_audio
 
     stereo = [a.channels for a in map(load_audio, files) if len(a.channels) == 2]
     folder.mkdir(parents=True)
@@ -112,8 +112,8 @@ def main() -> int:
         bare_worker(model_dir, device, batched, files)
         return 0
 
-    from phrasecheck.asr_model import resolve_model
-    from phrasecheck.audio import load_audio
+    from phrasecheck.calls.audio import load_audio
+    from phrasecheck.calls.model_files import resolve_model
 
     folder = Path(a.folder)
     files = sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in AUDIO)
@@ -134,15 +134,11 @@ def main() -> int:
     audio_s = sum(load_audio(f).duration_s for f in files)
     model_dir = resolve_model("base").load_from
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
-    scan = [sys.executable, "-m", "phrasecheck", "scan", str(folder), "--out", str(out / "report"),
-            "--device", a.device, "--jobs", str(a.jobs)]
-    runs = [("bare faster-whisper (whole file, no VAD)",
-             [sys.executable, __file__, "--bare-worker", model_dir, a.device, "plain", *files])]
-    runs.append(("bare faster-whisper, each channel alone, VAD",
-                 [sys.executable, __file__, "--bare-worker", model_dir, a.device, "channels", *files]))
+    scan = [sys.executable, "-m", "phrasecheck", "scan", str(folder), "--out", str(out / "report"), "--device", a.device, "--jobs", str(a.jobs)]
+    runs = [("bare faster-whisper (whole file, no VAD)", [sys.executable, __file__, "--bare-worker", model_dir, a.device, "plain", *files])]
+    runs.append(("bare faster-whisper, each channel alone, VAD", [sys.executable, __file__, "--bare-worker", model_dir, a.device, "channels", *files]))
     if a.device == "cuda":
-        runs.append(("bare faster-whisper batched (VAD, batch 8)",
-                     [sys.executable, __file__, "--bare-worker", model_dir, a.device, "batched", *files]))
+        runs.append(("bare faster-whisper batched (VAD, batch 8)", [sys.executable, __file__, "--bare-worker", model_dir, a.device, "batched", *files]))
     runs.append((f"phrasecheck scan --no-cache --jobs {a.jobs}", [*scan, "--no-cache"]))
 
     results = {}
@@ -152,8 +148,10 @@ def main() -> int:
     timed(scan, env)  # fills the transcript cache
     results["phrasecheck scan, cached re-run"] = [timed(scan, env) for _ in range(a.repeat)]
 
-    print(f"{len(files)} recordings, {audio_s:.1f} s of audio in {folder}; device {a.device}, "
-          f"{os.cpu_count()} CPUs; median of {a.repeat} runs, each a fresh process")
+    print(
+        f"{len(files)} recordings, {audio_s:.1f} s of audio in {folder}; device {a.device}, "
+        f"{os.cpu_count()} CPUs; median of {a.repeat} runs, each a fresh process"
+    )
     print(f"{'pipeline':46s} {'wall s':>8s} {'audio s / wall s':>17s} {'best wall s':>12s} {'CPU s':>7s}   wall of each run")
     for name, runs_ in results.items():
         wall, cpu = (statistics.median(r[k] for r in runs_) for k in (0, 1))

@@ -41,8 +41,11 @@ class Browser:
 
         self.proc = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.profile, "stderr.log"), "wb"),
-            preexec_fn=wire, pass_fds=(3, 4),  # kept open after wire() by close_fds
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.profile, "stderr.log"), "wb"),
+            preexec_fn=wire,
+            pass_fds=(3, 4),  # kept open after wire() by close_fds
         )
         os.close(to_child_r)
         os.close(from_child_w)
@@ -75,7 +78,7 @@ class Browser:
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def open(self, url: str) -> "Page":
+    def open(self, url: str) -> Page:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         page = Page(self, session)
@@ -88,7 +91,7 @@ class Browser:
     def close(self) -> None:
         try:
             self.send("Browser.close")
-        except Exception:
+        except Exception:  # noqa: BLE001 - the browser may already be gone; closing must not fail a test
             pass
         try:
             self.proc.wait(timeout=10)

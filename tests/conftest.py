@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from phrasecheck.lexicon import default_lexicon_dir, load_lexicon
-from phrasecheck.model import AGENT, CUSTOMER, Conversation, Turn
-from phrasecheck.profile import Profile
-from phrasecheck.rules import Checker
+from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
+from phrasecheck.engine.checker import Checker
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

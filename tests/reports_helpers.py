@@ -8,10 +8,10 @@ import wave
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from phrasecheck.model import Conversation, Run, Turn
-from phrasecheck.pipeline import load_rules
-from phrasecheck.profile import Profile
-from phrasecheck.rules import Checker
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Conversation, Run, Turn
+from phrasecheck.engine.checker import Checker
+from phrasecheck.engine.run import load_rules
 
 GREETING = "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"
 T0 = datetime(2026, 11, 26, 9, 0, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -24,7 +24,18 @@ INJECTED = "电梯坏了<script>document.title='pwned';window.__pwned=1</script>
 #   c4  F11 有本事你去告 is fatal                                        -> 0
 # A1 = (10 + 7) / 2 = 8.5 -> 85 良好;  B2 = (4 + 0) / 2 = 2 -> 20 不称职
 DAY = [
-    ("c1", "A1", [("customer", "我家水管漏了，电话13812345678", 0), ("agent", GREETING, 20), ("customer", "厨房", 30), ("agent", "好的，请稍等。", 55), ("customer", "谢谢", 60), ("agent", "不客气，再见！", 70)]),
+    (
+        "c1",
+        "A1",
+        [
+            ("customer", "我家水管漏了，电话13812345678", 0),
+            ("agent", GREETING, 20),
+            ("customer", "厨房", 30),
+            ("agent", "好的，请稍等。", 55),
+            ("customer", "谢谢", 60),
+            ("agent", "不客气，再见！", 70),
+        ],
+    ),
     ("c2", "A1", [("customer", "停车费怎么交", 0), ("agent", GREETING, 30), ("customer", "停车费", 40), ("agent", "这个我不知道。", 80)]),
     ("c3", "B2", [("customer", INJECTED, 0), ("agent", "喂，讲话。", 60), ("customer", "电梯", 70), ("agent", "知道了", 130)]),
     ("c4", "B2", [("customer", "投诉", 0), ("agent", GREETING, 100), ("customer", "你们太差了", 110), ("agent", "有本事你去告", 200)]),
@@ -40,7 +51,12 @@ def write_day(path: Path, day=DAY) -> Path:
     lines = []
     for conv, agent, turns in day:
         for role, text, sec in turns:
-            lines.append(json.dumps({"conversation_id": conv, "agent_id": agent, "role": role, "text": text, "timestamp": (T0 + timedelta(seconds=sec)).isoformat()}, ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {"conversation_id": conv, "agent_id": agent, "role": role, "text": text, "timestamp": (T0 + timedelta(seconds=sec)).isoformat()},
+                    ensure_ascii=False,
+                )
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -57,9 +73,14 @@ def write_wav(path: Path, seconds: float = 8.0, rate: int = 8000) -> Path:
 def call_run(folder: Path, chk: Checker) -> Run:
     """One recorded call (turns with start_s) whose audio lies in `folder`; F02 at 4.0 s."""
     wav = write_wav(folder / "call 1.wav")
-    conv = Conversation("call1", "C3", str(wav), [
-        Turn("agent", "喂，你好。", start_s=0.5, end_s=2.0),
-        Turn("customer", "我家停电了", start_s=2.5, end_s=3.5),
-        Turn("agent", "不知道，等一下。", start_s=4.0, end_s=6.0),
-    ])
+    conv = Conversation(
+        "call1",
+        "C3",
+        str(wav),
+        [
+            Turn("agent", "喂，你好。", start_s=0.5, end_s=2.0),
+            Turn("customer", "我家停电了", start_s=2.5, end_s=3.5),
+            Turn("agent", "不知道，等一下。", start_s=4.0, end_s=6.0),
+        ],
+    )
     return Run(results=[chk.check(conv)], files=1)

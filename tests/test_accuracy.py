@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from conftest import REPO, SHARED
-from phrasecheck.evaluate import evaluate, load_gold
-from phrasecheck.pipeline import check_paths
-from phrasecheck.profile import Profile
+from phrasecheck.config.profile import Profile
+from phrasecheck.engine.run import check_paths
+from phrasecheck.scoring.evaluate import evaluate, load_gold
 
 REALDATA = SHARED / "realdata"
 REAL_FILES = ["jddc_chats.jsonl", "stc3_weibo_helpdesk.jsonl", "mobilecs_calls.jsonl"]
@@ -136,7 +135,7 @@ def test_calls_greeting_accuracy(calls_eval):
 
 def test_calls_script_text_matches_its_labels(checker):
     # The same calls as clean text: any disagreement here is a labelling or matching error, not ASR.
-    from phrasecheck.ingest import read_file  # the script is not an input for discover(), so read it directly
+    from phrasecheck.inputs.readers import read_file  # the script is not an input for discover(), so read it directly
 
     gold, _ = load_gold(CALLS_GOLD)
     loaded = read_file(CALLS_GOLD.parent / "calls.script.jsonl", Profile())

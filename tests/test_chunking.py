@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from phrasecheck.audio import SAMPLE_RATE
-from phrasecheck.chunking import layout, pad_regions, window_at
+from phrasecheck.calls.audio import SAMPLE_RATE
+from phrasecheck.calls.chunking import layout, pad_regions, window_at
 
 
 def tone(seconds: float, value: float) -> np.ndarray:
@@ -31,7 +31,7 @@ def test_layout_never_mixes_channels_in_a_window():
     assert len(audio) == 35 * SAMPLE_RATE
     assert [(w.channel, w.start, w.end) for w in windows] == [(0, 0.0, 25.0), (1, 25.0, 35.0)]
     for w in windows:  # each window holds its own channel's samples only
-        piece = audio[int(w.start * SAMPLE_RATE):int(w.end * SAMPLE_RATE)]
+        piece = audio[int(w.start * SAMPLE_RATE) : int(w.end * SAMPLE_RATE)]
         assert (piece == (0.25 if w.channel == 0 else -0.5)).all()
         assert all(c.channel == w.channel for c in w.chunks)
     second = windows[0].chunks[1]

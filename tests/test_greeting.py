@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import conv, ids
-from phrasecheck.model import AGENT, CUSTOMER
+from phrasecheck.data import AGENT, CUSTOMER
 
 
 @pytest.mark.parametrize(
@@ -56,8 +56,8 @@ def test_greeting_said_later_does_not_count(checker):
 
 
 def test_pinned_company(lexicon):
-    from phrasecheck.profile import Profile
-    from phrasecheck.rules import Checker
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.engine.checker import Checker
 
     pinned = Checker(lexicon, Profile(company=["阳光物业"]))
     assert pinned.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"))).greeting.ok
@@ -75,7 +75,9 @@ def test_wrong_time_of_day_is_a_warning(checker):
     assert len(warning) == 1 and warning[0].severity == "warning" and "上午好" in warning[0].message
 
 
-@pytest.mark.parametrize("text,rule_id", [("喂，哪位？", "O01"), ("讲话！", "O02"), ("哪里？", "O03"), ("找谁？", "O04"), ("嗯，喂？", "O01"), ("你找谁", "O04")])
+@pytest.mark.parametrize(
+    "text,rule_id", [("喂，哪位？", "O01"), ("讲话！", "O02"), ("哪里？", "O03"), ("找谁？", "O04"), ("嗯，喂？", "O01"), ("你找谁", "O04")]
+)
 def test_openers(checker, text, rule_id):
     result = checker.check(conv((AGENT, text), (CUSTOMER, "物业吗")))
     assert ids(result, "opener") == [rule_id]

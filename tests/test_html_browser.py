@@ -8,12 +8,12 @@ import os
 import re
 
 import pytest
-from browser import CHROMIUM, Browser, file_url
-from reports_helpers import DAY, call_run, checker, write_day
 
-from phrasecheck.ingest import read_file
-from phrasecheck.profile import Profile
+from browser import CHROMIUM, Browser, file_url
+from phrasecheck.config.profile import Profile
+from phrasecheck.inputs.readers import read_file
 from phrasecheck.report.folder import write_report_folder
+from reports_helpers import DAY, call_run, checker, write_day
 
 pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (apt-get install chromium)")
 
@@ -46,7 +46,9 @@ def test_the_agents_table_is_there(page):
 
 def test_a_finding_is_highlighted_in_place(page):
     p, _ = page
-    marks = p.eval("Array.from(document.querySelectorAll('section.conv[data-agent=\"A1\"] mark.hit:not(.courtesy)')).map(m => [m.textContent, m.dataset.keys, getComputedStyle(m).backgroundColor])")
+    marks = p.eval(
+        "Array.from(document.querySelectorAll('section.conv[data-agent=\"A1\"] mark.hit:not(.courtesy)')).map(m => [m.textContent, m.dataset.keys, getComputedStyle(m).backgroundColor])"
+    )
     assert ["不知道", "c2:F02:3:3"] == marks[0][:2]
     assert marks[0][2] not in ("rgba(0, 0, 0, 0)", "transparent")  # visibly highlighted
     text = p.eval("document.querySelector('li.finding[data-key=\"c2:F02:3:3\"]').textContent")
@@ -69,7 +71,9 @@ def test_filters_hide_other_agents_and_rules(page):
     p.eval("(() => { const s = document.getElementById('f-agent'); s.value = 'B2'; s.dispatchEvent(new Event('change')); })()")
     shown = p.eval("Array.from(document.querySelectorAll('section.conv')).filter(s => !s.hidden).map(s => s.dataset.agent)")
     assert shown and set(shown) == {"B2"}
-    p.eval("(() => { const a = document.getElementById('f-agent'); a.value = ''; a.dispatchEvent(new Event('change')); const r = document.getElementById('f-rule'); r.value = 'F11'; r.dispatchEvent(new Event('change')); })()")
+    p.eval(
+        "(() => { const a = document.getElementById('f-agent'); a.value = ''; a.dispatchEvent(new Event('change')); const r = document.getElementById('f-rule'); r.value = 'F11'; r.dispatchEvent(new Event('change')); })()"
+    )
     shown = p.eval("Array.from(document.querySelectorAll('section.conv')).filter(s => !s.hidden).map(s => s.querySelector('h3').firstChild.textContent.trim())")
     assert shown == ["c4"]
     p.eval("(() => { const r = document.getElementById('f-rule'); r.value = ''; r.dispatchEvent(new Event('change')); })()")
@@ -87,7 +91,9 @@ def test_clicking_a_finding_seeks_the_audio_player(page):
     assert t == pytest.approx(4.0, abs=0.6)
     p.eval("document.querySelector('audio.player').pause()")
     p.eval("document.querySelector('section.conv mark.hit[data-start=\"0.5\"]').click()")  # the 喂 in the transcript
-    assert p.wait("(() => { const a = document.querySelector('audio.player'); return a.currentTime < 1.5 ? a.currentTime + 0.001 : false; })()") == pytest.approx(0.5, abs=0.6)
+    assert p.wait(
+        "(() => { const a = document.querySelector('audio.player'); return a.currentTime < 1.5 ? a.currentTime + 0.001 : false; })()"
+    ) == pytest.approx(0.5, abs=0.6)
 
 
 def test_a_moved_report_still_plays_the_recording(page, tmp_path):

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from phrasecheck.cli import main
+from phrasecheck.cli.main import main
 
 GREETING = "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"
 
@@ -37,7 +37,9 @@ def clean(tmp_path):
 
 @pytest.fixture
 def rude(tmp_path):
-    return jsonl(tmp_path / "rude.jsonl", [msg("r1", "agent", GREETING, "A2"), msg("r1", "customer", "电梯坏了", "A2"), msg("r1", "agent", "急什么，烦死人了", "A2")])
+    return jsonl(
+        tmp_path / "rude.jsonl", [msg("r1", "agent", GREETING, "A2"), msg("r1", "customer", "电梯坏了", "A2"), msg("r1", "agent", "急什么，烦死人了", "A2")]
+    )
 
 
 def test_clean_file_exits_0(clean):
@@ -87,7 +89,9 @@ def test_csv_format_and_output_file(rude, tmp_path):
 
 def test_bad_jsonl_line_is_reported_and_rest_checked(tmp_path, rude):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps(msg("b1", "agent", GREETING), ensure_ascii=False) + "\n{not json\n" + json.dumps(msg("b1", "robot", "x")) + "\n", encoding="utf-8")
+    bad.write_text(
+        json.dumps(msg("b1", "agent", GREETING), ensure_ascii=False) + "\n{not json\n" + json.dumps(msg("b1", "robot", "x")) + "\n", encoding="utf-8"
+    )
     result = run("check", bad, rude, "--format", "json")
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
@@ -98,7 +102,7 @@ def test_bad_jsonl_line_is_reported_and_rest_checked(tmp_path, rude):
 
 
 def test_gbk_csv_and_bom_csv(tmp_path):
-    rows = "conversation_id,agent_id,role,text,timestamp\nk1,A3,客服,\"您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？\",2026-11-26T19:00:00+08:00\nk1,A3,客户,\"停电了, 快来\",\nk1,A3,客服,有本事你去告,\n"
+    rows = 'conversation_id,agent_id,role,text,timestamp\nk1,A3,客服,"您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？",2026-11-26T19:00:00+08:00\nk1,A3,客户,"停电了, 快来",\nk1,A3,客服,有本事你去告,\n'
     (tmp_path / "gbk.csv").write_bytes(rows.encode("gbk"))
     (tmp_path / "bom.csv").write_bytes(rows.replace("k1", "k2").encode("utf-8-sig"))
     doc = json.loads(run("check", tmp_path, "--format", "json").stdout)
@@ -134,7 +138,10 @@ def test_unknown_encoding_and_missing_path(tmp_path, clean):
 
 def test_txt_transcript(tmp_path):
     f = tmp_path / "call-0412.txt"
-    f.write_text("# agent: A1003\n[00:00:01] 客服:喂，哪里？\n[00:00:04] 客户:我是3栋的业主\n[00:00:07] 坐席:讲了半天，你还没听懂？\n  我说了明天来修\n", encoding="utf-8")
+    f.write_text(
+        "# agent: A1003\n[00:00:01] 客服:喂，哪里？\n[00:00:04] 客户:我是3栋的业主\n[00:00:07] 坐席:讲了半天，你还没听懂？\n  我说了明天来修\n",
+        encoding="utf-8",
+    )
     doc = json.loads(run("check", f, "--format", "json").stdout)
     (c,) = doc["conversations"]
     assert c["agent_id"] == "A1003" and c["conversation_id"] == "call-0412"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reports_helpers import T0, checker, write_day
 
-from phrasecheck.ingest import read_file
-from phrasecheck.kpi import compute_kpi, responses, response_points
-from phrasecheck.lexicon import LexiconError
-from phrasecheck.model import Conversation, Turn
-from phrasecheck.profile import KpiSettings, Profile, load_profile
-from phrasecheck.score import band
+from phrasecheck.config.profile import KpiSettings, Profile, load_profile
+from phrasecheck.data import Conversation, Turn
+from phrasecheck.errors import ConfigError
+from phrasecheck.inputs.readers import read_file
+from phrasecheck.scoring.kpi import compute_kpi, response_points, responses
+from phrasecheck.scoring.score import band
+from reports_helpers import T0, checker, write_day
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,29 @@ def test_agent_rows_match_the_hand_computation(day_results):
 
 @pytest.mark.parametrize(
     "points, grade",
-    [(59, "不称职"), (60, "基本称职"), (70, "基本称职"), (71, "称职"), (80, "称职"), (81, "良好"), (90, "良好"), (91, "优秀"),
-     (59.4, "不称职"), (59.5, "基本称职"), (90.5, "优秀"), (0, "不称职"), (100, "优秀")],
+    [
+        (59, "不称职"),
+        (60, "基本称职"),
+        (70, "基本称职"),
+        (71, "称职"),
+        (80, "称职"),
+        (81, "良好"),
+        (90, "良好"),
+        (91, "优秀"),
+        (59.4, "不称职"),
+        (59.5, "基本称职"),
+        (90.5, "优秀"),
+        (0, "不称职"),
+        (100, "优秀"),
+    ],
 )
 def test_grades_at_their_boundaries(points, grade):
     assert band(points) == grade
 
 
-@pytest.mark.parametrize("mean, grade", [(5.9, "不称职"), (6.0, "基本称职"), (7.0, "基本称职"), (7.1, "称职"), (8.0, "称职"), (8.1, "良好"), (9.0, "良好"), (9.1, "优秀")])
+@pytest.mark.parametrize(
+    "mean, grade", [(5.9, "不称职"), (6.0, "基本称职"), (7.0, "基本称职"), (7.1, "称职"), (8.0, "称职"), (8.1, "良好"), (9.0, "良好"), (9.1, "优秀")]
+)
 def test_agent_grade_boundaries_through_the_kpi(mean, grade):
     """Attitude means 5.9/6.0 ... 9.0/9.1 are 59/60 ... 90/91 points."""
     chk = checker()
@@ -114,7 +129,10 @@ def test_response_points_formula(mean, points):
 
 def test_ranking_shares_ranks_on_ties():
     chk = checker()
-    convs = [Conversation(cid, agent, "x", [Turn("agent", "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？")]) for cid, agent in (("1", "B"), ("2", "A"), ("3", "C"))]
+    convs = [
+        Conversation(cid, agent, "x", [Turn("agent", "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？")])
+        for cid, agent in (("1", "B"), ("2", "A"), ("3", "C"))
+    ]
     results = [chk.check(c) for c in convs]
     results[2].attitude_score = 5.0
     rows = compute_kpi(results, Profile())
@@ -129,9 +147,9 @@ def test_profile_kpi_settings_and_their_errors(tmp_path):
     bad = tmp_path / "bad" / "phrasecheck.yaml"
     bad.parent.mkdir()
     bad.write_text("company: 阳光\nkpi:\n  skiled_s: 20\n", encoding="utf-8")
-    with pytest.raises(LexiconError) as err:
+    with pytest.raises(ConfigError) as err:
         load_profile(bad)
     assert f"{bad}:3" in str(err.value) and "skiled_s" in str(err.value)
     bad.write_text("kpi:\n  normal_s: 10\n  skilled_s: 30\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match="skilled_s <= normal_s"):
+    with pytest.raises(ConfigError, match="skilled_s <= normal_s"):
         load_profile(bad)

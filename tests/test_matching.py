@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import agent_says, conv, ids
-from phrasecheck.model import AGENT, CUSTOMER
+from phrasecheck.data import AGENT, CUSTOMER
 
 FORBIDDEN = [
     ("F01", "那个，喂！你听得到吗"),
@@ -137,7 +137,13 @@ def test_short_phrase_needs_word_boundary(checker):
 
 def test_forbidden_split_across_turns(checker):
     result = checker.check(
-        conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"), (CUSTOMER, "我找王经理"), (AGENT, "哪个？"), (CUSTOMER, "王经理"), (AGENT, "他不在。"))
+        conv(
+            (AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"),
+            (CUSTOMER, "我找王经理"),
+            (AGENT, "哪个？"),
+            (CUSTOMER, "王经理"),
+            (AGENT, "他不在。"),
+        )
     )
     f06 = [f for f in result.findings if f.id == "F06"]
     assert len(f06) == 1

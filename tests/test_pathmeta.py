@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from phrasecheck.cli import main
-from phrasecheck.lexicon import LexiconError
-from phrasecheck.pathmeta import compile_pattern
-from phrasecheck.profile import load_profile
+from phrasecheck.cli.main import main
+from phrasecheck.config.profile import load_profile
+from phrasecheck.config.recording_path import compile_pattern
+from phrasecheck.errors import ConfigError
 
 
 def test_fields_from_the_last_path_segments():
@@ -44,7 +44,7 @@ def test_a_day_alone_gives_no_call_time_and_a_bad_date_is_a_warning():
 def test_unknown_field_is_a_profile_error_with_the_line(tmp_path):
     cfg = tmp_path / "phrasecheck.yaml"
     cfg.write_text("company: 安心\nrecording_path: '{agent}/{call_id}.wav'\n", encoding="utf-8")
-    with pytest.raises(LexiconError) as err:
+    with pytest.raises(ConfigError) as err:
         load_profile(cfg)
     assert "recording_path" in str(err.value) and "{agent}" in str(err.value) and "{agent_id}" in str(err.value)
 
@@ -56,7 +56,8 @@ def test_scan_takes_agent_and_time_from_the_path_and_the_manifest_wins(tmp_path,
         (day / agent / "2024-05-14").mkdir(parents=True)
         shutil.copy(REPO / "samples" / "calls" / "call_nogreet.wav", day / agent / "2024-05-14" / name)
     (day / "A008" / "2024-05-14" / "manifest.csv").write_text(
-        "file,agent_id,call_time,conversation_id\nc43_091000.wav,B100,2024-05-14T09:10:00,from-manifest\n", encoding="utf-8")
+        "file,agent_id,call_time,conversation_id\nc43_091000.wav,B100,2024-05-14T09:10:00,from-manifest\n", encoding="utf-8"
+    )
     cfg = tmp_path / "phrasecheck.yaml"
     cfg.write_text('recording_path: "{agent_id}/{date}/{call_id}_{time}.wav"\n', encoding="utf-8")
     out = tmp_path / "report"

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from reports_helpers import DAY, checker, write_day
 
-from phrasecheck.cli import main
-from phrasecheck.ingest import read_file
-from phrasecheck.model import Conversation, Run, Turn
-from phrasecheck.profile import Profile
-from phrasecheck.redact import mask, redact_run, spans
+from phrasecheck.cli.main import main
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Conversation, Run, Turn
+from phrasecheck.inputs.readers import read_file
 from phrasecheck.report import EMITTERS
 from phrasecheck.report.folder import write_report_folder
 from phrasecheck.report.kpisheet import COLUMNS
+from phrasecheck.report.redact import mask, redact_run, spans
+from reports_helpers import DAY, checker, write_day
 
 
 def _run(tmp_path: Path, day=DAY) -> tuple[Run, set[str]]:
@@ -77,7 +77,7 @@ def test_kpi_csv_has_a_bom_and_the_same_rows(tmp_path):
 
 def test_kpi_command_writes_xlsx_and_csv_and_keeps_formulas_out(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    day = [("c9", "=HYPERLINK(\"http://x\")", [("customer", "你好", 0), ("agent", "您好", 10)])]
+    day = [("c9", '=HYPERLINK("http://x")', [("customer", "你好", 0), ("agent", "您好", 10)])]
     path = write_day(tmp_path / "evil.jsonl", day)
     for name in ("k.xlsx", "k.csv"):
         res = CliRunner().invoke(main, ["kpi", str(path), "--output", str(tmp_path / name)])
@@ -121,9 +121,35 @@ def test_github_annotations_use_the_source_line(tmp_path):
 # SARIF 2.1.0: the official schema is ~110 KB, so the tests check the parts phrasecheck writes
 # against this hand-written subset (required properties, enums and property names of the spec);
 # set PHRASECHECK_SARIF_SCHEMA to the official sarif-schema-2.1.0.json to validate against it too.
-_MSG = {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}], "properties": {"text": {"type": "string"}, "id": {"type": "string"}, "markdown": {"type": "string"}, "arguments": {"type": "array"}, "properties": {"type": "object"}}, "additionalProperties": False}
-_MSF = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "markdown": {"type": "string"}, "properties": {"type": "object"}}, "additionalProperties": False}
-_ART = {"type": "object", "properties": {"uri": {"type": "string", "format": "uri-reference"}, "uriBaseId": {"type": "string"}, "index": {"type": "integer", "minimum": -1}, "description": _MSG, "properties": {"type": "object"}}, "additionalProperties": False}
+_MSG = {
+    "type": "object",
+    "anyOf": [{"required": ["text"]}, {"required": ["id"]}],
+    "properties": {
+        "text": {"type": "string"},
+        "id": {"type": "string"},
+        "markdown": {"type": "string"},
+        "arguments": {"type": "array"},
+        "properties": {"type": "object"},
+    },
+    "additionalProperties": False,
+}
+_MSF = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string"}, "markdown": {"type": "string"}, "properties": {"type": "object"}},
+    "additionalProperties": False,
+}
+_ART = {
+    "type": "object",
+    "properties": {
+        "uri": {"type": "string", "format": "uri-reference"},
+        "uriBaseId": {"type": "string"},
+        "index": {"type": "integer", "minimum": -1},
+        "description": _MSG,
+        "properties": {"type": "object"},
+    },
+    "additionalProperties": False,
+}
 _LOC = {
     "type": "object",
     "properties": {
@@ -134,13 +160,42 @@ _LOC = {
             "properties": {
                 "address": {"type": "object"},
                 "artifactLocation": _ART,
-                "region": {"type": "object", "properties": {"startLine": {"type": "integer", "minimum": 1}, "startColumn": {"type": "integer", "minimum": 1}, "endLine": {"type": "integer", "minimum": 1}, "endColumn": {"type": "integer", "minimum": 1}, "charOffset": {"type": "integer", "minimum": -1}, "charLength": {"type": "integer", "minimum": 0}, "snippet": {"type": "object", "properties": {"text": {"type": "string"}}}, "message": _MSG, "properties": {"type": "object"}}, "additionalProperties": False},
+                "region": {
+                    "type": "object",
+                    "properties": {
+                        "startLine": {"type": "integer", "minimum": 1},
+                        "startColumn": {"type": "integer", "minimum": 1},
+                        "endLine": {"type": "integer", "minimum": 1},
+                        "endColumn": {"type": "integer", "minimum": 1},
+                        "charOffset": {"type": "integer", "minimum": -1},
+                        "charLength": {"type": "integer", "minimum": 0},
+                        "snippet": {"type": "object", "properties": {"text": {"type": "string"}}},
+                        "message": _MSG,
+                        "properties": {"type": "object"},
+                    },
+                    "additionalProperties": False,
+                },
                 "contextRegion": {"type": "object"},
                 "properties": {"type": "object"},
             },
             "additionalProperties": False,
         },
-        "logicalLocations": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "index": {"type": "integer"}, "fullyQualifiedName": {"type": "string"}, "decoratedName": {"type": "string"}, "parentIndex": {"type": "integer"}, "kind": {"type": "string"}, "properties": {"type": "object"}}, "additionalProperties": False}},
+        "logicalLocations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "index": {"type": "integer"},
+                    "fullyQualifiedName": {"type": "string"},
+                    "decoratedName": {"type": "string"},
+                    "parentIndex": {"type": "integer"},
+                    "kind": {"type": "string"},
+                    "properties": {"type": "object"},
+                },
+                "additionalProperties": False,
+            },
+        },
         "message": _MSG,
         "annotations": {"type": "array"},
         "relationships": {"type": "array"},
@@ -156,34 +211,116 @@ SARIF_SUBSET = {
     "properties": {
         "$schema": {"type": "string", "format": "uri"},
         "version": {"enum": ["2.1.0"]},
-        "runs": {"type": "array", "items": {
-            "type": "object",
-            "required": ["tool"],
-            "properties": {
-                "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
-                    "type": "object", "required": ["name"],
-                    "properties": {
-                        "name": {"type": "string"}, "version": {"type": "string"}, "informationUri": {"type": "string", "format": "uri"},
-                        "rules": {"type": "array", "uniqueItems": True, "items": {
-                            "type": "object", "required": ["id"],
-                            "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "shortDescription": _MSF, "fullDescription": _MSF, "help": _MSF, "helpUri": {"type": "string"},
-                                           "defaultConfiguration": {"type": "object", "properties": {"enabled": {"type": "boolean"}, "level": {"enum": LEVELS}, "rank": {"type": "number"}, "parameters": {"type": "object"}, "properties": {"type": "object"}}, "additionalProperties": False},
-                                           "properties": {"type": "object"}},
-                            "additionalProperties": False}},
-                    }, "additionalProperties": False}}, "additionalProperties": False},
-                "invocations": {"type": "array", "items": {"type": "object", "required": ["executionSuccessful"], "properties": {"executionSuccessful": {"type": "boolean"}, "toolExecutionNotifications": {"type": "array", "items": {"type": "object", "required": ["message"], "properties": {"message": _MSG, "level": {"enum": LEVELS}, "locations": {"type": "array", "items": _LOC}}, "additionalProperties": False}}}}},
-                "results": {"type": "array", "items": {
-                    "type": "object", "required": ["message"],
-                    "properties": {
-                        "ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": -1}, "kind": {"enum": ["notApplicable", "pass", "fail", "review", "open", "informational"]},
-                        "level": {"enum": LEVELS}, "message": _MSG, "locations": {"type": "array", "items": _LOC},
-                        "partialFingerprints": {"type": "object", "additionalProperties": {"type": "string"}}, "fingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "suppressions": {"type": "array", "uniqueItems": True, "items": {"type": "object", "required": ["kind"], "properties": {"guid": {"type": "string"}, "kind": {"enum": ["inSource", "external"]}, "status": {"enum": ["accepted", "underReview", "rejected"]}, "justification": {"type": "string"}, "location": _LOC, "properties": {"type": "object"}}, "additionalProperties": False}},
-                        "properties": {"type": "object"},
+        "runs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["tool"],
+                "properties": {
+                    "tool": {
+                        "type": "object",
+                        "required": ["driver"],
+                        "properties": {
+                            "driver": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "version": {"type": "string"},
+                                    "informationUri": {"type": "string", "format": "uri"},
+                                    "rules": {
+                                        "type": "array",
+                                        "uniqueItems": True,
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id"],
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "name": {"type": "string"},
+                                                "shortDescription": _MSF,
+                                                "fullDescription": _MSF,
+                                                "help": _MSF,
+                                                "helpUri": {"type": "string"},
+                                                "defaultConfiguration": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "enabled": {"type": "boolean"},
+                                                        "level": {"enum": LEVELS},
+                                                        "rank": {"type": "number"},
+                                                        "parameters": {"type": "object"},
+                                                        "properties": {"type": "object"},
+                                                    },
+                                                    "additionalProperties": False,
+                                                },
+                                                "properties": {"type": "object"},
+                                            },
+                                            "additionalProperties": False,
+                                        },
+                                    },
+                                },
+                                "additionalProperties": False,
+                            }
+                        },
+                        "additionalProperties": False,
                     },
-                    "additionalProperties": False}},
+                    "invocations": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["executionSuccessful"],
+                            "properties": {
+                                "executionSuccessful": {"type": "boolean"},
+                                "toolExecutionNotifications": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["message"],
+                                        "properties": {"message": _MSG, "level": {"enum": LEVELS}, "locations": {"type": "array", "items": _LOC}},
+                                        "additionalProperties": False,
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["message"],
+                            "properties": {
+                                "ruleId": {"type": "string"},
+                                "ruleIndex": {"type": "integer", "minimum": -1},
+                                "kind": {"enum": ["notApplicable", "pass", "fail", "review", "open", "informational"]},
+                                "level": {"enum": LEVELS},
+                                "message": _MSG,
+                                "locations": {"type": "array", "items": _LOC},
+                                "partialFingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
+                                "fingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
+                                "suppressions": {
+                                    "type": "array",
+                                    "uniqueItems": True,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["kind"],
+                                        "properties": {
+                                            "guid": {"type": "string"},
+                                            "kind": {"enum": ["inSource", "external"]},
+                                            "status": {"enum": ["accepted", "underReview", "rejected"]},
+                                            "justification": {"type": "string"},
+                                            "location": _LOC,
+                                            "properties": {"type": "object"},
+                                        },
+                                        "additionalProperties": False,
+                                    },
+                                },
+                                "properties": {"type": "object"},
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
+                },
             },
-        }},
+        },
     },
     "additionalProperties": False,
 }
@@ -260,18 +397,36 @@ def test_each_kind_of_number_is_masked_to_the_same_length(text, secret):
     assert masked[:start] == text[:start]
 
 
-@pytest.mark.parametrize("text", ["工单号12345", "共3户", "2026-11-26 09:15", "第1234期", "金额1999元",
-                                  "我们会一一解答", "三五成群", "一百三十八元", "工单一二三四五六", "一三八一二三四五六七"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工单号12345",
+        "共3户",
+        "2026-11-26 09:15",
+        "第1234期",
+        "金额1999元",
+        "我们会一一解答",
+        "三五成群",
+        "一百三十八元",
+        "工单一二三四五六",
+        "一三八一二三四五六七",
+    ],
+)
 def test_ordinary_numbers_are_kept(text):
     assert mask(text) == text and spans(text) == []
 
 
 def _pii_run() -> Run:
     chk = checker()
-    conv = Conversation("p1", "A1", "p.jsonl", [
-        Turn("customer", "我电话13812345678，邮箱 a.b@example.com"),
-        Turn("agent", "我不知道。请打13987654321吧，身份证11010519491231002X，卡号6222021234567890123"),
-    ])
+    conv = Conversation(
+        "p1",
+        "A1",
+        "p.jsonl",
+        [
+            Turn("customer", "我电话13812345678，邮箱 a.b@example.com"),
+            Turn("agent", "我不知道。请打13987654321吧，身份证11010519491231002X，卡号6222021234567890123"),
+        ],
+    )
     return Run(results=[chk.check(conv)], files=1)
 
 
@@ -294,7 +449,13 @@ def test_redaction_never_hides_a_finding_and_keeps_offsets():
 def test_every_check_format_masks_and_no_redact_keeps(tmp_path, fmt):
     path = tmp_path / "p.jsonl"
     run = _pii_run()
-    path.write_text("\n".join(json.dumps({"conversation_id": "p1", "agent_id": "A1", "role": t.role, "text": t.text}, ensure_ascii=False) for t in run.results[0].conversation.turns), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            json.dumps({"conversation_id": "p1", "agent_id": "A1", "role": t.role, "text": t.text}, ensure_ascii=False)
+            for t in run.results[0].conversation.turns
+        ),
+        encoding="utf-8",
+    )
     masked = CliRunner().invoke(main, ["check", str(path), "--format", fmt, "--no-color"]).output
     assert "F02" in masked
     for secret in SECRETS:

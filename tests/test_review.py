@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from reports_helpers import write_day
 
-from phrasecheck import pipeline
-from phrasecheck.cli import main
-from phrasecheck.review import ReviewError, read_reviews
+from phrasecheck.cli.main import main
+from phrasecheck.engine import run as pipeline
+from phrasecheck.errors import ReviewError
+from phrasecheck.scoring.review import read_reviews
+from reports_helpers import write_day
 
 F02 = "c2:F02:3:3"  # c2's 不知道: turn index 3, char 3
 F11 = "c4:F11:3:0"
@@ -47,7 +48,9 @@ def test_review_file_has_one_row_per_finding(folder):
 
 def test_overruling_a_finding_recomputes_scores_and_kpi_without_rechecking(folder, monkeypatch):
     assert _agents(folder)["A1"]["attitude"] == 8.5
-    res = CliRunner().invoke(main, ["review-mark", str(folder / "findings.json"), "--finding", F02, "--verdict", "false", "--note", "问的是别人不知道", "--by", "QA李"])
+    res = CliRunner().invoke(
+        main, ["review-mark", str(folder / "findings.json"), "--finding", F02, "--verdict", "false", "--note", "问的是别人不知道", "--by", "QA李"]
+    )
     assert res.exit_code == 0, res.output
     _no_checking(monkeypatch)
     res = CliRunner().invoke(main, ["report", str(folder / "findings.json"), "--out", str(folder)])

@@ -15,17 +15,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from phrasecheck import asr_model
-from phrasecheck.asr_model import ModelError, resolve_model
-from phrasecheck.asr_text import WordPiece, ZhText, fix_zhe, is_hallucination
-from phrasecheck.audio import load_audio
-from phrasecheck.cache import TranscriptCache
-from phrasecheck.model import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, InputError
-from phrasecheck.speakers import attribute
-from phrasecheck.transcribe import (
-    Job, Segment, TranscribeOptions, WhisperTranscriber, build_transcript, snap_to_speech, split_at_pauses, transcribe_batch,
-    transcribe_file, transcript_json, transcript_srt,
+from phrasecheck.calls import model_files as asr_model
+from phrasecheck.calls.asr_text import WordPiece, ZhText, fix_zhe, is_hallucination
+from phrasecheck.calls.audio import load_audio
+from phrasecheck.calls.cache import TranscriptCache
+from phrasecheck.calls.model_files import resolve_model
+from phrasecheck.calls.roles import attribute
+from phrasecheck.calls.transcribe import (
+    Job,
+    Segment,
+    TranscribeOptions,
+    WhisperTranscriber,
+    build_transcript,
+    snap_to_speech,
+    split_at_pauses,
+    transcribe_batch,
+    transcribe_file,
+    transcript_json,
+    transcript_srt,
 )
+from phrasecheck.data import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED
+from phrasecheck.errors import InputError, ModelError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "calls"
 REFS = {json.loads(line)["file"]: json.loads(line) for line in open(SAMPLES / "calls.refs.jsonl", encoding="utf-8")}
@@ -33,6 +43,7 @@ TOL_S = 1.0
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def write_wav(path: Path, channels: list[np.ndarray], rate: int = 8000) -> Path:
     data = np.stack(channels, axis=1) if len(channels) > 1 else channels[0][:, None]
@@ -48,8 +59,7 @@ def write_wav(path: Path, channels: list[np.ndarray], rate: int = 8000) -> Path:
 def seg(text: str, start: float, end: float) -> Segment:
     n = len(text)
     step = (end - start) / max(n, 1)
-    return Segment(text, start, end, [(i, i + 1, round(start + i * step, 3), round(start + (i + 1) * step, 3))
-                                      for i in range(n)])
+    return Segment(text, start, end, [(i, i + 1, round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i in range(n)])
 
 
 class FakeTranscriber:
@@ -91,6 +101,7 @@ def whisper():
 
 
 # ---------------------------------------------------------------- real transcription
+
 
 def test_clean_stereo_call_greeting_text_and_times(whisper):
     conv = transcribe_file(SAMPLES / "call_clean.wav", transcriber=whisper, conversation_id="c1", agent_id="A001")
@@ -134,13 +145,13 @@ def test_silent_channel_yields_no_turns(whisper, tmp_path):
 
 # ---------------------------------------------------------------- roles and merge (no model)
 
+
 def test_stereo_merge_orders_by_time_and_labels_channels():
     left = [seg("您好请问有什么可以帮您", 0.2, 3.0), seg("好的我帮您查一下", 6.0, 8.0)]
     right = [seg("我的快递没到", 3.5, 5.5)]
     tr = build_transcript([left, right], TranscribeOptions(), 10.0)
     assert tr.roles == ROLES_CHANNELS
-    assert [(t.role, t.text) for t in tr.turns] == [
-        (AGENT, "您好请问有什么可以帮您"), (CUSTOMER, "我的快递没到"), (AGENT, "好的我帮您查一下")]
+    assert [(t.role, t.text) for t in tr.turns] == [(AGENT, "您好请问有什么可以帮您"), (CUSTOMER, "我的快递没到"), (AGENT, "好的我帮您查一下")]
     assert tr.first_agent_s == 0.2
     swapped = build_transcript([left, right], TranscribeOptions(agent_channel=1), 10.0)
     assert [t.role for t in swapped.turns] == [CUSTOMER, AGENT, CUSTOMER] and swapped.first_agent_s == 3.5
@@ -155,9 +166,14 @@ def test_same_party_segments_merge_with_shifted_word_offsets():
 
 
 def test_mono_heuristic_and_mono_role_agent():
-    segs = [seg("喂你好", 0.0, 1.0), seg("您好这里是客服中心请问有什么可以帮您", 1.5, 4.0),
-            seg("我的宽带上不了网了", 4.6, 6.0), seg("昨天开始的", 6.2, 7.0),
-            seg("非常抱歉请您稍等", 8.0, 9.5), seg("嗯", 11.0, 11.2)]
+    segs = [
+        seg("喂你好", 0.0, 1.0),
+        seg("您好这里是客服中心请问有什么可以帮您", 1.5, 4.0),
+        seg("我的宽带上不了网了", 4.6, 6.0),
+        seg("昨天开始的", 6.2, 7.0),
+        seg("非常抱歉请您稍等", 8.0, 9.5),
+        seg("嗯", 11.0, 11.2),
+    ]
     roles = [a.role for a in attribute([(s.text, s.start_s, s.end_s) for s in segs])]
     # first greeting = agent; own problem = customer; short pause = same speaker; long pause alternates
     assert roles == [AGENT, AGENT, CUSTOMER, CUSTOMER, AGENT, CUSTOMER]
@@ -172,8 +188,7 @@ def test_split_at_pauses_and_snap_to_speech():
     a, b = split_at_pauses(s, 0.8)
     assert (a.text, b.text) == ("你好,", "请问") and b.words == [(0, 2, 4.0, 5.0)]
     # a sentence end splits only where asked (mono) and only with a pause after it
-    both = Segment("请问有什么可以帮您?我家宽带断了", 0.2, 8.0,
-                   [(0, 9, 0.2, 3.9), (10, 12, 4.5, 5.0), (12, 16, 5.0, 8.0)])
+    both = Segment("请问有什么可以帮您?我家宽带断了", 0.2, 8.0, [(0, 9, 0.2, 3.9), (10, 12, 4.5, 5.0), (12, 16, 5.0, 8.0)])
     assert len(split_at_pauses(both, 0.8)) == 1
     first, second = split_at_pauses(both, 0.8, 0.3)
     assert (first.text, second.text) == ("请问有什么可以帮您?", "我家宽带断了") and second.start_s == 4.5
@@ -184,20 +199,19 @@ def test_split_at_pauses_and_snap_to_speech():
 
 
 def test_transcript_json_and_srt():
-    from phrasecheck.model import Conversation, Turn
+    from phrasecheck.data import Conversation, Turn
 
     conv = Conversation("c", "A1", "x.wav", [Turn(AGENT, "您好", 0.2, 1.25)], roles=ROLES_CHANNELS)
-    assert transcript_json(conv) == {"source": "x.wav", "roles": "channels",
-                                     "turns": [{"role": "agent", "text": "您好", "start_s": 0.2, "end_s": 1.25}]}
+    assert transcript_json(conv) == {"source": "x.wav", "roles": "channels", "turns": [{"role": "agent", "text": "您好", "start_s": 0.2, "end_s": 1.25}]}
     assert "00:00:00,200 --> 00:00:01,250\n[agent] 您好" in transcript_srt(conv)
 
 
 # ---------------------------------------------------------------- text
 
+
 def test_t2s_zhe_fix_and_word_offsets():
     assert fix_zhe("看著电视，等著吧，著名的名著，显著") == "看着电视，等着吧，著名的名著，显著"
-    text, words = ZhText().assemble([WordPiece(" 請問", 0, 1), WordPiece("您等著", 1, 2), WordPiece(" 12", 2, 3),
-                                     WordPiece(" 34", 3, 4)])
+    text, words = ZhText().assemble([WordPiece(" 請問", 0, 1), WordPiece("您等著", 1, 2), WordPiece(" 12", 2, 3), WordPiece(" 34", 3, 4)])
     assert text == "请问您等着12 34"
     assert [text[a:b] for a, b, _, _ in words] == ["请问", "您等着", "12", "34"]
     assert is_hallucination("字幕由Amara.org社区提供") and not is_hallucination("感谢您的来电")
@@ -205,13 +219,13 @@ def test_t2s_zhe_fix_and_word_offsets():
 
 # ---------------------------------------------------------------- cache
 
+
 def test_cache_hit_skips_the_transcriber(tmp_path):
     cache = TranscriptCache(tmp_path / "t.sqlite3")
     fake = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0)], [seg("我想查保单", 2.5, 4.0)]])
     first = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=fake, cache=cache)
     assert fake.calls == 2 and cache.info().entries == 1
-    again = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=FakeTranscriber(fail=True), cache=cache,
-                            conversation_id="other", agent_id="A9")
+    again = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=FakeTranscriber(fail=True), cache=cache, conversation_id="other", agent_id="A9")
     assert again.turns == first.turns and again.roles == first.roles and again.first_agent_s == first.first_agent_s
     assert (again.conversation_id, again.agent_id) == ("other", "A9")
     # other options are another entry; the model identity is part of the key too
@@ -236,8 +250,12 @@ def test_a_batch_decodes_fresh_recordings_together_and_keeps_order(tmp_path):
     fake = Counting([[seg("好的", 0.2, 0.9)]])
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
-    jobs = [Job(str(SAMPLES / "call_nogreet.wav"), "c1", "A1"), Job(str(broken)), Job(str(SAMPLES / "call_clean.wav"), "c2"),
-            Job(str(SAMPLES / "call_mono.wav"), agent_id="A3")]
+    jobs = [
+        Job(str(SAMPLES / "call_nogreet.wav"), "c1", "A1"),
+        Job(str(broken)),
+        Job(str(SAMPLES / "call_clean.wav"), "c2"),
+        Job(str(SAMPLES / "call_mono.wav"), agent_id="A3"),
+    ]
     got = transcribe_batch(jobs, TranscribeOptions(), fake, cache)
     assert fake.batches == [2]  # one call for the two recordings not in the cache
     assert [type(g).__name__ for g in got] == ["Conversation", "InputError", "Conversation", "Conversation"]
@@ -248,7 +266,7 @@ def test_a_batch_decodes_fresh_recordings_together_and_keeps_order(tmp_path):
 
 
 def test_recordings_are_grouped_by_audio_length():
-    from phrasecheck.callscli import _groups
+    from phrasecheck.cli.calls import _groups
 
     assert _groups([100, 100, 50, 300, 10], 240) == [[0, 1], [2], [3], [4]]
     assert _groups([10, 20, 30], 240) == [[0, 1, 2]] and _groups([], 240) == []
@@ -277,6 +295,7 @@ def test_cache_shared_by_worker_processes(tmp_path):
 
 # ---------------------------------------------------------------- bad files
 
+
 def _bad_files(d: Path) -> dict[str, tuple[Path, str]]:
     good = (SAMPLES / "call_clean.wav").read_bytes()
     files = {}
@@ -295,13 +314,14 @@ def _bad_files(d: Path) -> dict[str, tuple[Path, str]]:
     put("garbage.mp3", bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)), "cannot decode")
     put("notes.txt", "您好".encode(), "unsupported file type")
     i = good.index(b"fmt ") + 8
-    put("codec.wav", good[:i] + struct.pack("<H", 0x7777) + good[i + 2:], "unsupported audio codec")
+    put("codec.wav", good[:i] + struct.pack("<H", 0x7777) + good[i + 2 :], "unsupported audio codec")
     files["missing.wav"] = (d / "missing.wav", "not found")
     return files
 
 
-@pytest.mark.parametrize("name", ["empty.wav", "zero.wav", "truncated.wav", "truncated.mp3", "garbage.wav",
-                                  "garbage.mp3", "notes.txt", "codec.wav", "missing.wav"])
+@pytest.mark.parametrize(
+    "name", ["empty.wav", "zero.wav", "truncated.wav", "truncated.mp3", "garbage.wav", "garbage.mp3", "notes.txt", "codec.wav", "missing.wav"]
+)
 def test_bad_file_gives_input_error_with_path(tmp_path, name):
     path, reason = _bad_files(tmp_path)[name]
     with pytest.raises(InputError) as err:
@@ -319,6 +339,7 @@ def test_all_sample_formats_decode():
 
 
 # ---------------------------------------------------------------- model resolution
+
 
 def test_missing_default_model_is_one_line_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setattr(asr_model, "_package_data", lambda name: None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import jieba
 import pytest
 
-from phrasecheck import words
+from phrasecheck.text import segment as words
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

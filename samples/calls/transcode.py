@@ -1,8 +1,9 @@
 """Transcode a sample WAV with PyAV (bundled with faster-whisper), for machines without ffmpeg.
 
-    python3 transcode.py in.wav out.mp3          # MP3, 32 kbit/s
-    python3 transcode.py in.wav out.wav mulaw    # G.711 mu-law WAV, as telephone systems record
+python3 transcode.py in.wav out.mp3          # MP3, 32 kbit/s
+python3 transcode.py in.wav out.wav mulaw    # G.711 mu-law WAV, as telephone systems record
 """
+
 import sys
 
 import av

@@ -7,6 +7,7 @@ transcripts.json is `phrasecheck transcribe --format json` over the recordings, 
 <conversation_id>.wav. Each turn keeps the ASR's role and text; its timestamp is the call's start
 (the first scripted message's timestamp) plus the turn's start_s, so times stay with the text.
 """
+
 import json
 import sys
 from datetime import datetime, timedelta
@@ -25,8 +26,13 @@ def main(script: str, transcripts: str, out: str) -> int:
         for cid, call in calls.items():
             for turn in heard.get(cid, {}).get("turns", []):
                 ts = call["start"] + timedelta(seconds=round(turn["start_s"]))
-                f.write(json.dumps({"conversation_id": cid, "agent_id": call["agent_id"], "role": turn["role"],
-                                    "text": turn["text"], "timestamp": ts.isoformat()}, ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps(
+                        {"conversation_id": cid, "agent_id": call["agent_id"], "role": turn["role"], "text": turn["text"], "timestamp": ts.isoformat()},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
     for cid in missing:
         print(f"{cid}: no transcript turns", file=sys.stderr)
     return 1 if missing else 0

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from ..model import Run
-from ..profile import Profile
-from .csvfmt import emit_csv
-from .github import emit_github
-from .jsonfmt import emit_json
-from .junit import emit_junit
-from .sarif import emit_sarif
-from .text import emit_text
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
+from phrasecheck.report.csvfmt import emit_csv
+from phrasecheck.report.github import emit_github
+from phrasecheck.report.jsonfmt import emit_json
+from phrasecheck.report.junit import emit_junit
+from phrasecheck.report.sarif import emit_sarif
+from phrasecheck.report.text import emit_text
 
 Emitter = Callable[[Run, Profile, TextIO], None]
 

@@ -6,12 +6,26 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..kpi import courtesy_count, greeting_compliant
-from ..model import Run
-from ..score import counts
+from phrasecheck.data import Run
+from phrasecheck.scoring.kpi import courtesy_count, greeting_compliant
+from phrasecheck.scoring.score import counts
 
-COLUMNS = ["source", "conversation_id", "agent_id", "roles", "started_at", "first_agent_s", "greeting_ok",
-           "greeting_missing", "forbidden", "openers", "courtesy_used", "courtesy_count", "attitude_score", "error"]
+COLUMNS = [
+    "source",
+    "conversation_id",
+    "agent_id",
+    "roles",
+    "started_at",
+    "first_agent_s",
+    "greeting_ok",
+    "greeting_missing",
+    "forbidden",
+    "openers",
+    "courtesy_used",
+    "courtesy_count",
+    "attitude_score",
+    "error",
+]
 
 
 def write_calls_csv(run: Run, path: Path) -> None:
@@ -22,16 +36,23 @@ def write_calls_csv(run: Run, path: Path) -> None:
         for r in run.results:
             c = r.conversation
             kept = [f for f in r.findings if counts(f)]
-            writer.writerow([
-                c.source, c.conversation_id, c.agent_id, c.roles,
-                c.started_at.isoformat() if c.started_at else "",
-                "" if c.first_agent_s is None else c.first_agent_s,
-                "yes" if greeting_compliant(r) else "no",
-                " ".join(r.greeting.missing),
-                " ".join(f.id for f in kept if f.kind == "forbidden"),
-                " ".join(f.id for f in kept if f.kind == "opener"),
-                " ".join(sorted({f.id for f in r.courtesy if f.review != "false"})),
-                courtesy_count(r), r.attitude_score, "",
-            ])
+            writer.writerow(
+                [
+                    c.source,
+                    c.conversation_id,
+                    c.agent_id,
+                    c.roles,
+                    c.started_at.isoformat() if c.started_at else "",
+                    "" if c.first_agent_s is None else c.first_agent_s,
+                    "yes" if greeting_compliant(r) else "no",
+                    " ".join(r.greeting.missing),
+                    " ".join(f.id for f in kept if f.kind == "forbidden"),
+                    " ".join(f.id for f in kept if f.kind == "opener"),
+                    " ".join(sorted({f.id for f in r.courtesy if f.review != "false"})),
+                    courtesy_count(r),
+                    r.attitude_score,
+                    "",
+                ]
+            )
         for e in run.errors:
             writer.writerow([e.source] + [""] * (len(COLUMNS) - 2) + [e.message if e.line is None else f"line {e.line}: {e.message}"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Finding, Result
+from phrasecheck.data import Finding, Result
 
 
 def standing(r: Result) -> list[Finding]:

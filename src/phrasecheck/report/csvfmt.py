@@ -5,10 +5,26 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from ..model import Run
-from ..profile import Profile
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
 
-COLUMNS = ["source", "conversation_id", "agent_id", "id", "kind", "severity", "turn", "start_char", "end_char", "text", "score", "start_s", "end_s", "message", "suggestion"]
+COLUMNS = [
+    "source",
+    "conversation_id",
+    "agent_id",
+    "id",
+    "kind",
+    "severity",
+    "turn",
+    "start_char",
+    "end_char",
+    "text",
+    "score",
+    "start_s",
+    "end_s",
+    "message",
+    "suggestion",
+]
 
 
 def emit_csv(run: Run, profile: Profile, out: TextIO) -> None:
@@ -17,4 +33,22 @@ def emit_csv(run: Run, profile: Profile, out: TextIO) -> None:
     for r in run.results:
         c = r.conversation
         for f in r.findings:
-            writer.writerow([c.source, c.conversation_id, c.agent_id, f.id, f.kind, f.severity, f.turn, f.start_char, f.end_char, f.text, f.score, f.start_s, f.end_s, f.message, f.suggestion])
+            writer.writerow(
+                [
+                    c.source,
+                    c.conversation_id,
+                    c.agent_id,
+                    f.id,
+                    f.kind,
+                    f.severity,
+                    f.turn,
+                    f.start_char,
+                    f.end_char,
+                    f.text,
+                    f.score,
+                    f.start_s,
+                    f.end_s,
+                    f.message,
+                    f.suggestion,
+                ]
+            )

@@ -8,16 +8,16 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..kpi import AgentKpi, compute_kpi, formula_lines
-from ..model import Run
-from ..profile import Profile
-from ..redact import redact_run
-from ..reload import rescore
-from ..review import REVIEW_NAME, ReviewEntry, apply_reviews, read_reviews, sync_entries, write_reviews
-from .callscsv import write_calls_csv
-from .html import write_html
-from .jsonfmt import document
-from .kpisheet import write_csv, write_xlsx
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
+from phrasecheck.report.callscsv import write_calls_csv
+from phrasecheck.report.findings_file import rescore
+from phrasecheck.report.html import write_html
+from phrasecheck.report.jsonfmt import document
+from phrasecheck.report.kpisheet import write_csv, write_xlsx
+from phrasecheck.report.redact import redact_run
+from phrasecheck.scoring.kpi import AgentKpi, compute_kpi, formula_lines
+from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, apply_reviews, read_reviews, sync_entries, write_reviews
 
 FINDINGS_NAME = "findings.json"
 

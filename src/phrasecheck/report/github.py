@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..model import Run
-from ..profile import Profile
-from .cifmt import turn_line
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
+from phrasecheck.report.cifmt import turn_line
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 from jinja2 import Environment
 
-from .. import __version__
-from ..kpi import AgentKpi, is_call
-from ..model import Finding, Result, Run
-from ..review import ReviewEntry, finding_key
+from phrasecheck import __version__
+from phrasecheck.data import Finding, Result, Run
+from phrasecheck.scoring.kpi import AgentKpi, is_call
+from phrasecheck.scoring.review import ReviewEntry, finding_key
 
 ROLE_LABEL = {"agent": "客服", "customer": "客户"}
 
@@ -80,10 +80,17 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
     for f in r.findings:
         key = finding_key(c.conversation_id, f)
         e = reviews.get(key)
-        findings.append({
-            "key": key, "f": f, "turn": f.turn + 1, "clock": _clock(f.start_s),
-            "appeal": e.appeal if e else "", "note": e.note if e else "", "by": e.by if e else "",
-        })
+        findings.append(
+            {
+                "key": key,
+                "f": f,
+                "turn": f.turn + 1,
+                "clock": _clock(f.start_s),
+                "appeal": e.appeal if e else "",
+                "note": e.note if e else "",
+                "by": e.by if e else "",
+            }
+        )
         end = f.end_char if f.end_turn is None else len(c.turns[f.turn].text) if f.turn < len(c.turns) else f.end_char
         if f.end_char > f.start_char or f.kind == "greeting":
             spans.setdefault(f.turn, []).append((f.start_char, max(end, f.start_char + 1) if f.kind != "greeting" else end, f, key))
@@ -92,17 +99,35 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
     turns = []
     for i, t in enumerate(c.turns):
         when = _clock(t.start_s) if t.start_s is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")
-        turns.append({"role": t.role, "label": ROLE_LABEL.get(t.role, t.role), "when": when, "start_s": t.start_s, "segments": _segments(t.text, spans.get(i, []))})
+        turns.append(
+            {"role": t.role, "label": ROLE_LABEL.get(t.role, t.role), "when": when, "start_s": t.start_s, "segments": _segments(t.text, spans.get(i, []))}
+        )
     return {
-        "id": c.conversation_id, "agent": c.agent_id, "source": c.source, "call": call,
+        "id": c.conversation_id,
+        "agent": c.agent_id,
+        "source": c.source,
+        "call": call,
         "audio": _audio_hrefs(c.source, out_dir) if call and Path(c.source).suffix.lower() not in (".txt", ".jsonl", ".csv") else None,
-        "roles": c.roles, "score": r.attitude_score, "courtesy": r.courtesy_used, "greeting": r.greeting,
-        "findings": findings, "turns": turns,
-        "rules": sorted({f.id for f in r.findings}), "severities": sorted({f.severity for f in r.findings}),
+        "roles": c.roles,
+        "score": r.attitude_score,
+        "courtesy": r.courtesy_used,
+        "greeting": r.greeting,
+        "findings": findings,
+        "turns": turns,
+        "rules": sorted({f.id for f in r.findings}),
+        "severities": sorted({f.severity for f in r.findings}),
     }
 
 
-def render(run: Run, agents: list[AgentKpi], out_dir: Path, formula: list[str], reviews: dict[str, ReviewEntry] | None = None, review_href: str | None = None, redacted: bool = True) -> str:
+def render(
+    run: Run,
+    agents: list[AgentKpi],
+    out_dir: Path,
+    formula: list[str],
+    reviews: dict[str, ReviewEntry] | None = None,
+    review_href: str | None = None,
+    redacted: bool = True,
+) -> str:
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     conversations = [_conversation(r, out_dir, reviews or {}) for r in run.results]

@@ -6,10 +6,10 @@ import json
 from dataclasses import asdict
 from typing import TextIO
 
-from ..model import Finding, Result, Run
-from ..profile import Profile
-from ..review import finding_key
-from ..score import summarize_agents
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Finding, Result, Run
+from phrasecheck.scoring.review import finding_key
+from phrasecheck.scoring.score import summarize_agents
 
 SCHEMA_VERSION = 1
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from ..model import Run
-from ..profile import Profile
-from .cifmt import standing, turn_line
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
+from phrasecheck.report.cifmt import standing, turn_line
 
 
 def emit_junit(run: Run, profile: Profile, out: TextIO) -> None:

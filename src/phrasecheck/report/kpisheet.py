@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..kpi import AgentKpi
+from phrasecheck.scoring.kpi import AgentKpi
 
 # (header, attribute): Chinese first, for the monthly review sheet; English for scripts.
 COLUMNS = [

@@ -7,11 +7,11 @@ from pathlib import PurePath
 from typing import TextIO
 from urllib.parse import quote
 
-from .. import __version__
-from ..model import Run
-from ..profile import Profile
-from ..review import finding_key
-from .cifmt import turn_line
+from phrasecheck import __version__
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
+from phrasecheck.report.cifmt import turn_line
+from phrasecheck.scoring.review import finding_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -55,8 +55,7 @@ def document(run: Run) -> dict:
                 result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": "overruled by a QA reviewer (复核)"}]
             results.append(result)
     notifications = [
-        {"level": "error", "message": {"text": str(e)}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.source)}}}]}
-        for e in run.errors
+        {"level": "error", "message": {"text": str(e)}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.source)}}}]} for e in run.errors
     ]
     sarif_run: dict = {
         "tool": {"driver": {"name": "phrasecheck", "version": __version__, "rules": list(rules.values())}},

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..model import Finding, Result, Run
-from ..profile import Profile
-from ..score import summarize_agents
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Finding, Result, Run
+from phrasecheck.scoring.score import summarize_agents
 
 KIND_STYLE = {"forbidden": "bold red", "opener": "bold red", "greeting": "yellow"}
 ROLE_LABEL = {"agent": "客服", "customer": "客户"}
@@ -88,7 +88,17 @@ def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None
         for col in ("agent", "conversations", "greeting ok", "forbidden", "openers", "courtesy/conv", "attitude", "points", "grade"):
             table.add_column(col, justify="left" if col in ("agent", "grade") else "right")
         for a in agents:
-            table.add_row(a.agent_id, str(a.conversations), f"{a.greeting_rate:.0%}", str(a.forbidden), str(a.openers), f"{a.courtesy_per_conversation:g}", f"{a.attitude_score:g}", f"{a.points:g}", a.band)
+            table.add_row(
+                a.agent_id,
+                str(a.conversations),
+                f"{a.greeting_rate:.0%}",
+                str(a.forbidden),
+                str(a.openers),
+                f"{a.courtesy_per_conversation:g}",
+                f"{a.attitude_score:g}",
+                f"{a.points:g}",
+                a.band,
+            )
         console.print(table)
     failing = sum(1 for r in run.results for f in r.findings if f.severity == "error" and f.review != "false")
     summary = f"{len(run.results)} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"

@@ -1,0 +1,512 @@
+"""Recording -> Conversation: decode, transcribe each party with faster-whisper, attribute, merge.
+
+Stereo call-centre recordings carry one party per channel (roles "channels"); mono recordings get
+a text heuristic (speakers.py) and roles "inferred". The speech the VAD finds on each channel is
+decoded in windows that never mix channels, all of a call's windows in one batched pass; each word
+goes back to its channel and original time (chunking.py), and segments are merged into turns by
+start time. Decoding choices, all measured on this project's samples, 37 synthetic calls and
+../shared/realdata (benchmarks/asr_cer.py, benchmarks/scan_speed.py):
+  * language zh, beam 5, int8 on CPU, float16 on CUDA; faster-whisper's BatchedInferencePipeline
+    on both (on the CPU it decodes a call's windows ~14% faster than one after another);
+  * Silero VAD: a stereo channel is silent about half the time and Whisper invents text on
+    silence; silence is never decoded, so a channel without speech yields no turns;
+  * condition_on_previous_text=False: one hallucinated segment cannot seed the next one;
+  * no initial_prompt / hotwords from the lexicon: measured, it makes the base model write
+    courtesy phrases nobody said, crediting agents for words they never spoke;
+  * word_timestamps=True, so findings point at the phrase, not at a 20-second segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from phrasecheck.calls.asr_text import WordPiece, ZhText, is_hallucination
+from phrasecheck.calls.audio import SAMPLE_RATE, Audio, file_sha256, load_audio
+from phrasecheck.calls.cache import TranscriptCache
+from phrasecheck.calls.chunking import Chunk, Span, Window, layout, pad_regions, window_at
+from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
+from phrasecheck.calls.roles import attribute
+from phrasecheck.data import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
+from phrasecheck.errors import InputError, ModelError
+
+__all__ = [
+    "TranscribeOptions",
+    "Segment",
+    "Transcript",
+    "WhisperTranscriber",
+    "ModelError",
+    "InputError",
+    "Job",
+    "transcribe_batch",
+    "transcribe_file",
+    "build_transcript",
+]
+
+# Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
+PIPELINE_VERSION = 3  # 3: windows of one channel decoded in one batched pass; mono splits at sentence ends
+MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
+# Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
+# between; a pause between words longer than this starts a new segment.
+SPLIT_GAP_S = 0.8
+# In a mono recording a change of speaker can hide inside one Whisper segment (seen on CUDA, where
+# the other sentence followed after 0.6 s): a sentence end followed by this pause also splits, so
+# the role heuristic sees each sentence on its own.
+SENTENCE_GAP_S = 0.3
+_SENTENCE_END = re.compile(r"[。！？!?]\s*$")
+# Decoding chunks pad speech generously (800 ms: cutting closer costs accuracy), and Whisper then
+# puts the first word after a pause up to a second early, into the padding. One tight VAD pass
+# gives the speech regions that word times are clamped to; the padded chunks derive from it.
+TIGHT_VAD = dict(min_silence_duration_ms=300, speech_pad_ms=100)
+_WORDY = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How to transcribe. Fields marked stable form the cache key; the rest only change speed."""
+
+    model: str = DEFAULT_MODEL  # size name or CTranslate2 folder (identity comes from the weights)
+    device: str = "cpu"  # "cpu" | "cuda" | "auto"
+    compute_type: str = "default"  # "default": int8 on CPU, float16 on CUDA
+    beam_size: int = 5
+    vad_filter: bool = True
+    vad_threshold: float = 0.5
+    vad_min_speech_ms: int = 250
+    vad_min_silence_ms: int = 1000
+    vad_speech_pad_ms: int = 800  # measured: 400 cut word edges (CER 0.130 vs 0.100 on realdata)
+    agent_channel: int = 0  # stereo: which channel is the agent (0 = left)
+    mono_role: str | None = None  # None: infer per segment; "agent": all speech is the agent's
+    # not part of the key:
+    cpu_threads: int = 0
+    batch_size: int = 8  # windows decoded together by the batched pipeline
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda", "auto"):
+            raise ValueError(f"device must be cpu, cuda or auto, not {self.device!r}")
+        if self.mono_role not in (None, AGENT, CUSTOMER):
+            raise ValueError(f"mono_role must be agent or customer (or None to infer), not {self.mono_role!r}")
+        if self.agent_channel not in (0, 1):
+            raise ValueError(f"agent_channel must be 0 (left) or 1 (right), not {self.agent_channel!r}")
+        if self.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
+
+    def resolved_device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        try:
+            import ctranslate2
+
+            return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        except Exception:  # noqa: BLE001
+            return "cpu"
+
+    def resolved_compute_type(self) -> str:
+        if self.compute_type != "default":
+            return self.compute_type
+        return "float16" if self.resolved_device() == "cuda" else "int8"
+
+    def key(self) -> str:
+        """Stable digest of everything that changes the transcript, except the model identity."""
+        stable = {
+            "v": PIPELINE_VERSION,
+            "device": self.resolved_device(),
+            "compute_type": self.resolved_compute_type(),
+            "beam_size": self.beam_size,
+            "vad_filter": self.vad_filter,
+            "vad_threshold": self.vad_threshold,
+            "vad_min_speech_ms": self.vad_min_speech_ms,
+            "vad_min_silence_ms": self.vad_min_silence_ms,
+            "vad_speech_pad_ms": self.vad_speech_pad_ms,
+            "agent_channel": self.agent_channel,
+            "mono_role": self.mono_role,
+        }
+        return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Segment:
+    """One ASR segment of one channel, text already simplified; words index `text`."""
+
+    text: str
+    start_s: float
+    end_s: float
+    words: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+
+class ChannelTranscriber(Protocol):
+    """What transcribe_file needs: a cache identity and a way to turn 16 kHz audio into segments."""
+
+    @property
+    def identity(self) -> str: ...
+
+    def channel_segments_many(self, recordings: list[list[np.ndarray]]) -> list[list[list[Segment]]]: ...
+
+
+class WhisperTranscriber:
+    """faster-whisper behind ChannelTranscriber; the model loads on first use (cache hits skip it)."""
+
+    def __init__(self, options: TranscribeOptions | None = None) -> None:
+        self.options = options or TranscribeOptions()
+        self._resolved: ResolvedModel | None = None
+        self._pipeline = None
+        self._text = ZhText()
+
+    @property
+    def resolved(self) -> ResolvedModel:
+        if self._resolved is None:
+            self._resolved = resolve_model(self.options.model)
+        return self._resolved
+
+    @property
+    def identity(self) -> str:
+        return self.resolved.identity
+
+    def _load(self):
+        """The batched pipeline, on the CPU too: it decodes a call's windows together."""
+        if self._pipeline is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            o = self.options
+            model = load_whisper(self.resolved, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
+            self._pipeline = BatchedInferencePipeline(model)
+        return self._pipeline
+
+    def channel_segments_many(self, recordings: list[list[np.ndarray]]) -> list[list[list[Segment]]]:
+        """Segments per channel of several recordings, all their windows decoded in one batched pass
+        (chunking.py): a short call fills a batch poorly on its own (measured on samples/calls,
+        2 cores: 12.2-12.9 s one recording at a time, 10.1-11.0 s together)."""
+        o = self.options
+        with ThreadPoolExecutor(2) as pool:  # the VAD runs on one core each; the model loads meanwhile
+            loading = pool.submit(self._load)
+            speech = self._speech_many(recordings, pool)
+            loading.result()
+        pieces, windows = [], []
+        owner: dict[int, int] = {}  # id of a window -> its recording
+        offset = 0.0
+        for r, (channels, (padded, tight)) in enumerate(zip(recordings, speech)):
+            audio, wins = layout(channels, padded, tight)
+            pieces.append(audio)
+            for w in wins:
+                windows.append(w.shifted(offset))
+                owner[id(windows[-1])] = r
+            offset += len(audio) / SAMPLE_RATE
+        out: list[list[list[Segment]]] = [[[] for _ in channels] for channels in recordings]
+        if windows:
+            kwargs = dict(
+                language="zh",
+                task="transcribe",
+                beam_size=o.beam_size,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+                vad_filter=False,
+                batch_size=o.batch_size,
+                without_timestamps=False,  # timestamps end segments at sentences
+                clip_timestamps=[{"start": w.start, "end": w.end} for w in windows],
+            )
+            try:
+                raw_segments = list(self._load().transcribe(np.concatenate(pieces), **kwargs)[0])
+            except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
+                first = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
+            for raw in raw_segments:  # a segment lies inside its window; its middle tells which (its
+                window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
+                for chunk, seg in self._split(raw, window):
+                    out[owner[id(window)]][chunk.channel].append(seg)
+        return [self._finish(segs, tight) for segs, (_, tight) in zip(out, speech)]
+
+    def _speech_many(self, recordings: list[list[np.ndarray]], pool: ThreadPoolExecutor) -> list[tuple[list[list[Span]], list[list[Span]]]]:
+        """(padded decoding chunks, tight speech regions) per channel, per recording; the VAD of
+        the channels runs in the pool (onnxruntime releases the GIL)."""
+        o = self.options
+        if not o.vad_filter:  # everything is decoded
+            whole = [[[(0.0, len(ch) / SAMPLE_RATE)] if len(ch) >= SAMPLE_RATE // 10 else [] for ch in channels] for channels in recordings]
+            return [(w, w) for w in whole]
+        flat = [ch for channels in recordings for ch in channels]
+        regions = iter(list(pool.map(lambda ch: speech_regions(ch, o.vad_threshold), flat)))
+        out = []
+        for channels in recordings:
+            tight = [next(regions) for _ in channels]
+            padded = [
+                pad_regions(
+                    t,
+                    len(ch) / SAMPLE_RATE,
+                    tight_pad_s=TIGHT_VAD["speech_pad_ms"] / 1000,
+                    min_silence_s=o.vad_min_silence_ms / 1000,
+                    min_speech_s=o.vad_min_speech_ms / 1000,
+                    pad_s=o.vad_speech_pad_ms / 1000,
+                )
+                for t, ch in zip(tight, channels)
+            ]
+            out.append((padded, tight))
+        return out
+
+    @staticmethod
+    def _finish(segs: list[list[Segment]], tight: list[list[tuple[float, float]]]) -> list[list[Segment]]:
+        """Clamp word times to speech and split at pauses (and, in mono, at sentence ends)."""
+        sentence_gap = SENTENCE_GAP_S if len(segs) == 1 else None
+        return [
+            [part for seg in ch_segs for part in split_at_pauses(snap_to_speech(seg, tight[ch]), SPLIT_GAP_S, sentence_gap)] for ch, ch_segs in enumerate(segs)
+        ]
+
+    def _split(self, raw, window: Window) -> list[tuple[Chunk, Segment]]:
+        """A Whisper segment of the decoding audio -> per-chunk segments in original time."""
+        if not raw.words:
+            chunk = window.locate((raw.start + raw.end) / 2)
+            seg = self._segment(self._text.simplify(raw.text).strip(), [], chunk.to_original(raw.start), chunk.to_original(raw.end))
+            return [(chunk, seg)] if seg else []
+        runs: list[tuple[Chunk, list[WordPiece]]] = []
+        for w in raw.words:
+            chunk = window.locate((w.start + w.end) / 2)
+            piece = WordPiece(w.word, chunk.to_original(float(w.start)), chunk.to_original(float(w.end)))
+            if runs and runs[-1][0] is chunk:
+                runs[-1][1].append(piece)
+            else:
+                runs.append((chunk, [piece]))
+        out = []
+        for chunk, pieces in runs:
+            seg = self._segment(*self._text.assemble(pieces), 0.0, 0.0)
+            if seg is not None:
+                out.append((chunk, seg))
+        return out
+
+    @staticmethod
+    def _segment(text: str, words: list, start: float, end: float) -> Segment | None:
+        """A Segment unless the text is empty or a known hallucination; word times win over start/end."""
+        if not _WORDY.search(text) or is_hallucination(text):
+            return None
+        if words:
+            start, end = words[0][2], words[-1][3]
+        return Segment(text, round(min(start, end), 3), round(end, 3), words)
+
+
+def speech_regions(audio: np.ndarray, threshold: float) -> list[tuple[float, float]]:
+    """Tight Silero VAD regions (seconds) of one channel."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if audio.size < SAMPLE_RATE // 10:
+        return []
+    spans = get_speech_timestamps(audio, VadOptions(threshold=threshold, **TIGHT_VAD))
+    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
+
+
+def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]], lookahead_s: float = 1.5) -> Segment | None:
+    """Clamp word times into the tight speech regions.
+
+    A word overlapping regions is clamped to them; a word lying wholly in a pause is moved to the
+    start of the next region when that begins within lookahead_s (Whisper's early first word);
+    otherwise it stays. Word starts are kept non-decreasing.
+    """
+    if seg is None or not regions or not seg.words:
+        return seg
+    words = []
+    prev_s = 0.0
+    for a, b, s, e in seg.words:
+        inside = [(rs, re_) for rs, re_ in regions if rs < e and re_ > s]
+        if inside:
+            s2, e2 = max(s, inside[0][0]), min(e, inside[-1][1])
+            if s2 <= e2:
+                s, e = s2, e2
+        else:
+            nxt = next(((rs, re_) for rs, re_ in regions if rs >= e), None)
+            if nxt is not None and nxt[0] - e <= lookahead_s:
+                s, e = nxt[0], min(nxt[0] + (e - s), nxt[1])
+        s = max(s, prev_s)
+        e = max(e, s)
+        prev_s = s
+        words.append((a, b, round(s, 3), round(e, 3)))
+    return Segment(seg.text, words[0][2], words[-1][3], words)
+
+
+def split_at_pauses(seg: Segment | None, gap_s: float, sentence_gap_s: float | None = None) -> list[Segment]:
+    """Cut a segment where its words pause longer than gap_s, or sentence_gap_s after a sentence
+    end; punctuation stays with the left part."""
+    if seg is None:
+        return []
+
+    def cut_before(i: int) -> bool:
+        gap = seg.words[i][2] - seg.words[i - 1][3]
+        if gap > gap_s:
+            return True
+        return sentence_gap_s is not None and gap >= sentence_gap_s and bool(_SENTENCE_END.search(seg.text[: seg.words[i][0]]))
+
+    cuts = [i for i in range(1, len(seg.words)) if cut_before(i)]
+    if not cuts:
+        return [seg]
+    parts = []
+    bounds = [0, *cuts, len(seg.words)]
+    for lo, hi in zip(bounds, bounds[1:]):
+        ws = seg.words[lo:hi]
+        c0 = ws[0][0] if lo else 0
+        c1 = seg.words[hi][0] if hi < len(seg.words) else len(seg.text)
+        text = seg.text[c0:c1]
+        strip = len(text) - len(text.lstrip())
+        text = text.strip()
+        words = [(a - c0 - strip, b - c0 - strip, s, e) for a, b, s, e in ws]
+        if _WORDY.search(text) and not is_hallucination(text):
+            parts.append(Segment(text, ws[0][2], ws[-1][3], words))
+    return parts
+
+
+@dataclass
+class Transcript:
+    """What the cache stores for one recording."""
+
+    turns: list[Turn]
+    roles: str
+    duration_s: float
+    channels: int
+
+    @property
+    def first_agent_s(self) -> float | None:
+        return next((t.start_s for t in self.turns if t.role == AGENT), None)
+
+    def to_json(self) -> dict:
+        return {
+            "roles": self.roles,
+            "duration_s": self.duration_s,
+            "channels": self.channels,
+            "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]} for t in self.turns],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> Transcript:
+        turns = [Turn(role=t["role"], text=t["text"], start_s=t["start_s"], end_s=t["end_s"], words=[tuple(w) for w in t.get("words", [])]) for t in d["turns"]]
+        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1))
+
+
+def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
+    """Order (role, segment) pairs by start time; join a party's consecutive segments into one turn."""
+    turns: list[Turn] = []
+    for role, seg in sorted(tagged, key=lambda rs: (rs[1].start_s, rs[1].end_s)):
+        last = turns[-1] if turns else None
+        if last is not None and last.role == role and seg.start_s - (last.end_s or 0) <= MERGE_GAP_S:
+            sep = "" if not last.text or last.text[-1] in "，。！？、,.!?;；" else "，"
+            shift = len(last.text) + len(sep)
+            last.text += sep + seg.text
+            last.words.extend((a + shift, b + shift, s, e) for a, b, s, e in seg.words)
+            last.end_s = max(last.end_s or 0, seg.end_s)
+        else:
+            turns.append(Turn(role=role, text=seg.text, start_s=seg.start_s, end_s=seg.end_s, words=list(seg.words)))
+    return turns
+
+
+def build_transcript(channel_segments: list[list[Segment]], options: TranscribeOptions, duration_s: float) -> Transcript:
+    """Attribute roles and merge. One list of segments per channel (1 = mono, 2 = stereo)."""
+    if len(channel_segments) >= 2:
+        agent = options.agent_channel
+        tagged = [(AGENT if ch == agent else CUSTOMER, s) for ch, segs in enumerate(channel_segments) for s in segs]
+        return Transcript(_merge(tagged), ROLES_CHANNELS, duration_s, len(channel_segments))
+    segs = channel_segments[0] if channel_segments else []
+    if options.mono_role:
+        tagged = [(options.mono_role, s) for s in segs]
+    else:
+        roles = attribute([(s.text, s.start_s, s.end_s) for s in segs])
+        tagged = [(a.role, s) for a, s in zip(roles, segs)]
+    return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1)
+
+
+@dataclass
+class Job:
+    """One recording to transcribe, with what the manifest or its path says about it."""
+
+    path: str
+    conversation_id: str | None = None
+    agent_id: str = "unknown"
+    started_at: datetime | None = None
+
+
+def transcribe_batch(
+    jobs: list[Job], options: TranscribeOptions, transcriber: ChannelTranscriber, cache: TranscriptCache | None = None
+) -> list[Conversation | InputError]:
+    """Several recordings -> a Conversation (or the InputError of a bad file) each, in order.
+
+    Cache hits are neither decoded nor transcribed; the rest go to the model together, so their
+    windows share batches. ModelError (the model is unavailable) stops the whole batch."""
+    out: list[Conversation | InputError | None] = [None] * len(jobs)
+    transcripts: dict[int, Transcript] = {}
+    pending: list[tuple[int, Audio, tuple | None]] = []
+    for i, job in enumerate(jobs):
+        try:
+            if not Path(job.path).is_file():
+                raise InputError(job.path, "file not found")
+            key = None
+            if cache is not None:
+                key = (file_sha256(job.path), transcriber.identity, options.key())
+                hit = cache.get(*key)
+                if hit is not None:
+                    transcripts[i] = Transcript.from_json(hit)
+                    continue
+            pending.append((i, load_audio(job.path), key))
+        except InputError as exc:
+            out[i] = exc
+    if pending:
+        segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
+        for (i, audio, key), channel_segs in zip(pending, segments):
+            transcripts[i] = build_transcript(channel_segs, options, audio.duration_s)
+            if cache is not None and key is not None:
+                cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
+    for i, tr in transcripts.items():
+        job = jobs[i]
+        out[i] = Conversation(
+            conversation_id=job.conversation_id or Path(job.path).stem,
+            agent_id=job.agent_id,
+            source=job.path,
+            turns=tr.turns,
+            started_at=job.started_at,
+            roles=tr.roles,
+            first_agent_s=tr.first_agent_s,
+        )
+    return out  # type: ignore[return-value]
+
+
+def transcribe_file(
+    path: str | Path,
+    options: TranscribeOptions | None = None,
+    *,
+    transcriber: ChannelTranscriber | None = None,
+    cache: TranscriptCache | None = None,
+    conversation_id: str | None = None,
+    agent_id: str = "unknown",
+    started_at: datetime | None = None,
+) -> Conversation:
+    """One recording -> Conversation (source = path, roles, first_agent_s, timed turns).
+
+    Raises InputError(path, reason) for a bad file and ModelError when the model is unavailable.
+    With a cache, a hit neither decodes the audio nor loads (or calls) the transcriber.
+    """
+    options = options or TranscribeOptions()
+    (result,) = transcribe_batch([Job(str(path), conversation_id, agent_id, started_at)], options, transcriber or WhisperTranscriber(options), cache)
+    if isinstance(result, InputError):
+        raise result
+    return result
+
+
+def transcript_json(conv: Conversation) -> dict:
+    """The `phrasecheck transcribe --format json` object for one file."""
+    return {"source": conv.source, "roles": conv.roles, "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in conv.turns]}
+
+
+def _srt_time(s: float) -> str:
+    ms = int(round((s or 0) * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def transcript_srt(conv: Conversation) -> str:
+    """SubRip text, one cue per turn, the role in front."""
+    cues = [f"{i}\n{_srt_time(t.start_s)} --> {_srt_time(t.end_s)}\n[{t.role}] {t.text}\n" for i, t in enumerate(conv.turns, 1)]
+    return "\n".join(cues)
+
+
+def transcript_text(conv: Conversation) -> str:
+    """Plain text, one line per turn: [start-end] role: text."""
+    head = f"# {conv.source} (roles: {conv.roles})"
+    lines = [f"[{t.start_s:7.2f}-{t.end_s:7.2f}] {t.role}: {t.text}" for t in conv.turns]
+    return "\n".join([head, *lines])

@@ -1,0 +1,350 @@
+"""Load and validate the YAML lexicons a QA lead edits: the rules are data, never code."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from phrasecheck.errors import ConfigError
+from phrasecheck.text.normalize import normalize
+
+KINDS = ("forbidden", "opener", "courtesy", "greeting")
+ID_PREFIX = {"forbidden": "F", "opener": "O", "courtesy": "C", "greeting": "G"}
+SEVERITIES = ("error", "warning", "info")
+PUNCT = set(",，。.?？!！、;；:：/ 《》<>\"'“”‘’()（）")
+SLOT = "×"
+DEFAULT_MAX_GAP = 8  # characters allowed between the parts of a compound phrase
+SHORT_SLOT = (1, 3)  # ×: a surname
+LONG_SLOT = (1, 12)  # ××: a company or department name
+MAX_FORMS = 64
+
+PHRASE_KEYS = {"id", "text", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap"}
+FILE_KEYS = {"kind", "defaults", "phrases"}
+GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
+GREETING_PARTS = ("greeting", "company", "surname", "offer")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of characters matched as one piece; gap is the (min, max) distance from the previous part."""
+
+    key: str  # normalised, as Normalized.key
+    gap: tuple[int, int] = (0, 0)
+
+    def __hash__(self) -> int:  # the matcher keys dicts on parts; the generated hash rebuilt a tuple per call
+        return hash(self.key) ^ hash(self.gap)
+
+
+@dataclass(frozen=True)
+class Form:
+    text: str
+    parts: tuple[Part, ...]
+
+    def __hash__(self) -> int:  # equal forms have equal text; __eq__ still compares the parts
+        return hash(self.text)
+
+
+@dataclass
+class Phrase:
+    id: str
+    kind: str
+    text: str
+    forms: list[Form]
+    exceptions: list[re.Pattern] = field(default_factory=list)
+    threshold: float = 85.0
+    suggestion: str = ""
+    severity: str = "error"
+    fatal: bool = False
+    source: str = ""
+    line: int | None = None
+
+
+@dataclass
+class GreetingRule:
+    id: str
+    text: str
+    parts: dict[str, list[Form]]
+    threshold: float = 80.0
+    time_of_day: dict[str, tuple[str, str]] = field(default_factory=dict)
+    suggestion: str = ""
+    source: str = ""
+
+
+@dataclass
+class Lexicon:
+    phrases: list[Phrase]
+    greeting: GreetingRule | None
+    sources: list[str]
+
+    def by_kind(self, kind: str) -> list[Phrase]:
+        return [p for p in self.phrases if p.kind == kind]
+
+    def get(self, rule_id: str) -> Phrase | None:
+        return next((p for p in self.phrases if p.id == rule_id), None)
+
+    def ids(self) -> list[str]:
+        return [p.id for p in self.phrases] + ([self.greeting.id] if self.greeting else [])
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping, for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path) -> dict:
+    """Parse one YAML file; every mapping carries its line as '__line__'."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    if data is None:
+        return {"__line__": 1}
+    if not isinstance(data, dict):
+        raise ConfigError(path, "expected a mapping at the top of the file", 1)
+    return data
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+def expand_alternatives(text: str) -> list[str]:
+    """'{上午好|下午好}, ...' -> one string per combination."""
+    pieces = re.split(r"(\{[^{}]*\})", text)
+    choices = [p[1:-1].split("|") if p.startswith("{") and p.endswith("}") else [p] for p in pieces]
+    combos = list(itertools.islice(itertools.product(*choices), MAX_FORMS + 1))
+    if len(combos) > MAX_FORMS:
+        raise ValueError(f"'{text}' expands to more than {MAX_FORMS} forms")
+    return ["".join(c) for c in combos]
+
+
+def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
+    """Split one expanded form into parts at punctuation and slots."""
+    parts: list[Part] = []
+    buf: list[str] = []
+    pending: tuple[int, int] = (0, 0)
+    i = 0
+
+    def flush() -> None:
+        nonlocal pending
+        key = normalize("".join(buf)).key
+        buf.clear()
+        if key:
+            parts.append(Part(key, pending if parts else (0, 0)))
+            pending = (0, 0)
+
+    while i < len(text):
+        ch = text[i]
+        if ch == SLOT:
+            run = len(text[i:]) - len(text[i:].lstrip(SLOT))
+            flush()
+            pending = LONG_SLOT if run > 1 else SHORT_SLOT
+            i += run
+            continue
+        if ch in PUNCT:
+            flush()
+            if pending == (0, 0):
+                pending = (0, max_gap)
+        else:
+            buf.append(ch)
+        i += 1
+    flush()
+    if not parts:
+        raise ValueError(f"'{text}' has nothing to match")
+    return Form(text, tuple(parts))
+
+
+def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP) -> list[Form]:
+    forms: list[Form] = []
+    seen = set()
+    for text in texts:
+        for expanded in expand_alternatives(text):
+            form = parse_form(expanded, max_gap)
+            if form.parts not in seen:
+                seen.add(form.parts)
+                forms.append(form)
+    return forms
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _check_keys(entry: dict, allowed: set[str], path: Path, what: str) -> None:
+    unknown = sorted(k for k in entry if k != "__line__" and k not in allowed)
+    if unknown:
+        raise ConfigError(path, f"unknown key '{unknown[0]}' in {what} (allowed: {', '.join(sorted(allowed))})", entry.get("__line__"))
+
+
+def _str_list(value, path: Path, line: int | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, int)):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise ConfigError(path, f"{what} must be a list of strings", line)
+    return [str(v) for v in value]
+
+
+def _threshold(value, path: Path, line: int | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
+        raise ConfigError(path, f"threshold must be a number in (0, 100], got {value!r}", line)
+    return float(value)
+
+
+def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
+    if not isinstance(entry, dict):
+        raise ConfigError(path, "each phrase must be a mapping with at least id and text")
+    line = entry.get("__line__")
+    _check_keys(entry, PHRASE_KEYS, path, "phrase")
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not re.fullmatch(rf"{ID_PREFIX[kind]}\d\d", rule_id):
+        raise ConfigError(path, f"id must look like {ID_PREFIX[kind]}01 for kind {kind}, got {rule_id!r}", line)
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(path, f"{rule_id}: text is missing", line)
+    merged = {**defaults, **{k: v for k, v in entry.items() if k != "__line__"}}
+    severity = merged.get("severity", "error")
+    if severity not in SEVERITIES:
+        raise ConfigError(path, f"{rule_id}: severity must be one of {', '.join(SEVERITIES)}", line)
+    max_gap = merged.get("max_gap", DEFAULT_MAX_GAP)
+    if not isinstance(max_gap, int) or isinstance(max_gap, bool) or max_gap < 0:
+        raise ConfigError(path, f"{rule_id}: max_gap must be a whole number of characters", line)
+    extra = _str_list(entry.get("forms"), path, line, f"{rule_id}: forms")
+    # '上午好/下午好' in a display text is ambiguous to match: such a phrase lists its forms instead.
+    if "/" in text and not extra:
+        raise ConfigError(path, f"{rule_id}: text with '/' alternatives needs forms ({{a|b}} syntax)", line)
+    try:
+        forms = compile_forms(([] if "/" in text else [text]) + extra, max_gap)
+    except ValueError as exc:
+        raise ConfigError(path, f"{rule_id}: {exc}", line) from None
+    exceptions = []
+    for pattern in _str_list(entry.get("exceptions"), path, line, f"{rule_id}: exceptions"):
+        try:
+            exceptions.append(re.compile(pattern))
+        except re.error as exc:
+            raise ConfigError(path, f"{rule_id}: bad exception pattern {pattern!r}: {exc}", line) from None
+    fatal = merged.get("fatal", False)
+    if not isinstance(fatal, bool):
+        raise ConfigError(path, f"{rule_id}: fatal must be true or false", line)
+    return Phrase(
+        id=rule_id,
+        kind=kind,
+        text=text,
+        forms=forms,
+        exceptions=exceptions,
+        threshold=_threshold(merged.get("threshold", 85), path, line),
+        suggestion=str(merged.get("suggestion") or ""),
+        severity=severity,
+        fatal=fatal,
+        source=str(path),
+        line=line,
+    )
+
+
+def _greeting(data: dict, path: Path) -> GreetingRule:
+    line = data.get("__line__")
+    _check_keys(data, GREETING_KEYS, path, "greeting")
+    rule_id = data.get("id", "G01")
+    if not isinstance(rule_id, str) or not re.fullmatch(r"G\d\d", rule_id):
+        raise ConfigError(path, f"greeting id must look like G01, got {rule_id!r}", line)
+    raw = data.get("parts")
+    if not isinstance(raw, dict):
+        raise ConfigError(path, f"parts must map each of {', '.join(GREETING_PARTS)} to a list of forms", line)
+    parts = {}
+    for name in GREETING_PARTS:
+        texts = _str_list(raw.get(name), path, raw.get("__line__"), f"parts.{name}")
+        if not texts:
+            raise ConfigError(path, f"parts.{name} is missing: the greeting needs {', '.join(GREETING_PARTS)}", raw.get("__line__"))
+        try:
+            parts[name] = compile_forms(texts)
+        except ValueError as exc:
+            raise ConfigError(path, f"parts.{name}: {exc}", raw.get("__line__")) from None
+        if any(len(f.parts) > 1 for f in parts[name]):
+            raise ConfigError(path, f"parts.{name}: each form must be one piece (no commas inside)", raw.get("__line__"))
+    times = {}
+    for word, span in (data.get("time_of_day") or {}).items():
+        if word == "__line__":
+            continue
+        if not (isinstance(span, list) and len(span) == 2 and all(re.fullmatch(r"\d\d:\d\d", str(s)) for s in span)):
+            raise ConfigError(path, f"time_of_day.{word} must be ['HH:MM', 'HH:MM']", data["time_of_day"].get("__line__"))
+        times[normalize(word).key] = (str(span[0]), str(span[1]))
+    return GreetingRule(
+        id=rule_id,
+        text=str(data.get("text") or ""),
+        parts=parts,
+        threshold=_threshold(data.get("threshold", 80), path, line),
+        time_of_day=times,
+        suggestion=str(data.get("suggestion") or ""),
+        source=str(path),
+    )
+
+
+def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
+    data = load_yaml(path)
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}", data.get("__line__"))
+    if kind == "greeting":
+        return [], _greeting(data, path)
+    _check_keys(data, FILE_KEYS, path, "lexicon file")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(path, "defaults must be a mapping", data.get("__line__"))
+    _check_keys(defaults, PHRASE_KEYS - {"id", "text", "forms", "exceptions"}, path, "defaults")
+    entries = data.get("phrases")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(path, "phrases must be a non-empty list", data.get("__line__"))
+    return [_phrase(e, kind, defaults, path) for e in entries], None
+
+
+def load_lexicon(folder: Path) -> Lexicon:
+    """Every *.yaml in the folder, validated; ids must be unique across files."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(folder, "lexicon folder not found")
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise ConfigError(folder, "no *.yaml lexicon files in this folder")
+    phrases: list[Phrase] = []
+    greeting = None
+    seen: dict[str, str] = {}
+    for path in files:
+        found, greet = load_file(path)
+        for p in found:
+            if p.id in seen:
+                raise ConfigError(path, f"{p.id} is defined twice (also in {seen[p.id]})", p.line)
+            seen[p.id] = str(path)
+        phrases.extend(found)
+        if greet:
+            if greeting:
+                raise ConfigError(path, f"a second greeting rule (the first is in {greeting.source})")
+            greeting = greet
+    order = {k: i for i, k in enumerate(KINDS)}
+    phrases.sort(key=lambda p: (order[p.kind], p.id))
+    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files])
+
+
+def default_lexicon_dir() -> Path:
+    """The lexicons shipped inside the package (package data), wherever it is installed."""
+    return Path(str(resources.files("phrasecheck") / "lexicons" / "default"))

@@ -1,0 +1,173 @@
+"""phrasecheck.yaml: one service centre's settings (company, roles, weights, thresholds, columns)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phrasecheck.config.lexicon import load_yaml
+from phrasecheck.config.recording_path import PathPattern, compile_pattern
+from phrasecheck.errors import ConfigError
+
+PROFILE_NAME = "phrasecheck.yaml"
+CSV_COLUMNS = ("conversation_id", "agent_id", "role", "text", "timestamp")
+
+# Role labels as they appear in exports and transcripts.
+AGENT_LABELS = ["agent", "客服", "坐席", "座席", "客服人员", "工作人员", "话务员"]
+CUSTOMER_LABELS = ["customer", "客户", "顾客", "用户", "业主", "来电人", "访客"]
+
+
+@dataclass
+class Weights:
+    """The attitude score (服务态度, 10 points): deductions from 10, see README."""
+
+    greeting: float = 2.0  # G01 missing or incomplete
+    opener: float = 2.0  # each blunt opening word
+    forbidden: float = 3.0  # each forbidden phrase
+    courtesy_target: int = 2  # distinct courtesy phrases expected per conversation
+    courtesy_shortfall: float = 1.0  # per phrase short of the target
+    max_score: float = 10.0
+
+
+@dataclass
+class KpiSettings:
+    """Chat response KPI (plan 8: response time 5 points, reply rate 5 points); see docs/reports.md.
+
+    Response points: full at or under skilled_s, normal_points at normal_s, 0 at limit_s,
+    linear in between. Reply points: reply_points x reply rate."""
+
+    skilled_s: float = 30.0  # the seed: a skilled agent answers within 20-30 s
+    normal_s: float = 40.0  # the seed: 40 s is normal
+    limit_s: float = 120.0  # no response points at or beyond this mean response time
+    response_points: float = 5.0
+    normal_points: float = 4.0
+    reply_points: float = 5.0
+
+
+@dataclass
+class Profile:
+    company: list[str] = field(default_factory=list)  # pins the greeting's company slot
+    lexicon: Path | None = None
+    agent_channel: str = "left"
+    agent_labels: list[str] = field(default_factory=lambda: list(AGENT_LABELS))
+    customer_labels: list[str] = field(default_factory=lambda: list(CUSTOMER_LABELS))
+    columns: dict[str, str] = field(default_factory=dict)  # canonical column -> header in the file
+    weights: Weights = field(default_factory=Weights)
+    kpi: KpiSettings = field(default_factory=KpiSettings)
+    thresholds: dict[str, float] = field(default_factory=dict)  # rule id -> threshold
+    fatal: list[str] | None = None  # None: as the lexicon says
+    select: list[str] = field(default_factory=list)  # rule ids or prefixes to run (empty: all)
+    ignore: list[str] = field(default_factory=list)
+    recording_path: PathPattern | None = None  # {agent_id}/{date}/{call_id}_{time}.wav
+    source: str | None = None
+
+    def enabled(self, rule_id: str) -> bool:
+        if self.select and not any(rule_id.startswith(s) for s in self.select):
+            return False
+        return not any(rule_id.startswith(s) for s in self.ignore)
+
+    def role_of(self, label: str) -> str | None:
+        low = label.strip().lower()
+        if low in (x.lower() for x in self.agent_labels):
+            return "agent"
+        if low in (x.lower() for x in self.customer_labels):
+            return "customer"
+        return None
+
+
+_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore", "kpi", "recording_path"}
+
+
+def _list(value, path, line, what) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(path, f"{what} must be a string or a list of strings", line)
+    return value
+
+
+def load_profile(path: Path) -> Profile:
+    data = load_yaml(path)
+    line = data.get("__line__")
+    unknown = sorted(k for k in data if k != "__line__" and k not in _KEYS)
+    if unknown:
+        raise ConfigError(path, f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(_KEYS))})", line)
+    prof = Profile(source=str(path))
+    prof.company = _list(data.get("company"), path, line, "company")
+    if data.get("lexicon"):
+        prof.lexicon = (path.parent / str(data["lexicon"])).resolve()
+    channel = data.get("agent_channel", "left")
+    if channel not in ("left", "right"):
+        raise ConfigError(path, f"agent_channel must be left or right, got {channel!r}", line)
+    prof.agent_channel = channel
+    roles = data.get("roles") or {}
+    if not isinstance(roles, dict):
+        raise ConfigError(path, "roles must map agent/customer to lists of labels", line)
+    prof.agent_labels += _list(roles.get("agent"), path, roles.get("__line__"), "roles.agent")
+    prof.customer_labels += _list(roles.get("customer"), path, roles.get("__line__"), "roles.customer")
+    columns, where = _mapping(data.get("columns") or {}, "columns", "map canonical names to your CSV headers", path, line)
+    for key, header in columns:
+        if key not in CSV_COLUMNS:
+            raise ConfigError(path, f"columns: unknown column '{key}' (known: {', '.join(CSV_COLUMNS)})", where)
+        prof.columns[key] = str(header)
+    weights, where = _mapping(data.get("weights") or {}, "weights", "be a mapping", path, line)
+    _set_numbers(prof.weights, weights, "weights", "weight", path, where, lambda v: v)
+    thresholds, where = _mapping(data.get("thresholds") or {}, "thresholds", "map rule ids to numbers", path, line)
+    for key, value in thresholds:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
+            raise ConfigError(path, f"thresholds.{key} must be a number in (0, 100]", where)
+        prof.thresholds[str(key)] = float(value)
+    _load_kpi(prof, data, path, line)
+    if "fatal" in data:
+        prof.fatal = _list(data.get("fatal"), path, line, "fatal")
+    prof.select = _list(data.get("select"), path, line, "select")
+    prof.ignore = _list(data.get("ignore"), path, line, "ignore")
+    if data.get("recording_path") is not None:
+        try:
+            prof.recording_path = compile_pattern(str(data["recording_path"]))
+        except ValueError as exc:
+            raise ConfigError(path, f"recording_path: {exc}", line) from None
+    return prof
+
+
+def _mapping(value, name: str, shape: str, path: Path, line: int | None) -> tuple[list[tuple], int | None]:
+    """The entries of the mapping setting `name` (without load_yaml's line marker) and its line."""
+    if not isinstance(value, dict):
+        raise ConfigError(path, f"{name} must {shape}", line)
+    return [(k, v) for k, v in value.items() if k != "__line__"], value.get("__line__")
+
+
+def _set_numbers(target, entries: list[tuple], section: str, noun: str, path: Path, where: int | None, convert) -> None:
+    """Set the dataclass fields named in entries, each a number >= 0."""
+    fields = type(target).__dataclass_fields__
+    for key, value in entries:
+        if key not in fields:
+            raise ConfigError(path, f"{section}: unknown {noun} '{key}' (known: {', '.join(fields)})", where)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(path, f"{section}.{key} must be a number >= 0", where)
+        setattr(target, key, convert(value))
+
+
+def _load_kpi(prof: Profile, data: dict, path: Path, line: int | None) -> None:
+    if data.get("kpi") is None:
+        return
+    entries, where = _mapping(data["kpi"], "kpi", "be a mapping", path, line)
+    where = line if where is None else where
+    _set_numbers(prof.kpi, entries, "kpi", "setting", path, where, float)
+    k = prof.kpi
+    if not k.skilled_s <= k.normal_s < k.limit_s:
+        raise ConfigError(path, f"kpi: need skilled_s <= normal_s < limit_s (got {k.skilled_s:g}, {k.normal_s:g}, {k.limit_s:g})", where)
+    if k.normal_points > k.response_points:
+        raise ConfigError(path, "kpi.normal_points cannot exceed kpi.response_points", where)
+
+
+def find_profile(explicit: Path | None, cwd: Path | None = None) -> Profile:
+    """--config FILE, else phrasecheck.yaml in the working directory, else the defaults."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(explicit, "profile not found")
+        return load_profile(explicit)
+    here = (cwd or Path.cwd()) / PROFILE_NAME
+    return load_profile(here) if here.is_file() else Profile()

@@ -1,0 +1,92 @@
+"""Plain data passed between the pipeline's stages: ingest -> normalize -> match -> rules -> score -> report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from phrasecheck.errors import InputError
+
+AGENT = "agent"
+CUSTOMER = "customer"
+
+# How the agent/customer split of a conversation was obtained.
+ROLES_LABELLED = "labelled"  # the export says who spoke
+ROLES_CHANNELS = "channels"  # one stereo channel per party
+ROLES_INFERRED = "inferred"  # guessed from the text of a mono recording
+
+
+@dataclass
+class Turn:
+    role: str
+    text: str
+    start_s: float | None = None  # offset in the recording, for calls
+    end_s: float | None = None
+    timestamp: datetime | None = None  # wall-clock time, for chats
+    line: int | None = None  # line in the source file, for error messages and evidence
+    # Word timings from ASR: (char_start, char_end, start_s, end_s) over `text`.
+    words: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    agent_id: str
+    source: str
+    turns: list[Turn] = field(default_factory=list)
+    started_at: datetime | None = None
+    roles: str = ROLES_LABELLED
+    first_agent_s: float | None = None  # seconds until the agent first spoke (calls)
+
+    def agent_turns(self) -> list[tuple[int, Turn]]:
+        return [(i, t) for i, t in enumerate(self.turns) if t.role == AGENT]
+
+
+@dataclass
+class Finding:
+    id: str  # stable rule id: F02, O01, G01, C07 ...
+    kind: str  # forbidden | opener | greeting | courtesy
+    turn: int  # index into Conversation.turns
+    start_char: int  # span in the ORIGINAL text of that turn
+    end_char: int
+    text: str  # original text of the span
+    score: float  # 0-100 match confidence
+    message: str = ""
+    suggestion: str = ""
+    severity: str = "error"  # error | warning | info
+    start_s: float | None = None
+    end_s: float | None = None
+    end_turn: int | None = None  # set when a phrase was split across turns
+    review: str | None = None  # confirmed | false | appeal, from the review file (复核/申诉)
+
+
+@dataclass
+class Greeting:
+    ok: bool
+    text: str  # what the agent said at the opening (original text)
+    missing: list[str] = field(default_factory=list)  # greeting | company | surname | offer
+    turn: int | None = None
+
+
+@dataclass
+class Result:
+    conversation: Conversation
+    findings: list[Finding]
+    courtesy: list[Finding]  # one evidence hit per courtesy phrase used
+    greeting: Greeting
+    attitude_score: float = 10.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def courtesy_used(self) -> list[str]:
+        return sorted({f.id for f in self.courtesy})
+
+
+@dataclass
+class Run:
+    """Everything one invocation produced, handed to the report emitters."""
+
+    results: list[Result] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files under the given folders that are not inputs
+    files: int = 0

@@ -1,0 +1,278 @@
+"""Rule decisions: which hits become findings, given who spoke, where, and the rule's exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import time
+
+from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
+from phrasecheck.engine.match import Hit, Matcher, Prepared
+from phrasecheck.scoring.score import attitude_score
+
+KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A hit placed in the agent's turns: from (turn, start) to (end_turn, end), key positions."""
+
+    turn: int
+    start: int
+    end_turn: int
+    end: int
+    score: float
+
+
+GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
+
+
+class Checker:
+    """Applies one lexicon and profile to conversations. Holds no per-conversation state."""
+
+    def __init__(self, lexicon: Lexicon, profile: Profile):
+        self.lexicon = lexicon
+        self.profile = profile
+        self.phrases = [p for p in lexicon.phrases if profile.enabled(p.id)]
+        self._of_kind = {kind: [p for p in self.phrases if p.kind == kind] for kind in ("opener", "forbidden", "courtesy")}
+        self.greeting = lexicon.greeting if lexicon.greeting and profile.enabled(lexicon.greeting.id) else None
+        self._company_forms = self._pin_company(self.greeting, profile.company) if self.greeting else []
+        extra = [f for forms in (self.greeting.parts.values() if self.greeting else []) for f in forms]
+        self.matcher = Matcher(self.phrases)
+        for form in extra + self._company_forms:
+            for part in form.parts:
+                self.matcher.pattern(part)
+        self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
+
+    @staticmethod
+    def _pin_company(rule: GreetingRule, companies: list[str]) -> list[Form]:
+        if not companies:
+            return rule.parts["company"]
+        return compile_forms([f.text.replace("××", name) for f in rule.parts["company"] for name in companies])
+
+    def threshold(self, phrase: Phrase) -> float:
+        return self.profile.thresholds.get(phrase.id, phrase.threshold)
+
+    # --- the pipeline for one conversation ---------------------------------------------------
+
+    def check(self, conv: Conversation) -> Result:
+        agent = conv.agent_turns()
+        idx = [i for i, _ in agent]
+        texts = [self.matcher.prepare(t.text) for _, t in agent]
+        findings: list[Finding] = []
+        openers = self._openers(conv, idx, texts)
+        findings += openers
+        findings += self._forbidden(conv, idx, texts, openers)
+        courtesy = self._courtesy(conv, idx, texts)
+        greeting, greeting_findings = self._greeting(conv, idx, texts)
+        findings = greeting_findings + findings
+        findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
+        score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal)
+        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score)
+
+    def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
+        if phrase.id not in self.matcher.candidates(text):
+            return None
+        best = None
+        for form in phrase.forms:
+            hit = self.matcher.find_form(form, text, self.threshold(phrase), anchored)
+            if hit and (best is None or hit.score > best.score):
+                best = hit
+        return best
+
+    def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
+        if not texts:
+            return []
+        out = []
+        for phrase in self._of_kind["opener"]:
+            hit = self._best(phrase, texts[0], anchored=True)
+            if hit:
+                out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
+        return out
+
+    def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:
+        """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
+
+        Only phrases the n-gram index names as candidates for a turn (or for the turn joined to the
+        agent's next one) are aligned at all."""
+        opened = {(f.turn, f.start_char) for f in openers}
+        taken: dict[str, set[int]] = {}  # phrase id -> agent turns where it was already reported
+        out = []
+        for k, text in enumerate(texts):
+            pair = self.matcher.join(text, texts[k + 1]) if k + 1 < len(texts) else None
+            ids = self.matcher.candidates(text) | (self.matcher.candidates(pair) if pair else set())
+            for phrase in self._of_kind["forbidden"]:
+                if phrase.id not in ids or k in taken.get(phrase.id, ()):
+                    continue
+                loc = self._locate(phrase, text, k, pair)
+                if loc is None:
+                    continue
+                finding = self._finding(phrase, loc, conv, idx, texts)
+                if (finding.turn, finding.start_char) in opened:
+                    continue  # 喂 opening the call is O01, not also F01
+                taken.setdefault(phrase.id, set()).update({loc.turn, loc.end_turn})
+                out.append(finding)
+        return out
+
+    def _locate(self, phrase: Phrase, text: Prepared, k: int, pair: Prepared | None) -> Located | None:
+        """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
+        hit = self._best(phrase, text)
+        if hit:
+            return None if self._excepted(phrase, text, hit) else Located(k, hit.start, k, hit.end, hit.score)
+        if pair is None:
+            return None
+        cut = len(text.key)
+        hit = self._best(phrase, pair)
+        if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
+            return None
+        return Located(k, hit.start, k + 1, hit.end - cut, hit.score)
+
+    @staticmethod
+    def _excepted(phrase: Phrase, text: Prepared, hit: Hit) -> bool:
+        if not phrase.exceptions:
+            return False
+        marked, where = text.nt.with_breaks  # computed once per turn, not per exception check
+        start, end = where[hit.start], where[hit.end - 1] + 1
+        return any(m.start() < end and m.end() > start for pattern in phrase.exceptions for m in pattern.finditer(marked))
+
+    def _courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
+        """Each courtesy phrase at its first use, as evidence."""
+        found: dict[str, Finding] = {}
+        for k, text in enumerate(texts):
+            ids = self.matcher.candidates(text)
+            for phrase in self._of_kind["courtesy"]:
+                if phrase.id not in ids or phrase.id in found:
+                    continue
+                hit = self._best(phrase, text)
+                if hit and not self._excepted(phrase, text, hit):
+                    found[phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
+        return [found[p.id] for p in self._of_kind["courtesy"] if p.id in found]
+
+    # --- greeting ------------------------------------------------------------------------------
+
+    def _greeting(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> tuple[Greeting, list[Finding]]:
+        rule = self.greeting
+        if rule is None:
+            return Greeting(ok=True, text=""), []
+        if not idx:
+            greeting = Greeting(ok=False, text="", missing=list(GREETING_PARTS_LABEL))
+            return greeting, [Finding(rule.id, "greeting", 0, 0, 0, "", 100.0, "the agent never spoke", rule.suggestion)]
+        block = self._opening_block(conv, idx)
+        text = texts[0]  # the block's turns are the first agent turns, already prepared
+        for k in range(1, len(block)):
+            text = self.matcher.join(text, texts[k])
+        missing = []
+        head = None
+        for form in rule.parts["greeting"]:
+            head = self.matcher.find_form(form, text, rule.threshold, anchored=True)
+            if head:
+                break
+        if head is None:
+            missing.append("greeting")
+        after = head.end if head else 0
+        company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold)
+        if company is None:
+            missing.append("company")
+        surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
+        if surname is None or surname.end >= len(text.key):
+            missing.append("surname")
+        if self._find_any(rule.parts["offer"], text, after, rule.threshold) is None:
+            missing.append("offer")
+        first = conv.turns[block[0]]
+        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0])
+        findings = []
+        if missing:
+            what = ", ".join(GREETING_PARTS_LABEL[m] for m in missing)
+            findings.append(self._turn_finding(rule, conv, block[0], f"greeting incomplete: no {what}", 90.0))
+        elif head is not None:
+            warning = self._time_of_day(rule, conv, text.key[head.start : head.end])
+            if warning:
+                findings.append(replace(self._turn_finding(rule, conv, block[0], warning, 100.0), severity="warning"))
+        return greeting, findings
+
+    @staticmethod
+    def _opening_block(conv: Conversation, idx: list[int]) -> list[int]:
+        """The agent's first turn and the agent turns right after it, before the customer speaks again."""
+        block = [idx[0]]
+        for i in range(idx[0] + 1, len(conv.turns)):
+            if conv.turns[i].role != AGENT:
+                break
+            block.append(i)
+        return block
+
+    def _find_any(self, forms: list[Form], text: Prepared, lo: int, threshold: float):
+        """One of the greeting part's forms (each one piece, see lexicon) found at or after lo:
+        said word for word if any is, else the first that aligns (aligning is the costly part)."""
+        patterns = [self.matcher.pattern(form.parts[0]) for form in forms]
+        for pattern in patterns:
+            span = pattern.find_verbatim(text, lo)
+            if span:
+                return span
+        for pattern in patterns:
+            span = pattern.find(text, lo, None, threshold)
+            if span:
+                return span
+        return None
+
+    def _time_of_day(self, rule: GreetingRule, conv: Conversation, said: str) -> str | None:
+        started = conv.started_at or next((t.timestamp for t in conv.turns if t.timestamp), None)
+        if started is None or said not in rule.time_of_day:
+            return None
+        now = started.time()
+        if _within(now, rule.time_of_day[said]):
+            return None
+        fitting = next((w for w, span in rule.time_of_day.items() if _within(now, span)), None)
+        hint = f" (expected {fitting})" if fitting else ""
+        return f"{said} at {now.strftime('%H:%M')}{hint}"
+
+    # --- evidence ------------------------------------------------------------------------------
+
+    def _turn_finding(self, rule: GreetingRule, conv: Conversation, turn: int, message: str, score: float) -> Finding:
+        t = conv.turns[turn]
+        return Finding(rule.id, "greeting", turn, 0, len(t.text), t.text, score, message, rule.suggestion, "error", t.start_s, t.end_s)
+
+    def _finding(self, phrase: Phrase, loc: Located, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding:
+        turn = idx[loc.turn]
+        t = conv.turns[turn]
+        if loc.end_turn == loc.turn:
+            start, end = texts[loc.turn].nt.span(loc.start, loc.end)
+            quote, end_turn = t.text[start:end], None
+            start_s, end_s = _times(t, start, end)
+        else:
+            start, _ = texts[loc.turn].nt.span(loc.start, loc.start + 1)
+            end = len(t.text)
+            end_turn = idx[loc.end_turn]
+            last = conv.turns[end_turn]
+            _, last_end = texts[loc.end_turn].nt.span(0, loc.end)
+            quote = f"{t.text[start:]} … {last.text[:last_end]}"
+            start_s, _ = _times(t, start, end)
+            _, end_s = _times(last, 0, last_end)
+        return Finding(
+            id=phrase.id,
+            kind=phrase.kind,
+            turn=turn,
+            start_char=start,
+            end_char=end,
+            text=quote,
+            score=loc.score,
+            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}",
+            suggestion=phrase.suggestion,
+            severity=phrase.severity,
+            start_s=start_s,
+            end_s=end_s,
+            end_turn=end_turn,
+        )
+
+
+def _times(turn, start: int, end: int) -> tuple[float | None, float | None]:
+    """Recording time of an original-text span: word timings where ASR gave them, else the turn's."""
+    words = [(s, e) for cs, ce, s, e in turn.words if cs < end and ce > start]
+    if words:
+        return round(min(s for s, _ in words), 2), round(max(e for _, e in words), 2)
+    return turn.start_s, turn.end_s
+
+
+def _within(now: time, span: tuple[str, str]) -> bool:
+    lo, hi = (time.fromisoformat(x) for x in span)
+    return lo <= now < hi if lo < hi else (now >= lo or now < hi)

@@ -1,0 +1,368 @@
+"""The matching engine: lexicon forms x normalised agent turns -> scored hits.
+
+Each part of a form is compared on characters and on toneless pinyin, so ASR homophones
+(请少等 for 请稍等) still match. rapidfuzz's partial_ratio over fuzzy-pinyin codes rejects the
+turns that cannot match cheaply; a small weighted alignment then scores the rest and gives the
+exact span. Parts of one or two characters match only exactly (characters, or toned pinyin),
+since fuzzy matching on them finds noise everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jieba
+from rapidfuzz import fuzz
+
+from phrasecheck.config.lexicon import Form, Part, Phrase
+from phrasecheck.text import segment as words
+from phrasecheck.text.normalize import Normalized, fuzzy_syllable, join, normalize
+
+# Alignment costs, in units of one pattern character.
+COST_HOMOPHONE = 0.1  # same toneless pinyin: 神么 for 什么
+COST_NEAR = 0.35  # same after folding zh/z, n/l, ang/an ...: ASR near-homophones
+COST_SUBSTITUTE = 1.0
+COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
+COST_DELETE = 1.0
+STRICT_LEN = 2  # parts this short match exactly only
+PREFILTER_SLACK = 20  # partial_ratio of a match that aligns above the threshold stays within this of it
+
+
+@dataclass(frozen=True)
+class Span:
+    """A match of one part inside one prepared text: key positions [start, end)."""
+
+    start: int
+    end: int
+    score: float
+
+
+class Prepared:
+    """A normalised turn with the derived views the matcher needs, computed once."""
+
+    def __init__(self, text: str | Normalized, codebook: Codebook, context: bool = False):
+        self.nt: Normalized = text if isinstance(text, Normalized) else normalize(text, context)
+        self._codebook = codebook
+        self.present: set[int] | None = None  # numbers of the parts whose n-grams occur here (Matcher.present)
+        self.owners: set[str] | None = None  # ids of phrases with a form whose parts are all present
+        self.bounds: tuple[set[int], set[int]] | None = None  # jieba word starts and ends
+
+    def grams(self) -> set[str]:
+        """The n-grams the part index is keyed on: characters (1, 2), toned and fuzzy pinyin pairs.
+
+        Pinyin pairs are codebook characters (private use area), so the three kinds of pair never
+        collide with each other or with Chinese characters, and plain strings serve as keys."""
+        key, tones, codes = self.key, self.tone_codes, self.codes
+        out = set(key)
+        out.update([key[i : i + 2] for i in range(len(key) - 1)])
+        out.update([tones[i : i + 2] for i in range(len(key) - 1)])
+        out.update([codes[i : i + 2] for i in range(len(key) - 1)])
+        return out
+
+    @property
+    def key(self) -> str:
+        return self.nt.key
+
+    @cached_property
+    def pinyin_codes(self) -> str:
+        """Toneless pinyin, one codebook character per position."""
+        return self._codebook.encode(self.nt.pinyin)
+
+    @cached_property
+    def codes(self) -> str:
+        """Fuzzy pinyin (ASR confusions folded), one codebook character per position."""
+        return self._codebook.encode_fuzzy(self.nt.pinyin)
+
+    @cached_property
+    def tone_codes(self) -> str:
+        return self._codebook.encode(self.nt.tones)
+
+    @cached_property
+    def inventory(self) -> tuple[set[str], set[str], set[str]]:
+        """The characters, pinyin codes and fuzzy codes occurring anywhere here."""
+        return set(self.key), set(self.pinyin_codes), set(self.codes)
+
+
+class Codebook:
+    """Maps syllables to single characters so rapidfuzz can compare pinyin as strings."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, str] = {}
+        self._fuzzy: dict[str, str] = {}  # toneless syllable -> code of its folded form
+
+    def code(self, syllable: str) -> str:
+        code = self._codes.get(syllable)
+        if code is None:
+            code = self._codes[syllable] = chr(0xE000 + len(self._codes))
+        return code
+
+    def encode(self, syllables: list[str]) -> str:
+        try:
+            return "".join(map(self._codes.__getitem__, syllables))
+        except KeyError:  # a syllable seen for the first time
+            return "".join([self.code(s) for s in syllables])
+
+    def encode_fuzzy(self, syllables: list[str]) -> str:
+        try:
+            return "".join(map(self._fuzzy.__getitem__, syllables))
+        except KeyError:
+            for s in syllables:
+                if s not in self._fuzzy:
+                    self._fuzzy[s] = self.code("~" + fuzzy_syllable(s))
+            return "".join(map(self._fuzzy.__getitem__, syllables))
+
+
+class PartPattern:
+    """One lexicon part with its pinyin views."""
+
+    def __init__(self, part: Part, codebook: Codebook):
+        self.part = part
+        self.prepared = Prepared(part.key, codebook, context=True)
+        self.key = part.key
+        self.strict = len(part.key) <= STRICT_LEN
+        pre = self.prepared
+        if self.strict:  # exact characters, or toned pinyin for two characters
+            self.grams = {self.key} | ({pre.tone_codes} if len(self.key) == 2 else set())
+        else:  # a match above any threshold keeps at least one fuzzy-pinyin pair intact
+            self.grams = {pre.codes[i : i + 2] for i in range(len(self.key) - 1)}
+        self._chars = list(zip(self.key, pre.pinyin_codes, pre.codes))
+        self._char_set = frozenset(self.key)
+        self._pinyin_set = frozenset(pre.pinyin_codes)
+        self._fuzzy_set = frozenset(pre.codes)
+
+    def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
+        """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
+        n = len(text.key)
+        hi = n if hi is None else min(hi, n)
+        if lo >= hi:
+            return None
+        if self.strict:
+            return self._find_exact(text, lo, hi)
+        m = len(self.key)
+        exact = self.find_verbatim(text, lo, hi)
+        if exact:  # cost 0: no alignment can beat it, and the DP would pick the first too
+            return exact
+        if 100.0 * (1.0 - self._cost_bound(text) / m) < threshold:
+            return None
+        window_end = min(n, hi + m + 2)
+        if fuzz.partial_ratio(self.prepared.codes, text.codes[lo:window_end]) < threshold - PREFILTER_SLACK:
+            return None
+        span = self._align(text, lo, hi, window_end, threshold)
+        return span if span and span.score >= threshold else None
+
+    def _related(self, text: Prepared, j: int) -> bool:
+        """Does text position j equal, or sound like, some character of the part?"""
+        return text.key[j] in self._char_set or text.pinyin_codes[j] in self._pinyin_set or text.codes[j] in self._fuzzy_set
+
+    def find_verbatim(self, text: Prepared, lo: int = 0, hi: int | None = None) -> Span | None:
+        """The first occurrence of the part's exact characters starting in [lo, hi)."""
+        pos = text.key.find(self.key, lo)
+        if 0 <= pos < (len(text.key) if hi is None else hi):
+            return Span(pos, pos + len(self.key), 100.0)
+        return None
+
+    def _cost_bound(self, text: Prepared) -> float:
+        """A lower bound of the alignment cost: each part character whose character, pinyin or fuzzy
+        pinyin occurs nowhere in the text costs at least what its best possible pairing would."""
+        keys, pinyin, fuzzy = text.inventory
+        if self._char_set <= keys:
+            return 0.0
+        bound = 0.0
+        for ch, py, fz in self._chars:
+            if ch not in keys:
+                bound += COST_HOMOPHONE if py in pinyin else COST_NEAR if fz in fuzzy else min(COST_SUBSTITUTE, COST_DELETE)
+        return bound
+
+    def _find_exact(self, text: Prepared, lo: int, hi: int) -> Span | None:
+        verbatim = self.find_verbatim(text, lo, hi)
+        if verbatim:
+            return verbatim
+        m = len(self.key)
+        if m > 1:  # single characters never match by sound: 为 is not 喂
+            pos = text.tone_codes.find(self.prepared.tone_codes, lo)
+            if 0 <= pos < hi:
+                return Span(pos, pos + m, 95.0)
+        return None
+
+    def _align(self, text: Prepared, lo: int, hi: int, window_end: int, threshold: float = 0.0) -> Span | None:
+        """Semi-global weighted alignment: the whole part against any substring starting in [lo, hi).
+
+        Costs only grow from row to row, so once a whole row costs more than `threshold` allows
+        the part cannot match and the alignment stops (the result would be dropped anyway)."""
+        p_key, p_py, p_fz = self.key, self.prepared.pinyin_codes, self.prepared.codes
+        t_key, t_py, t_fz = text.key, text.pinyin_codes, text.codes
+        m = len(p_key)
+        give_up = m * (1.0 - (threshold - 0.05) / 100.0)  # 0.05: the score is rounded to one decimal
+        window = list(zip(t_key[lo:window_end], t_py[lo:window_end], t_fz[lo:window_end]))
+        # prev_cost[j], prev_start[j]: cheapest alignment of the part's first i chars ending before column j
+        prev_cost = [0.0] * (len(window) + 1)
+        prev_start = list(range(lo, window_end + 1))
+        for i in range(m):
+            pc, pp, pf = p_key[i], p_py[i], p_fz[i]
+            subs = [0.0 if tc == pc else COST_HOMOPHONE if tp == pp else COST_NEAR if tf == pf else COST_SUBSTITUTE for tc, tp, tf in window]
+            cost, start = (i + 1) * COST_DELETE, lo
+            cur_cost, cur_start = [cost], [start]
+            for j, sub in enumerate(subs):
+                c, st = prev_cost[j] + sub, prev_start[j]
+                up = prev_cost[j + 1] + COST_DELETE
+                if up < c:
+                    c, st = up, prev_start[j + 1]
+                if cost + COST_INSERT < c:  # a start is free, so this is always inside
+                    c, st = cost + COST_INSERT, start
+                cost, start = c, st
+                cur_cost.append(c)
+                cur_start.append(st)
+            if min(cur_cost) > give_up:
+                return None
+            prev_cost, prev_start = cur_cost, cur_start
+        best_cost, best_start, best_end = None, 0, 0
+        for col in range(1, len(prev_cost)):
+            cost, start = prev_cost[col], prev_start[col]
+            if start >= hi:
+                continue
+            if best_cost is None or cost < best_cost - 1e-9:
+                best_cost, best_start, best_end = cost, start, lo + col
+        if best_cost is None:
+            return None
+        # A substituted character at either end is not evidence: leave out one that sounds like
+        # nothing in the part (but never the whole span: the part's own ends may be deleted).
+        if best_end - best_start > 1 and not self._related(text, best_start):
+            best_start += 1
+        if best_end - best_start > 1 and not self._related(text, best_end - 1):
+            best_end -= 1
+        score = max(0.0, 100.0 * (1.0 - best_cost / m))
+        return Span(best_start, best_end, round(score, 1))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A whole form found in one prepared text: key positions [start, end)."""
+
+    form: Form
+    start: int
+    end: int
+    score: float
+
+
+class Matcher:
+    """Compiled lexicon forms; one per lexicon, shared by every conversation of a run."""
+
+    def __init__(self, phrases: list[Phrase]):
+        self.codebook = Codebook()
+        # Parts are numbered: the per-turn sets below hold ints, whose hashing costs nothing.
+        self._parts: dict[Part, PartPattern] = {}
+        self._pid: dict[Part, int] = {}
+        self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
+        self._owners_of: dict[int, set[str]] = {}  # part -> ids of phrases with a form using it
+        self._form_sets: dict[str, list[frozenset[int]]] = {}  # phrase id -> its forms' part sets
+        self._form_set: dict[Form, frozenset[int]] = {}
+        for phrase in phrases:
+            sets = set()
+            for form in phrase.forms:
+                sets.add(self.form_set(form))
+                for part in form.parts:
+                    self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
+            self._form_sets[phrase.id] = sorted(sets, key=len)
+        self._tokenizer: jieba.Tokenizer | None = None
+
+    def pattern(self, part: Part) -> PartPattern:
+        pat = self._parts.get(part)
+        if pat is None:
+            pat = self._parts[part] = PartPattern(part, self.codebook)
+            pid = self._pid[part] = len(self._pid)
+            for gram in pat.grams:
+                self._index.setdefault(gram, set()).add(pid)
+        return pat
+
+    def form_set(self, form: Form) -> frozenset[int]:
+        """The numbers of the form's parts (compiling the parts the first time)."""
+        got = self._form_set.get(form)
+        if got is None:
+            for part in form.parts:
+                self.pattern(part)
+            got = self._form_set[form] = frozenset(self._pid[part] for part in form.parts)
+        return got
+
+    def present(self, text: Prepared) -> set[int]:
+        """Parts that could match in text: an n-gram index lookup instead of aligning every part."""
+        if text.present is None:
+            found: set[int] = set()
+            index = self._index
+            for gram in text.grams() & index.keys():  # a set operation in C, then the few hits
+                found |= index[gram]
+            text.present = found
+        return text.present
+
+    def candidates(self, text: Prepared) -> set[str]:
+        """Ids of the phrases that could match in text; the rest need no alignment at all."""
+        if text.owners is None:
+            present = self.present(text)
+            owners: set[str] = set()
+            for pid in present:
+                owners |= self._owners_of.get(pid, set())
+            text.owners = {o for o in owners if any(fs <= present for fs in self._form_sets[o])}
+        return text.owners
+
+    def prepare(self, text: str) -> Prepared:
+        return Prepared(text, self.codebook)
+
+    def join(self, a: Prepared, b: Prepared) -> Prepared:
+        """Two turns as one text, for phrases said across them.
+
+        A part occurs in the pair where it occurs in either turn or has an n-gram across the seam,
+        so the pair's index lookup needs only the seam's three pairs, and its pinyin views are the
+        turns' own, laid end to end."""
+        pair = Prepared(join(a.nt, b.nt), self.codebook)
+        for view in ("pinyin_codes", "codes", "tone_codes"):
+            pair.__dict__[view] = getattr(a, view) + getattr(b, view)
+        found = self.present(a) | self.present(b)
+        if a.key and b.key:
+            for gram in (a.key[-1] + b.key[0], a.tone_codes[-1] + b.tone_codes[0], a.codes[-1] + b.codes[0]):
+                found |= self._index.get(gram, set())
+        pair.present = found
+        return pair
+
+    def tokenizer(self) -> jieba.Tokenizer:
+        """jieba (its dictionary looked up lazily: words.py) with the short lexicon words added."""
+        if self._tokenizer is None:
+            tokenizer = words.tokenizer()
+            for part in self._parts:  # else jieba cuts some apart (我 / 姓, 好 / 吗) and they never sit on word boundaries
+                if 1 < len(part.key) <= STRICT_LEN:
+                    tokenizer.add_word(part.key, freq=2000)
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def tokens_align(self, text: Prepared, start: int, end: int) -> bool:
+        """Does [start, end) fall on jieba word boundaries? Keeps 再见 out of 再见面, 喂 out of 喂养."""
+        if text.bounds is None:
+            starts, ends, pos = set(), set(), 0
+            for tok in self.tokenizer().cut(text.key, HMM=False):
+                starts.add(pos)
+                pos += len(tok)
+                ends.add(pos)
+            text.bounds = (starts, ends)
+        return start in text.bounds[0] and end in text.bounds[1]
+
+    def find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool = False) -> Hit | None:
+        """Find `form` in `text`, its parts in order and within their gaps; anchored: at position 0."""
+        if not self.form_set(form) <= self.present(text):
+            return None
+        parts = [self._parts[p] for p in form.parts]
+        head = parts[0].find(text, 0, 1 if anchored else None, threshold)
+        if len(parts) == 1 and parts[0].strict and not anchored:
+            # a short word counts only as a word of its own: 再见 not in 再见面
+            while head is not None and not self.tokens_align(text, head.start, head.end):
+                head = parts[0].find(text, head.start + 1, None, threshold)
+        if head is None:
+            return None
+        end, scores = head.end, [(head.score, len(parts[0].key))]
+        for pat in parts[1:]:
+            gap_min, gap_max = pat.part.gap
+            span = pat.find(text, end + gap_min, end + gap_max + 1, threshold)
+            if span is None:
+                return None
+            end = span.end
+            scores.append((span.score, len(pat.key)))
+        total = sum(n for _, n in scores)
+        return Hit(form, head.start, end, round(sum(s * n for s, n in scores) / total, 1))

@@ -1,0 +1,36 @@
+"""One pass over inputs: discover -> ingest (-> transcribe) -> check, collecting a Run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from phrasecheck.config.lexicon import Lexicon, default_lexicon_dir, load_lexicon
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Conversation, Run
+from phrasecheck.engine.checker import Checker
+from phrasecheck.inputs.readers import discover, read_file
+
+
+def load_rules(profile: Profile, lexicon_dir: Path | None = None) -> Lexicon:
+    """--lexicon, else the profile's lexicon folder, else lexicons/default."""
+    return load_lexicon(lexicon_dir or profile.lexicon or default_lexicon_dir())
+
+
+def check_paths(
+    paths: Iterable[Path],
+    checker: Checker,
+    profile: Profile,
+    agent: str | None = None,
+    audio: Callable[[Path], Conversation] | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> Run:
+    files, ignored, errors = discover(paths, with_audio=audio is not None)
+    run = Run(errors=list(errors), ignored=[str(p) for p in ignored], files=len(files))
+    for path in files:
+        loaded = read_file(path, profile, agent, audio)
+        run.errors.extend(loaded.errors)
+        run.results.extend(checker.check(conv) for conv in loaded.conversations)
+        if on_file:
+            on_file(path)
+    return run

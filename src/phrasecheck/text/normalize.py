@@ -1,0 +1,173 @@
+"""Text -> matchable form with a map back to the original characters.
+
+Matching runs on simplified, half-width text without punctuation or fillers, and on its toneless
+pinyin; every position in that form remembers which original character it came from, so a finding
+always quotes the words the agent really wrote or said.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+# Sounds that carry no words; dropped before matching (a greeting after 嗯 is still a greeting).
+FILLERS = frozenset("嗯啊呃哦额呀呢嘛哈唉诶欸噢喔哎")
+
+# OpenCC's t2s keeps 著 where modern simplified text writes the particle 着 (贴著 -> 贴着).
+ZHU_WORDS = ("著名", "著作", "显著", "名著", "土著", "卓著", "编著", "原著", "专著", "著称", "著述", "昭著", "巨著", "论著", "遗著", "著者", "著录")
+
+# Characters that are the same word for matching purposes: polite/plain "you", the pronoun "ta".
+MATCH_CHARS = str.maketrans({"您": "你", "妳": "你", "她": "他", "它": "他"})
+
+# Chinese numerals for ASR digits: whisper writes 12 where a speaker said 一二.
+DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+# Common ASR confusions of Mandarin initials/finals, folded to one spelling.
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("r", "l"), ("f", "h"))
+_FUZZY_FINALS = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"), ("ong", "on"))
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified, keeping one output character per input character."""
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):  # a phrase-level conversion changed the length: go char by char
+        converted = "".join(c if len(c) == 1 else o for o, c in ((o, _t2s().convert(o)) for o in text))
+    if "著" in converted:
+        converted = _fix_zhu(converted)
+    return converted
+
+
+def _fix_zhu(text: str) -> str:
+    keep = set()
+    for word in ZHU_WORDS:
+        for m in re.finditer(word, text):
+            keep.add(m.start() + word.index("著"))
+    return "".join("着" if c == "著" and i not in keep else c for i, c in enumerate(text))
+
+
+def _half_width(ch: str) -> str:
+    if "\uff01" <= ch <= "\uff5e" or ch == "\u3000":
+        folded = unicodedata.normalize("NFKC", ch)
+        return folded if len(folded) == 1 else ch
+    return ch
+
+
+def _is_word_char(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] in "LN"
+
+
+@lru_cache(maxsize=4096)
+def fuzzy_syllable(syllable: str) -> str:
+    """Fold a toneless syllable by the usual ASR confusions (zh/z, n/l, ang/an, ing/in ...)."""
+    for a, b in _FUZZY_INITIALS:
+        if syllable.startswith(a):
+            syllable = b + syllable[len(a) :]
+            break
+    for a, b in _FUZZY_FINALS:
+        if syllable.endswith(a):
+            syllable = syllable[: -len(a)] + b
+            break
+    return syllable
+
+
+@dataclass
+class Normalized:
+    """One text in matchable form. All lists are parallel to `norm`."""
+
+    original: str
+    norm: str  # simplified, half-width, lower case, no punctuation/space/fillers
+    index: list[int]  # norm position -> original position
+    key: str  # norm with MATCH_CHARS folded and digits spelled: what the matcher compares
+    pinyin: list[str]  # toneless syllable per position (the character itself for non-Chinese)
+    tones: list[str]  # toned syllable per position, for strict matching of short phrases
+    breaks: frozenset[int] = frozenset()  # norm positions the original had punctuation before
+
+    @cached_property
+    def with_breaks(self) -> tuple[str, list[int]]:
+        """norm with '，' where the original had punctuation, and norm position -> that string's position.
+
+        Exceptions read this form, so 不知道。您还有别的问题吗 is not the polite 不知道您…"""
+        out: list[str] = []
+        where: list[int] = []
+        for i, ch in enumerate(self.norm):
+            if i in self.breaks and out:
+                out.append("，")
+            where.append(len(out))
+            out.append(ch)
+        return "".join(out), where
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Norm span [start, end) -> original span [start, end)."""
+        if not self.index:
+            return 0, 0
+        start = min(start, len(self.index) - 1)
+        return self.index[start], self.index[max(start, end - 1)] + 1
+
+
+@lru_cache(maxsize=65536)
+def _char_tone(ch: str) -> str:
+    return lazy_pinyin(ch, style=Style.TONE3, errors=lambda s: list(s))[0]
+
+
+def _tones(text: str, context: bool) -> list[str]:
+    """Toned syllable per character. Context (pypinyin's phrase dictionary) picks 长 zhang3 in
+    没长眼睛; it is slow, so only the lexicon's short patterns use it and turns go char by char."""
+    if context:
+        syllables = lazy_pinyin(text, style=Style.TONE3, errors=lambda s: list(s))
+        if len(syllables) == len(text):
+            return syllables
+    return [_char_tone(c) for c in text]
+
+
+def normalize(text: str, context: bool = False) -> Normalized:
+    simple = to_simplified(text)
+    chars: list[str] = []
+    index: list[int] = []
+    breaks: set[int] = set()
+    for i, ch in enumerate(simple):
+        ch = _half_width(ch).lower()
+        if not _is_word_char(ch):
+            if not ch.isspace():
+                breaks.add(len(chars))
+            continue
+        if ch in FILLERS:
+            continue
+        chars.append(ch)
+        index.append(i)
+    norm = "".join(chars)
+    key = norm.translate(MATCH_CHARS).translate(DIGITS)
+    tones = _tones(key, context)
+    return Normalized(
+        original=text,
+        norm=norm,
+        index=index,
+        key=key,
+        pinyin=[t.rstrip("012345") or t for t in tones],
+        tones=tones,
+        breaks=frozenset(breaks),
+    )
+
+
+def join(a: Normalized, b: Normalized, sep: str = "\n") -> Normalized:
+    """normalize(a.original + sep + b.original) without redoing the work; the seam is a break."""
+    shift = len(a.original) + len(sep)
+    return Normalized(
+        original=a.original + sep + b.original,
+        norm=a.norm + b.norm,
+        index=a.index + [i + shift for i in b.index],
+        key=a.key + b.key,
+        pinyin=a.pinyin + b.pinyin,
+        tones=a.tones + b.tones,
+        breaks=a.breaks | {len(a.norm)} | {i + len(a.norm) for i in b.breaks},
+    )
