@@ -38,8 +38,8 @@ def main() -> int:
 
     from phrasecheck.calls.asr_text import ZhText
     from phrasecheck.calls.audio import load_audio
+    from phrasecheck.calls.batch import groups_of
     from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
-    from phrasecheck.cli.calls import _groups
 
     refs = []
     for path in map(Path, a.refs):
@@ -54,7 +54,7 @@ def main() -> int:
     audio_s = sum(durations)
     start = time.perf_counter()
     convs = []
-    for group in _groups(durations, options.batch_size * 30.0):
+    for group in groups_of(durations, options.batch_size * 30.0):
         convs += transcribe_batch([Job(str(refs[i][0])) for i in group], options, transcriber)
     wall = time.perf_counter() - start
     simplify = ZhText().simplify

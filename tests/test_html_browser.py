@@ -49,9 +49,9 @@ def test_a_finding_is_highlighted_in_place(page):
     marks = p.eval(
         "Array.from(document.querySelectorAll('section.conv[data-agent=\"A1\"] mark.hit:not(.courtesy)')).map(m => [m.textContent, m.dataset.keys, getComputedStyle(m).backgroundColor])"
     )
-    assert ["不知道", "c2:F02:3:3"] == marks[0][:2]
+    assert ["不知道", "c2:F02:4:3"] == marks[0][:2]
     assert marks[0][2] not in ("rgba(0, 0, 0, 0)", "transparent")  # visibly highlighted
-    text = p.eval("document.querySelector('li.finding[data-key=\"c2:F02:3:3\"]').textContent")
+    text = p.eval("document.querySelector('li.finding[data-key=\"c2:F02:4:3\"]').textContent")
     assert "F02" in text and "say instead" in text and "稍后给您回复" in text
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from phrasecheck.cli.main import main
+from phrasecheck.cli import main
 
 GREETING = "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"
 

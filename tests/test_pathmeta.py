@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from phrasecheck.cli.main import main
+from phrasecheck.cli import main
 from phrasecheck.config.profile import load_profile
 from phrasecheck.config.recording_path import compile_pattern
 from phrasecheck.errors import ConfigError

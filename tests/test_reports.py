@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from phrasecheck.cli.main import main
+from phrasecheck.cli import main
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation, Run, Turn
 from phrasecheck.inputs.readers import read_file
-from phrasecheck.report import EMITTERS
+from phrasecheck.report import EMITTERS, EmitOptions
 from phrasecheck.report.folder import write_report_folder
 from phrasecheck.report.kpisheet import COLUMNS
 from phrasecheck.report.redact import mask, redact_run, spans
@@ -30,9 +30,9 @@ def _run(tmp_path: Path, day=DAY) -> tuple[Run, set[str]]:
     return Run(results=[chk.check(c) for c in read_file(path, Profile()).conversations], files=1), chk.fatal
 
 
-def _emit(run: Run, fmt: str) -> str:
+def _emit(run: Run, fmt: str, fail_on: str = "forbidden,opener") -> str:
     out = io.StringIO()
-    EMITTERS[fmt](run, Profile(), out)
+    EMITTERS[fmt](run, Profile(), out, EmitOptions(fail_on=frozenset(fail_on.split(","))))
     return out.getvalue()
 
 
@@ -105,8 +105,24 @@ def test_junit_is_xml_with_a_case_per_conversation_and_a_failure_per_finding(tmp
     cases = root.findall("./testsuite/testcase")
     assert [c.get("name") for c in cases] == ["c1", "c2", "c3", "c4"]
     fails = {c.get("name"): [f.get("type") for f in c.findall("failure")] for c in cases}
-    assert fails == {"c1": [], "c2": ["F02"], "c3": ["G01", "O01"], "c4": ["F11"]}
-    assert root.get("tests") == "4" and root.get("failures") == "4"
+    # the default --fail-on is forbidden,opener: c3's missing greeting is a warning, not a failure
+    assert fails == {"c1": [], "c2": ["F02"], "c3": ["O01"], "c4": ["F11"]}
+    assert root.get("tests") == "4" and root.get("failures") == "3"
+    assert "warning G01" in root.find("./testsuite/testcase[@name='c3']/system-out").text
+    strict = ET.fromstring(_emit(run, "junit", "forbidden,opener,greeting"))
+    assert [f.get("type") for f in strict.findall("./testsuite/testcase[@name='c3']/failure")] == ["G01", "O01"]
+
+
+def test_ci_formats_fail_exactly_when_check_exits_1(tmp_path):
+    run, _ = _run(tmp_path)
+    only_greeting = Run(results=[r for r in run.results if r.conversation.conversation_id == "c3"])
+    only_greeting.results[0].findings = [f for f in only_greeting.results[0].findings if f.kind == "greeting"]
+    assert ET.fromstring(_emit(only_greeting, "junit")).get("failures") == "0"
+    gh = _emit(only_greeting, "github").splitlines()
+    assert gh[0].startswith("::warning ") and "0 failing finding(s)" in gh[-1]
+    sarif = json.loads(_emit(only_greeting, "sarif"))
+    assert [r["level"] for r in sarif["runs"][0]["results"]] == ["warning"]
+    assert json.loads(_emit(only_greeting, "sarif", "greeting"))["runs"][0]["results"][0]["level"] == "error"
 
 
 def test_github_annotations_use_the_source_line(tmp_path):
@@ -115,7 +131,8 @@ def test_github_annotations_use_the_source_line(tmp_path):
     f02 = next(ln for ln in lines if "title=F02" in ln)
     # c2's agent turn 不知道 is line 10 of the JSONL (6 lines of c1, then 4 of c2)
     assert f02.startswith("::error file=") and ",line=10," in f02 and "%0Asay instead" in f02
-    assert len(lines) == 4
+    assert next(ln for ln in lines if "title=G01" in ln).startswith("::warning ")
+    assert len(lines) == 5 and lines[-1].startswith("phrasecheck: 4 conversation(s), 3 failing finding(s)")
 
 
 # SARIF 2.1.0: the official schema is ~110 KB, so the tests check the parts phrasecheck writes

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from phrasecheck.cli.main import main
+from phrasecheck.cli import main
 from phrasecheck.engine import run as pipeline
 from phrasecheck.errors import ReviewError
 from phrasecheck.scoring.review import read_reviews
 from reports_helpers import write_day
 
-F02 = "c2:F02:3:3"  # c2's 不知道: turn index 3, char 3
-F11 = "c4:F11:3:0"
+F02 = "c2:F02:4:3"  # c2's 不知道: the 4th turn, char 3
+F11 = "c4:F11:4:0"
 
 
 @pytest.fixture()
@@ -41,7 +41,7 @@ def _no_checking(monkeypatch):
 
 def test_review_file_has_one_row_per_finding(folder):
     rows = list(csv.DictReader((folder / "review.csv").open(encoding="utf-8-sig")))
-    assert [r["key"] for r in rows] == [F02, "c3:G01:1:0", "c3:O01:1:0", F11]
+    assert [r["key"] for r in rows] == [F02, "c3:G01:2:0", "c3:O01:2:0", F11]
     assert all(r["verdict"] == "" for r in rows)
     assert 'href="review.csv"' in (folder / "report.html").read_text(encoding="utf-8")
 

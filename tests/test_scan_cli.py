@@ -10,7 +10,7 @@ import shutil
 from click.testing import CliRunner
 
 from conftest import REPO
-from phrasecheck.cli.main import main
+from phrasecheck.cli import main
 
 CALLS = REPO / "samples" / "calls"
 
@@ -75,7 +75,7 @@ def test_cuda_without_a_usable_gpu_is_one_line_with_the_fix():
 
 
 def test_default_jobs_follow_the_cores_up_to_four_and_one_on_a_gpu(monkeypatch):
-    from phrasecheck.cli import calls as callscli
+    from phrasecheck.calls import batch as callscli
 
     for cores, want in ((1, 1), (2, 2), (16, 4), (None, 1)):
         monkeypatch.setattr(callscli.os, "cpu_count", lambda c=cores: c)

@@ -266,10 +266,10 @@ def test_a_batch_decodes_fresh_recordings_together_and_keeps_order(tmp_path):
 
 
 def test_recordings_are_grouped_by_audio_length():
-    from phrasecheck.cli.calls import _groups
+    from phrasecheck.calls.batch import groups_of
 
-    assert _groups([100, 100, 50, 300, 10], 240) == [[0, 1], [2], [3], [4]]
-    assert _groups([10, 20, 30], 240) == [[0, 1, 2]] and _groups([], 240) == []
+    assert groups_of([100, 100, 50, 300, 10], 240) == [[0, 1], [2], [3], [4]]
+    assert groups_of([10, 20, 30], 240) == [[0, 1, 2]] and groups_of([], 240) == []
 
 
 def test_options_key_ignores_speed_only_fields():

@@ -1,5 +1,5 @@
 """`python -m phrasecheck` runs the command line, for environments without the console script."""
 
-from phrasecheck.cli.main import main
+from phrasecheck.cli import main
 
 main()

@@ -59,6 +59,11 @@ class Finding:
     end_turn: int | None = None  # set when a phrase was split across turns
     review: str | None = None  # confirmed | false | appeal, from the review file (复核/申诉)
 
+    @property
+    def turn_no(self) -> int:
+        """The turn as people count it (1-based): the number every report and the review key show."""
+        return self.turn + 1
+
 
 @dataclass
 class Greeting:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from phrasecheck.errors import InputError
+from phrasecheck.inputs.discover import AUDIO_SUFFIXES
 
 SAMPLE_RATE = 16000
-AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".flac", ".ogg", ".oga", ".opus", ".aac", ".wma", ".amr")
 # How much shorter than declared a decoded stream may be before we call the file truncated.
 TRUNCATION_TOLERANCE = 0.05
 
@@ -30,10 +30,6 @@ class Audio:
     duration_s: float
     source_channels: int  # channels in the file (>2 are mixed down to stereo by the decoder)
     codec: str
-
-
-def is_audio_file(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in AUDIO_EXTENSIONS
 
 
 def file_sha256(path: str) -> str:
@@ -78,8 +74,8 @@ def load_audio(path: str) -> Audio:
     if size == 0:
         raise InputError(path, "empty file (0 bytes)")
     ext = os.path.splitext(path)[1].lower()
-    if ext not in AUDIO_EXTENSIONS:
-        raise InputError(path, f"unsupported file type '{ext or 'no extension'}' (supported: {', '.join(AUDIO_EXTENSIONS)})")
+    if ext not in AUDIO_SUFFIXES:
+        raise InputError(path, f"unsupported file type '{ext or 'no extension'}' (supported: {', '.join(sorted(AUDIO_SUFFIXES))})")
     if ext == ".wav":
         _check_wav_header(path, size)
 

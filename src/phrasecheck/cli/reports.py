@@ -1,5 +1,5 @@
 """Commands for QA staff: `report` (the report folder), `kpi` (the per-agent sheet) and
-`review-mark` (复核/申诉). Kept out of cli.py so the check command stays short; cli.py registers them."""
+`review-mark` (复核/申诉)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,19 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.config.profile import Profile
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, redact_option, report_errors, rule_options
+from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
-from phrasecheck.errors import ConfigError, ReviewError
+from phrasecheck.engine.run import build_checker, check_paths, load_rules
 from phrasecheck.report.findings_file import is_findings_file, load_findings
-from phrasecheck.scoring.review import REVIEW_NAME, mark, read_reviews, resolve, sync_entries, write_reviews
+from phrasecheck.scoring.review import REVIEW_NAME, finding_key, mark, read_reviews, resolve, sync_entries, write_reviews
 
-COMMON = [
-    click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="Profile file (default: ./phrasecheck.yaml if present)."),
-    click.option("--lexicon", type=click.Path(path_type=Path, file_okay=False), help="Lexicon folder (default: the profile's, else lexicons/default)."),
-    click.option("--agent", help="Agent id for inputs that do not name one (transcripts, recordings)."),
-    click.option("--select", help="Only these rule ids or prefixes, comma-separated (F,O01)."),
-    click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated."),
-    click.option(
-        "--review",
-        "review",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
-        help="Review file (复核) to apply; default: review.csv in the report folder or next to findings.json.",
-    ),
-]
-
+review_option = click.option(
+    "--review",
+    "review",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Review file (复核) to apply; default: review.csv in the report folder or next to findings.json.",
+)
 
 TERMINAL_COLUMNS = {
     "rank": "#",
@@ -47,46 +40,28 @@ TERMINAL_COLUMNS = {
 }
 
 
-def _common(f):
-    for option in reversed(COMMON):
-        f = option(f)
-    return f
-
-
-def _fail(message: str) -> None:
-    click.echo(f"phrasecheck: {message}", err=True)
-    sys.exit(2)
-
-
 def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple[Run, Profile, set[str], list[Path]]:
     """Check the inputs, and read back any findings.json among them instead of re-checking it.
     Returns the run, the profile, the fatal rule ids, and the findings files read."""
-    from phrasecheck.cli.main import _setup
-    from phrasecheck.config.profile import find_profile
-    from phrasecheck.engine.run import check_paths, load_rules
-
     docs = [p for p in paths if is_findings_file(p)]
     inputs = [p for p in paths if p not in docs]
     run, fatal = Run(), set()
-    try:
-        if inputs:
-            profile, checker = _setup(config, lexicon, select, ignore)
-            run = check_paths(inputs, checker, profile, agent)
-            fatal |= checker.fatal
-        else:
-            profile = find_profile(config)
-        for doc in docs:
-            loaded, doc_fatal = load_findings(doc)
-            if profile.fatal is not None:
-                doc_fatal = set(profile.fatal)
-            elif doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
-                doc_fatal = {p.id for p in load_rules(profile, lexicon).phrases if p.fatal}
-            fatal |= doc_fatal
-            run.results += loaded.results
-            run.errors += loaded.errors
-            run.files += loaded.files
-    except (ConfigError, ReviewError) as exc:
-        _fail(str(exc))
+    if inputs:
+        profile, checker = build_checker(config, lexicon, select, ignore)
+        run = check_paths(inputs, checker, profile, agent)
+        fatal |= checker.fatal
+    else:
+        profile = find_profile(config)
+    for doc in docs:
+        loaded, doc_fatal = load_findings(doc)
+        if profile.fatal is not None:
+            doc_fatal = set(profile.fatal)
+        elif doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
+            doc_fatal = {p.id for p in load_rules(profile, lexicon).phrases if p.fatal}
+        fatal |= doc_fatal
+        run.results += loaded.results
+        run.errors += loaded.errors
+        run.files += loaded.files
     return run, profile, fatal, docs
 
 
@@ -99,51 +74,45 @@ def _review_file(explicit: Path | None, *folders: Path) -> Path | None:
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Report folder to write.")
-@click.option("--redact/--no-redact", default=True, show_default=True, help="Mask phone, ID card, bank card numbers and e-mail addresses.")
-@_common
-def report(paths, out_dir, redact, config, lexicon, agent, select, ignore, review) -> None:
+@redact_option
+@rule_options
+@agent_option
+@review_option
+def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, review) -> None:
     """Write the report folder for PATHS: findings.json, review.csv, report.html, kpi.xlsx, kpi.csv.
 
     PATHS are chat exports and transcripts, or a findings.json written earlier: then nothing is
     re-checked, and scores and KPI are recomputed from its findings and the review verdicts."""
     from phrasecheck.report.folder import write_report_folder
 
-    run, profile, fatal, docs = load_run(list(paths), config, lexicon, agent, select, ignore)
+    run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
     review_path = _review_file(review, out_dir, *(d.parent for d in docs))
-    try:
-        written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path)
-    except ReviewError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot write {out_dir}: {exc.strerror or exc}")
-    for e in run.errors:
-        click.echo(f"error: {e}", err=True)
+    written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path)
+    report_errors(run)
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
-    sys.exit(2 if run.errors else 0)
+    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the sheet to FILE.xlsx or FILE.csv instead of printing it.")
-@_common
-def kpi(paths, output, config, lexicon, agent, select, ignore, review) -> None:
+@rule_options
+@agent_option
+@review_option
+def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> None:
     """Per-agent KPI for PATHS (inputs, or a findings.json), ranked: the monthly review sheet."""
     from phrasecheck.report.folder import review_run
     from phrasecheck.report.kpisheet import COLUMNS, rows, write_csv, write_xlsx
-    from phrasecheck.scoring.kpi import compute_kpi
+    from phrasecheck.scoring.kpi import compute_kpi, formula_lines
 
     if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
         raise click.BadParameter("must end in .xlsx or .csv", param_hint="--output")
-    run, profile, fatal, docs = load_run(list(paths), config, lexicon, agent, select, ignore)
-    try:
-        review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))
-    except ReviewError as exc:
-        _fail(str(exc))
+    run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
+    review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))
     agents = compute_kpi(run.results, profile, fatal)
-    for e in run.errors:
-        click.echo(f"error: {e}", err=True)
+    report_errors(run)
     if output is None:
         from rich.console import Console
         from rich.table import Table
@@ -155,17 +124,11 @@ def kpi(paths, output, config, lexicon, agent, select, ignore, review) -> None:
         for row in rows(agents):
             table.add_row(*("–" if row[i] is None else f"{row[i]:g}" if isinstance(row[i], float) else str(row[i]) for i in shown))
         Console(highlight=False, soft_wrap=False, width=max(120, Console().width)).print(table)
+    elif output.suffix.lower() == ".xlsx":
+        write_xlsx(agents, output, formula_lines(profile, fatal))
     else:
-        from phrasecheck.scoring.kpi import formula_lines
-
-        try:
-            if output.suffix.lower() == ".xlsx":
-                write_xlsx(agents, output, formula_lines(profile, fatal))
-            else:
-                write_csv(agents, output)
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
-    sys.exit(2 if run.errors else 0)
+        write_csv(agents, output)
+    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
 
 
 @click.command("review-mark")
@@ -181,23 +144,12 @@ def review_mark(findings, keys, verdict, note, by, review) -> None:
     Then `phrasecheck report FINDINGS.json --out DIR` or `phrasecheck kpi FINDINGS.json` recompute
     scores and KPI without re-checking."""
     path = review or findings.parent / REVIEW_NAME
-    try:
-        run, _ = load_findings(findings)
-        known = [k for r in run.results for k in _keys(r)]
-        chosen = resolve(list(keys), known, findings)
-        entries = read_reviews(path) if path.is_file() else {}
-        mark(entries, chosen, verdict, note, by)
-        write_reviews(path, sync_entries(run, entries))
-    except ReviewError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot write {path}: {exc.strerror or exc}")
+    run, _ = load_findings(findings)
+    known = [finding_key(r.conversation.conversation_id, f) for r in run.results for f in (*r.findings, *r.courtesy)]
+    chosen = resolve(list(keys), known, findings)
+    entries = read_reviews(path) if path.is_file() else {}
+    mark(entries, chosen, verdict, note, by)
+    write_reviews(path, sync_entries(run, entries))
     for k in chosen:
         click.echo(f"{k}: {verdict}")
     click.echo(f"wrote {path}")
-
-
-def _keys(r) -> list[str]:
-    from phrasecheck.scoring.review import finding_key
-
-    return [finding_key(r.conversation.conversation_id, f) for f in (*r.findings, *r.courtesy)]

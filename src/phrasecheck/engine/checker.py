@@ -9,7 +9,7 @@ from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, comp
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.match import Hit, Matcher, Prepared
-from phrasecheck.scoring.score import attitude_score
+from phrasecheck.scoring.score import score_result
 
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
 
@@ -68,8 +68,9 @@ class Checker:
         greeting, greeting_findings = self._greeting(conv, idx, texts)
         findings = greeting_findings + findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
-        score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal)
-        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score)
+        result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting)
+        result.attitude_score = score_result(result, self.profile.weights, self.fatal)
+        return result
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
         if phrase.id not in self.matcher.candidates(text):

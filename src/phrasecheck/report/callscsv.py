@@ -7,8 +7,7 @@ import csv
 from pathlib import Path
 
 from phrasecheck.data import Run
-from phrasecheck.scoring.kpi import courtesy_count, greeting_compliant
-from phrasecheck.scoring.score import counts
+from phrasecheck.scoring.score import counts, courtesy_count, greeting_compliant
 
 COLUMNS = [
     "source",

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
+from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 
 COLUMNS = [
     "source",
@@ -27,7 +28,7 @@ COLUMNS = [
 ]
 
 
-def emit_csv(run: Run, profile: Profile, out: TextIO) -> None:
+def emit_csv(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in run.results:
@@ -41,7 +42,7 @@ def emit_csv(run: Run, profile: Profile, out: TextIO) -> None:
                     f.id,
                     f.kind,
                     f.severity,
-                    f.turn,
+                    f.turn_no,
                     f.start_char,
                     f.end_char,
                     f.text,

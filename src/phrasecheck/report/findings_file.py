@@ -8,10 +8,8 @@ from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
-from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation, Finding, Greeting, Result, Run, Turn
-from phrasecheck.errors import InputError, ReviewError
-from phrasecheck.scoring.score import attitude_score
+from phrasecheck.errors import FindingsFileError, InputError
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}
 
@@ -63,19 +61,12 @@ def load_findings(path: Path) -> tuple[Run, set[str] | None]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReviewError(path, f"not a readable findings file: {exc}") from None
+        raise FindingsFileError(path, f"not a readable findings file: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "conversations" not in doc:
-        raise ReviewError(path, "not a phrasecheck findings file (schema_version 1)")
+        raise FindingsFileError(path, "not a phrasecheck findings file (schema_version 1)")
     try:
         run = run_from_document(doc)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ReviewError(path, f"broken findings file: {exc!r}") from None
+        raise FindingsFileError(path, f"broken findings file: {exc!r}") from None
     fatal = (doc.get("scoring") or {}).get("fatal")
     return run, set(fatal) if fatal is not None else None
-
-
-def rescore(run: Run, profile: Profile, fatal: set[str]) -> None:
-    """Recompute each conversation's attitude score from its findings and their review verdicts."""
-    for r in run.results:
-        used = len({c.id for c in r.courtesy if c.review != "false"})
-        r.attitude_score = attitude_score(r.findings, used, r.greeting.ok, profile.weights, fatal)

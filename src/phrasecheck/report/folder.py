@@ -11,13 +11,13 @@ from pathlib import Path
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
 from phrasecheck.report.callscsv import write_calls_csv
-from phrasecheck.report.findings_file import rescore
 from phrasecheck.report.html import write_html
 from phrasecheck.report.jsonfmt import document
 from phrasecheck.report.kpisheet import write_csv, write_xlsx
 from phrasecheck.report.redact import redact_run
 from phrasecheck.scoring.kpi import AgentKpi, compute_kpi, formula_lines
 from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, apply_reviews, read_reviews, sync_entries, write_reviews
+from phrasecheck.scoring.score import rescore
 
 FINDINGS_NAME = "findings.json"
 
@@ -34,7 +34,7 @@ def review_run(run: Run, profile: Profile, fatal: set[str], review: Path | None)
     """Apply a review file (if there is one) to run and re-score it; returns its entries and unmatched keys."""
     entries = read_reviews(review) if review is not None and review.is_file() else {}
     unmatched = apply_reviews(run, entries)
-    rescore(run, profile, fatal)
+    rescore(run.results, profile.weights, fatal)
     return entries, unmatched
 
 

@@ -6,9 +6,10 @@ from typing import TextIO
 
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
-from phrasecheck.report.cifmt import turn_line
+from phrasecheck.report.cifmt import courtesy_shortfall, level, turn_line
+from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 
-LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def _data(s: str) -> str:
@@ -19,11 +20,13 @@ def _prop(s: str) -> str:
     return _data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def emit_github(run: Run, profile: Profile, out: TextIO) -> None:
+def emit_github(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
+    tally = {"error": 0, "warning": 0, "note": 0}
     for r in run.results:
         c = r.conversation
         for f in r.findings:
-            level = "notice" if f.review == "false" else LEVEL.get(f.severity, "warning")
+            severity = level(f, options.fail_on)
+            tally[severity] += 1
             props = [f"file={_prop(c.source)}"]
             line = turn_line(r, f)
             if line:
@@ -33,7 +36,17 @@ def emit_github(run: Run, profile: Profile, out: TextIO) -> None:
             msg = f"{f.message}: “{f.text}”"
             if f.suggestion:
                 msg += f"\nsay instead: {f.suggestion}"
-            out.write(f"::{level} {','.join(props)}::{_data(msg)}\n")
+            out.write(f"::{COMMAND[severity]} {','.join(props)}::{_data(msg)}\n")
+        shortfall = courtesy_shortfall(r, options.fail_on, profile.weights.courtesy_target)
+        if shortfall:
+            tally["error"] += 1
+            title = f"courtesy {c.conversation_id} agent {c.agent_id}"
+            out.write(f"::error file={_prop(c.source)},title={_prop(title)}::{_data(shortfall)}\n")
     for e in run.errors:
         props = [f"file={_prop(e.source)}"] + ([f"line={e.line}"] if e.line else [])
         out.write(f"::error {','.join(props)}::{_data(e.message)}\n")
+    fail_on = ",".join(sorted(options.fail_on)) or "none"
+    out.write(
+        f"phrasecheck: {len(run.results)} conversation(s), {tally['error']} failing finding(s) (--fail-on {fail_on}), "
+        f"{tally['warning']} warning(s), {tally['note']} overruled or info, {len(run.errors)} input error(s)\n"
+    )

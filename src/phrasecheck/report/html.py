@@ -19,6 +19,7 @@ from jinja2 import Environment
 
 from phrasecheck import __version__
 from phrasecheck.data import Finding, Result, Run
+from phrasecheck.inputs.discover import AUDIO_SUFFIXES
 from phrasecheck.scoring.kpi import AgentKpi, is_call
 from phrasecheck.scoring.review import ReviewEntry, finding_key
 
@@ -84,7 +85,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
             {
                 "key": key,
                 "f": f,
-                "turn": f.turn + 1,
+                "turn": f.turn_no,
                 "clock": _clock(f.start_s),
                 "appeal": e.appeal if e else "",
                 "note": e.note if e else "",
@@ -107,7 +108,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "agent": c.agent_id,
         "source": c.source,
         "call": call,
-        "audio": _audio_hrefs(c.source, out_dir) if call and Path(c.source).suffix.lower() not in (".txt", ".jsonl", ".csv") else None,
+        "audio": _audio_hrefs(c.source, out_dir) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
         "roles": c.roles,
         "score": r.attitude_score,
         "courtesy": r.courtesy_used,

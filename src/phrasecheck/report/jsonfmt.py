@@ -8,8 +8,9 @@ from typing import TextIO
 
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding, Result, Run
+from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
+from phrasecheck.scoring.kpi import compute_kpi
 from phrasecheck.scoring.review import finding_key
-from phrasecheck.scoring.score import summarize_agents
 
 SCHEMA_VERSION = 1
 
@@ -60,20 +61,20 @@ def document(run: Run, profile: Profile) -> dict:
             {
                 "agent_id": a.agent_id,
                 "conversations": a.conversations,
-                "attitude_score": a.attitude_score,
+                "attitude_score": a.attitude,
                 "points": a.points,
-                "band": a.band,
-                "greeting_rate": a.greeting_rate,
+                "band": a.grade,
+                "greeting_rate": round(a.greeting_pct / 100, 3),
                 "forbidden": a.forbidden,
                 "openers": a.openers,
                 "courtesy_per_conversation": a.courtesy_per_conversation,
             }
-            for a in summarize_agents(run.results, profile.weights.max_score)
+            for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
         ],
         "errors": [{"path": e.source, "line": e.line, "reason": e.message} for e in run.errors],
     }
 
 
-def emit_json(run: Run, profile: Profile, out: TextIO) -> None:
+def emit_json(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
     json.dump(document(run, profile), out, ensure_ascii=False, indent=2)
     out.write("\n")

@@ -1,4 +1,5 @@
-"""JUnit XML for CI test views: one test case per conversation, one failure per standing finding."""
+"""JUnit XML for CI test views: one test case per conversation, one failure per finding that fails the run
+(other standing findings are listed in the case's system-out as warnings)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import TextIO
 
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
-from phrasecheck.report.cifmt import standing, turn_line
+from phrasecheck.report.cifmt import courtesy_shortfall, level, turn_line
+from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 
 
-def emit_junit(run: Run, profile: Profile, out: TextIO) -> None:
+def emit_junit(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
     suites = ET.Element("testsuites", name="phrasecheck")
     suite = ET.SubElement(suites, "testsuite", name="phrasecheck")
     tests = failures = errors = 0
@@ -18,12 +20,24 @@ def emit_junit(run: Run, profile: Profile, out: TextIO) -> None:
         c = r.conversation
         tests += 1
         case = ET.SubElement(suite, "testcase", classname=f"agent.{c.agent_id}", name=c.conversation_id, file=c.source)
-        for f in standing(r):
-            failures += 1
+        warnings = []
+        for f in r.findings:
             line = turn_line(r, f)
             where = f"{c.source}:{line}" if line else c.source
-            failure = ET.SubElement(case, "failure", type=f.id, message=f"{f.id} {f.message}")
-            failure.text = f"{where} turn {f.turn + 1}: {f.text}\nsay instead: {f.suggestion}\nattitude {r.attitude_score:g}/10"
+            detail = f"{where} turn {f.turn_no}: {f.text}\nsay instead: {f.suggestion}\nattitude {r.attitude_score:g}/10"
+            severity = level(f, options.fail_on)
+            if severity == "error":
+                failures += 1
+                failure = ET.SubElement(case, "failure", type=f.id, message=f"{f.id} {f.message}")
+                failure.text = detail
+            elif severity == "warning":
+                warnings.append(f"warning {f.id} {f.message}: {detail}")
+        shortfall = courtesy_shortfall(r, options.fail_on, profile.weights.courtesy_target)
+        if shortfall:
+            failures += 1
+            ET.SubElement(case, "failure", type="courtesy", message=shortfall).text = f"{c.source}: {shortfall}"
+        if warnings:
+            ET.SubElement(case, "system-out").text = "\n".join(warnings)
     for e in run.errors:
         tests += 1
         errors += 1

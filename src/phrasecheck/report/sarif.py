@@ -10,18 +10,18 @@ from urllib.parse import quote
 from phrasecheck import __version__
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
-from phrasecheck.report.cifmt import turn_line
+from phrasecheck.report.cifmt import level, turn_line
+from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 from phrasecheck.scoring.review import finding_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _uri(source: str) -> str:
     return quote(PurePath(source).as_posix(), safe="/:")
 
 
-def document(run: Run) -> dict:
+def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on) -> dict:
     rules: dict[str, dict] = {}
     results = []
     for r in run.results:
@@ -34,7 +34,7 @@ def document(run: Run) -> dict:
                     "name": f"{f.kind}-{f.id}",
                     "shortDescription": {"text": described},
                     "help": {"text": f"Say instead: {f.suggestion}" if f.suggestion else f.message},
-                    "defaultConfiguration": {"level": LEVEL.get(f.severity, "warning")},
+                    "defaultConfiguration": {"level": "error" if f.kind in fail_on else "warning"},
                     "properties": {"kind": f.kind},
                 }
             location: dict = {"physicalLocation": {"artifactLocation": {"uri": _uri(c.source)}}}
@@ -45,8 +45,8 @@ def document(run: Run) -> dict:
             result = {
                 "ruleId": f.id,
                 "ruleIndex": list(rules).index(f.id),
-                "level": LEVEL.get(f.severity, "warning"),
-                "message": {"text": f"{f.message}: “{f.text}” (agent {c.agent_id}, turn {f.turn + 1})"},
+                "level": level(f, fail_on),
+                "message": {"text": f"{f.message}: “{f.text}” (agent {c.agent_id}, turn {f.turn_no})"},
                 "locations": [location],
                 "partialFingerprints": {"phrasecheckKey/v1": finding_key(c.conversation_id, f)},
                 "properties": {"agent": c.agent_id, "conversation": c.conversation_id, "score": f.score},
@@ -66,6 +66,6 @@ def document(run: Run) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run]}
 
 
-def emit_sarif(run: Run, profile: Profile, out: TextIO) -> None:
-    json.dump(document(run), out, ensure_ascii=False, indent=2)
+def emit_sarif(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
+    json.dump(document(run, options.fail_on), out, ensure_ascii=False, indent=2)
     out.write("\n")

@@ -10,7 +10,9 @@ from rich.text import Text
 
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding, Result, Run
-from phrasecheck.scoring.score import summarize_agents
+from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
+from phrasecheck.scoring.kpi import compute_kpi
+from phrasecheck.scoring.score import standing
 
 KIND_STYLE = {"forbidden": "bold red", "opener": "bold red", "greeting": "yellow"}
 ROLE_LABEL = {"agent": "客服", "customer": "客户"}
@@ -33,7 +35,7 @@ def _when(result: Result, f: Finding) -> str:
 def _finding(console: Console, result: Result, f: Finding) -> None:
     style = "yellow" if f.severity == "warning" else KIND_STYLE.get(f.kind, "")
     head = Text("  ")
-    head.append(f"turn {f.turn + 1}", "dim")
+    head.append(f"turn {f.turn_no}", "dim")
     when = _when(result, f)
     if when:
         head.append(f" [{when}]", "dim")
@@ -60,7 +62,8 @@ def _finding(console: Console, result: Result, f: Finding) -> None:
         console.print(Text("      say instead: ", "green") + Text(f.suggestion))
 
 
-def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None) -> None:
+def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
+    color = options.color
     console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=True, width=120)
     shown = 0
     for r in run.results:
@@ -82,7 +85,7 @@ def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None
         console.print()
     for e in run.errors:
         console.print(Text("error: ", "bold red") + Text(str(e)))
-    agents = summarize_agents(run.results, profile.weights.max_score)
+    agents = sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
     if agents:
         table = Table(title="Agents", title_justify="left")
         for col in ("agent", "conversations", "greeting ok", "forbidden", "openers", "courtesy/conv", "attitude", "points", "grade"):
@@ -91,16 +94,16 @@ def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None
             table.add_row(
                 a.agent_id,
                 str(a.conversations),
-                f"{a.greeting_rate:.0%}",
+                f"{a.greeting_pct:.0f}%",
                 str(a.forbidden),
                 str(a.openers),
                 f"{a.courtesy_per_conversation:g}",
-                f"{a.attitude_score:g}",
+                f"{a.attitude:g}",
                 f"{a.points:g}",
-                a.band,
+                a.grade,
             )
         console.print(table)
-    failing = sum(1 for r in run.results for f in r.findings if f.severity == "error" and f.review != "false")
+    failing = sum(len(standing(r)) for r in run.results)
     summary = f"{len(run.results)} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"
     if run.errors:
         summary += f", {len(run.errors)} input error(s)"

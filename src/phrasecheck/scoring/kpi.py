@@ -12,7 +12,7 @@ from datetime import datetime
 
 from phrasecheck.config.profile import KpiSettings, Profile
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Result
-from phrasecheck.scoring.score import band, counts, to_hundred
+from phrasecheck.scoring.score import band, counts, courtesy_count, greeting_compliant, to_hundred
 
 
 @dataclass
@@ -77,22 +77,13 @@ def response_points(mean_s: float | None, k: KpiSettings) -> float | None:
     return round(pts, 2)
 
 
-def greeting_compliant(r: Result) -> bool:
-    """A greeting counts as compliant when the checker found it, or a reviewer overruled the finding."""
-    return r.greeting.ok or any(f.kind == "greeting" and f.review == "false" for f in r.findings)
-
-
-def courtesy_count(r: Result) -> int:
-    """Distinct courtesy phrases used, leaving out hits a reviewer marked false."""
-    return len({c.id for c in r.courtesy if c.review != "false"})
-
-
 @dataclass
 class AgentKpi:
     agent_id: str
     conversations: int
     greeting_pct: float  # conversations with a compliant greeting, %
-    forbidden_per_100: float  # standing forbidden findings per 100 conversations
+    forbidden: int  # standing forbidden findings
+    forbidden_per_100: float  # the same per 100 conversations
     openers: int
     fatal: int  # conversations zeroed by a fatal rule
     courtesy_per_conversation: float
@@ -133,12 +124,14 @@ def agent_kpi(agent_id: str, results: list[Result], profile: Profile, fatal: set
     rpts = response_points(mean_s, k)
     ypts = round(k.reply_points * replied / len(resp), 2) if resp else None
     kpi_points = attitude + (rpts or 0.0) + (ypts or 0.0)
+    forbidden = sum(f.kind == "forbidden" and counts(f) for r in results for f in r.findings)
     kpi_max = w.max_score + (k.response_points if rpts is not None else 0.0) + (k.reply_points if ypts is not None else 0.0)
     return AgentKpi(
         agent_id=agent_id,
         conversations=n,
         greeting_pct=round(100.0 * sum(greeting_compliant(r) for r in results) / n, 1),
-        forbidden_per_100=round(100.0 * sum(f.kind == "forbidden" and counts(f) for r in results for f in r.findings) / n, 1),
+        forbidden=forbidden,
+        forbidden_per_100=round(100.0 * forbidden / n, 1),
         openers=sum(f.kind == "opener" and counts(f) for r in results for f in r.findings),
         fatal=sum(any(f.id in fatal and counts(f) for f in r.findings) for r in results),
         courtesy_per_conversation=round(sum(courtesy_count(r) for r in results) / n, 2),

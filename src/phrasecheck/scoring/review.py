@@ -27,7 +27,7 @@ ALIASES = {"确认": "confirmed", "成立": "confirmed", "误报": "false", "不
 
 def finding_key(conversation_id: str, f: Finding) -> str:
     """Stable across re-runs on the same input: the same phrase at the same place gets the same key."""
-    return f"{conversation_id}:{f.id}:{f.turn}:{f.start_char}"
+    return f"{conversation_id}:{f.id}:{f.turn_no}:{f.start_char}"
 
 
 @dataclass
@@ -109,7 +109,7 @@ def sync_entries(run: Run, existing: dict[str, ReviewEntry]) -> list[ReviewEntry
                     conversation_id=c.conversation_id,
                     agent_id=c.agent_id,
                     rule=f.id,
-                    turn=str(f.turn + 1),
+                    turn=str(f.turn_no),
                     quote=f.text,
                     verdict=old.verdict if old else "",
                     note=old.note if old else "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from phrasecheck.config.profile import Weights
 from phrasecheck.data import Finding, Result
@@ -12,9 +11,38 @@ from phrasecheck.data import Finding, Result
 BANDS = ((91, "优秀"), (81, "良好"), (71, "称职"), (60, "基本称职"), (0, "不称职"))
 
 
+# Finding kinds that can fail a CI run (check --fail-on).
+FAIL_KINDS = ("forbidden", "opener", "greeting", "courtesy")
+
+
 def counts(finding: Finding) -> bool:
-    """Findings a reviewer marked false, and warnings, never cost points."""
+    """The one rule for what counts against a score (and can fail CI): errors a reviewer has not
+    overruled. Warnings, and findings a reviewer marked false, never cost points."""
     return finding.review != "false" and finding.severity == "error"
+
+
+def standing(r: Result) -> list[Finding]:
+    return [f for f in r.findings if counts(f)]
+
+
+def courtesy_count(r: Result) -> int:
+    """Distinct courtesy phrases used, leaving out hits a reviewer marked false."""
+    return len({c.id for c in r.courtesy if c.review != "false"})
+
+
+def greeting_compliant(r: Result) -> bool:
+    """A greeting counts as compliant when the checker found it, or a reviewer overruled the finding."""
+    return r.greeting.ok or any(f.kind == "greeting" and f.review == "false" for f in r.findings)
+
+
+def failing(r: Result, fail_on: frozenset[str] | set[str]) -> list[Finding]:
+    """The standing findings of a kind the run fails on."""
+    return [f for f in standing(r) if f.kind in fail_on]
+
+
+def fails(r: Result, fail_on: frozenset[str] | set[str], courtesy_target: int) -> bool:
+    """Whether this conversation fails a CI run: a failing finding, or (with courtesy) too few courtesy phrases."""
+    return bool(failing(r, fail_on)) or ("courtesy" in fail_on and courtesy_count(r) < courtesy_target)
 
 
 def attitude_score(findings: list[Finding], courtesy_used: int, greeting_ok: bool, weights: Weights, fatal: set[str]) -> float:
@@ -23,7 +51,7 @@ def attitude_score(findings: list[Finding], courtesy_used: int, greeting_ok: boo
     if any(f.id in fatal for f in live):
         return 0.0
     score = weights.max_score
-    if not greeting_ok and not any(f.kind == "greeting" and f.review == "false" for f in findings):
+    if not greeting_ok:
         score -= weights.greeting
     score -= weights.opener * sum(f.kind == "opener" for f in live)
     score -= weights.forbidden * sum(f.kind == "forbidden" for f in live)
@@ -41,39 +69,12 @@ def band(points: float) -> str:
     return next(name for low, name in BANDS if whole >= low)
 
 
-@dataclass
-class AgentSummary:
-    agent_id: str
-    conversations: int
-    attitude_score: float  # mean, 0-10
-    points: float  # 0-100 equivalent
-    band: str
-    greeting_rate: float  # share of conversations with a compliant greeting
-    forbidden: int
-    openers: int
-    courtesy_per_conversation: float
+def score_result(r: Result, weights: Weights, fatal: set[str]) -> float:
+    """A conversation's attitude score from its findings and their review verdicts."""
+    return attitude_score(r.findings, courtesy_count(r), greeting_compliant(r), weights, fatal)
 
 
-def summarize_agents(results: list[Result], max_score: float = 10.0) -> list[AgentSummary]:
-    by_agent: dict[str, list[Result]] = {}
+def rescore(results: list[Result], weights: Weights, fatal: set[str]) -> None:
+    """Recompute each conversation's attitude score, after review verdicts changed."""
     for r in results:
-        by_agent.setdefault(r.conversation.agent_id, []).append(r)
-    out = []
-    for agent_id, rs in sorted(by_agent.items()):
-        n = len(rs)
-        mean = round(sum(r.attitude_score for r in rs) / n, 2)
-        points = to_hundred(mean, max_score)
-        out.append(
-            AgentSummary(
-                agent_id=agent_id,
-                conversations=n,
-                attitude_score=mean,
-                points=points,
-                band=band(points),
-                greeting_rate=round(sum(r.greeting.ok for r in rs) / n, 3),
-                forbidden=sum(f.kind == "forbidden" and counts(f) for r in rs for f in r.findings),
-                openers=sum(f.kind == "opener" and counts(f) for r in rs for f in r.findings),
-                courtesy_per_conversation=round(sum(len(r.courtesy_used) for r in rs) / n, 2),
-            )
-        )
-    return out
+        r.attitude_score = score_result(r, weights, fatal)

@@ -1,0 +1,125 @@
+"""`check` (any inputs, any format, CI exit codes) and `eval` (the checker against gold labels)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phrasecheck.cli.calls import recordings
+from phrasecheck.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    agent_option,
+    audio_options,
+    die,
+    manifest_option,
+    redact_option,
+    report_errors,
+    rule_options,
+)
+from phrasecheck.data import Run
+from phrasecheck.engine.run import build_checker, check_paths
+from phrasecheck.report import EMITTERS, EmitOptions
+from phrasecheck.report.redact import redact_run
+from phrasecheck.scoring.score import FAIL_KINDS, fails
+
+
+def _fail_kinds(value: str) -> frozenset[str]:
+    kinds = {k.strip() for k in value.split(",") if k.strip()}
+    unknown = kinds - set(FAIL_KINDS) - {"none"}
+    if unknown:
+        raise click.BadParameter(f"unknown kind(s) {', '.join(sorted(unknown))}; choose from {', '.join(FAIL_KINDS)} or none")
+    return frozenset(kinds - {"none"})
+
+
+def exit_code(run: Run, options: EmitOptions, courtesy_target: int) -> int:
+    """2 for input errors, 1 when a finding of a failing kind stands, else 0."""
+    if run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if any(fails(r, options.fail_on, courtesy_target) for r in run.results) else EXIT_OK
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(EMITTERS)), default="text", show_default=True, help="Report format.")
+@click.option(
+    "--fail-on", default="forbidden,opener", show_default=True, help="Finding kinds that make the exit code 1: forbidden, opener, greeting, courtesy, or none."
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of standard output.")
+@rule_options
+@agent_option
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
+@redact_option
+@manifest_option
+@audio_options
+def check(
+    paths, fmt, fail_on, output, config, lexicon_dir, agent, select, ignore, color, redact, manifest, model, device, agent_channel, mono_role, no_cache
+) -> None:
+    """Check chat exports (JSONL, CSV), transcripts (TXT) and recordings (wav, mp3, amr, ...) in PATHS.
+
+    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input."""
+    options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
+    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    reader = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache)
+    run = check_paths(paths, checker, profile, agent, audio=reader)
+    shown = redact_run(run) if redact else run
+    emitter = EMITTERS[fmt]
+    if output is None:
+        emitter(shown, profile, sys.stdout, options)
+    else:
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                emitter(shown, profile, out, options.with_color(bool(color)))
+        except OSError as exc:
+            die(f"cannot write {output}: {exc.strerror or exc}")
+        report_errors(run)
+    sys.exit(exit_code(run, options, profile.weights.courtesy_target))
+
+
+@click.command("eval")
+@click.argument("gold", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the figures and disagreements as JSON.")
+@rule_options
+@click.option("--quiet", "-q", is_flag=True, help="Figures only, no list of disagreements.")
+def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet) -> None:
+    """Measure the checker against GOLD labels (JSONL: conversation_id, greeting_ok, forbidden,
+    openers, courtesy). INPUTS default to the inputs in GOLD's folder."""
+    import json as jsonlib
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from phrasecheck.scoring.evaluate import evaluate, load_gold
+
+    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    labels, errors = load_gold(gold)
+    run = check_paths(list(inputs) or [gold.parent], checker, profile)
+    ev = evaluate(run.results, labels)
+    ev.errors = errors + run.errors + ev.errors
+    console = Console(highlight=False)
+    if not quiet:
+        for d in ev.disagreements:
+            console.print(f"[bold]{d.conversation_id}[/]  {d.id} [{'red' if d.verdict == 'false positive' else 'yellow'}]{d.verdict}[/]  {d.text}", markup=True)
+    table = Table(title=f"{ev.greeting_total} labelled conversations ({gold})", title_justify="left")
+    for col in ("category", "tp", "fp", "fn", "precision", "recall", "F1"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for name, t in ev.categories.items():
+        table.add_row(name, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}", f"{t.f1:.3f}")
+    console.print(table)
+    per = Table(title="per id", title_justify="left")
+    for col in ("id", "tp", "fp", "fn", "precision", "recall"):
+        per.add_column(col, justify="left" if col == "id" else "right")
+    for rule_id, t in sorted(ev.per_id.items()):
+        per.add_row(rule_id, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}")
+    if not quiet:
+        console.print(per)
+    console.print(f"greeting accuracy: {ev.greeting_accuracy:.3f} ({ev.greeting_right}/{ev.greeting_total})")
+    for e in ev.errors:
+        console.print(f"[bold red]error:[/] {e}", markup=True)
+    if json_out:
+        json_out.write_text(jsonlib.dumps(ev.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    sys.exit(EXIT_ERROR if ev.errors else EXIT_OK)

@@ -1,0 +1,93 @@
+"""What every command shares: exit codes, the shared options, and turning errors into one line.
+
+This package is the only part of phrasecheck that exits: library code raises PhrasecheckError
+(or OSError), and the group in cli/__init__.py prints it as `phrasecheck: FILE:LINE: reason`
+and exits 2, so CI never reads a crash as "findings found"."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from phrasecheck.data import Run
+from phrasecheck.errors import PhrasecheckError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def die(message: str) -> NoReturn:
+    click.echo(f"phrasecheck: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a user: FILE:LINE: reason."""
+    if isinstance(exc, PhrasecheckError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return str(exc)
+
+
+class Group(click.Group):
+    """A click group whose commands' PhrasecheckError and OSError end as one line and exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (PhrasecheckError, OSError) as exc:
+            die(describe(exc))
+
+
+def report_errors(run: Run) -> None:
+    for e in run.errors:
+        click.echo(f"error: {e}", err=True)
+
+
+def _stack(*options):
+    def apply(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return apply
+
+
+config_option = click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="Profile file (default: ./phrasecheck.yaml if present).")
+lexicon_option = click.option(
+    "--lexicon", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False), help="Lexicon folder (default: the profile's, else the shipped default)."
+)
+agent_option = click.option("--agent", help="Agent id for inputs that do not name one (transcripts, recordings).")
+redact_option = click.option(
+    "--redact/--no-redact", default=True, show_default=True, help="Mask phone, ID card, bank card numbers and e-mail addresses in the report."
+)
+manifest_option = click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="CSV: file, agent_id, call_time[, conversation_id]. Default: manifest.csv beside the recordings.",
+)
+
+# --config, --lexicon, --select, --ignore: which rules apply.
+rule_options = _stack(
+    config_option,
+    lexicon_option,
+    click.option("--select", help="Only these rule ids or prefixes, comma-separated (F,O01)."),
+    click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated."),
+)
+
+# --model, --device, --agent-channel, --mono-role, --no-cache: how recordings are transcribed.
+audio_options = _stack(
+    click.option("--model", default="base", show_default=True, help="faster-whisper size name or a local CTranslate2 model folder."),
+    click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True, help="cuda uses float16 and the batched pipeline."),
+    click.option(
+        "--agent-channel", type=click.Choice(["left", "right"]), default=None, help="Stereo channel of the agent (default: the profile's, else left)."
+    ),
+    click.option(
+        "--mono-role", type=click.Choice(["agent"]), default=None, help="Treat all speech in mono recordings as the agent's instead of inferring roles."
+    ),
+    click.option("--no-cache", is_flag=True, help="Transcribe again instead of using the transcript cache."),
+)

@@ -1,0 +1,71 @@
+"""`lexicon show` (the active rules) and `lexicon check` (validate lexicon or profile files)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
+from phrasecheck.config.lexicon import load_file
+from phrasecheck.config.profile import PROFILE_NAME, load_profile
+from phrasecheck.engine.run import build_checker
+from phrasecheck.errors import ConfigError
+
+
+@click.group()
+def lexicon() -> None:
+    """Show or validate lexicons."""
+
+
+@lexicon.command("show")
+@config_option
+@lexicon_option
+def lexicon_show(config, lexicon_dir) -> None:
+    """Print the active rules: id, kind, threshold, forms, exceptions, suggestion."""
+    from rich.console import Console
+    from rich.table import Table
+
+    profile, checker = build_checker(config, lexicon_dir)
+    lex = checker.lexicon
+    table = Table(title=f"Active rules ({', '.join(lex.sources)})", title_justify="left", show_lines=False)
+    for col in ("id", "kind", "phrase", "forms", "threshold", "exceptions", "fatal", "say instead"):
+        table.add_column(col)
+    for p in lex.phrases:
+        if not profile.enabled(p.id):
+            continue
+        table.add_row(
+            p.id,
+            p.kind,
+            p.text,
+            " / ".join(f.text for f in p.forms),
+            f"{checker.threshold(p):g}",
+            str(len(p.exceptions)),
+            "yes" if p.id in checker.fatal else "",
+            p.suggestion,
+        )
+    if checker.greeting:
+        g = checker.greeting
+        forms = "; ".join(f"{k}: " + " / ".join(f.text for f in v) for k, v in g.parts.items())
+        table.add_row(g.id, "greeting", g.text, forms, f"{g.threshold:g}", "", "", g.suggestion)
+    Console(highlight=False).print(table)
+
+
+@lexicon.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def lexicon_check(files) -> None:
+    """Validate lexicon (or profile) FILES; report each problem as FILE:LINE: message."""
+    bad = 0
+    for path in files:
+        try:
+            if path.name == PROFILE_NAME:
+                load_profile(path)
+                click.echo(f"{path}: ok (profile)")
+            else:
+                phrases, greeting = load_file(path)
+                click.echo(f"{path}: ok ({len(phrases) + (1 if greeting else 0)} rules)")
+        except ConfigError as exc:
+            click.echo(f"{exc}", err=True)
+            bad += 1
+    sys.exit(EXIT_ERROR if bad else EXIT_OK)
