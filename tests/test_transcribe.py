@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from phrasecheck.calls import model_files as asr_model
-from phrasecheck.calls.asr_text import WordPiece, ZhText, fix_zhe, is_hallucination
+from phrasecheck.calls.asr_text import WordPiece, ZhText, is_hallucination
 from phrasecheck.calls.audio import load_audio
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.model_files import resolve_model
@@ -36,6 +36,7 @@ from phrasecheck.calls.transcribe import (
 )
 from phrasecheck.data import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED
 from phrasecheck.errors import InputError, ModelError
+from phrasecheck.text.simplify import fix_zhu
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "calls"
 REFS = {json.loads(line)["file"]: json.loads(line) for line in open(SAMPLES / "calls.refs.jsonl", encoding="utf-8")}
@@ -210,7 +211,7 @@ def test_transcript_json_and_srt():
 
 
 def test_t2s_zhe_fix_and_word_offsets():
-    assert fix_zhe("看著电视，等著吧，著名的名著，显著") == "看着电视，等着吧，著名的名著，显著"
+    assert fix_zhu("看著电视，等著吧，著名的名著，显著") == "看着电视，等着吧，著名的名著，显著"
     text, words = ZhText().assemble([WordPiece(" 請問", 0, 1), WordPiece("您等著", 1, 2), WordPiece(" 12", 2, 3), WordPiece(" 34", 3, 4)])
     assert text == "请问您等着12 34"
     assert [text[a:b] for a, b, _, _ in words] == ["请问", "您等着", "12", "34"]

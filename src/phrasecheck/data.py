@@ -80,7 +80,6 @@ class Result:
     courtesy: list[Finding]  # one evidence hit per courtesy phrase used
     greeting: Greeting
     attitude_score: float = 10.0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def courtesy_used(self) -> list[str]:

@@ -13,35 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# OpenCC t2s keeps 著 (it is also a valid simplified character), but in modern usage the aspect
-# particle is 着 (看著 -> 看着, 等著 -> 等着). Keep 著 only inside words where it means "write/notable".
-ZHU_WORDS = (
-    "著名",
-    "著作",
-    "显著",
-    "名著",
-    "土著",
-    "卓著",
-    "编著",
-    "原著",
-    "专著",
-    "著称",
-    "著述",
-    "著者",
-    "巨著",
-    "论著",
-    "遗著",
-    "译著",
-    "合著",
-    "昭著",
-    "著书",
-    "著录",
-    "新著",
-    "拙著",
-    "大著",
-    "杰著",
-)
-_ZHU_KEEP = re.compile("|".join(map(re.escape, ZHU_WORDS)))
+from phrasecheck.text.simplify import fix_zhu, t2s
 
 # Text Whisper is known to invent on silence/noise (subtitle credits from its training data).
 # A segment made only of one of these is dropped: no call centre agent says them.
@@ -62,28 +34,23 @@ class WordPiece:
 
 
 class ZhText:
-    """Holds the OpenCC converter (one per pipeline, not a module global)."""
-
-    def __init__(self) -> None:
-        import opencc
-
-        self._t2s = opencc.OpenCC("t2s")
+    """Simplified text with word offsets from Whisper's pieces (t2s and the 著 fix: text/simplify.py)."""
 
     def simplify(self, text: str) -> str:
-        return fix_zhe(self._t2s.convert(text))
+        return fix_zhu(t2s(text))
 
     def assemble(self, pieces: list[WordPiece]) -> tuple[str, list[tuple[int, int, float, float]]]:
         """Join word pieces into (text, words) with words = (char_start, char_end, start_s, end_s)."""
         raw = [p.text for p in pieces]
-        whole = self._t2s.convert("".join(raw))
+        whole = t2s("".join(raw))
         if len(whole) == sum(map(len, raw)):
             conv, i = [], 0
             for r in raw:
                 conv.append(whole[i : i + len(r)])
                 i += len(r)
         else:
-            conv = [self._t2s.convert(r) for r in raw]
-        joined = fix_zhe("".join(conv))
+            conv = [t2s(r) for r in raw]
+        joined = fix_zhu("".join(conv))
         # re-split after the 著 fix (length preserving)
         spans, i = [], 0
         for c in conv:
@@ -96,16 +63,6 @@ class ZhText:
             if kept:
                 words.append((kept[0], kept[-1] + 1, round(p.start_s, 3), round(p.end_s, 3)))
         return text, words
-
-
-def fix_zhe(text: str) -> str:
-    """著 -> 着 except inside ZHU_WORDS; keeps the length so offsets stay valid."""
-    if "著" not in text:
-        return text
-    keep = set()
-    for m in _ZHU_KEEP.finditer(text):
-        keep.update(range(m.start(), m.end()))
-    return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
 
 
 def strip_spaces(text: str) -> tuple[str, list[int | None]]:

@@ -81,12 +81,6 @@ class Lexicon:
     greeting: GreetingRule | None
     sources: list[str]
 
-    def by_kind(self, kind: str) -> list[Phrase]:
-        return [p for p in self.phrases if p.kind == kind]
-
-    def get(self, rule_id: str) -> Phrase | None:
-        return next((p for p in self.phrases if p.id == rule_id), None)
-
     def ids(self) -> list[str]:
         return [p.id for p in self.phrases] + ([self.greeting.id] if self.greeting else [])
 

@@ -48,10 +48,7 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
         if suffix in AUDIO_SUFFIXES:
             if audio is None:
                 raise InputError(str(path), "audio input needs the transcriber (phrasecheck check/scan handle it)")
-            conv = audio(path)
-            if agent:
-                conv.agent_id = agent
-            loaded.conversations.append(conv)
+            loaded.conversations.append(audio(path))
         elif suffix == ".jsonl":
             _read_jsonl(path, profile, loaded)
         elif suffix == ".csv":

@@ -7,19 +7,16 @@ always quotes the words the agent really wrote or said.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cached_property, lru_cache
 
-import opencc
 from pypinyin import Style, lazy_pinyin
+
+from phrasecheck.text.simplify import to_simplified
 
 # Sounds that carry no words; dropped before matching (a greeting after 嗯 is still a greeting).
 FILLERS = frozenset("嗯啊呃哦额呀呢嘛哈唉诶欸噢喔哎")
-
-# OpenCC's t2s keeps 著 where modern simplified text writes the particle 着 (贴著 -> 贴着).
-ZHU_WORDS = ("著名", "著作", "显著", "名著", "土著", "卓著", "编著", "原著", "专著", "著称", "著述", "昭著", "巨著", "论著", "遗著", "著者", "著录")
 
 # Characters that are the same word for matching purposes: polite/plain "you", the pronoun "ta".
 MATCH_CHARS = str.maketrans({"您": "你", "妳": "你", "她": "他", "它": "他"})
@@ -30,29 +27,6 @@ DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 # Common ASR confusions of Mandarin initials/finals, folded to one spelling.
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("r", "l"), ("f", "h"))
 _FUZZY_FINALS = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"), ("ong", "on"))
-
-
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> simplified, keeping one output character per input character."""
-    converted = _t2s().convert(text)
-    if len(converted) != len(text):  # a phrase-level conversion changed the length: go char by char
-        converted = "".join(c if len(c) == 1 else o for o, c in ((o, _t2s().convert(o)) for o in text))
-    if "著" in converted:
-        converted = _fix_zhu(converted)
-    return converted
-
-
-def _fix_zhu(text: str) -> str:
-    keep = set()
-    for word in ZHU_WORDS:
-        for m in re.finditer(word, text):
-            keep.add(m.start() + word.index("著"))
-    return "".join("着" if c == "著" and i not in keep else c for i, c in enumerate(text))
 
 
 def _half_width(ch: str) -> str:
