@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO, SHARED
+from helpers import REPO, SHARED
 from phrasecheck.config.profile import Profile
 from phrasecheck.engine.run import check_paths
 from phrasecheck.scoring.evaluate import evaluate, load_gold

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import conv, ids
+from helpers import conv, ids
 from phrasecheck.data import AGENT, CUSTOMER
 
 

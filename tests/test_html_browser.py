@@ -15,7 +15,7 @@ from phrasecheck.inputs.readers import read_file
 from phrasecheck.report.folder import write_report_folder
 from reports_helpers import DAY, call_run, checker, write_day
 
-pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (apt-get install chromium)")]
 
 EVIL_AGENT = 'B9"><script>window.__pwned=3</script>'
 

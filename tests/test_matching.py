@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import agent_says, conv, ids
+from helpers import agent_says, conv, ids
 from phrasecheck.data import AGENT, CUSTOMER
 
 FORBIDDEN = [

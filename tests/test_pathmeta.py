@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from helpers import REPO
 from phrasecheck.cli import main
 from phrasecheck.config.profile import load_profile
 from phrasecheck.config.recording_path import compile_pattern

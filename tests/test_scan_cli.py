@@ -7,14 +7,16 @@ import io
 import json
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from helpers import REPO
 from phrasecheck.cli import main
 
 CALLS = REPO / "samples" / "calls"
 
 
+@pytest.mark.slow
 def test_scan_day_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
     day = tmp_path / "day"
@@ -52,6 +54,7 @@ def test_scan_day_folder(tmp_path, monkeypatch):
     assert "removed 1" in runner.invoke(main, ["cache", "clear"]).output
 
 
+@pytest.mark.slow
 def test_transcribe_json(tmp_path, monkeypatch):
     monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
     result = CliRunner().invoke(main, ["transcribe", str(CALLS / "call_mono.wav"), "--format", "json", "--no-cache"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
-from phrasecheck.config.lexicon import load_file
+from phrasecheck.config.lexicon import default_lexicon_dir, load_file
 from phrasecheck.config.profile import PROFILE_NAME, load_profile
 from phrasecheck.engine.run import build_checker
 from phrasecheck.errors import ConfigError
@@ -50,6 +51,19 @@ def lexicon_show(config, lexicon_dir) -> None:
         forms = "; ".join(f"{k}: " + " / ".join(f.text for f in v) for k, v in g.parts.items())
         table.add_row(g.id, "greeting", g.text, forms, f"{g.threshold:g}", "", "", g.suggestion)
     Console(highlight=False).print(table)
+
+
+@lexicon.command("copy")
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+def lexicon_copy(dest) -> None:
+    """Copy the shipped default lexicon into DEST to edit it; point the profile's `lexicon:` at DEST."""
+    source = default_lexicon_dir()
+    if dest.exists() and any(dest.glob("*.yaml")):
+        raise ConfigError(dest, "already holds *.yaml files; choose an empty or new folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in sorted(source.glob("*.yaml")):
+        shutil.copyfile(f, dest / f.name)
+        click.echo(f"wrote {dest / f.name}")
 
 
 @lexicon.command("check")
