@@ -1,0 +1,1 @@
+"""The checking engine: the fuzzy matcher, the rule decisions, and one pass over the inputs."""

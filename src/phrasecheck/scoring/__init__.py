@@ -1,0 +1,1 @@
+"""Scores and judgements over results: the attitude score, the per-agent KPI, reviews, evaluation."""

@@ -1,0 +1,1 @@
+"""Text before matching: traditional->simplified, normalisation with offsets, word boundaries."""
