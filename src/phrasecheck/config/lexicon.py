@@ -13,9 +13,9 @@ import yaml
 from phrasecheck.errors import ConfigError
 from phrasecheck.text.normalize import normalize
 
-KINDS = ("forbidden", "opener", "courtesy", "greeting")
+KINDS = ("forbidden", "opener", "courtesy", "greeting", "words")
 ID_PREFIX = {"forbidden": "F", "opener": "O", "courtesy": "C", "greeting": "G"}
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = ("error", "review", "warning", "info")
 PUNCT = set(",，。.?？!！、;；:：/ 《》<>\"'“”‘’()（）")
 SLOT = "×"
 DEFAULT_MAX_GAP = 8  # characters allowed between the parts of a compound phrase
@@ -23,7 +23,8 @@ SHORT_SLOT = (1, 3)  # ×: a surname
 LONG_SLOT = (1, 12)  # ××: a company or department name
 MAX_FORMS = 64
 
-PHRASE_KEYS = {"id", "text", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap"}
+PHRASE_KEYS = {"id", "text", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar"}
+GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")  # judges in engine/clauses.py
 FILE_KEYS = {"kind", "defaults", "phrases"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
 GREETING_PARTS = ("greeting", "company", "surname", "offer")
@@ -62,6 +63,7 @@ class Phrase:
     fatal: bool = False
     source: str = ""
     line: int | None = None
+    grammar: str | None = None  # a clause judge of engine/clauses.py
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Lexicon:
     phrases: list[Phrase]
     greeting: GreetingRule | None
     sources: list[str]
+    words: dict[str, list[str]] = field(default_factory=dict)  # words.yaml: lists the clause grammar reads
 
     def by_kind(self, kind: str) -> list[Phrase]:
         return [p for p in self.phrases if p.kind == kind]
@@ -247,6 +250,9 @@ def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
     fatal = merged.get("fatal", False)
     if not isinstance(fatal, bool):
         raise ConfigError(path, f"{rule_id}: fatal must be true or false", line)
+    grammar = entry.get("grammar")
+    if grammar is not None and grammar not in GRAMMARS:
+        raise ConfigError(path, f"{rule_id}: grammar must be one of {', '.join(GRAMMARS)}, got {grammar!r}", line)
     return Phrase(
         id=rule_id,
         kind=kind,
@@ -259,6 +265,7 @@ def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
         fatal=fatal,
         source=str(path),
         line=line,
+        grammar=grammar,
     )
 
 
@@ -300,6 +307,22 @@ def _greeting(data: dict, path: Path) -> GreetingRule:
     )
 
 
+def _words(data: dict, path: Path) -> dict[str, list[str]]:
+    _check_keys(data, {"kind", "lists"}, path, "words file")
+    lists = data.get("lists")
+    if not isinstance(lists, dict):
+        raise ConfigError(path, "lists must map list names to lists of words", data.get("__line__"))
+    return {str(k): _str_list(v, path, lists.get("__line__"), f"lists.{k}") for k, v in lists.items() if k != "__line__"}
+
+
+def load_words(path: Path) -> dict[str, list[str]]:
+    """A words.yaml file (kind: words): the lists the clause grammar reads."""
+    data = load_yaml(path)
+    if data.get("kind") != "words":
+        raise ConfigError(path, f"kind must be words, got {data.get('kind')!r}", data.get("__line__"))
+    return _words(data, path)
+
+
 def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
     data = load_yaml(path)
     kind = data.get("kind")
@@ -307,6 +330,8 @@ def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}", data.get("__line__"))
     if kind == "greeting":
         return [], _greeting(data, path)
+    if kind == "words":
+        return [], None
     _check_keys(data, FILE_KEYS, path, "lexicon file")
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
@@ -328,8 +353,12 @@ def load_lexicon(folder: Path) -> Lexicon:
         raise ConfigError(folder, "no *.yaml lexicon files in this folder")
     phrases: list[Phrase] = []
     greeting = None
+    words: dict[str, list[str]] = {}
     seen: dict[str, str] = {}
     for path in files:
+        if load_yaml(path).get("kind") == "words":
+            words.update(load_words(path))
+            continue
         found, greet = load_file(path)
         for p in found:
             if p.id in seen:
@@ -342,7 +371,7 @@ def load_lexicon(folder: Path) -> Lexicon:
             greeting = greet
     order = {k: i for i, k in enumerate(KINDS)}
     phrases.sort(key=lambda p: (order[p.kind], p.id))
-    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files])
+    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files], words=words)
 
 
 def default_lexicon_dir() -> Path:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import time
 
-from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms
+from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
+from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
 from phrasecheck.scoring.score import attitude_score
 
@@ -23,6 +24,7 @@ class Located:
     end_turn: int
     end: int
     score: float
+    severity: str | None = None  # set by the clause grammar (review); else the phrase's
 
 
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
@@ -44,6 +46,15 @@ class Checker:
             for part in form.parts:
                 self.matcher.pattern(part)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
+        self._grammar: Grammar | None = None
+
+    @property
+    def grammar(self) -> Grammar:
+        """The clause judges with the lexicon's words.yaml (the default pack's where it has none)."""
+        if self._grammar is None:
+            words = self.lexicon.words or load_words(default_lexicon_dir() / "words.yaml")
+            self._grammar = Grammar(words)
+        return self._grammar
 
     @staticmethod
     def _pin_company(rule: GreetingRule, companies: list[str]) -> list[Form]:
@@ -82,13 +93,33 @@ class Checker:
         return best
 
     def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
+        """The blunt words that open the agent's first turn, as a block: 喂，讲话 is O01 and O02."""
         if not texts:
             return []
-        out = []
-        for phrase in self._of_kind["opener"]:
-            hit = self._best(phrase, texts[0], anchored=True)
-            if hit:
-                out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
+        out: list[Finding] = []
+        text, shift, seen = texts[0], 0, set()
+        while text.key:
+            found = None
+            for phrase in self._of_kind["opener"]:
+                if phrase.id in seen:
+                    continue
+                hit = self._best(phrase, text, anchored=True)
+                if hit and phrase.grammar:
+                    start, end = text.nt.span(hit.start, hit.end)
+                    if self.grammar.judge(phrase.grammar, text.nt.original, start, end) == CLEAR:
+                        hit = None
+                if hit and (found is None or hit.end > found[1].end):
+                    found = (phrase, hit)
+            if found is None:
+                break
+            phrase, hit = found
+            seen.add(phrase.id)
+            out.append(self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts))
+            shift += hit.end
+            if shift >= len(texts[0].key):
+                break
+            # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
+            text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
         return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:
@@ -119,14 +150,46 @@ class Checker:
         """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
         hit = self._best(phrase, text)
         if hit:
-            return None if self._excepted(phrase, text, hit) else Located(k, hit.start, k, hit.end, hit.score)
+            if self._excepted(phrase, text, hit):
+                return None
+            severity = self._judge(phrase, text, hit)
+            if severity == CLEAR:
+                return self._next_occurrence(phrase, text, k, hit)
+            return Located(k, hit.start, k, hit.end, hit.score, severity)
         if pair is None:
             return None
         cut = len(text.key)
         hit = self._best(phrase, pair)
         if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
             return None
-        return Located(k, hit.start, k + 1, hit.end - cut, hit.score)
+        severity = self._judge(phrase, pair, hit)
+        if severity == CLEAR:
+            return None
+        return Located(k, hit.start, k + 1, hit.end - cut, hit.score, severity)
+
+    def _judge(self, phrase: Phrase, text: Prepared, hit: Hit) -> str | None:
+        """The clause grammar's verdict on a hit (engine/clauses.py): CLEAR, REVIEW or None (as the lexicon says)."""
+        if not phrase.grammar:
+            return None
+        start, end = text.nt.span(hit.start, hit.end)
+        verdict = self.grammar.judge(phrase.grammar, text.nt.original, start, end)
+        return verdict if verdict in (CLEAR, REVIEW) else None
+
+    def _next_occurrence(self, phrase: Phrase, text: Prepared, k: int, cleared: Hit) -> Located | None:
+        """After a cleared hit, the phrase said again word for word later in the turn (他不知道，我也不知道)."""
+        keys = {form.parts[0].key for form in phrase.forms if len(form.parts) == 1}
+        lo = cleared.end
+        while True:
+            at = min(((text.key.find(key, lo), key) for key in keys if text.key.find(key, lo) >= 0), default=None)
+            if at is None:
+                return None
+            start, key = at
+            hit = Hit(cleared.form, start, start + len(key), 100.0)
+            if not self._excepted(phrase, text, hit):
+                severity = self._judge(phrase, text, hit)
+                if severity != CLEAR:
+                    return Located(k, hit.start, k, hit.end, hit.score, severity)
+            lo = start + len(key)
 
     @staticmethod
     def _excepted(phrase: Phrase, text: Prepared, hit: Hit) -> bool:
@@ -258,7 +321,7 @@ class Checker:
             score=loc.score,
             message=f"{KIND_LABEL[phrase.kind]} {phrase.text}",
             suggestion=phrase.suggestion,
-            severity=phrase.severity,
+            severity=loc.severity or phrase.severity,
             start_s=start_s,
             end_s=end_s,
             end_turn=end_turn,
