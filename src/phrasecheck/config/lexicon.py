@@ -347,7 +347,7 @@ def load_lexicon(folder: Path) -> Lexicon:
     """Every *.yaml in the folder, validated; ids must be unique across files."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ConfigError(folder, "lexicon folder not found")
+        raise ConfigError(folder, f"lexicon folder not found (a path, or a shipped pack: {', '.join(shipped_packs())})")
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
     if not files:
         raise ConfigError(folder, "no *.yaml lexicon files in this folder")
@@ -376,4 +376,28 @@ def load_lexicon(folder: Path) -> Lexicon:
 
 def default_lexicon_dir() -> Path:
     """The lexicons shipped inside the package (package data), wherever it is installed."""
-    return Path(str(resources.files("phrasecheck") / "lexicons" / "default"))
+    return shipped_dir() / "default"
+
+
+def shipped_dir() -> Path:
+    """The folder of the lexicon packs shipped in the package: default (物业 hotline), ecommerce ..."""
+    return Path(str(resources.files("phrasecheck") / "lexicons"))
+
+
+def shipped_packs() -> list[str]:
+    return sorted(p.name for p in shipped_dir().iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+
+
+def resolve_lexicon(value: str | Path, base: Path | None = None) -> Path:
+    """A lexicon folder named by --lexicon or the profile: a path (relative to `base`, the profile's
+    folder) where one exists, else a bare name of a shipped pack (ecommerce), else the path as given
+    (load_lexicon then says it is not there)."""
+    path = Path(value)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if path.is_dir():
+        return path.resolve()
+    name = str(value)
+    if name and "/" not in name and "\\" not in name and (shipped_dir() / name).is_dir():
+        return shipped_dir() / name
+    return path

@@ -79,7 +79,7 @@ class Checker:
         greeting, greeting_findings = self._greeting(conv, idx, texts)
         findings = greeting_findings + findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
-        score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal)
+        score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal, self.profile.count_review)
         return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score)
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:

@@ -178,9 +178,13 @@ class Grammar:
         """F09 快点: hurrying the customer; 快点为您处理 / 让师傅快点过去 hurry the service."""
         lo, hi = self.clause(s, start, end)
         left, right = s[lo:start], s[end:hi]
-        if self._has("service", right[:4]) or self.subject(left) in ("self", "other"):
+        if s[start:end].endswith("说") and right[:1] in ("明", "服"):
+            return CLEAR  # 我会快点说明: another word
+        if self._has("service", right[:4]):
             return CLEAR
-        return KEEP
+        if re.search("你(们)?(就|再|能不能|可不可以)?$", left):
+            return KEEP  # 你快点说: the customer hurried
+        return CLEAR if self.subject(left) in ("self", "other") else KEEP  # 让师傅快点说明情况
 
     def where_opener(self, s: str, start: int, end: int) -> str:
         """O03 哪里: the phone-answering 哪里? (哪里打来的?), not a question about a place (哪里的定位?)."""

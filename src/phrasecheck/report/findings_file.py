@@ -78,4 +78,4 @@ def rescore(run: Run, profile: Profile, fatal: set[str]) -> None:
     """Recompute each conversation's attitude score from its findings and their review verdicts."""
     for r in run.results:
         used = len({c.id for c in r.courtesy if c.review != "false"})
-        r.attitude_score = attitude_score(r.findings, used, r.greeting.ok, profile.weights, fatal)
+        r.attitude_score = attitude_score(r.findings, used, r.greeting.ok, profile.weights, fatal, profile.count_review)

@@ -12,14 +12,18 @@ from phrasecheck.data import Finding, Result
 BANDS = ((91, "优秀"), (81, "良好"), (71, "称职"), (60, "基本称职"), (0, "不称职"))
 
 
-def counts(finding: Finding) -> bool:
-    """Findings a reviewer marked false, and warnings, never cost points."""
-    return finding.review != "false" and finding.severity == "error"
+def counts(finding: Finding, count_review: bool = False) -> bool:
+    """Findings a reviewer marked false, and warnings, never cost points. A `review` finding (an
+    arguable form) costs points once a reviewer confirms it, or always where the profile sets
+    count_review."""
+    if finding.review == "false":
+        return False
+    return finding.severity == "error" or (finding.severity == "review" and (count_review or finding.review == "confirmed"))
 
 
-def attitude_score(findings: list[Finding], courtesy_used: int, greeting_ok: bool, weights: Weights, fatal: set[str]) -> float:
+def attitude_score(findings: list[Finding], courtesy_used: int, greeting_ok: bool, weights: Weights, fatal: set[str], count_review: bool = False) -> float:
     """10 minus deductions, floored at 0; a fatal rule (有本事你去告 by default) zeroes the conversation."""
-    live = [f for f in findings if counts(f)]
+    live = [f for f in findings if counts(f, count_review)]
     if any(f.id in fatal for f in live):
         return 0.0
     score = weights.max_score
