@@ -28,6 +28,8 @@ GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")  # j
 FILE_KEYS = {"kind", "defaults", "phrases"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
 GREETING_PARTS = ("greeting", "company", "surname", "offer")
+OPTIONAL_PARTS = ("company", "surname")  # a pack may leave these out (an e-commerce chat greeting names neither)
+REQUIRED_PARTS = ("greeting", "offer")
 
 
 @dataclass(frozen=True)
@@ -279,10 +281,15 @@ def _greeting(data: dict, path: Path) -> GreetingRule:
     if not isinstance(raw, dict):
         raise ConfigError(path, f"parts must map each of {', '.join(GREETING_PARTS)} to a list of forms", line)
     parts = {}
+    unknown = sorted(k for k in raw if k != "__line__" and k not in GREETING_PARTS)
+    if unknown:
+        raise ConfigError(path, f"parts: unknown part '{unknown[0]}' (known: {', '.join(GREETING_PARTS)})", raw.get("__line__"))
     for name in GREETING_PARTS:
         texts = _str_list(raw.get(name), path, raw.get("__line__"), f"parts.{name}")
+        if not texts and name in OPTIONAL_PARTS:
+            continue  # a chat centre's greeting names no company or surname: not checked
         if not texts:
-            raise ConfigError(path, f"parts.{name} is missing: the greeting needs {', '.join(GREETING_PARTS)}", raw.get("__line__"))
+            raise ConfigError(path, f"parts.{name} is missing: the greeting needs {', '.join(REQUIRED_PARTS)}", raw.get("__line__"))
         try:
             parts[name] = compile_forms(texts)
         except ValueError as exc:

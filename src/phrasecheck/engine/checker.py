@@ -58,8 +58,8 @@ class Checker:
 
     @staticmethod
     def _pin_company(rule: GreetingRule, companies: list[str]) -> list[Form]:
-        if not companies:
-            return rule.parts["company"]
+        if not companies or "company" not in rule.parts:
+            return rule.parts.get("company", [])
         return compile_forms([f.text.replace("××", name) for f in rule.parts["company"] for name in companies])
 
     def threshold(self, phrase: Phrase) -> float:
@@ -219,7 +219,7 @@ class Checker:
         if rule is None:
             return Greeting(ok=True, text=""), []
         if not idx:
-            greeting = Greeting(ok=False, text="", missing=list(GREETING_PARTS_LABEL))
+            greeting = Greeting(ok=False, text="", missing=[p for p in GREETING_PARTS_LABEL if p in rule.parts])
             return greeting, [Finding(rule.id, "greeting", 0, 0, 0, "", 100.0, "the agent never spoke", rule.suggestion)]
         block = self._opening_block(conv, idx)
         text = texts[0]  # the block's turns are the first agent turns, already prepared
@@ -234,12 +234,12 @@ class Checker:
         if head is None:
             missing.append("greeting")
         after = head.end if head else 0
-        company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold)
-        if company is None:
+        if "company" in rule.parts and self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) is None:
             missing.append("company")
-        surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
-        if surname is None or surname.end >= len(text.key):
-            missing.append("surname")
+        if "surname" in rule.parts:
+            surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
+            if surname is None or surname.end >= len(text.key):
+                missing.append("surname")
         if self._find_any(rule.parts["offer"], text, after, rule.threshold) is None:
             missing.append("offer")
         first = conv.turns[block[0]]
