@@ -157,6 +157,8 @@ class Grammar:
                 return CLEAR  # 不知道您想改到哪个地址 / 不知道您家里有人吗
         if self._has("dismissal", rest + after[:12]):
             return KEEP  # 我不知道，你问别人吧
+        if rest and (any(rest.startswith(w) for w in self._list("question")) or rest.startswith(("该", "还有"))):
+            return REVIEW  # 不知道什么时候能修好 / 不知道该怎么办: an embedded question, arguable
         if self._has("offer", right + after) or any(self._in("not_yet", w) for w, _ in self.tokens(left)) or self._has("reason", s[:start] + right):
             return REVIEW  # 暂时不知道，我帮您查询 / 因为还没下单，这边暂时不知道
         return KEEP
@@ -170,8 +172,11 @@ class Grammar:
             if self.subject(s[lo:at]) == "other":
                 return CLEAR  # 库房已经下班了，明天再联系您
         tail = s[end : end + 3]
-        if tail.startswith(("你", "亲")):
-            return CLEAR  # 明天再联系您: the agent's own promise
+        if tail.startswith(("你", "亲")) or self._has("service", tail):
+            return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise
+        _, hi = self.clause(s, end, end)
+        if re.search("(也|都|就)(可以|行)", s[end:hi]):
+            return CLEAR  # 您明天再来取也可以: an option offered
         return KEEP
 
     def hurry(self, s: str, start: int, end: int) -> str:
