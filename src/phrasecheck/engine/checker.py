@@ -72,9 +72,9 @@ class Checker:
         idx = [i for i, _ in agent]
         texts = [self.matcher.prepare(t.text) for _, t in agent]
         findings: list[Finding] = []
-        openers = self._openers(conv, idx, texts)
+        openers, block_end = self._openers(conv, idx, texts)
         findings += openers
-        findings += self._forbidden(conv, idx, texts, openers)
+        findings += self._forbidden(conv, idx, texts, block_end)
         courtesy = self._courtesy(conv, idx, texts)
         greeting, greeting_findings = self._greeting(conv, idx, texts)
         findings = greeting_findings + findings
@@ -92,17 +92,16 @@ class Checker:
                 best = hit
         return best
 
-    def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
-        """The blunt words that open the agent's first turn, as a block: 喂，讲话 is O01 and O02."""
+    def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> tuple[list[Finding], int]:
+        """The blunt words that open the agent's first turn, as a block: 喂，讲话 is O01 and O02.
+        Also where the block ends in that turn's text (0: no opener)."""
         if not texts:
-            return []
+            return [], 0
         out: list[Finding] = []
         text, shift, seen = texts[0], 0, set()
         while text.key:
             found = None
             for phrase in self._of_kind["opener"]:
-                if phrase.id in seen:
-                    continue
                 hit = self._best(phrase, text, anchored=True)
                 if hit and phrase.grammar:
                     start, end = text.nt.span(hit.start, hit.end)
@@ -113,21 +112,21 @@ class Checker:
             if found is None:
                 break
             phrase, hit = found
-            seen.add(phrase.id)
-            out.append(self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts))
+            if phrase.id not in seen:  # 喂喂，找谁: O01 once, then O04
+                seen.add(phrase.id)
+                out.append(self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts))
             shift += hit.end
             if shift >= len(texts[0].key):
                 break
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
-        return out
+        return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
 
-    def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:
+    def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], block_end: int) -> list[Finding]:
         """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
 
         Only phrases the n-gram index names as candidates for a turn (or for the turn joined to the
         agent's next one) are aligned at all."""
-        opened = {(f.turn, f.start_char) for f in openers}
         taken: dict[str, set[int]] = {}  # phrase id -> agent turns where it was already reported
         out = []
         for k, text in enumerate(texts):
@@ -140,8 +139,8 @@ class Checker:
                 if loc is None:
                     continue
                 finding = self._finding(phrase, loc, conv, idx, texts)
-                if (finding.turn, finding.start_char) in opened:
-                    continue  # 喂 opening the call is O01, not also F01
+                if loc.turn == 0 and finding.start_char < block_end:
+                    continue  # the opening block's words are openers: 喂喂 opening the call is O01, not also F01
                 taken.setdefault(phrase.id, set()).update({loc.turn, loc.end_turn})
                 out.append(finding)
         return out
