@@ -38,6 +38,8 @@ def said(result, rule_id: str) -> str | None:
         "不知道呢您还有其他问题吗",
         "这个我不知道，你问别人吧。",
         "不知道你在说什么",
+        "我不知道您在说什么",
+        "不知道你问这个干什么",
         "妹子这边也不知道呢",  # e-commerce first person
         "小二不知道",
         "配送员不知道，我也不知道",  # the second one is the agent's
@@ -63,6 +65,8 @@ def test_agents_own_bare_dont_know_is_an_error(checker, text):
         "如果您不知道订单号，可以报手机号",
         "您不知道的话也没关系",
         "很多业主还不知道这个规定",
+        "不知道您说的是哪个订单呢？",  # a clarifying question
+        "您刚才说不知道订单号是吧",
     ],
 )
 def test_dont_know_of_someone_else_or_in_a_polite_question_is_cleared(checker, text):
@@ -76,6 +80,8 @@ def test_dont_know_of_someone_else_or_in_a_polite_question_is_cleared(checker, t
         "我不知道，我帮您问一下相关部门",
         "因为您这个商品还没有下单 妹子这边暂时不知道的哦",
         "现在是不知道预计送达时间哦",
+        "我也不知道什么时候能修好",  # an embedded question: arguable
+        "不知道为什么系统显示异常",
     ],
 )
 def test_explained_dont_know_is_for_review(checker, text):

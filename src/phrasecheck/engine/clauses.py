@@ -153,8 +153,8 @@ class Grammar:
             question = rest.endswith("吗") or (hi < len(s) and s[hi] in "?？")
             if re.match("你(的|们的)", rest) or re.match("你(的|们的)", s[end:hi]):
                 return CLEAR  # 我还不知道您的地址: asks for what only the customer can tell
-            if to_you and (question or (self._has("question", rest) and not self._has("ask_back", rest.lstrip("你")[:3]))):
-                return CLEAR  # 不知道您想改到哪个地址 / 不知道您家里有人吗
+            if to_you and (question or self._has("question", rest)) and not self._asks_back(rest):
+                return CLEAR  # 不知道您想改到哪个地址 / 不知道您说的是哪个订单呢 / 不知道您家里有人吗
         if self._has("dismissal", rest + after[:12]):
             return KEEP  # 我不知道，你问别人吧
         if rest and (any(rest.startswith(w) for w in self._list("question")) or rest.startswith(("该", "还有"))):
@@ -162,6 +162,11 @@ class Grammar:
         if self._has("offer", right + after) or any(self._in("not_yet", w) for w, _ in self.tokens(left)) or self._has("reason", s[:start] + right):
             return REVIEW  # 暂时不知道，我帮您查询 / 因为还没下单，这边暂时不知道
         return KEEP
+
+    def _asks_back(self, rest: str) -> bool:
+        """你在说什么 / 你问这个干什么: what the customer said, waved away (not a polite question)."""
+        verbs = "|".join(map(re.escape, sorted(self._list("ask_back"), key=len, reverse=True))) or "说"
+        return bool(re.match(rf"你们?(到底|究竟)?(在)?({verbs})[^,，]{{0,4}}?(什么|啥|嘛)", rest))
 
     def off_work(self, s: str, start: int, end: int) -> str:
         """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
