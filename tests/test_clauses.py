@@ -275,3 +275,11 @@ def test_a_lexicon_without_words_file_borrows_the_default_lists(tmp_path):
     checker = Checker(load_lexicon(folder), Profile())
     assert said(checker.check(agent_says("配送员都不知道")), "F02") is None
     assert said(checker.check(agent_says("不知道。")), "F02") == "error"
+
+
+def test_every_grammar_a_lexicon_may_name_has_a_judge():
+    from phrasecheck.config.lexicon import GRAMMARS
+    from phrasecheck.engine.clauses import Grammar
+
+    grammar = Grammar({})
+    assert all(callable(getattr(grammar, name, None)) for name in GRAMMARS)

@@ -26,8 +26,6 @@ _FINAL = "呢哦哈啦呀啊嘛耶哟噢喔呐嘞咯"
 _FILLERS = set("嗯啊呃哦额呀呢嘛哈唉诶欸噢喔哎啦耶哟呐嘞咯的了吧")
 _TAG_SKIP = ("d", "c", "p", "u", "y", "e", "t", "m", "q")  # adverbs, conjunctions, particles, time words...
 
-GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")
-
 
 @cache
 def _tagger():
@@ -81,8 +79,8 @@ class Grammar:
 
     @staticmethod
     def clause(s: str, start: int, end: int) -> tuple[int, int]:
-        """The clause around s[start:end]: from the boundary before it to the boundary or the
-        sentence-final particle after it."""
+        """The clause around s[start:end]: from the boundary (punctuation, space) before it to the one
+        after it. A sentence-final particle right after the phrase also ends it (see dont_know)."""
         lo = start
         while lo > 0 and not _BOUNDARY.match(s[lo - 1]):
             lo -= 1
@@ -123,6 +121,7 @@ class Grammar:
     # --- judges ------------------------------------------------------------------------------
 
     def judge(self, grammar: str, text: str, start: int, end: int) -> str:
+        """The verdict of judge `grammar` (a name from lexicon.GRAMMARS) on text[start:end], a hit in the original text."""
         s = plain(text)
         return getattr(self, grammar)(s, start, end)
 
@@ -159,7 +158,11 @@ class Grammar:
             return KEEP  # 我不知道，你问别人吧
         if rest and (any(rest.startswith(w) for w in self._list("question")) or rest.startswith(("该", "还有"))):
             return REVIEW  # 不知道什么时候能修好 / 不知道该怎么办: an embedded question, arguable
-        if self._has("offer", right + after) or any(self._in("not_yet", w) for w, _ in self.tokens(left)) or self._has("reason", s[:start] + right):
+        if (
+            self._has("offer", right + after)
+            or any(self._in("not_yet", w) for w, _ in self.tokens(left))
+            or self._has("reason", s[:start] + right + after[:12])
+        ):
             return REVIEW  # 暂时不知道，我帮您查询 / 因为还没下单，这边暂时不知道
         return KEEP
 
