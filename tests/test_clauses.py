@@ -87,6 +87,7 @@ def test_dont_know_of_someone_else_or_in_a_polite_question_is_cleared(checker, t
 def test_explained_dont_know_is_for_review(checker, text):
     result = checker.check(agent_says(text))
     assert said(result, "F02") == "review"
+    assert "for review" in next(f.message for f in result.findings if f.id == "F02")
     assert result.attitude_score == checker.check(agent_says("好的")).attitude_score  # not counted
 
 

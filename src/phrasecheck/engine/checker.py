@@ -318,7 +318,7 @@ class Checker:
             end_char=end,
             text=quote,
             score=loc.score,
-            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}",
+            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}" + (" (arguable: for review, not counted until confirmed)" if loc.severity == REVIEW else ""),
             suggestion=phrase.suggestion,
             severity=loc.severity or phrase.severity,
             start_s=start_s,
