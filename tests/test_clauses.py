@@ -108,6 +108,10 @@ def test_short_phrases_said_to_the_customer(checker, text, rule):
     assert said(checker.check(agent_says(text)), rule) == "error"
 
 
+def test_off_work_then_talk_tomorrow_is_for_review(checker):
+    assert said(checker.check(agent_says("我快下班了，我们明天再联系吧")), "F07") == "review"
+
+
 @pytest.mark.parametrize(
     "text",
     [

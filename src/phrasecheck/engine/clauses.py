@@ -185,6 +185,8 @@ class Grammar:
         _, hi = self.clause(s, end, end)
         if re.search("(也|都|就)(可以|行)", s[end:hi]):
             return CLEAR  # 您明天再来取也可以: an option offered
+        if s[start:end].endswith("联系"):
+            return REVIEW  # 我要下班了，明天再联系吧: closing early or arranging a call? arguable
         return KEEP
 
     def hurry(self, s: str, start: int, end: int) -> str:
