@@ -37,7 +37,7 @@ DAY = [
         ],
     ),
     ("c2", "A1", [("customer", "停车费怎么交", 0), ("agent", GREETING, 30), ("customer", "停车费", 40), ("agent", "这个我不知道。", 80)]),
-    ("c3", "B2", [("customer", INJECTED, 0), ("agent", "喂，讲话。", 60), ("customer", "电梯", 70), ("agent", "知道了", 130)]),
+    ("c3", "B2", [("customer", INJECTED, 0), ("agent", "喂，什么事？", 60), ("customer", "电梯", 70), ("agent", "知道了", 130)]),
     ("c4", "B2", [("customer", "投诉", 0), ("agent", GREETING, 100), ("customer", "你们太差了", 110), ("agent", "有本事你去告", 200)]),
 ]
 

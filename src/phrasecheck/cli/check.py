@@ -20,6 +20,7 @@ from phrasecheck.cli.common import (
     report_errors,
     rule_options,
 )
+from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.report import EMITTERS, EmitOptions
@@ -35,11 +36,12 @@ def _fail_kinds(value: str) -> frozenset[str]:
     return frozenset(kinds - {"none"})
 
 
-def exit_code(run: Run, options: EmitOptions, courtesy_target: int) -> int:
+def exit_code(run: Run, options: EmitOptions, profile: Profile) -> int:
     """2 for input errors, 1 when a finding of a failing kind stands, else 0."""
     if run.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if any(fails(r, options.fail_on, courtesy_target) for r in run.results) else EXIT_OK
+    target = profile.weights.courtesy_target
+    return EXIT_FINDINGS if any(fails(r, options.fail_on, target, profile.count_review) for r in run.results) else EXIT_OK
 
 
 @click.command()
@@ -76,7 +78,7 @@ def check(
         except OSError as exc:
             die(f"cannot write {output}: {exc.strerror or exc}")
         report_errors(run)
-    sys.exit(exit_code(run, options, profile.weights.courtesy_target))
+    sys.exit(exit_code(run, options, profile))
 
 
 @click.command("eval")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
-from phrasecheck.config.lexicon import default_lexicon_dir, load_file
+from phrasecheck.config.lexicon import load_file, shipped_dir
 from phrasecheck.config.profile import PROFILE_NAME, load_profile
 from phrasecheck.engine.run import build_checker
 from phrasecheck.errors import ConfigError
@@ -55,9 +55,13 @@ def lexicon_show(config, lexicon_dir) -> None:
 
 @lexicon.command("copy")
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
-def lexicon_copy(dest) -> None:
-    """Copy the shipped default lexicon into DEST to edit it; point the profile's `lexicon:` at DEST."""
-    source = default_lexicon_dir()
+@click.option("--pack", default="default", show_default=True, help="The shipped pack to copy (default, ecommerce).")
+def lexicon_copy(dest, pack) -> None:
+    """Copy a shipped lexicon pack into DEST to edit it; point the profile's `lexicon:` at DEST."""
+    source = shipped_dir() / pack
+    if "/" in pack or not source.is_dir():
+        packs = ", ".join(sorted(p.name for p in shipped_dir().iterdir() if p.is_dir()))
+        raise ConfigError(None, f"no shipped lexicon pack {pack!r} (shipped: {packs})")
     if dest.exists() and any(dest.glob("*.yaml")):
         raise ConfigError(dest, "already holds *.yaml files; choose an empty or new folder")
     dest.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,9 @@ import yaml
 from phrasecheck.errors import ConfigError
 from phrasecheck.text.normalize import normalize
 
-KINDS = ("forbidden", "opener", "courtesy", "greeting")
+KINDS = ("forbidden", "opener", "courtesy", "greeting", "words")
 ID_PREFIX = {"forbidden": "F", "opener": "O", "courtesy": "C", "greeting": "G"}
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = ("error", "review", "warning", "info")
 PUNCT = set(",，。.?？!！、;；:：/ 《》<>\"'“”‘’()（）")
 SLOT = "×"
 DEFAULT_MAX_GAP = 8  # characters allowed between the parts of a compound phrase
@@ -23,10 +23,13 @@ SHORT_SLOT = (1, 3)  # ×: a surname
 LONG_SLOT = (1, 12)  # ××: a company or department name
 MAX_FORMS = 64
 
-PHRASE_KEYS = {"id", "text", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap"}
+PHRASE_KEYS = {"id", "text", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar"}
+GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")  # judges in engine/clauses.py
 FILE_KEYS = {"kind", "defaults", "phrases"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
 GREETING_PARTS = ("greeting", "company", "surname", "offer")
+OPTIONAL_PARTS = ("company", "surname")  # a pack may leave these out (an e-commerce chat greeting names neither)
+REQUIRED_PARTS = ("greeting", "offer")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Phrase:
     fatal: bool = False
     source: str = ""
     line: int | None = None
+    grammar: str | None = None  # a clause judge of engine/clauses.py
 
 
 @dataclass
@@ -80,6 +84,7 @@ class Lexicon:
     phrases: list[Phrase]
     greeting: GreetingRule | None
     sources: list[str]
+    words: dict[str, list[str]] = field(default_factory=dict)  # words.yaml: lists the clause grammar reads
 
     def ids(self) -> list[str]:
         return [p.id for p in self.phrases] + ([self.greeting.id] if self.greeting else [])
@@ -241,6 +246,9 @@ def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
     fatal = merged.get("fatal", False)
     if not isinstance(fatal, bool):
         raise ConfigError(path, f"{rule_id}: fatal must be true or false", line)
+    grammar = entry.get("grammar")
+    if grammar is not None and grammar not in GRAMMARS:
+        raise ConfigError(path, f"{rule_id}: grammar must be one of {', '.join(GRAMMARS)}, got {grammar!r}", line)
     return Phrase(
         id=rule_id,
         kind=kind,
@@ -253,6 +261,7 @@ def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
         fatal=fatal,
         source=str(path),
         line=line,
+        grammar=grammar,
     )
 
 
@@ -266,10 +275,15 @@ def _greeting(data: dict, path: Path) -> GreetingRule:
     if not isinstance(raw, dict):
         raise ConfigError(path, f"parts must map each of {', '.join(GREETING_PARTS)} to a list of forms", line)
     parts = {}
+    unknown = sorted(k for k in raw if k != "__line__" and k not in GREETING_PARTS)
+    if unknown:
+        raise ConfigError(path, f"parts: unknown part '{unknown[0]}' (known: {', '.join(GREETING_PARTS)})", raw.get("__line__"))
     for name in GREETING_PARTS:
         texts = _str_list(raw.get(name), path, raw.get("__line__"), f"parts.{name}")
+        if not texts and name in OPTIONAL_PARTS:
+            continue  # a chat centre's greeting names no company or surname: not checked
         if not texts:
-            raise ConfigError(path, f"parts.{name} is missing: the greeting needs {', '.join(GREETING_PARTS)}", raw.get("__line__"))
+            raise ConfigError(path, f"parts.{name} is missing: the greeting needs {', '.join(REQUIRED_PARTS)}", raw.get("__line__"))
         try:
             parts[name] = compile_forms(texts)
         except ValueError as exc:
@@ -294,6 +308,22 @@ def _greeting(data: dict, path: Path) -> GreetingRule:
     )
 
 
+def _words(data: dict, path: Path) -> dict[str, list[str]]:
+    _check_keys(data, {"kind", "lists"}, path, "words file")
+    lists = data.get("lists")
+    if not isinstance(lists, dict):
+        raise ConfigError(path, "lists must map list names to lists of words", data.get("__line__"))
+    return {str(k): _str_list(v, path, lists.get("__line__"), f"lists.{k}") for k, v in lists.items() if k != "__line__"}
+
+
+def load_words(path: Path) -> dict[str, list[str]]:
+    """A words.yaml file (kind: words): the lists the clause grammar reads."""
+    data = load_yaml(path)
+    if data.get("kind") != "words":
+        raise ConfigError(path, f"kind must be words, got {data.get('kind')!r}", data.get("__line__"))
+    return _words(data, path)
+
+
 def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
     data = load_yaml(path)
     kind = data.get("kind")
@@ -301,6 +331,8 @@ def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}", data.get("__line__"))
     if kind == "greeting":
         return [], _greeting(data, path)
+    if kind == "words":
+        return [], None
     _check_keys(data, FILE_KEYS, path, "lexicon file")
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
@@ -316,14 +348,18 @@ def load_lexicon(folder: Path) -> Lexicon:
     """Every *.yaml in the folder, validated; ids must be unique across files."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ConfigError(folder, "lexicon folder not found")
+        raise ConfigError(folder, f"lexicon folder not found (a path, or a shipped pack: {', '.join(shipped_packs())})")
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
     if not files:
         raise ConfigError(folder, "no *.yaml lexicon files in this folder")
     phrases: list[Phrase] = []
     greeting = None
+    words: dict[str, list[str]] = {}
     seen: dict[str, str] = {}
     for path in files:
+        if load_yaml(path).get("kind") == "words":
+            words.update(load_words(path))
+            continue
         found, greet = load_file(path)
         for p in found:
             if p.id in seen:
@@ -336,9 +372,33 @@ def load_lexicon(folder: Path) -> Lexicon:
             greeting = greet
     order = {k: i for i, k in enumerate(KINDS)}
     phrases.sort(key=lambda p: (order[p.kind], p.id))
-    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files])
+    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files], words=words)
 
 
 def default_lexicon_dir() -> Path:
     """The lexicons shipped inside the package (package data), wherever it is installed."""
-    return Path(str(resources.files("phrasecheck") / "lexicons" / "default"))
+    return shipped_dir() / "default"
+
+
+def shipped_dir() -> Path:
+    """The folder of the lexicon packs shipped in the package: default (物业 hotline), ecommerce ..."""
+    return Path(str(resources.files("phrasecheck") / "lexicons"))
+
+
+def shipped_packs() -> list[str]:
+    return sorted(p.name for p in shipped_dir().iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+
+
+def resolve_lexicon(value: str | Path, base: Path | None = None) -> Path:
+    """A lexicon folder named by --lexicon or the profile: a path (relative to `base`, the profile's
+    folder) where one exists, else a bare name of a shipped pack (ecommerce), else the path as given
+    (load_lexicon then says it is not there)."""
+    path = Path(value)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if path.is_dir():
+        return path.resolve()
+    name = str(value)
+    if name and "/" not in name and "\\" not in name and (shipped_dir() / name).is_dir():
+        return shipped_dir() / name
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phrasecheck.config.lexicon import load_yaml
+from phrasecheck.config.lexicon import load_yaml, resolve_lexicon
 from phrasecheck.config.recording_path import PathPattern, compile_pattern
 from phrasecheck.errors import ConfigError
 
@@ -56,6 +56,7 @@ class Profile:
     kpi: KpiSettings = field(default_factory=KpiSettings)
     thresholds: dict[str, float] = field(default_factory=dict)  # rule id -> threshold
     fatal: list[str] | None = None  # None: as the lexicon says
+    count_review: bool = False  # findings of severity review (arguable forms) cost points without a reviewer's confirmation
     select: list[str] = field(default_factory=list)  # rule ids or prefixes to run (empty: all)
     ignore: list[str] = field(default_factory=list)
     recording_path: PathPattern | None = None  # {agent_id}/{date}/{call_id}_{time}.wav
@@ -75,7 +76,21 @@ class Profile:
         return None
 
 
-_KEYS = {"company", "lexicon", "agent_channel", "roles", "columns", "weights", "thresholds", "fatal", "select", "ignore", "kpi", "recording_path"}
+_KEYS = {
+    "company",
+    "lexicon",
+    "agent_channel",
+    "roles",
+    "columns",
+    "weights",
+    "thresholds",
+    "fatal",
+    "select",
+    "ignore",
+    "kpi",
+    "recording_path",
+    "count_review",
+}
 
 
 def _list(value, path, line, what) -> list[str]:
@@ -97,7 +112,7 @@ def load_profile(path: Path) -> Profile:
     prof = Profile(source=str(path))
     prof.company = _list(data.get("company"), path, line, "company")
     if data.get("lexicon"):
-        prof.lexicon = (path.parent / str(data["lexicon"])).resolve()
+        prof.lexicon = resolve_lexicon(str(data["lexicon"]), path.parent)  # a folder, or a shipped pack's name
     channel = data.get("agent_channel", "left")
     if channel not in ("left", "right"):
         raise ConfigError(path, f"agent_channel must be left or right, got {channel!r}", line)
@@ -122,6 +137,10 @@ def load_profile(path: Path) -> Profile:
     _load_kpi(prof, data, path, line)
     if "fatal" in data:
         prof.fatal = _list(data.get("fatal"), path, line, "fatal")
+    count_review = data.get("count_review", False)
+    if not isinstance(count_review, bool):
+        raise ConfigError(path, f"count_review must be true or false, got {count_review!r}", line)
+    prof.count_review = count_review
     prof.select = _list(data.get("select"), path, line, "select")
     prof.ignore = _list(data.get("ignore"), path, line, "ignore")
     if data.get("recording_path") is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import time
 
-from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms
+from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
+from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
 from phrasecheck.scoring.score import score_result
 
@@ -23,6 +24,7 @@ class Located:
     end_turn: int
     end: int
     score: float
+    severity: str | None = None  # set by the clause grammar (review); else the phrase's
 
 
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
@@ -44,11 +46,20 @@ class Checker:
             for part in form.parts:
                 self.matcher.pattern(part)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
+        self._grammar: Grammar | None = None
+
+    @property
+    def grammar(self) -> Grammar:
+        """The clause judges with the lexicon's words.yaml (the default pack's where it has none)."""
+        if self._grammar is None:
+            words = self.lexicon.words or load_words(default_lexicon_dir() / "words.yaml")
+            self._grammar = Grammar(words)
+        return self._grammar
 
     @staticmethod
     def _pin_company(rule: GreetingRule, companies: list[str]) -> list[Form]:
-        if not companies:
-            return rule.parts["company"]
+        if not companies or "company" not in rule.parts:
+            return rule.parts.get("company", [])
         return compile_forms([f.text.replace("××", name) for f in rule.parts["company"] for name in companies])
 
     def threshold(self, phrase: Phrase) -> float:
@@ -61,15 +72,15 @@ class Checker:
         idx = [i for i, _ in agent]
         texts = [self.matcher.prepare(t.text) for _, t in agent]
         findings: list[Finding] = []
-        openers = self._openers(conv, idx, texts)
+        openers, block_end = self._openers(conv, idx, texts)
         findings += openers
-        findings += self._forbidden(conv, idx, texts, openers)
+        findings += self._forbidden(conv, idx, texts, block_end)
         courtesy = self._courtesy(conv, idx, texts)
         greeting, greeting_findings = self._greeting(conv, idx, texts)
         findings = greeting_findings + findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting)
-        result.attitude_score = score_result(result, self.profile.weights, self.fatal)
+        result.attitude_score = score_result(result, self.profile.weights, self.fatal, self.profile.count_review)
         return result
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
@@ -82,22 +93,41 @@ class Checker:
                 best = hit
         return best
 
-    def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
+    def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> tuple[list[Finding], int]:
+        """The blunt words that open the agent's first turn, as a block: 喂，讲话 is O01 and O02.
+        Also where the block ends in that turn's text (0: no opener)."""
         if not texts:
-            return []
-        out = []
-        for phrase in self._of_kind["opener"]:
-            hit = self._best(phrase, texts[0], anchored=True)
-            if hit:
-                out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
-        return out
+            return [], 0
+        out: list[Finding] = []
+        text, shift, seen = texts[0], 0, set()
+        while text.key:
+            found = None
+            for phrase in self._of_kind["opener"]:
+                hit = self._best(phrase, text, anchored=True)
+                if hit and phrase.grammar:
+                    start, end = text.nt.span(hit.start, hit.end)
+                    if self.grammar.judge(phrase.grammar, text.nt.original, start, end) == CLEAR:
+                        hit = None
+                if hit and (found is None or hit.end > found[1].end):
+                    found = (phrase, hit)
+            if found is None:
+                break
+            phrase, hit = found
+            if phrase.id not in seen:  # 喂喂，找谁: O01 once, then O04
+                seen.add(phrase.id)
+                out.append(self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts))
+            shift += hit.end
+            if shift >= len(texts[0].key):
+                break
+            # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
+            text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
+        return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
 
-    def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:
+    def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], block_end: int) -> list[Finding]:
         """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
 
         Only phrases the n-gram index names as candidates for a turn (or for the turn joined to the
         agent's next one) are aligned at all."""
-        opened = {(f.turn, f.start_char) for f in openers}
         taken: dict[str, set[int]] = {}  # phrase id -> agent turns where it was already reported
         out = []
         for k, text in enumerate(texts):
@@ -110,8 +140,8 @@ class Checker:
                 if loc is None:
                     continue
                 finding = self._finding(phrase, loc, conv, idx, texts)
-                if (finding.turn, finding.start_char) in opened:
-                    continue  # 喂 opening the call is O01, not also F01
+                if loc.turn == 0 and finding.start_char < block_end:
+                    continue  # the opening block's words are openers: 喂喂 opening the call is O01, not also F01
                 taken.setdefault(phrase.id, set()).update({loc.turn, loc.end_turn})
                 out.append(finding)
         return out
@@ -120,14 +150,46 @@ class Checker:
         """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
         hit = self._best(phrase, text)
         if hit:
-            return None if self._excepted(phrase, text, hit) else Located(k, hit.start, k, hit.end, hit.score)
+            if self._excepted(phrase, text, hit):
+                return None
+            severity = self._judge(phrase, text, hit)
+            if severity == CLEAR:
+                return self._next_occurrence(phrase, text, k, hit)
+            return Located(k, hit.start, k, hit.end, hit.score, severity)
         if pair is None:
             return None
         cut = len(text.key)
         hit = self._best(phrase, pair)
         if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
             return None
-        return Located(k, hit.start, k + 1, hit.end - cut, hit.score)
+        severity = self._judge(phrase, pair, hit)
+        if severity == CLEAR:
+            return None
+        return Located(k, hit.start, k + 1, hit.end - cut, hit.score, severity)
+
+    def _judge(self, phrase: Phrase, text: Prepared, hit: Hit) -> str | None:
+        """The clause grammar's verdict on a hit (engine/clauses.py): CLEAR, REVIEW or None (as the lexicon says)."""
+        if not phrase.grammar:
+            return None
+        start, end = text.nt.span(hit.start, hit.end)
+        verdict = self.grammar.judge(phrase.grammar, text.nt.original, start, end)
+        return verdict if verdict in (CLEAR, REVIEW) else None
+
+    def _next_occurrence(self, phrase: Phrase, text: Prepared, k: int, cleared: Hit) -> Located | None:
+        """After a cleared hit, the phrase said again word for word later in the turn (他不知道，我也不知道)."""
+        keys = {form.parts[0].key for form in phrase.forms if len(form.parts) == 1}
+        lo = cleared.end
+        while True:
+            at = min(((text.key.find(key, lo), key) for key in keys if text.key.find(key, lo) >= 0), default=None)
+            if at is None:
+                return None
+            start, key = at
+            hit = Hit(cleared.form, start, start + len(key), 100.0)
+            if not self._excepted(phrase, text, hit):
+                severity = self._judge(phrase, text, hit)
+                if severity != CLEAR:
+                    return Located(k, hit.start, k, hit.end, hit.score, severity)
+            lo = start + len(key)
 
     @staticmethod
     def _excepted(phrase: Phrase, text: Prepared, hit: Hit) -> bool:
@@ -157,7 +219,7 @@ class Checker:
         if rule is None:
             return Greeting(ok=True, text=""), []
         if not idx:
-            greeting = Greeting(ok=False, text="", missing=list(GREETING_PARTS_LABEL))
+            greeting = Greeting(ok=False, text="", missing=[p for p in GREETING_PARTS_LABEL if p in rule.parts])
             return greeting, [Finding(rule.id, "greeting", 0, 0, 0, "", 100.0, "the agent never spoke", rule.suggestion)]
         block = self._opening_block(conv, idx)
         text = texts[0]  # the block's turns are the first agent turns, already prepared
@@ -172,12 +234,12 @@ class Checker:
         if head is None:
             missing.append("greeting")
         after = head.end if head else 0
-        company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold)
-        if company is None:
+        if "company" in rule.parts and self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) is None:
             missing.append("company")
-        surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
-        if surname is None or surname.end >= len(text.key):
-            missing.append("surname")
+        if "surname" in rule.parts:
+            surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
+            if surname is None or surname.end >= len(text.key):
+                missing.append("surname")
         if self._find_any(rule.parts["offer"], text, after, rule.threshold) is None:
             missing.append("offer")
         first = conv.turns[block[0]]
@@ -257,9 +319,9 @@ class Checker:
             end_char=end,
             text=quote,
             score=loc.score,
-            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}",
+            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}" + (" (arguable: for review, not counted until confirmed)" if loc.severity == REVIEW else ""),
             suggestion=phrase.suggestion,
-            severity=phrase.severity,
+            severity=loc.severity or phrase.severity,
             start_s=start_s,
             end_s=end_s,
             end_turn=end_turn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from phrasecheck.config.lexicon import Lexicon, default_lexicon_dir, load_lexicon
+from phrasecheck.config.lexicon import Lexicon, default_lexicon_dir, load_lexicon, resolve_lexicon
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Conversation, Run
 from phrasecheck.engine.checker import Checker
@@ -14,8 +14,8 @@ from phrasecheck.inputs.readers import read_file
 
 
 def load_rules(profile: Profile, lexicon_dir: Path | None = None) -> Lexicon:
-    """--lexicon, else the profile's lexicon folder, else lexicons/default."""
-    return load_lexicon(lexicon_dir or profile.lexicon or default_lexicon_dir())
+    """--lexicon (a folder, or a shipped pack's name: ecommerce), else the profile's, else lexicons/default."""
+    return load_lexicon(resolve_lexicon(lexicon_dir) if lexicon_dir else profile.lexicon or default_lexicon_dir())
 
 
 def split_ids(value: str | None) -> list[str]:

@@ -27,14 +27,14 @@ COLUMNS = [
 ]
 
 
-def write_calls_csv(run: Run, path: Path) -> None:
+def write_calls_csv(run: Run, path: Path, count_review: bool = False) -> None:
     """UTF-8 with BOM and CRLF, like kpi.csv, so Excel opens it as it is."""
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for r in run.results:
             c = r.conversation
-            kept = [f for f in r.findings if counts(f)]
+            kept = [f for f in r.findings if counts(f, count_review)]
             writer.writerow(
                 [
                     c.source,

@@ -8,9 +8,10 @@ from phrasecheck.data import Finding, Result
 from phrasecheck.scoring.score import counts, courtesy_count
 
 
-def level(f: Finding, fail_on: frozenset[str]) -> str:
-    """error (fails the run), warning (stands, but its kind does not fail the run), or note (overruled, info)."""
-    if counts(f):
+def level(f: Finding, fail_on: frozenset[str], count_review: bool = False) -> str:
+    """error (fails the run), warning (stands, but its kind does not fail the run, or it awaits review), or
+    note (overruled, info)."""
+    if counts(f, count_review):
         return "error" if f.kind in fail_on else "warning"
     return "note" if f.review == "false" or f.severity == "info" else "warning"
 

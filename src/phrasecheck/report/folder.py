@@ -34,7 +34,7 @@ def review_run(run: Run, profile: Profile, fatal: set[str], review: Path | None)
     """Apply a review file (if there is one) to run and re-score it; returns its entries and unmatched keys."""
     entries = read_reviews(review) if review is not None and review.is_file() else {}
     unmatched = apply_reviews(run, entries)
-    rescore(run.results, profile.weights, fatal)
+    rescore(run.results, profile.weights, fatal, profile.count_review)
     return entries, unmatched
 
 
@@ -68,5 +68,5 @@ def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[st
     write_xlsx(agents, xlsx, formula)
     write_csv(agents, csv_path)
     calls = out_dir / "calls.csv"
-    write_calls_csv(shown, calls)
+    write_calls_csv(shown, calls, profile.count_review)
     return Written(out_dir, [findings, review_path, html, xlsx, csv_path, calls], agents, unmatched)

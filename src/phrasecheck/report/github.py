@@ -25,7 +25,7 @@ def emit_github(run: Run, profile: Profile, out: TextIO, options: EmitOptions = 
     for r in run.results:
         c = r.conversation
         for f in r.findings:
-            severity = level(f, options.fail_on)
+            severity = level(f, options.fail_on, profile.count_review)
             tally[severity] += 1
             props = [f"file={_prop(c.source)}"]
             line = turn_line(r, f)

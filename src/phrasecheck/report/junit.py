@@ -25,7 +25,7 @@ def emit_junit(run: Run, profile: Profile, out: TextIO, options: EmitOptions = D
             line = turn_line(r, f)
             where = f"{c.source}:{line}" if line else c.source
             detail = f"{where} turn {f.turn_no}: {f.text}\nsay instead: {f.suggestion}\nattitude {r.attitude_score:g}/10"
-            severity = level(f, options.fail_on)
+            severity = level(f, options.fail_on, profile.count_review)
             if severity == "error":
                 failures += 1
                 failure = ET.SubElement(case, "failure", type=f.id, message=f"{f.id} {f.message}")

@@ -21,7 +21,7 @@ def _uri(source: str) -> str:
     return quote(PurePath(source).as_posix(), safe="/:")
 
 
-def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on) -> dict:
+def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on, count_review: bool = False) -> dict:
     rules: dict[str, dict] = {}
     results = []
     for r in run.results:
@@ -45,7 +45,7 @@ def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on) -> dic
             result = {
                 "ruleId": f.id,
                 "ruleIndex": list(rules).index(f.id),
-                "level": level(f, fail_on),
+                "level": level(f, fail_on, count_review),
                 "message": {"text": f"{f.message}: “{f.text}” (agent {c.agent_id}, turn {f.turn_no})"},
                 "locations": [location],
                 "partialFingerprints": {"phrasecheckKey/v1": finding_key(c.conversation_id, f)},
@@ -67,5 +67,5 @@ def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on) -> dic
 
 
 def emit_sarif(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
-    json.dump(document(run, options.fail_on), out, ensure_ascii=False, indent=2)
+    json.dump(document(run, options.fail_on, profile.count_review), out, ensure_ascii=False, indent=2)
     out.write("\n")

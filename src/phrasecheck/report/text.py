@@ -103,7 +103,7 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
                 a.grade,
             )
         console.print(table)
-    failing = sum(len(standing(r)) for r in run.results)
+    failing = sum(len(standing(r, profile.count_review)) for r in run.results)
     summary = f"{len(run.results)} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"
     if run.errors:
         summary += f", {len(run.errors)} input error(s)"

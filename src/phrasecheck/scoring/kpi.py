@@ -124,7 +124,8 @@ def agent_kpi(agent_id: str, results: list[Result], profile: Profile, fatal: set
     rpts = response_points(mean_s, k)
     ypts = round(k.reply_points * replied / len(resp), 2) if resp else None
     kpi_points = attitude + (rpts or 0.0) + (ypts or 0.0)
-    forbidden = sum(f.kind == "forbidden" and counts(f) for r in results for f in r.findings)
+    live = [[f for f in r.findings if counts(f, profile.count_review)] for r in results]
+    forbidden = sum(f.kind == "forbidden" for fs in live for f in fs)
     kpi_max = w.max_score + (k.response_points if rpts is not None else 0.0) + (k.reply_points if ypts is not None else 0.0)
     return AgentKpi(
         agent_id=agent_id,
@@ -132,8 +133,8 @@ def agent_kpi(agent_id: str, results: list[Result], profile: Profile, fatal: set
         greeting_pct=round(100.0 * sum(greeting_compliant(r) for r in results) / n, 1),
         forbidden=forbidden,
         forbidden_per_100=round(100.0 * forbidden / n, 1),
-        openers=sum(f.kind == "opener" and counts(f) for r in results for f in r.findings),
-        fatal=sum(any(f.id in fatal and counts(f) for f in r.findings) for r in results),
+        openers=sum(f.kind == "opener" for fs in live for f in fs),
+        fatal=sum(any(f.id in fatal for f in fs) for fs in live),
         courtesy_per_conversation=round(sum(courtesy_count(r) for r in results) / n, 2),
         attitude=attitude,
         points=points,

@@ -1,0 +1,215 @@
+"""Clause grammar for short phrases whose meaning depends on who says them and what the clause does.
+
+A lexicon phrase with `grammar: NAME` is matched as usual; its hit is then judged here on the clause
+around it (bounded by punctuation, spaces and a sentence-final particle) with jieba's part-of-speech
+tagger. A judge answers CLEAR (not this rule: someone else does not know, a polite question),
+REVIEW (an arguable form: listed for the QA lead, not counted until confirmed) or KEEP.
+
+The words the judges read (first-person words, third parties, terms of address, offers to check)
+are lexicon data: words.yaml in the lexicon folder (see lexicons/README.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+
+from phrasecheck.text.normalize import _half_width, to_simplified
+
+KEEP, REVIEW, CLEAR = "keep", "review", "clear"
+
+# Clause boundaries: punctuation of any width, spaces (a pause in chat), line breaks.
+_BOUNDARY = re.compile(r"[\s,，。.!！?？;；:：~～…、/|()（）\[\]【】“”\"']")
+# Particles that end a sentence when they follow the phrase: 不知道呢 您还有… is two sentences.
+_FINAL = "呢哦哈啦呀啊嘛耶哟噢喔呐嘞咯"
+_FILLERS = set("嗯啊呃哦额呀呢嘛哈唉诶欸噢喔哎啦耶哟呐嘞咯的了吧")
+_TAG_SKIP = ("d", "c", "p", "u", "y", "e", "t", "m", "q")  # adverbs, conjunctions, particles, time words...
+
+
+@cache
+def _tagger():
+    """jieba.posseg over the project's lazily loaded jieba dictionary, built on first use."""
+    import jieba.posseg
+
+    from phrasecheck.text import segment
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg.POSTokenizer(segment.tokenizer())
+
+
+def plain(text: str) -> str:
+    """Simplified, half-width, lower case, one character per character of `text`; 您 read as 你."""
+    out = []
+    for c in to_simplified(text):
+        c = _half_width(c)
+        low = c.lower()
+        out.append(low if len(low) == 1 else c)
+    return "".join(out).replace("您", "你")
+
+
+class Grammar:
+    """The judges, with one lexicon's word lists."""
+
+    def __init__(self, words: dict[str, list[str]]):
+        self.words = {name: [plain(w) for w in ws] for name, ws in words.items()}
+        self._sets = {name: set(ws) for name, ws in self.words.items()}
+        self._added = False
+
+    def _list(self, name: str) -> list[str]:
+        return self.words.get(name, [])
+
+    def _in(self, name: str, word: str) -> bool:
+        return word in self._sets.get(name, ())
+
+    def _has(self, name: str, text: str) -> bool:
+        return any(w and w in text for w in self._list(name))
+
+    def tokens(self, text: str) -> list[tuple[str, str]]:
+        tagger = _tagger()
+        if not self._added:  # the lists' words stay whole: 配送员, not 配送 / 员
+            for name in ("self", "others", "hypothetical", "not_yet"):
+                for w in self._list(name):
+                    if len(w) > 1:
+                        tagger.tokenizer.add_word(w, freq=20000)
+            self._added = True
+        return [(p.word, p.flag) for p in tagger.cut(text)] if text else []
+
+    # --- clauses -----------------------------------------------------------------------------
+
+    @staticmethod
+    def clause(s: str, start: int, end: int) -> tuple[int, int]:
+        """The clause around s[start:end]: from the boundary (punctuation, space) before it to the one
+        after it. A sentence-final particle right after the phrase also ends it (see dont_know)."""
+        lo = start
+        while lo > 0 and not _BOUNDARY.match(s[lo - 1]):
+            lo -= 1
+        hi = end
+        while hi < len(s) and not _BOUNDARY.match(s[hi]):
+            hi += 1
+        return lo, hi
+
+    def subject(self, left: str) -> str:
+        """Who is the subject of the verb that follows `left`: 'self', 'other' or 'none'."""
+        for word, flag in reversed(self.tokens(left)):
+            if self._in("skip", word):
+                continue
+            if self._in("self", word):
+                return "self"
+            if self._in("others", word) or flag.startswith("nr") or any(word.endswith(x) for x in self._list("others_suffix")):
+                return "other"
+            if flag.startswith(_TAG_SKIP) or word in _FILLERS:
+                continue
+            return "none"  # a topic (这个调货) or a verb: no subject of its own, the speaker's
+        return "none"
+
+    def hypothetical(self, left: str, right: str) -> bool:
+        return any(self._in("hypothetical", w) for w, _ in self.tokens(left)) or any(right.startswith(w) for w in self._list("hypothetical_after"))
+
+    def _strip_address(self, text: str) -> str:
+        """text without leading terms of address and fillers: 亲，您看 -> 您看 is kept; 亲亲 -> ''."""
+        changed = True
+        while changed and text:
+            changed = False
+            for w in sorted(self._list("address"), key=len, reverse=True):
+                if w and text.startswith(w):
+                    text, changed = text[len(w) :], True
+            while text and text[0] in _FILLERS:
+                text, changed = text[1:], True
+        return text
+
+    # --- judges ------------------------------------------------------------------------------
+
+    def judge(self, grammar: str, text: str, start: int, end: int) -> str:
+        """The verdict of judge `grammar` (a name from lexicon.GRAMMARS) on text[start:end], a hit in the original text."""
+        s = plain(text)
+        return getattr(self, grammar)(s, start, end)
+
+    def dont_know(self, s: str, start: int, end: int) -> str:
+        """F02 不知道: only the agent's own bare 'I don't know' is the forbidden phrase."""
+        lo, hi = self.clause(s, start, end)
+        left, right = s[lo:start], s[end:hi]
+        if self.hypothetical(left, right):
+            return CLEAR  # 如果您不知道… / 不知道的话也没关系
+        if self.subject(left) == "other":
+            return CLEAR  # 配送员都不知道 / 很多业主还不知道 / 您不知道
+        if re.match(rf"[的了]?[{_FINAL}]", right):
+            rest = ""  # 不知道呢 您还有…: the particle closed the sentence
+        else:
+            rest = self._strip_address(right)
+            if right.startswith("你") and not rest.startswith("你"):
+                rest = "你" + rest  # 您 opens the clause's own words: 不知道您想…
+            if rest == "" and self._has("address", right) and hi < len(s) and s[hi] in ",，、 \t":
+                # 不知道亲，是否方便: a term of address, then the question goes on after the pause
+                _, nhi = self.clause(s, hi + 1, hi + 1)
+                rest, hi = s[hi + 1 : nhi], nhi
+        after = s[hi:]
+        if rest and not self._has("dismissal", rest + after[:12]):
+            if self._has("polite", rest):
+                return CLEAR  # 不知道能否 / 不知道亲是否方便呢 / 不知道您怎么称呼
+            to_you = s[end:hi].lstrip("".join(_FILLERS))
+            to_you = to_you.startswith(("你", "亲")) or rest.startswith("你")
+            question = rest.endswith("吗") or (hi < len(s) and s[hi] in "?？")
+            if re.match("你(的|们的)", rest) or re.match("你(的|们的)", s[end:hi]):
+                return CLEAR  # 我还不知道您的地址: asks for what only the customer can tell
+            if to_you and (question or self._has("question", rest)) and not self._asks_back(rest):
+                return CLEAR  # 不知道您想改到哪个地址 / 不知道您说的是哪个订单呢 / 不知道您家里有人吗
+        if self._has("dismissal", rest + after[:12]):
+            return KEEP  # 我不知道，你问别人吧
+        if rest and (any(rest.startswith(w) for w in self._list("question")) or rest.startswith(("该", "还有"))):
+            return REVIEW  # 不知道什么时候能修好 / 不知道该怎么办: an embedded question, arguable
+        if (
+            self._has("offer", right + after)
+            or any(self._in("not_yet", w) for w, _ in self.tokens(left))
+            or self._has("reason", s[:start] + right + after[:12])
+        ):
+            return REVIEW  # 暂时不知道，我帮您查询 / 因为还没下单，这边暂时不知道
+        return KEEP
+
+    def _asks_back(self, rest: str) -> bool:
+        """你在说什么 / 你问这个干什么: what the customer said, waved away (not a polite question)."""
+        verbs = "|".join(map(re.escape, sorted(self._list("ask_back"), key=len, reverse=True))) or "说"
+        return bool(re.match(rf"你们?(到底|究竟)?(在)?({verbs})[^,，]{{0,4}}?(什么|啥|嘛)", rest))
+
+    def off_work(self, s: str, start: int, end: int) -> str:
+        """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
+        m = re.search("下班", s[start:end])
+        if m:
+            at = start + m.start()
+            lo, _ = self.clause(s, at, at + 2)
+            if self.subject(s[lo:at]) == "other":
+                return CLEAR  # 库房已经下班了，明天再联系您
+        tail = s[end : end + 3]
+        if tail.startswith(("你", "亲")) or self._has("service", tail):
+            return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise
+        _, hi = self.clause(s, end, end)
+        if re.search("(也|都|就)(可以|行)", s[end:hi]):
+            return CLEAR  # 您明天再来取也可以: an option offered
+        if s[start:end].endswith("联系"):
+            return REVIEW  # 我要下班了，明天再联系吧: closing early or arranging a call? arguable
+        return KEEP
+
+    def hurry(self, s: str, start: int, end: int) -> str:
+        """F09 快点: hurrying the customer; 快点为您处理 / 让师傅快点过去 hurry the service."""
+        lo, hi = self.clause(s, start, end)
+        left, right = s[lo:start], s[end:hi]
+        if s[start:end].endswith("说") and right[:1] in ("明", "服"):
+            return CLEAR  # 我会快点说明: another word
+        if self._has("service", right[:4]):
+            return CLEAR
+        if re.search("你(们)?(就|再|能不能|可不可以)?$", left):
+            return KEEP  # 你快点说: the customer hurried
+        return CLEAR if self.subject(left) in ("self", "other") else KEEP  # 让师傅快点说明情况
+
+    def where_opener(self, s: str, start: int, end: int) -> str:
+        """O03 哪里: the phone-answering 哪里? (哪里打来的?), not a question about a place (哪里的定位?)."""
+        lo, hi = self.clause(s, start, end)
+        rest = s[end:hi].rstrip(_FINAL + "的了吧")
+        head = s[lo:start].lstrip("".join(_FILLERS))
+        if head not in ("", "你", "是", "你是", "这是"):
+            return CLEAR
+        return KEEP if rest in self._sets.get("where_call", set()) | {""} else CLEAR
+
+    def who_opener(self, s: str, start: int, end: int) -> str:
+        """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener."""
+        return CLEAR if "请问" in s[max(0, start - 4) : start] else KEEP

@@ -1,0 +1,290 @@
+"""Issue 12: short phrases judged per clause (engine/clauses.py), severity review, openers as a block,
+C12 with real slots, and the e-commerce lexicon pack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import agent_says, conv
+from phrasecheck.cli import main
+from phrasecheck.config.lexicon import load_lexicon, load_words, resolve_lexicon, shipped_dir, shipped_packs
+from phrasecheck.config.profile import Profile, load_profile
+from phrasecheck.data import AGENT, CUSTOMER, Finding
+from phrasecheck.engine.checker import Checker
+from phrasecheck.errors import ConfigError
+from phrasecheck.scoring.score import counts
+
+
+def said(result, rule_id: str) -> str | None:
+    """The severity of rule_id's finding in result, or None."""
+    found = [f.severity for f in result.findings if f.id == rule_id]
+    return found[0] if found else None
+
+
+# --- F02 不知道 by meaning -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个我不知道。",
+        "不知道",
+        "这个调货不知道的",  # a topic, then the agent's own bare answer
+        "我也不知道啊，自己翻记录去。",
+        "不知道呢 您还有其他问题吗",  # bare, a filler, then a new question: two sentences
+        "不知道呢您还有其他问题吗",
+        "这个我不知道，你问别人吧。",
+        "不知道你在说什么",
+        "我不知道您在说什么",
+        "不知道你问这个干什么",
+        "妹子这边也不知道呢",  # e-commerce first person
+        "小二不知道",
+        "配送员不知道，我也不知道",  # the second one is the agent's
+    ],
+)
+def test_agents_own_bare_dont_know_is_an_error(checker, text):
+    assert said(checker.check(agent_says(text)), "F02") == "error"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我看到节点还不错，不知道能否远程协助呀，亲？",
+        "不知道亲是否方便呢？",  # a term of address between 不知道 and the question
+        "不知道亲亲，您看是否方便呢？",
+        "可以的，不知道您想改到哪个地址。",
+        "不知道您贵姓？",
+        "目前我还不知道您的地址哈",  # what only the customer can tell
+        "放心，配送员都不知道是啥哦",  # someone else does not know
+        "师傅说他不知道",
+        "快递小哥都不知道",
+        "仓库那边也不知道呢",
+        "如果您不知道订单号，可以报手机号",
+        "您不知道的话也没关系",
+        "很多业主还不知道这个规定",
+        "不知道您说的是哪个订单呢？",  # a clarifying question
+        "您刚才说不知道订单号是吧",
+    ],
+)
+def test_dont_know_of_someone_else_or_in_a_polite_question_is_cleared(checker, text):
+    assert said(checker.check(agent_says(text)), "F02") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "暂时不知道，我帮您查询一下",
+        "我不知道，我帮您问一下相关部门",
+        "因为您这个商品还没有下单 妹子这边暂时不知道的哦",
+        "现在是不知道预计送达时间哦",
+        "我也不知道什么时候能修好",  # an embedded question: arguable
+        "不知道为什么系统显示异常",
+    ],
+)
+def test_explained_dont_know_is_for_review(checker, text):
+    result = checker.check(agent_says(text))
+    assert said(result, "F02") == "review"
+    assert "for review" in next(f.message for f in result.findings if f.id == "F02")
+    assert result.attitude_score == checker.check(agent_says("好的")).attitude_score  # not counted
+
+
+# --- the other short phrases -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,rule",
+    [
+        ("我们都要下班了，有事明天再来！", "F07"),
+        ("要下班了，明天再打来吧", "F07"),
+        ("下班了，你明天再来", "F07"),
+        ("快点说", "F09"),
+        ("你快点说，我还有事", "F09"),
+    ],
+)
+def test_short_phrases_said_to_the_customer(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+def test_off_work_then_talk_tomorrow_is_for_review(checker):
+    assert said(checker.check(agent_says("我快下班了，我们明天再联系吧")), "F07") == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "库房已经下班了，明天再联系您",
+        "快递员下班了，明天再来取",
+        "我们要下班了，明天再联系您",  # the agent's own promise
+        "这边妹子现在联系库房也已经下班了呢",
+        "好的，我们会快点处理",
+        "我马上让保洁快点过去清理",
+        "我会快点说明的",
+        "让师傅快点说一下情况",
+    ],
+)
+def test_short_phrases_used_innocently(checker, text):
+    result = checker.check(agent_says(text))
+    assert [f.id for f in result.findings if f.kind == "forbidden"] == []
+
+
+# --- openers as a block --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("喂，讲话", ["O01", "O02"]),
+        ("嗯，喂，讲话。", ["O01", "O02"]),
+        ("哪里？", ["O03"]),
+        ("嗯，哪里打来的？", ["O03"]),
+        ("哪里 说", ["O03"]),
+        ("哪里的定位的亲", []),  # a question about a place
+        ("哪里漏水了？", []),
+        ("请问您找谁？", []),  # C09
+        ("您找谁？", ["O04"]),
+        ("喂，您好，请问有什么可以帮您", ["O01"]),
+    ],
+)
+def test_openers_are_read_as_a_block(checker, text, expected):
+    result = checker.check(conv((AGENT, text), (CUSTOMER, "你好")))
+    assert [f.id for f in result.findings if f.kind == "opener"] == expected
+
+
+# --- C12 ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请您与保安部王先生联系",
+        "请您和停车管理处的李小姐联系一下",
+        "请你跟维修班张师傅联系",
+        "请您与物业前台赵小姐联系",
+        "请您与社区服务站的周主任联系",
+        "请您联系维修班的刘师傅",
+    ],
+)
+def test_c12_takes_any_department_and_titled_name(checker, text):
+    assert "C12" in checker.check(agent_says(text)).courtesy_used
+
+
+def test_c12_needs_a_person(checker):
+    assert "C12" not in checker.check(agent_says("请您与我们联系")).courtesy_used
+
+
+# --- severity review ------------------------------------------------------------------------------
+
+
+def _finding(severity: str, review: str | None = None) -> Finding:
+    return Finding("F02", "forbidden", 1, 0, 3, "不知道", 100.0, severity=severity, review=review)
+
+
+def test_counts_review_only_when_confirmed_or_the_profile_says_so():
+    assert counts(_finding("error"))
+    assert not counts(_finding("error", "false"))
+    assert not counts(_finding("review"))
+    assert counts(_finding("review", "confirmed"))
+    assert counts(_finding("review"), count_review=True)
+    assert not counts(_finding("review", "false"), count_review=True)
+    assert not counts(_finding("warning"), count_review=True)
+
+
+def test_profile_count_review_makes_review_findings_cost_points(tmp_path, lexicon):
+    (tmp_path / "phrasecheck.yaml").write_text("count_review: true\n", encoding="utf-8")
+    profile = load_profile(tmp_path / "phrasecheck.yaml")
+    assert profile.count_review
+    text = "暂时不知道，我帮您查询一下"
+    plain = Checker(lexicon, Profile()).check(agent_says(text)).attitude_score
+    counted = Checker(lexicon, profile).check(agent_says(text)).attitude_score
+    assert counted == plain - profile.weights.forbidden
+    (tmp_path / "phrasecheck.yaml").write_text("count_review: maybe\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="count_review"):
+        load_profile(tmp_path / "phrasecheck.yaml")
+
+
+# --- lexicon packs ----------------------------------------------------------------------------------
+
+
+def test_shipped_packs_resolve_by_name_and_paths_still_work(tmp_path):
+    assert {"default", "ecommerce"} <= set(shipped_packs())
+    assert resolve_lexicon("ecommerce") == shipped_dir() / "ecommerce"
+    mine = tmp_path / "ecommerce"
+    mine.mkdir()
+    assert resolve_lexicon("ecommerce", tmp_path) == mine.resolve()  # a folder that exists wins
+    assert resolve_lexicon(str(mine)) == mine.resolve()
+    with pytest.raises(ConfigError, match="ecommerce"):
+        load_lexicon(resolve_lexicon("no-such-pack"))
+
+
+def test_profile_lexicon_names_a_pack(tmp_path):
+    (tmp_path / "phrasecheck.yaml").write_text("lexicon: ecommerce\n", encoding="utf-8")
+    assert load_profile(tmp_path / "phrasecheck.yaml").lexicon == shipped_dir() / "ecommerce"
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return Checker(load_lexicon(resolve_lexicon("ecommerce")), Profile())
+
+
+@pytest.mark.parametrize(
+    "text", ["您好，很高兴为您服务！", "亲，在的，请问有什么可以帮您？", "亲爱的，小妹在的哦，很高兴为您服务哟", "您好 在的亲亲，有什么可以帮到您的吗?"]
+)
+def test_ecommerce_greeting(shop, text):
+    result = shop.check(conv((AGENT, text), (CUSTOMER, "发货了吗")))
+    assert result.greeting.ok, result.greeting.missing
+
+
+@pytest.mark.parametrize("text,missing", [("有什么问题我可以帮您处理或解决呢?", ["greeting"]), ("您好", ["offer"]), ("发货了", ["greeting", "offer"])])
+def test_ecommerce_greeting_missing(shop, text, missing):
+    assert shop.check(conv((AGENT, text), (CUSTOMER, "发货了吗"))).greeting.missing == missing
+
+
+def test_ecommerce_courtesy_and_forbidden(shop):
+    result = shop.check(conv((AGENT, "亲，在的"), (CUSTOMER, "到了吗"), (AGENT, "亲，请稍等，让您久等了"), (CUSTOMER, "?"), (AGENT, "没看到妹子在忙吗")))
+    assert {"C03", "C04", "C05"} <= set(result.courtesy_used)
+    assert [f.id for f in result.findings if f.kind == "forbidden"] == ["F05"]
+
+
+def test_lexicon_option_takes_a_pack_name(tmp_path):
+    chat = tmp_path / "chat.jsonl"
+    rows = [("agent", "您好，很高兴为您服务！"), ("customer", "在吗"), ("agent", "不知道")]
+    chat.write_text(
+        "".join(json.dumps({"conversation_id": "s1", "agent_id": "A1", "role": r, "text": t}, ensure_ascii=False) + "\n" for r, t in rows), encoding="utf-8"
+    )
+    out = CliRunner().invoke(main, ["check", str(chat), "--lexicon", "ecommerce", "--format", "json", "--fail-on", "none"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["conversations"][0]["greeting"]["ok"]
+    assert [f["id"] for f in doc["conversations"][0]["findings"]] == ["F02"]
+
+
+def test_words_file_and_grammar_are_validated(tmp_path):
+    bad = tmp_path / "words.yaml"
+    bad.write_text("kind: words\nlists: [a, b]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="lists"):
+        load_words(bad)
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F01\n    text: 不知道\n    grammar: mind_reading\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="grammar must be one of"):
+        load_lexicon(folder)
+
+
+def test_a_lexicon_without_words_file_borrows_the_default_lists(tmp_path):
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F02\n    text: 不知道\n    grammar: dont_know\n", encoding="utf-8")
+    checker = Checker(load_lexicon(folder), Profile())
+    assert said(checker.check(agent_says("配送员都不知道")), "F02") is None
+    assert said(checker.check(agent_says("不知道。")), "F02") == "error"
+
+
+def test_every_grammar_a_lexicon_may_name_has_a_judge():
+    from phrasecheck.config.lexicon import GRAMMARS
+    from phrasecheck.engine.clauses import Grammar
+
+    grammar = Grammar({})
+    assert all(callable(getattr(grammar, name, None)) for name in GRAMMARS)
