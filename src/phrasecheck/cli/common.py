@@ -59,7 +59,10 @@ def _stack(*options):
 
 config_option = click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="Profile file (default: ./phrasecheck.yaml if present).")
 lexicon_option = click.option(
-    "--lexicon", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False), help="Lexicon folder (default: the profile's, else the shipped default)."
+    "--lexicon",
+    "lexicon_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Lexicon folder, or a shipped pack by name: default, ecommerce (default: the profile's, else default).",
 )
 agent_option = click.option("--agent", help="Agent id for inputs that do not name one (transcripts, recordings).")
 redact_option = click.option(
