@@ -12,7 +12,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
 from phrasecheck.errors import ConfigError, ReviewError
 from phrasecheck.report.findings_file import is_findings_file, load_findings
-from phrasecheck.scoring.review import REVIEW_NAME, mark, read_reviews, resolve, sync_entries, write_reviews
+from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, mark, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
 COMMON = [
     click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="Profile file (default: ./phrasecheck.yaml if present)."),
@@ -171,7 +171,12 @@ def kpi(paths, output, config, lexicon, agent, select, ignore, review) -> None:
 @click.command("review-mark")
 @click.argument("findings", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--finding", "keys", multiple=True, required=True, help="Finding key (conversation:rule:turn:start), or a unique prefix of one. Repeatable.")
-@click.option("--verdict", required=True, type=click.Choice(["confirmed", "false", "appeal"]), help="confirmed, false (overrule), or appeal (by the agent).")
+@click.option(
+    "--verdict",
+    required=True,
+    type=click.Choice(["confirmed", "false", "appeal", *ALIASES]),
+    help="confirmed (确认/成立), false (误报/不成立/驳回: overrule), or appeal (申诉, by the agent).",
+)
 @click.option("--note", default="", help="Why: the reviewer's reason, or the agent's appeal.")
 @click.option("--by", "by", default="", help="Who decided or appealed.")
 @click.option("--review", "review", type=click.Path(path_type=Path, dir_okay=False), help="Review file (default: review.csv next to FINDINGS).")
@@ -193,7 +198,7 @@ def review_mark(findings, keys, verdict, note, by, review) -> None:
     except OSError as exc:
         _fail(f"cannot write {path}: {exc.strerror or exc}")
     for k in chosen:
-        click.echo(f"{k}: {verdict}")
+        click.echo(f"{k}: {normalise_verdict(verdict)}")
     click.echo(f"wrote {path}")
 
 

@@ -1,0 +1,199 @@
+"""The QA database (store/): schema and migrations, idempotent import, review history and rescoring."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from phrasecheck.config.profile import Profile
+from phrasecheck.inputs.readers import read_file
+from phrasecheck.report.folder import write_report_folder
+from phrasecheck.scoring.review import mark, read_reviews, write_reviews
+from phrasecheck.store.db import MIGRATIONS, SCHEMA_VERSION, Filters, Store, StoreError
+from phrasecheck.store.importer import import_findings_file
+from reports_helpers import call_run, checker, write_day
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """A report folder for the hand-scored day (c1 10, c2 7, c3 4, c4 0) plus one recorded call."""
+    base = tmp_path_factory.mktemp("store")
+    chk = checker()
+    run = call_run(base, chk)
+    run.results += [chk.check(c) for c in read_file(write_day(base / "day.jsonl"), Profile()).conversations]
+    write_report_folder(run, Profile(), base / "out", chk.fatal)
+    return base / "out"
+
+
+def _pk(store: Store, cid: str) -> int:
+    return store.db.execute("SELECT id FROM conversations WHERE conversation_id = ?", (cid,)).fetchone()[0]
+
+
+def test_a_new_database_has_the_current_schema_version(tmp_path):
+    store = Store(tmp_path / "a.db")
+    assert store.version() == SCHEMA_VERSION == max(MIGRATIONS)
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"schema_version", "runs", "conversations", "findings", "review_events", "rules"} <= tables
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path, folder):
+    path = tmp_path / "old.db"
+    old = Store.__new__(Store)  # open without migrating to the latest: build a version-1 file
+    old.path, old.db = path, sqlite3.connect(str(path), isolation_level=None)
+    old.db.row_factory = sqlite3.Row
+    old.migrate(target=1)
+    assert old.version() == 1
+    old.db.execute("INSERT INTO runs (source, imported_at, scoring, conversations) VALUES ('x', '2026-11-26', '{}', 0)")
+    old.db.close()
+    store = Store(path)
+    assert store.version() == 2
+    assert store.counts()["runs"] == 1
+    assert "audio" in {r[1] for r in store.db.execute("PRAGMA table_info(conversations)")}
+
+
+def test_a_database_from_a_newer_phrasecheck_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    Store(path).db.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_not_a_database_is_a_one_line_error(tmp_path):
+    path = tmp_path / "x.db"
+    path.write_text("hello, not sqlite " * 100)
+    with pytest.raises(StoreError, match="not a usable phrasecheck database"):
+        Store(path)
+
+
+def test_import_loads_scores_and_importing_twice_counts_once(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    first = import_findings_file(store, folder / "findings.json")
+    assert (first.added, first.updated) == (5, 0)
+    second = import_findings_file(store, folder / "findings.json")
+    assert (second.added, second.updated) == (0, 5)
+    counts = store.counts()
+    assert counts["conversations"] == 5 and counts["runs"] == 2
+    scores = dict(store.db.execute("SELECT conversation_id, score FROM conversations"))
+    assert scores == {"c1": 10.0, "c2": 7.0, "c3": 4.0, "c4": 0.0, "call1": scores["call1"]}
+    agents = {a["agent_id"]: a for a in store.agents()}
+    assert agents["A1"]["points"] == 85.0 and agents["A1"]["grade"] == "良好"
+    assert agents["B2"]["points"] == 20.0 and agents["B2"]["grade"] == "不称职"
+    assert agents["A1"]["first_day"] == "2026-11-26"
+    assert store.rule_names()["F02"][0] == "不知道"
+    # the recording is known by its absolute path; the chats have none
+    assert store.audio_path(_pk(store, "call1")) is not None and store.audio_path(_pk(store, "c2")) is None
+
+
+def test_overruling_changes_the_score_and_the_agent_at_once(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, folder / "findings.json")
+    c2 = _pk(store, "c2")
+    f02 = next(f for f in store.conversation(c2)["findings"] if f["rule"] == "F02")
+    out = store.review(f02["id"], "误报", note="问的是别人", by="QA李")
+    assert out["status"] == "false" and out["score"] == 10.0
+    assert {a["agent_id"]: a["points"] for a in store.agents()}["A1"] == 100.0
+
+
+def test_an_appeal_and_its_decision_are_both_kept(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, folder / "findings.json")
+    c4 = _pk(store, "c4")
+    f11 = next(f for f in store.conversation(c4)["findings"] if f["rule"] == "F11")
+    store.review(f11["id"], "appeal", note="客户先骂人", by="B2", now="2026-11-27T09:00:00+08:00")
+    assert store.conversation(c4)["appeals"] == 1 and store.conversation(c4)["score"] == 0.0  # still counts until decided
+    store.review(f11["id"], "confirmed", note="录音里是坐席先说", by="QA李", now="2026-11-27T10:00:00+08:00")
+    history = store.history(c4)[f11["key"]]
+    assert [(e["verdict"], e["by"], e["note"], e["at"]) for e in history] == [
+        ("appeal", "B2", "客户先骂人", "2026-11-27T09:00:00+08:00"),
+        ("confirmed", "QA李", "录音里是坐席先说", "2026-11-27T10:00:00+08:00"),
+    ]
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.db.execute("UPDATE review_events SET by = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.db.execute("DELETE FROM review_events")
+    # a re-import of the same run keeps the history and the decision
+    import_findings_file(store, folder / "findings.json")
+    assert len(store.history(c4)[f11["key"]]) == 2
+    assert store.conversation(c4)["appeals"] == 0
+
+
+def test_review_needs_a_name_a_known_verdict_and_an_appeal_reason(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, folder / "findings.json")
+    fid = store.db.execute("SELECT id FROM findings LIMIT 1").fetchone()[0]
+    with pytest.raises(StoreError, match="who"):
+        store.review(fid, "confirmed", by=" ")
+    with pytest.raises(StoreError, match="verdict"):
+        store.review(fid, "maybe", by="QA")
+    with pytest.raises(StoreError, match="reason"):
+        store.review(fid, "申诉", by="A1")
+
+
+def test_verdicts_of_a_gbk_review_csv_come_along_with_their_appeal(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    entries = read_reviews(folder / "review.csv")
+    key = next(k for k in entries if k.startswith("c4:F11"))
+    mark(entries, [key], "申诉", "客户先骂人", "B2")
+    mark(entries, [key], "驳回", "不成立", "QA李")
+    review = tmp_path / "review.csv"
+    write_reviews(review, list(entries.values()))
+    review.write_bytes(review.read_bytes().decode("utf-8-sig").encode("gbk"))  # as Excel on Chinese Windows saves it
+    stats = import_findings_file(store, folder / "findings.json", review=review)
+    assert stats.reviews == 2
+    history = store.history(_pk(store, "c4"))[key]
+    assert [(e["verdict"], e["by"], e["note"]) for e in history] == [("appeal", "B2", "客户先骂人"), ("false", "QA李", "不成立")]
+    assert store.conversation(_pk(store, "c4"))["score"] > 0
+
+
+def test_filters_paging_and_search(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, folder / "findings.json")
+    with_findings = store.conversations(Filters())
+    assert {r["conversation_id"] for r in with_findings.rows} == {"c2", "c3", "c4", "call1"}  # c1 is clean
+    assert store.conversations(Filters(status="all")).total == 5
+    assert [r["conversation_id"] for r in store.conversations(Filters(status="clean")).rows] == ["c1"]
+    assert [r["conversation_id"] for r in store.conversations(Filters(rule="F11")).rows] == ["c4"]
+    assert {r["conversation_id"] for r in store.conversations(Filters(agent="B2")).rows} == {"c3", "c4"}
+    assert [r["conversation_id"] for r in store.conversations(Filters(q="停车费", status="all")).rows] == ["c2"]
+    assert store.conversations(Filters(q="100%", status="all")).total == 0  # LIKE wildcards are literal
+    assert store.conversations(Filters(date_from="2026-11-27")).total == 0
+    page = store.conversations(Filters(status="all"), page=2, per_page=2)
+    assert page.pages == 3 and len(page.rows) == 2
+    with pytest.raises(StoreError, match="not a date"):
+        store.conversations(Filters(date_from="2026-13-01"))
+
+
+def test_overview_days_distribution_and_top_rules(tmp_path, folder):
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, folder / "findings.json")
+    ov = store.overview()
+    day = next(d for d in ov.days if d["day"] == "2026-11-26")
+    assert day["conversations"] == 4 and day["attitude"] == 5.25
+    assert sum(ov.distribution) == 5 and ov.distribution[10] == 1 and ov.distribution[0] == 1
+    assert ov.top_rules[0]["count"] >= 1 and {r["rule"] for r in ov.top_rules} >= {"F02", "F11", "O01"}
+
+
+def test_a_check_json_document_imports_with_the_lexicons_fatal_rules(tmp_path):
+    doc = {
+        "schema_version": 1,
+        "conversations": [
+            {
+                "conversation_id": "x1",
+                "agent_id": "A9",
+                "source": "x.jsonl",
+                "findings": [{"id": "F11", "kind": "forbidden", "turn": 1, "start_char": 0, "end_char": 6, "text": "有本事你去告", "score": 100.0}],
+                "turns": [{"role": "customer", "text": "投诉"}, {"role": "agent", "text": "有本事你去告"}],
+                "greeting": {"ok": True, "text": "", "missing": []},
+                "courtesy_used": ["C01", "C02"],
+            }
+        ],
+    }
+    path = tmp_path / "check.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, path)
+    assert store.conversation(_pk(store, "x1"))["score"] == 0.0
+    with pytest.raises(StoreError, match="not a phrasecheck findings document"):
+        store.import_document({"schema_version": 1}, "bad.json")
