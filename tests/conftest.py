@@ -13,6 +13,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def _private_database(tmp_path, monkeypatch):
+    """`report` and `scan` add their run to the user's database: never the real one in tests."""
+    monkeypatch.setenv("PHRASECHECK_DB", str(tmp_path / "phrasecheck.db"))
+
+
 @pytest.fixture(scope="session")
 def lexicon():
     return load_lexicon(default_lexicon_dir())

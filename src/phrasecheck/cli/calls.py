@@ -17,6 +17,7 @@ import click
 
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch, transcript_json, transcript_srt, transcript_text
+from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.recording_path import PathPattern
 from phrasecheck.data import Conversation
 from phrasecheck.errors import ConfigError, InputError, ModelError
@@ -245,7 +246,8 @@ def prepare_audio(
 @click.option("--lexicon", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Mask phone, ID, bank card numbers and e-mail in the reports.")
 @audio_options
-def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache) -> None:
+@db_options
+def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache, db, no_db) -> None:
     """Transcribe and check a day's recordings and chat exports under FOLDER; write the report folder.
 
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
@@ -266,6 +268,8 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
         _die(f"cannot write {out_dir}: {exc.strerror or exc}")
     emit_text(run, profile, sys.stdout, color=None)
     click.echo(f"report folder: {out_dir} ({', '.join(sorted(p.name for p in written.files))})")
+    if not no_db:
+        record_run(written.files[0], db, lexicon_dir)
     sys.exit(EXIT_ERROR if run.errors else 0)
 
 

@@ -233,3 +233,9 @@ main.add_command(review_mark)
 main.add_command(scan)
 main.add_command(transcribe)
 main.add_command(cache)
+
+# The QA workbench and its database (issue 13).
+from phrasecheck.cli.serve import import_cmd, serve  # noqa: E402
+
+main.add_command(serve)
+main.add_command(import_cmd)

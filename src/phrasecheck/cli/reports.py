@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
 from phrasecheck.errors import ConfigError, ReviewError
@@ -101,7 +102,8 @@ def _review_file(explicit: Path | None, *folders: Path) -> Path | None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Report folder to write.")
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Mask phone, ID card, bank card numbers and e-mail addresses.")
 @_common
-def report(paths, out_dir, redact, config, lexicon, agent, select, ignore, review) -> None:
+@db_options
+def report(paths, out_dir, redact, config, lexicon, agent, select, ignore, review, db, no_db) -> None:
     """Write the report folder for PATHS: findings.json, review.csv, report.html, kpi.xlsx, kpi.csv.
 
     PATHS are chat exports and transcripts, or a findings.json written earlier: then nothing is
@@ -121,6 +123,8 @@ def report(paths, out_dir, redact, config, lexicon, agent, select, ignore, revie
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
+    if not no_db:
+        record_run(written.files[0], db, lexicon)
     sys.exit(2 if run.errors else 0)
 
 
