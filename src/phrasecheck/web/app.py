@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -116,6 +116,11 @@ class Workbench:
         return HTMLResponse(html, status_code=status)
 
 
+def _me(request: Request) -> str:
+    """The name last signed under a review, to fill the next form."""
+    return unquote(request.cookies.get("pc_name", ""))
+
+
 def _when(value: str | None) -> str:
     if not value:
         return "无日期"
@@ -183,8 +188,6 @@ def _authorised(request: Request, token: str) -> bool:
 
 
 def _quote_path(request: Request) -> str:
-    from urllib.parse import quote
-
     return quote(request.url.path + (("?" + request.url.query) if request.url.query else ""), safe="")
 
 
@@ -296,7 +299,7 @@ async def conversation(request: Request) -> Response:
         c=conv,
         transcript=_transcript(conv, findings),
         has_audio=wb.store.audio_path(pk) is not None,
-        me=request.cookies.get("pc_name", ""),
+        me=_me(request),
         back=_safe_next(request.query_params.get("back")),
     )
 
@@ -314,7 +317,7 @@ async def review_form(request: Request) -> Response:
     except (ValueError, StoreError) as exc:
         return wb.page(request, "error.html", 400, message=getattr(exc, "message", str(exc)))
     response = RedirectResponse(f"/c/{pk}#f{fid}", status_code=303)
-    response.set_cookie("pc_name", str(form.get("by", ""))[:100], samesite="strict", httponly=True)
+    response.set_cookie("pc_name", quote(str(form.get("by", ""))[:100]), samesite="strict", httponly=True)  # cookies are latin-1: 李 travels encoded
     return response
 
 
@@ -366,7 +369,7 @@ def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
 async def selfcheck(request: Request) -> Response:
     wb: Workbench = request.app.state.wb
     if request.method == "GET":
-        return wb.page(request, "selfcheck.html", text="", agent=request.cookies.get("pc_name", ""), run=None, saved=None)
+        return wb.page(request, "selfcheck.html", text="", agent=_me(request), run=None, saved=None)
     form = await request.form(max_files=1, max_fields=10)
     _check_csrf(request, form.get("csrf"))
     text = str(form.get("text") or "")
