@@ -11,7 +11,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.inputs.readers import read_file
 from phrasecheck.report.folder import write_report_folder
 from phrasecheck.scoring.review import mark, read_reviews, write_reviews
-from phrasecheck.store.db import MIGRATIONS, SCHEMA_VERSION, Filters, Store, StoreError
+from phrasecheck.store.db import MIGRATIONS, SCHEMA_VERSION, Filters, Store, StoreError, grams, search_query
 from phrasecheck.store.importer import import_findings_file
 from reports_helpers import call_run, checker, write_day
 
@@ -157,6 +157,10 @@ def test_filters_paging_and_search(tmp_path, folder):
     assert [r["conversation_id"] for r in store.conversations(Filters(rule="F11")).rows] == ["c4"]
     assert {r["conversation_id"] for r in store.conversations(Filters(agent="B2")).rows} == {"c3", "c4"}
     assert [r["conversation_id"] for r in store.conversations(Filters(q="停车费", status="all")).rows] == ["c2"]
+    assert [r["conversation_id"] for r in store.conversations(Filters(q="车费", status="all")).rows] == ["c2"]  # inside a word
+    assert [r["conversation_id"] for r in store.conversations(Filters(q="停车 不知道", status="all")).rows] == ["c2"]  # every piece
+    assert store.conversations(Filters(q="停费", status="all")).total == 0  # characters apart are not the phrase
+    assert [r["conversation_id"] for r in store.conversations(Filters(q="c4", status="all")).rows] == ["c4"]  # a conversation id
     assert store.conversations(Filters(q="100%", status="all")).total == 0  # LIKE wildcards are literal
     assert store.conversations(Filters(date_from="2026-11-27")).total == 0
     page = store.conversations(Filters(status="all"), page=2, per_page=2)
@@ -197,3 +201,10 @@ def test_a_check_json_document_imports_with_the_lexicons_fatal_rules(tmp_path):
     assert store.conversation(_pk(store, "x1"))["score"] == 0.0
     with pytest.raises(StoreError, match="not a phrasecheck findings document"):
         store.import_document({"schema_version": 1}, "bad.json")
+
+
+def test_search_grams():
+    assert grams("我家停车费，call 400-123") == "我家 家停 停车 车费 call 400 123"
+    assert search_query("车费 A1") == '"车费" AND "a1"'
+    assert search_query("费") == '"费"*'
+    assert search_query("！？") == ""

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from phrasecheck.config.profile import CSV_COLUMNS, Profile
@@ -34,7 +34,12 @@ HEADER_ALIASES = {
     "timestamp": ["时间", "发送时间", "消息时间", "time", "datetime"],
 }
 
-TXT_LINE = re.compile(r"^\s*(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]\s*)?(?P<label>[^:：\s\[\]]{1,12})\s*[:：]\s*(?P<text>.*)$")
+# 客服: / [00:12] 客服: / 10:02:03 客服: / 【客服】… / 客服小王: (a label that starts with a role word)
+TXT_LINE = re.compile(
+    r"^\s*(?:(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]|(?P<bare>\d{1,2}:\d{2}(?::\d{2})?)(?=\s))\s*)?"
+    r"(?:【(?P<blabel>[^】\s]{1,12})】\s*[:：]?|(?P<label>[^:：\s\[\]【】]{1,12})\s*[:：])\s*(?P<text>.*)$"
+)
+STDIN = "-"  # `phrasecheck check -`: a transcript or JSONL on standard input
 TXT_HEADER = re.compile(r"^\s*#\s*(?P<key>agent|agent_id|conversation|conversation_id|started|call_time)\s*[:：]\s*(?P<value>\S.*?)\s*$", re.I)
 
 
@@ -54,7 +59,9 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
     ignored: list[Path] = []
     errors: list[InputError] = []
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:
+            found.append(path)
+        elif path.is_dir():
             for f in sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts[len(path.parts) :])):
                 (found if _is_input(f, wanted) else ignored).append(f)
         elif path.is_file():
@@ -73,7 +80,18 @@ def _is_input(path: Path, wanted: set[str]) -> bool:
 
 
 def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Callable[[Path], Conversation] | None = None) -> Loaded:
-    suffix = path.suffix.lower()
+    if str(path) == STDIN:
+        import sys
+
+        _stdin[:] = [sys.stdin.buffer.read()]
+        try:
+            return _read_file(path, _stdin_suffix(), profile, agent, audio)
+        finally:
+            _stdin.clear()
+    return _read_file(path, path.suffix.lower(), profile, agent, audio)
+
+
+def _read_file(path: Path, suffix: str, profile: Profile, agent: str | None, audio: Callable[[Path], Conversation] | None) -> Loaded:
     loaded = Loaded(path)
     try:
         if suffix in AUDIO_SUFFIXES:
@@ -103,9 +121,23 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
     return loaded
 
 
+_stdin: list[bytes] = []  # standard input while read_file reads it
+
+
+def _stdin_bytes() -> bytes:
+    """Standard input, as read_file read it."""
+    return _stdin[0] if _stdin else b""
+
+
+def _stdin_suffix() -> str:
+    """JSONL when the first line is a JSON object, else a plain transcript."""
+    first = next((line.strip() for line in _stdin_bytes().splitlines() if line.strip()), b"")
+    return ".jsonl" if first.startswith(b"{") else ".txt"
+
+
 def decode(path: Path) -> str:
     """UTF-8 (with or without BOM), else GB18030 (a superset of GBK), as Excel in China writes CSV."""
-    data = path.read_bytes()
+    data = path.read_bytes() if str(path) != STDIN else _stdin_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -245,17 +277,18 @@ def _read_txt(path: Path, profile: Profile, agent: str | None) -> Conversation:
             meta[header["key"].lower()] = header["value"]
             continue
         m = TXT_LINE.match(raw)
-        role = profile.role_of(m["label"]) if m else None
+        role = _role(profile, m["blabel"] or m["label"]) if m else None
         if role is None:
             if conv.turns:  # a message that runs over several lines
                 conv.turns[-1].text += "\n" + raw.strip()
                 continue
-            raise InputError(str(path), "expected '客服:…' or '客户:…' (optionally after [hh:mm:ss])", n)
-        conv.turns.append(Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"]), line=n))
+            raise InputError(str(path), "expected '客服:…' or '客户:…' (or 【客服】…, 客服小王:…, optionally after [hh:mm:ss] or 10:02:03)", n)
+        conv.turns.append(Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"]), line=n))
     conv.agent_id = agent or meta.get("agent") or meta.get("agent_id") or path.stem
     conv.conversation_id = meta.get("conversation") or meta.get("conversation_id") or path.stem
     if "started" in meta or "call_time" in meta:
         conv.started_at = parse_time(meta.get("started") or meta.get("call_time"), path, 1)
+    _clock_times(conv)
     if not conv.turns:
         raise InputError(str(path), "no '客服:' or '客户:' lines in this transcript")
     agent_times = [t.start_s for t in conv.turns if t.role == AGENT and t.start_s is not None]
@@ -271,3 +304,33 @@ def _seconds(stamp: str | None) -> float | None:
     for piece in stamp.split(":"):
         total = total * 60 + float(piece)
     return total
+
+
+def _role(profile: Profile, label: str) -> str | None:
+    """A role label as configured, or one that starts with it and names the person (客服小王, 客户张女士)."""
+    role = profile.role_of(label)
+    if role is not None:
+        return role
+    for labels, name in ((profile.agent_labels, "agent"), (profile.customer_labels, "customer")):
+        for known in sorted(labels, key=len, reverse=True):
+            if len(known) >= 2 and label.lower().startswith(known.lower()) and len(label) - len(known) <= 4:
+                return name
+    return None
+
+
+CLOCK_DAY = datetime(1900, 1, 1)  # the date of clock times in a transcript that does not say its date
+
+
+def _clock_times(conv: Conversation) -> None:
+    """[14:13:01] is a time of day, not 853 minutes into a recording: when the first time in a
+    transcript is an hour or more, its times are clock times. They become timestamps (on the date of
+    the `# started:` header when there is one), and offsets are left empty."""
+    times = [t.start_s for t in conv.turns if t.start_s is not None]
+    if not times or times[0] < 3600:
+        return
+    day = conv.started_at.replace(hour=0, minute=0, second=0, microsecond=0) if conv.started_at else CLOCK_DAY
+    for t in conv.turns:
+        if t.start_s is not None:
+            t.timestamp = day + timedelta(seconds=t.start_s)
+            t.start_s = None
+    conv.first_agent_s = None

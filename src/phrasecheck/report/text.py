@@ -82,7 +82,7 @@ def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None
         console.print()
     for e in run.errors:
         console.print(Text("error: ", "bold red") + Text(str(e)))
-    agents = summarize_agents(run.results, profile.weights.max_score)
+    agents = summarize_agents(run.results, profile.weights.max_score) if len(run.results) > 1 else []  # a grade means nothing for one call
     if agents:
         table = Table(title="Agents", title_justify="left")
         for col in ("agent", "conversations", "greeting ok", "forbidden", "openers", "courtesy/conv", "attitude", "points", "grade"):

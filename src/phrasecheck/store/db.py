@@ -37,6 +37,7 @@ AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wm
 MIGRATIONS: dict[int, list[str]] = {
     1: [
         "CREATE TABLE runs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, imported_at TEXT NOT NULL, scoring TEXT NOT NULL, conversations INTEGER NOT NULL)",
+        # narrow rows, so that counting and grouping 100,000 conversations reads little; the texts are in `texts`
         """CREATE TABLE conversations (
             id INTEGER PRIMARY KEY,
             run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -48,12 +49,8 @@ MIGRATIONS: dict[int, list[str]] = {
             roles TEXT NOT NULL DEFAULT 'labelled',
             is_call INTEGER NOT NULL DEFAULT 0,
             first_agent_s REAL,
-            greeting TEXT NOT NULL,
             greeting_ok INTEGER NOT NULL,
-            courtesy TEXT NOT NULL,
             courtesy_used INTEGER NOT NULL,
-            turns TEXT NOT NULL,
-            body TEXT NOT NULL,
             score REAL NOT NULL,
             greeting_pass INTEGER NOT NULL,
             nfind INTEGER NOT NULL,
@@ -61,6 +58,10 @@ MIGRATIONS: dict[int, list[str]] = {
             forbidden INTEGER NOT NULL,
             appeals INTEGER NOT NULL,
             UNIQUE (source, conversation_id))""",
+        "CREATE TABLE texts (conv INTEGER PRIMARY KEY REFERENCES conversations(id), greeting TEXT NOT NULL, courtesy TEXT NOT NULL, turns TEXT NOT NULL)",
+        # text search: the transcript as character bigrams (Chinese has no spaces to split words at)
+        "CREATE VIRTUAL TABLE search USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0')",
+        "CREATE INDEX conv_stats ON conversations (day, agent_id, score, greeting_pass, forbidden, standing, appeals, nfind)",
         "CREATE INDEX conv_started ON conversations (started_at, id)",
         "CREATE INDEX conv_day ON conversations (day)",
         "CREATE INDEX conv_agent ON conversations (agent_id, started_at)",
@@ -82,8 +83,10 @@ MIGRATIONS: dict[int, list[str]] = {
             start_s REAL,
             end_s REAL,
             status TEXT NOT NULL DEFAULT '',
+            day TEXT,
             UNIQUE (conv, key))""",
         "CREATE INDEX finding_rule ON findings (rule, conv)",
+        "CREATE INDEX finding_day ON findings (day, rule, severity, status, conv)",
         """CREATE TABLE review_events (
             id INTEGER PRIMARY KEY,
             conv INTEGER NOT NULL REFERENCES conversations(id),
@@ -300,13 +303,13 @@ class Store:
         src = str(c["source"])
         cid = str(c["conversation_id"])
         turns = c.get("turns") or []
-        started = c.get("started_at") or next((t.get("timestamp") for t in turns if t.get("timestamp")), None)
+        # a transcript's clock times without a date are kept on 1900-01-01 (inputs/readers.py): no day for those
+        started = c.get("started_at") or next((t["timestamp"] for t in turns if t.get("timestamp") and not t["timestamp"].startswith("1900-")), None)
         is_call = any(t.get("start_s") is not None for t in turns)
         audio = _audio_path(src, base) if is_call else None
         greeting = c.get("greeting") or {"ok": True, "text": "", "missing": []}
         courtesy = c.get("courtesy") or []
         courtesy_used = len({f["id"] for f in courtesy if f.get("review") != "false"}) if courtesy else len(c.get("courtesy_used") or [])
-        body = "\n".join(str(t.get("text", "")) for t in turns)
         values = dict(
             run_id=run_id,
             source=src,
@@ -317,12 +320,8 @@ class Store:
             roles=c.get("roles") or "labelled",
             is_call=int(is_call),
             first_agent_s=c.get("first_agent_s"),
-            greeting=json.dumps(greeting, ensure_ascii=False),
             greeting_ok=int(bool(greeting.get("ok", True))),
-            courtesy=json.dumps(courtesy, ensure_ascii=False),
             courtesy_used=courtesy_used,
-            turns=json.dumps(turns, ensure_ascii=False),
-            body=body,
             audio=audio,
         )
         old = db.execute("SELECT id FROM conversations WHERE source = ? AND conversation_id = ?", (src, cid)).fetchone()
@@ -334,6 +333,10 @@ class Store:
             cols = {**values, "score": 10.0, "greeting_pass": 1, "nfind": 0, "standing": 0, "forbidden": 0, "appeals": 0}
             pk = db.execute(f"INSERT INTO conversations ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values())).lastrowid
             stats.added += 1
+        texts = (json.dumps(greeting, ensure_ascii=False), json.dumps(courtesy, ensure_ascii=False), json.dumps(turns, ensure_ascii=False))
+        db.execute("INSERT OR REPLACE INTO texts (conv, greeting, courtesy, turns) VALUES (?, ?, ?, ?)", (pk, *texts))
+        db.execute("DELETE FROM search WHERE rowid = ?", (pk,))
+        db.execute("INSERT INTO search (rowid, grams) VALUES (?, ?)", (pk, grams(" ".join(str(t.get("text", "")) for t in turns))))
         keys = []
         for f in c.get("findings") or []:
             key = f.get("key") or f"{cid}:{f['id']}:{f['turn']}:{f['start_char']}"
@@ -343,12 +346,12 @@ class Store:
                 f.get("text", ""), float(f.get("score", 100.0)), f.get("message", ""), f.get("suggestion", ""), f.get("start_s"), f.get("end_s"),
             )  # fmt: skip
             db.execute(
-                """INSERT INTO findings (conv, key, rule, kind, severity, turn, start_char, end_char, end_turn, text, score, message, suggestion, start_s, end_s)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO findings (conv, key, rule, kind, severity, turn, start_char, end_char, end_turn, text, score, message, suggestion, start_s, end_s, day)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (conv, key) DO UPDATE SET rule = excluded.rule, kind = excluded.kind, severity = excluded.severity, turn = excluded.turn,
                    start_char = excluded.start_char, end_char = excluded.end_char, end_turn = excluded.end_turn, text = excluded.text, score = excluded.score,
-                   message = excluded.message, suggestion = excluded.suggestion, start_s = excluded.start_s, end_s = excluded.end_s""",
-                (pk, key, *row),
+                   message = excluded.message, suggestion = excluded.suggestion, start_s = excluded.start_s, end_s = excluded.end_s, day = excluded.day""",
+                (pk, key, *row, values["day"]),
             )
             stats.findings += 1
             # verdicts that came with the document (review.csv, or `review` in findings.json) start the
@@ -503,13 +506,12 @@ class Store:
         for bucket, n in self.db.execute(f"SELECT MIN(CAST(score AS INTEGER), 10), COUNT(*) FROM conversations WHERE {where} GROUP BY 1", args):
             dist[max(0, min(10, int(bucket)))] += n
         ov.distribution = dist
-        cwhere, cargs = self._range(date_from, date_to, "c.")
         ov.top_rules = [
             {"rule": r[0], "count": r[1], "conversations": r[2]}
             for r in self.db.execute(
-                f"""SELECT f.rule, COUNT(*), COUNT(DISTINCT f.conv) FROM findings f JOIN conversations c ON c.id = f.conv
-                    WHERE {cwhere} AND f.status != 'false' AND f.severity = 'error' GROUP BY f.rule ORDER BY 2 DESC, 1 LIMIT 10""",
-                cargs,
+                f"""SELECT rule, COUNT(*), COUNT(DISTINCT conv) FROM findings
+                    WHERE {where} AND status != 'false' AND severity = 'error' GROUP BY rule ORDER BY 2 DESC, 1 LIMIT 10""",
+                args,
             )
         ]
         return ov
@@ -533,16 +535,20 @@ class Store:
         elif status in VERDICTS:
             sub.append("f.status = ?")
             args.append(status)
-        if sub:
-            clauses.append(f"EXISTS (SELECT 1 FROM findings f WHERE f.conv = c.id AND {' AND '.join(sub)})")
+        if sub:  # IN (subquery): one pass over the findings index instead of a probe per conversation
+            clauses.append(f"c.id IN (SELECT f.conv FROM findings f WHERE {' AND '.join(sub)})")
         elif status == "clean":
             clauses.append("c.nfind = 0")
         elif status != "all":
             clauses.append("c.nfind > 0")
         if flt.q:
-            clauses.append("(c.body LIKE ? ESCAPE '\\' OR c.conversation_id = ? OR c.agent_id = ?)")
-            like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            args += [like, flt.q, flt.q]
+            match = search_query(flt.q)
+            if match:
+                clauses.append("(c.id IN (SELECT rowid FROM search WHERE search MATCH ?) OR c.conversation_id = ? OR c.agent_id = ?)")
+                args += [match, flt.q, flt.q]
+            else:
+                clauses.append("(c.conversation_id = ? OR c.agent_id = ?)")
+                args += [flt.q, flt.q]
         sql = " AND ".join(clauses)
         total = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE {sql} LIMIT {COUNT_CAP + 1})", args).fetchone()[0]
         page = max(1, page)
@@ -559,9 +565,9 @@ class Store:
         if row is None:
             return None
         c = dict(row)
-        c["turns"] = json.loads(c["turns"])
-        c["greeting"] = json.loads(c["greeting"])
-        c["courtesy"] = json.loads(c["courtesy"])
+        texts = self.db.execute("SELECT greeting, courtesy, turns FROM texts WHERE conv = ?", (pk,)).fetchone()
+        for k in ("greeting", "courtesy", "turns"):
+            c[k] = json.loads(texts[k])
         c["findings"] = [dict(r) for r in self.db.execute("SELECT * FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (pk,))]
         c["history"] = self.history(pk)
         return c
@@ -591,6 +597,60 @@ class Store:
             "findings": one("SELECT COUNT(*) FROM findings").fetchone()[0],
             "review_events": one("SELECT COUNT(*) FROM review_events").fetchone()[0],
         }
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _pieces(text: str) -> list[str]:
+    """Runs of Chinese characters, and words of letters and digits (lowercased), in order."""
+    out, run, word = [], [], []
+    for ch in text:
+        if _is_cjk(ch):
+            if word:
+                out.append("".join(word).lower())
+                word = []
+            run.append(ch)
+        else:
+            if run:
+                out.append("".join(run))
+                run = []
+            if ch.isalnum():
+                word.append(ch)
+            elif word:
+                out.append("".join(word).lower())
+                word = []
+    for rest in (run, word):
+        if rest:
+            out.append("".join(rest).lower())
+    return out
+
+
+def _grams(piece: str) -> list[str]:
+    if not _is_cjk(piece[0]):
+        return [piece]
+    if len(piece) == 1:
+        return [piece]
+    return [piece[i : i + 2] for i in range(len(piece) - 1)]
+
+
+def grams(text: str) -> str:
+    """What the search index holds: each run of Chinese as overlapping character pairs (停车费 -> 停车 车费),
+    other words whole. A query made the same way and matched as a phrase finds the exact substring."""
+    return " ".join(g for p in _pieces(text) for g in _grams(p))
+
+
+def search_query(q: str) -> str:
+    """An FTS5 MATCH expression for a search box text: every piece must occur; each piece as a phrase
+    of its character pairs. A single Chinese character matches the pairs it starts. '' when nothing is searchable."""
+    terms = []
+    for p in _pieces(q):
+        if _is_cjk(p[0]) and len(p) == 1:
+            terms.append(f'"{p}"*')
+        else:
+            terms.append('"' + " ".join(_grams(p)) + '"')
+    return " AND ".join(terms)
 
 
 def _audio_path(source: str, base: Path | None) -> str | None:

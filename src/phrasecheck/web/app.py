@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -108,12 +109,42 @@ class Workbench:
 
     def rule_label(self, rule: str) -> str:
         phrase = self.store.rule_names().get(rule, ("", ""))[0]
+        if len(phrase) > 12:  # the greeting's template is a sentence
+            phrase = phrase[:11] + "…"
         return f"{rule} {phrase}".strip()
 
     def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         template = self.env.get_template(name)
-        html = template.render(request=request, csrf=request.state.csrf, rule_label=self.rule_label, rules=self.store.rule_names(), **context)
+        names = self.store.rule_names()
+        html = template.render(
+            request=request,
+            csrf=request.state.csrf,
+            rule_label=self.rule_label,
+            rules=names,
+            reason=lambda kind, rule, message, missing=None: reason(kind, rule, message, missing, names),
+            **context,
+        )
         return HTMLResponse(html, status_code=status)
+
+
+_TIME_OF_DAY = re.compile(r"^(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
+
+
+def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: dict[str, tuple[str, str]]) -> str:
+    """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
+    phrase = names.get(rule, ("", ""))[0]
+    if kind == "forbidden":
+        return f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
+    if kind == "opener":
+        return f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
+    if kind == "greeting":
+        m = _TIME_OF_DAY.match(message or "")
+        if m:
+            return f"{m['at']} 说了「{m['said']}」" + (f"，这个时段应说「{m['fit']}」" if m["fit"] else "")
+        if missing:
+            return "开场问候不完整：缺" + "、".join(MISSING_LABEL.get(x, x) for x in missing)
+        return "开场问候不完整"
+    return message
 
 
 def _me(request: Request) -> str:

@@ -39,8 +39,9 @@ def trend(days: list[dict], max_score: float = 10.0) -> str:
     for i, d in enumerate(days):
         x = PAD_L + step * i
         bh = plot_h * d["per_100"] / top
+        bw = min(max(1.0, step * 0.7), 36.0)
         body.append(
-            f'<rect x="{x + step * 0.15:.1f}" y="{PAD_T + plot_h - bh:.1f}" width="{max(1.0, step * 0.7):.1f}" height="{bh:.1f}" fill="#f5c08a">'
+            f'<rect x="{x + (step - bw) / 2:.1f}" y="{PAD_T + plot_h - bh:.1f}" width="{bw:.1f}" height="{bh:.1f}" fill="#f5c08a">'
             f"<title>{escape(d['day'])}：{d['conversations']} 个会话，每百会话 {d['per_100']} 个问题，态度均分 {d['attitude']}</title></rect>"
         )
         points.append(f"{x + step / 2:.1f},{PAD_T + plot_h * (1 - d['attitude'] / max_score):.1f}")
