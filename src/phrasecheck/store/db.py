@@ -61,7 +61,9 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE TABLE texts (conv INTEGER PRIMARY KEY REFERENCES conversations(id), greeting TEXT NOT NULL, courtesy TEXT NOT NULL, turns TEXT NOT NULL)",
         # text search: the transcript as character bigrams (Chinese has no spaces to split words at)
         "CREATE VIRTUAL TABLE search USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0')",
+        # covering indexes: 总览 groups by day and by agent without reading a row
         "CREATE INDEX conv_stats ON conversations (day, agent_id, score, greeting_pass, forbidden, standing, appeals, nfind)",
+        "CREATE INDEX conv_agent_stats ON conversations (agent_id, day, score, greeting_pass, forbidden, standing, appeals, nfind)",
         "CREATE INDEX conv_started ON conversations (started_at, id)",
         "CREATE INDEX conv_day ON conversations (day)",
         "CREATE INDEX conv_agent ON conversations (agent_id, started_at)",
@@ -85,8 +87,7 @@ MIGRATIONS: dict[int, list[str]] = {
             status TEXT NOT NULL DEFAULT '',
             day TEXT,
             UNIQUE (conv, key))""",
-        "CREATE INDEX finding_rule ON findings (rule, conv)",
-        "CREATE INDEX finding_day ON findings (day, rule, severity, status, conv)",
+        "CREATE INDEX finding_cover ON findings (rule, severity, status, day, conv)",
         """CREATE TABLE review_events (
             id INTEGER PRIMARY KEY,
             conv INTEGER NOT NULL REFERENCES conversations(id),
@@ -230,6 +231,7 @@ class Store:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self.__dict__.pop("_scorings", None)  # a rolled-back run's id may be given to the next one
             raise
         self.db.execute("COMMIT")
 
@@ -295,6 +297,7 @@ class Store:
                     self._import_conversation(db, run_id, c, base, reviews or {}, stats)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise StoreError(source, f"conversation {n}: broken entry ({exc!r})") from None
+        self.db.execute("PRAGMA optimize")  # keeps the planner's statistics fresh for the covering indexes
         return stats
 
     def _import_conversation(
@@ -381,12 +384,8 @@ class Store:
 
     def _refresh(self, db: sqlite3.Connection, pk: int) -> None:
         """Recompute a conversation's score and counters from its findings and their statuses."""
-        conv = db.execute(
-            "SELECT c.greeting_ok, c.courtesy_used, r.scoring FROM conversations c JOIN runs r ON r.id = c.run_id WHERE c.id = ?", (pk,)
-        ).fetchone()
-        scoring = json.loads(conv["scoring"])
-        weights = Weights(**{k: v for k, v in (scoring.get("weights") or {}).items() if k in {f.name for f in fields(Weights)}})
-        fatal = set(scoring.get("fatal") or [])
+        conv = db.execute("SELECT greeting_ok, courtesy_used, run_id FROM conversations WHERE id = ?", (pk,)).fetchone()
+        weights, fatal = self._scoring(db, conv["run_id"])
         findings = [self._finding(r) for r in db.execute("SELECT * FROM findings WHERE conv = ?", (pk,))]
         score = attitude_score(findings, conv["courtesy_used"], bool(conv["greeting_ok"]), weights, fatal)
         standing = [f for f in findings if f.review != "false" and f.severity == "error"]
@@ -403,6 +402,15 @@ class Store:
                 pk,
             ),
         )
+
+    def _scoring(self, db: sqlite3.Connection, run_id: int) -> tuple[Weights, set[str]]:
+        """The weights and fatal rules a run was scored with (runs never change once written)."""
+        cache = self.__dict__.setdefault("_scorings", {})
+        if run_id not in cache:
+            scoring = json.loads(db.execute("SELECT scoring FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+            known = {f.name for f in fields(Weights)}
+            cache[run_id] = (Weights(**{k: v for k, v in (scoring.get("weights") or {}).items() if k in known}), set(scoring.get("fatal") or []))
+        return cache[run_id]
 
     @staticmethod
     def _finding(row: sqlite3.Row) -> Finding:
@@ -491,7 +499,8 @@ class Store:
 
     def overview(self, date_from: str = "", date_to: str = "") -> Overview:
         date_from, date_to = valid_day(date_from), valid_day(date_to)
-        first, last = self.db.execute("SELECT MIN(day), MAX(day) FROM conversations").fetchone()
+        first = self.db.execute("SELECT MIN(day) FROM conversations").fetchone()[0]  # one aggregate each: an index lookup, not a scan
+        last = self.db.execute("SELECT MAX(day) FROM conversations").fetchone()[0]
         where, args = self._range(date_from, date_to)
         ov = Overview(date_from, date_to, first, last, 0)
         ov.agents = self.agents(date_from, date_to)
@@ -550,7 +559,9 @@ class Store:
                 clauses.append("(c.conversation_id = ? OR c.agent_id = ?)")
                 args += [flt.q, flt.q]
         sql = " AND ".join(clauses)
-        total = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE {sql} LIMIT {COUNT_CAP + 1})", args).fetchone()[0]
+        # counts come from covering indexes; only a text search stops counting at COUNT_CAP
+        limit = f" LIMIT {COUNT_CAP + 1}" if flt.q else ""
+        total = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE {sql}{limit})", args).fetchone()[0]
         page = max(1, page)
         rows = self.db.execute(
             f"""SELECT c.id, c.conversation_id, c.agent_id, c.started_at, c.day, c.score, c.nfind, c.standing, c.appeals, c.is_call, c.source,
@@ -558,7 +569,7 @@ class Store:
                 FROM conversations c WHERE {sql} ORDER BY c.started_at DESC, c.id DESC LIMIT ? OFFSET ?""",
             (*args, per_page, (page - 1) * per_page),
         ).fetchall()
-        return Page([dict(r) for r in rows], total, page, per_page, capped=total > COUNT_CAP)
+        return Page([dict(r) for r in rows], total, page, per_page, capped=bool(flt.q) and total > COUNT_CAP)
 
     def conversation(self, pk: int) -> dict | None:
         row = self.db.execute("SELECT * FROM conversations WHERE id = ?", (pk,)).fetchone()
