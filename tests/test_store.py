@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from phrasecheck.config.profile import Profile
+from phrasecheck.errors import ReviewError
 from phrasecheck.inputs.readers import read_file
 from phrasecheck.report.folder import write_report_folder
 from phrasecheck.scoring.review import mark, read_reviews, write_reviews
@@ -48,9 +49,25 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path, folder):
     old.db.execute("INSERT INTO runs (source, imported_at, scoring, conversations) VALUES ('x', '2026-11-26', '{}', 0)")
     old.db.close()
     store = Store(path)
-    assert store.version() == 2
+    assert store.version() == SCHEMA_VERSION
     assert store.counts()["runs"] == 1
     assert "audio" in {r[1] for r in store.db.execute("PRAGMA table_info(conversations)")}
+
+
+def test_migration_3_builds_the_daily_sums_from_the_conversations_there(tmp_path, folder):
+    path = tmp_path / "v2.db"
+    store = Store(path)
+    import_findings_file(store, folder / "findings.json")
+    before = store.overview()
+    # what a version-2 file looked like: no daily sums
+    for sql in ("DROP TABLE daily", "DROP TABLE daily_rules", "DROP INDEX finding_day", "UPDATE schema_version SET version = 2"):
+        store.db.execute(sql)
+    store.close()
+    store = Store(path)
+    assert store.version() == 3
+    after = store.overview()
+    assert (after.agents, after.days, after.distribution, after.top_rules) == (before.agents, before.days, before.distribution, before.top_rules)
+    assert {a["agent_id"]: a["points"] for a in after.agents}["A1"] == 85.0
 
 
 def test_a_database_from_a_newer_phrasecheck_is_refused(tmp_path):
@@ -208,3 +225,56 @@ def test_search_grams():
     assert search_query("车费 A1") == '"车费" AND "a1"'
     assert search_query("费") == '"费"*'
     assert search_query("！？") == ""
+
+
+def test_review_mark_takes_chinese_verdicts_and_keeps_who_appealed(tmp_path, folder):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from phrasecheck.cli import main
+
+    work = tmp_path / "rep"
+    shutil.copytree(folder, work)
+    runner = CliRunner()
+    r = runner.invoke(main, ["review-mark", str(work / "findings.json"), "--finding", "c4:F11", "--verdict", "申诉", "--note", "客户先骂人", "--by", "B2"])
+    assert r.exit_code == 0, r.output
+    assert "c4:F11" in r.output and ": appeal" in r.output
+    r = runner.invoke(main, ["review-mark", str(work / "findings.json"), "--finding", "c4:F11", "--verdict", "驳回", "--note", "核实", "--by", "QA李"])
+    assert r.exit_code == 0, r.output
+    entry = next(e for k, e in read_reviews(work / "review.csv").items() if k.startswith("c4:F11"))
+    assert (entry.verdict, entry.by, entry.appeal, entry.appeal_by) == ("false", "QA李", "客户先骂人", "B2") and entry.appeal_at
+
+
+def test_a_gbk_review_csv_is_read(tmp_path, folder):
+    entries = read_reviews(folder / "review.csv")
+    key = next(k for k in entries if k.startswith("c2:F02"))
+    mark(entries, [key], "误报", "问的是别人", "QA李")
+    path = tmp_path / "review.csv"
+    write_reviews(path, list(entries.values()))
+    path.write_bytes(path.read_bytes().decode("utf-8-sig").encode("gbk"))
+    assert read_reviews(path)[key].note == "问的是别人"
+    path.write_bytes(b"key,verdict\n\xff\xfe\xfa,false\n")
+    with pytest.raises(ReviewError, match="encoding"):
+        read_reviews(path)
+
+
+def test_daily_sums_stay_equal_to_the_conversations_through_reviews_and_reimports(tmp_path, folder):
+    from phrasecheck.store.db import _DAILY_SUMS
+
+    store = Store(tmp_path / "a.db")
+    import_findings_file(store, folder / "findings.json")
+    for fid in [r[0] for r in store.db.execute("SELECT id FROM findings WHERE severity = 'error'")][:3]:
+        store.review(fid, "false", by="QA")
+    doc = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    moved = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")
+    moved["agent_id"], moved["started_at"] = "Z9", "2026-11-30T10:00:00+08:00"  # the export was corrected: another agent, another day
+    store.import_document(doc, "again")
+
+    def fresh():
+        return sorted(tuple(r) for r in store.db.execute(f"SELECT COALESCE(day, ''), agent_id, {_DAILY_SUMS} FROM conversations GROUP BY day, agent_id"))
+
+    kept = sorted(tuple(r) for r in store.db.execute("SELECT * FROM daily WHERE conversations > 0"))
+    assert kept == fresh() and len(kept) == 4  # C3 (no date), A1 and B2 on the 26th, Z9 on the 30th
+    assert "A1" in {a["agent_id"] for a in store.agents()} and {a["agent_id"]: a["conversations"] for a in store.agents()}["Z9"] == 1
+    assert {d["day"] for d in store.overview().days} == {"2026-11-26", "2026-11-30"}

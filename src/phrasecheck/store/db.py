@@ -28,7 +28,7 @@ from phrasecheck.errors import PhrasecheckError
 from phrasecheck.scoring.review import ReviewEntry, normalise_verdict
 from phrasecheck.scoring.score import attitude_score, band, to_hundred
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "phrasecheck.db"
 VERDICTS = ("confirmed", "false", "appeal")
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma"}
@@ -107,7 +107,24 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END",
         "CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END",
     ],
+    3: [
+        # 总览 reads per-day, per-agent sums instead of every conversation: O(days x agents) at any size.
+        # Kept up to date by _roll_up after every import and review step; rebuilt here from what is there.
+        f"""CREATE TABLE daily (day TEXT NOT NULL, agent_id TEXT NOT NULL, conversations INTEGER NOT NULL, score_sum REAL NOT NULL,
+            greeted INTEGER NOT NULL, forbidden INTEGER NOT NULL, standing INTEGER NOT NULL, appeals INTEGER NOT NULL,
+            {", ".join(f"h{i} INTEGER NOT NULL" for i in range(11))}, PRIMARY KEY (day, agent_id))""",
+        "CREATE TABLE daily_rules (day TEXT NOT NULL, rule TEXT NOT NULL, count INTEGER NOT NULL, conversations INTEGER NOT NULL, PRIMARY KEY (day, rule))",
+        "CREATE INDEX finding_day ON findings (day, severity, status, rule, conv)",
+        "INSERT INTO daily SELECT {} FROM conversations GROUP BY day, agent_id".format(
+            "COALESCE(day, ''), agent_id, COUNT(*), SUM(score), SUM(greeting_pass), SUM(forbidden), SUM(standing), SUM(appeals), "
+            + ", ".join(f"SUM(MIN(CAST(score AS INTEGER), 10) = {i})" for i in range(11))
+        ),
+        "INSERT INTO daily_rules SELECT COALESCE(day, ''), rule, COUNT(*), COUNT(DISTINCT conv) FROM findings WHERE status != 'false' AND severity = 'error' GROUP BY day, rule",
+    ],
 }
+_DAILY_SUMS = "COUNT(*), SUM(score), SUM(greeting_pass), SUM(forbidden), SUM(standing), SUM(appeals), " + ", ".join(
+    f"SUM(MIN(CAST(score AS INTEGER), 10) = {i})" for i in range(11)
+)
 
 
 class StoreError(PhrasecheckError):
@@ -292,17 +309,19 @@ class Store:
                 (source, _now(), json.dumps(scoring, ensure_ascii=False), len(doc["conversations"])),
             ).lastrowid
             stats = ImportStats(run_id)
+            touched: set[tuple[str | None, str]] = set()
             for n, c in enumerate(doc["conversations"], 1):
                 try:
-                    self._import_conversation(db, run_id, c, base, reviews or {}, stats)
+                    touched |= self._import_conversation(db, run_id, c, base, reviews or {}, stats)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise StoreError(source, f"conversation {n}: broken entry ({exc!r})") from None
+            self._roll_up(db, touched)
         self.db.execute("PRAGMA optimize")  # keeps the planner's statistics fresh for the covering indexes
         return stats
 
     def _import_conversation(
         self, db: sqlite3.Connection, run_id: int, c: dict, base: Path | None, reviews: dict[str, ReviewEntry], stats: ImportStats
-    ) -> None:
+    ) -> set[tuple[str | None, str]]:
         src = str(c["source"])
         cid = str(c["conversation_id"])
         turns = c.get("turns") or []
@@ -327,7 +346,8 @@ class Store:
             courtesy_used=courtesy_used,
             audio=audio,
         )
-        old = db.execute("SELECT id FROM conversations WHERE source = ? AND conversation_id = ?", (src, cid)).fetchone()
+        old = db.execute("SELECT id, day, agent_id FROM conversations WHERE source = ? AND conversation_id = ?", (src, cid)).fetchone()
+        touched = {(values["day"], values["agent_id"])} | ({(old["day"], old["agent_id"])} if old else set())
         if old:
             pk = old["id"]
             db.execute(f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?", (*values.values(), pk))
@@ -364,6 +384,23 @@ class Store:
         placeholders = ", ".join("?" * len(keys))
         db.execute(f"DELETE FROM findings WHERE conv = ? AND key NOT IN ({placeholders})", (pk, *keys))
         self._refresh(db, pk)
+        return touched
+
+    def _roll_up(self, db: sqlite3.Connection, touched: set[tuple[str | None, str]]) -> None:
+        """Recompute the daily sums of the (day, agent) pairs and days that an import or review changed."""
+        for day, agent in touched:
+            db.execute("DELETE FROM daily WHERE day = ? AND agent_id = ?", (day or "", agent))
+            db.execute(
+                f"INSERT INTO daily SELECT ?, agent_id, {_DAILY_SUMS} FROM conversations WHERE agent_id = ? AND day IS ? GROUP BY agent_id",
+                (day or "", agent, day),
+            )
+        for day in {d for d, _ in touched}:
+            db.execute("DELETE FROM daily_rules WHERE day = ?", (day or "",))
+            db.execute(
+                """INSERT INTO daily_rules SELECT ?, rule, COUNT(*), COUNT(DISTINCT conv) FROM findings
+                   WHERE day IS ? AND severity = 'error' AND status != 'false' GROUP BY rule""",
+                (day or "", day),
+            )
 
     def _seed_history(self, db: sqlite3.Connection, pk: int, key: str, entry: ReviewEntry | None, doc_verdict: str | None) -> int:
         events = []
@@ -443,7 +480,8 @@ class Store:
             )
             db.execute("UPDATE findings SET status = ? WHERE id = ?", (verdict, finding_id))
             self._refresh(db, row["conv"])
-            conv = db.execute("SELECT id, agent_id, score FROM conversations WHERE id = ?", (row["conv"],)).fetchone()
+            conv = db.execute("SELECT id, agent_id, day, score FROM conversations WHERE id = ?", (row["conv"],)).fetchone()
+            self._roll_up(db, {(conv["day"], conv["agent_id"])})
         return {"finding": finding_id, "status": verdict, "conversation": conv["id"], "agent_id": conv["agent_id"], "score": conv["score"]}
 
     def history(self, conv: int) -> dict[str, list[dict]]:
@@ -464,12 +502,19 @@ class Store:
             args.append(date_to)
         return (" AND ".join(where) or "1"), args
 
+    def _daily_range(self, date_from: str, date_to: str) -> tuple[str, list]:
+        """Days in the range; conversations without a date (day '') only count when no range is given."""
+        if not date_from and not date_to:
+            return "1", []
+        return "day != '' AND day >= ? AND day <= ?", [date_from or "0000-00-00", date_to or "9999-99-99"]
+
     def agents(self, date_from: str = "", date_to: str = "", max_score: float = 10.0) -> list[dict]:
-        where, args = self._range(valid_day(date_from), valid_day(date_to))
+        where, args = self._daily_range(valid_day(date_from), valid_day(date_to))
         rows = self.db.execute(
-            f"""SELECT agent_id, COUNT(*) AS conversations, AVG(score) AS attitude, SUM(greeting_pass) AS greeted, SUM(forbidden) AS forbidden,
-                SUM(standing) AS standing, SUM(appeals) AS appeals, SUM(score = 0 AND standing > 0) AS zeroed, MIN(day) AS first_day, MAX(day) AS last_day
-                FROM conversations WHERE {where} GROUP BY agent_id""",
+            f"""SELECT agent_id, SUM(conversations) AS conversations, SUM(score_sum) / SUM(conversations) AS attitude, SUM(greeted) AS greeted,
+                SUM(forbidden) AS forbidden, SUM(standing) AS standing, SUM(appeals) AS appeals,
+                MIN(NULLIF(day, '')) AS first_day, MAX(NULLIF(day, '')) AS last_day
+                FROM daily WHERE {where} AND conversations > 0 GROUP BY agent_id""",
             args,
         ).fetchall()
         out = []
@@ -501,25 +546,23 @@ class Store:
         date_from, date_to = valid_day(date_from), valid_day(date_to)
         first = self.db.execute("SELECT MIN(day) FROM conversations").fetchone()[0]  # one aggregate each: an index lookup, not a scan
         last = self.db.execute("SELECT MAX(day) FROM conversations").fetchone()[0]
-        where, args = self._range(date_from, date_to)
+        where, args = self._daily_range(date_from, date_to)
         ov = Overview(date_from, date_to, first, last, 0)
         ov.agents = self.agents(date_from, date_to)
         ov.conversations = sum(a["conversations"] for a in ov.agents)
         ov.days = [
             {"day": r[0], "conversations": r[1], "attitude": round(r[2], 2), "per_100": round(100.0 * r[3] / r[1], 1)}
             for r in self.db.execute(
-                f"SELECT day, COUNT(*), AVG(score), SUM(standing) FROM conversations WHERE {where} AND day IS NOT NULL GROUP BY day ORDER BY day", args
+                f"SELECT day, SUM(conversations), SUM(score_sum) / SUM(conversations), SUM(standing) FROM daily WHERE {where} AND day != '' AND conversations > 0 GROUP BY day ORDER BY day",
+                args,
             )
         ]
-        dist = [0] * 11
-        for bucket, n in self.db.execute(f"SELECT MIN(CAST(score AS INTEGER), 10), COUNT(*) FROM conversations WHERE {where} GROUP BY 1", args):
-            dist[max(0, min(10, int(bucket)))] += n
-        ov.distribution = dist
+        row = self.db.execute(f"SELECT {', '.join(f'SUM(h{i})' for i in range(11))} FROM daily WHERE {where}", args).fetchone()
+        ov.distribution = [int(x or 0) for x in row]
         ov.top_rules = [
             {"rule": r[0], "count": r[1], "conversations": r[2]}
             for r in self.db.execute(
-                f"""SELECT rule, COUNT(*), COUNT(DISTINCT conv) FROM findings
-                    WHERE {where} AND status != 'false' AND severity = 'error' GROUP BY rule ORDER BY 2 DESC, 1 LIMIT 10""",
+                f"""SELECT rule, SUM(count), SUM(conversations) FROM daily_rules WHERE {where} GROUP BY rule ORDER BY 2 DESC, 1 LIMIT 10""",
                 args,
             )
         ]

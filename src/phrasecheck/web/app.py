@@ -48,7 +48,7 @@ CSP = (
 )
 ROLE_LABEL = {"agent": "客服", "customer": "客户"}
 KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语"}
-SEVERITY_LABEL = {"error": "错误", "warning": "提醒", "info": "提示"}
+SEVERITY_LABEL = {"error": "违规", "warning": "提醒", "info": "提示"}
 STATUS_LABEL = {"": "待复核", "confirmed": "成立", "false": "误报（已驳回）", "appeal": "申诉中"}
 VERDICT_LABEL = {"confirmed": "确认成立", "false": "判为误报", "appeal": "提出申诉"}
 MISSING_LABEL = {"greeting": "问候", "company": "单位名称", "surname": "姓氏", "offer": "服务用语"}
