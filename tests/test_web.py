@@ -245,3 +245,18 @@ def test_import_twice_counts_once_and_report_adds_its_run(tmp_path, folder):
     bad.write_text("{}")
     r = runner.invoke(main, ["import", str(bad), "--db", str(dbp)])
     assert r.exit_code == 2 and "bad.json: not a phrasecheck findings document" in r.output
+
+
+def test_selfcheck_of_a_recording_transcribes_it_locally(client):
+    """A real Mandarin clip (not a service call: its opening is no greeting, which is what 自查 reports)."""
+    from conftest import SHARED
+
+    wav = SHARED / "realdata" / "audio" / "funasr__asr_example.wav"
+    if not wav.is_file():
+        pytest.skip("../shared/realdata is not here")
+    html = client.post("/selfcheck", data={"csrf": client.cookies["pc_csrf"]}, files={"file": (wav.name, wav.read_bytes(), "audio/wav")}).text
+    if '<p class="error" role="alert">录音' in html:
+        pytest.skip("the speech model is not available here: " + html.split('role="alert">')[1].split("<")[0])
+    assert "语音识别" in html  # the clip says 欢迎大家来体验达摩院推出的语音识别模型
+    assert "G01" in html and "开场问候不完整" in html
+    assert client.app.state.wb.store.counts()["conversations"] == 5  # nothing stored

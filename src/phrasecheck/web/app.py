@@ -19,6 +19,7 @@ import json
 import re
 import secrets
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -79,6 +81,7 @@ class Workbench:
         self.store = Store(settings.db)
         self.profile = settings.profile or Profile()
         self._checker: Checker | None = None
+        self.check_lock = threading.Lock()  # 自查 runs in worker threads (the server keeps answering); one check at a time
         self.env = Environment(
             loader=PackageLoader("phrasecheck.web", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
         )
@@ -371,9 +374,10 @@ def check_text(wb: Workbench, text: str, agent: str = "", suffix: str | None = N
         path.write_text(text, encoding="utf-8")
         loaded = read_file(path, wb.profile, agent or None)
     run = Run(errors=loaded.errors, files=1)
-    for conv in loaded.conversations:
-        conv.source = "自查"
-        run.results.append(wb.checker.check(conv))
+    with wb.check_lock:
+        for conv in loaded.conversations:
+            conv.source = "自查"
+            run.results.append(wb.checker.check(conv))
     return run
 
 
@@ -388,12 +392,14 @@ def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
         path = Path(tmp) / f"recording{suffix}"
         path.write_bytes(data)
         try:
-            conv = transcribe_file(path, agent_id=agent or "unknown")
+            with wb.check_lock:
+                conv = transcribe_file(path, agent_id=agent or "unknown")
         except (InputError, ModelError) as exc:
             run.errors.append(InputError("录音", exc.message))
             return run
     conv.source = "自查"
-    run.results.append(wb.checker.check(conv))
+    with wb.check_lock:
+        run.results.append(wb.checker.check(conv))
     return run
 
 
@@ -418,17 +424,17 @@ async def selfcheck(request: Request) -> Response:
                     text = data.decode("gb18030")
                 except UnicodeDecodeError:
                     return wb.page(request, "error.html", 400, message="文件编码无法识别（应为 UTF-8 或 GBK）")
-            run = check_text(wb, text, agent, suffix if suffix != ".txt" else None)
+            run = await run_in_threadpool(check_text, wb, text, agent, suffix if suffix != ".txt" else None)
         elif suffix in {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a"} and (
             data[:4] in AUDIO_MAGIC or data[:3] in AUDIO_MAGIC or data[:2] in AUDIO_MAGIC or data[4:8] == b"ftyp"
         ):
-            run = check_audio(wb, data, suffix, agent)
+            run = await run_in_threadpool(check_audio, wb, data, suffix, agent)
         else:
             return wb.page(request, "error.html", 415, message="只接受文字记录（.txt .jsonl .csv）或录音（.wav .mp3 .flac .ogg .opus .m4a）")
     elif text.strip():
         if len(text) > wb.settings.max_text:
             return wb.page(request, "error.html", 413, message="文字太长")
-        run = check_text(wb, text, agent)
+        run = await run_in_threadpool(check_text, wb, text, agent)
     saved = None
     if run is not None and form.get("save") and run.results:
         saved = _save_selfcheck(wb, run)
@@ -508,7 +514,7 @@ async def api_check(request: Request) -> Response:
             return JSONResponse({"error": 'expected {"text": "客服:…"}'}, status_code=400)
     if not text.strip():
         return JSONResponse({"error": "empty transcript"}, status_code=400)
-    run = check_text(wb, text, agent)
+    run = await run_in_threadpool(check_text, wb, text, agent)
     doc = document(redact_run(run), wb.profile)
     return JSONResponse(doc, status_code=200 if run.results else 400)
 
