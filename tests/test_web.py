@@ -260,3 +260,20 @@ def test_selfcheck_of_a_recording_transcribes_it_locally(client):
     assert "语音识别" in html  # the clip says 欢迎大家来体验达摩院推出的语音识别模型
     assert "G01" in html and "开场问候不完整" in html
     assert client.app.state.wb.store.counts()["conversations"] == 5  # nothing stored
+
+
+def test_review_csv_export_carries_the_verdicts_and_reads_back(client, tmp_path):
+    from phrasecheck.scoring.review import read_reviews
+
+    fid = _finding(client, "c4", "F11")
+    headers = {"Content-Type": "application/json", "X-CSRF-Token": client.cookies["pc_csrf"]}
+    client.post("/api/reviews", content=json.dumps({"finding": fid, "verdict": "appeal", "note": "客户先骂人", "by": "B2"}), headers=headers)
+    client.post("/api/reviews", content=json.dumps({"finding": fid, "verdict": "false", "note": "属实", "by": "QA李"}), headers=headers)
+    r = client.get("/export/review.csv?agent=B2")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    path = tmp_path / "review.csv"
+    path.write_bytes(r.content)
+    entries = read_reviews(path)
+    e = next(v for k, v in entries.items() if k.startswith("c4:F11"))
+    assert (e.verdict, e.note, e.by, e.appeal, e.appeal_by) == ("false", "属实", "QA李", "客户先骂人", "B2")
+    assert {v.agent_id for v in entries.values()} == {"B2"}

@@ -614,6 +614,28 @@ class Store:
         ).fetchall()
         return Page([dict(r) for r in rows], total, page, per_page, capped=bool(flt.q) and total > COUNT_CAP)
 
+    def review_entries(self, flt: Filters) -> list[ReviewEntry]:
+        """The findings of the conversations a filter selects, with their current verdicts, as review.csv rows:
+        the latest decision in verdict/note/by/at, the latest appeal in appeal/appeal_by/appeal_at."""
+        page = self.conversations(flt, 1, 10**9)
+        out = []
+        for row in page.rows:
+            history = self.history(row["id"])
+            for f in self.db.execute("SELECT key, rule, turn, text, status FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (row["id"],)):
+                steps = history.get(f["key"], [])
+                decision = next((e for e in reversed(steps) if e["verdict"] != "appeal"), None)
+                appeal = next((e for e in reversed(steps) if e["verdict"] == "appeal"), None)
+                last = steps[-1] if steps else None
+                out.append(
+                    ReviewEntry(
+                        key=f["key"], conversation_id=row["conversation_id"], agent_id=row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
+                        quote=f["text"], verdict=f["status"], note=decision["note"] if decision else "", appeal=appeal["note"] if appeal else "",
+                        by=last["by"] if last else "", at=last["at"] if last else "",
+                        appeal_by=appeal["by"] if appeal else "", appeal_at=appeal["at"] if appeal else "",
+                    )
+                )  # fmt: skip
+        return out
+
     def conversation(self, pk: int) -> dict | None:
         row = self.db.execute("SELECT * FROM conversations WHERE id = ?", (pk,)).fetchone()
         if row is None:

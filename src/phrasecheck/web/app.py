@@ -355,6 +355,27 @@ async def review_form(request: Request) -> Response:
     return response
 
 
+async def export_reviews(request: Request) -> Response:
+    """review.csv (UTF-8 with BOM, for Excel) of the conversations the 会话 filters select, with the verdicts made here."""
+    import csv
+    import io
+    from dataclasses import asdict
+
+    from phrasecheck.scoring.review import COLUMNS
+
+    wb: Workbench = request.app.state.wb
+    try:
+        entries = wb.store.review_entries(_filters(request.query_params))
+    except StoreError as exc:
+        return wb.page(request, "error.html", 400, message=exc.message)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for e in entries:
+        writer.writerow(asdict(e))
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="review.csv"'})
+
+
 # ---- 自查 --------------------------------------------------------------------------------------
 
 
@@ -566,6 +587,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", overview),
         Route("/conversations", conversations),
         Route("/c/{pk:int}", conversation),
+        Route("/export/review.csv", export_reviews),
         Route("/c/{pk:int}/review", review_form, methods=["POST"]),
         Route("/selfcheck", selfcheck, methods=["GET", "POST"]),
         Route("/audio/{pk:int}", audio),
