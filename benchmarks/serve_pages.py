@@ -36,6 +36,7 @@ from phrasecheck.web.app import Settings, create_app  # noqa: E402
 from reports_helpers import checker, write_day  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "realdata" / "jddc_chats.jsonl"
+LOCAL = "http://127.0.0.1:8750"  # the Host the server accepts by default
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
@@ -107,7 +108,7 @@ def main() -> None:
                 print(f"\n{n:,} conversations: import {time.perf_counter() - t:.1f} s, database {db.stat().st_size / 1e6:.1f} MB")
             else:
                 print(f"\n{n:,} conversations: reusing {db} ({db.stat().st_size / 1e6:.1f} MB)")
-            with TestClient(create_app(Settings(db=db))) as client:
+            with TestClient(create_app(Settings(db=db)), base_url=LOCAL) as client:
                 client.get("/")
                 pk = client.app.state.wb.store.db.execute("SELECT id FROM conversations WHERE nfind > 0 LIMIT 1").fetchone()[0]
                 pages = [

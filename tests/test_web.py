@@ -23,6 +23,8 @@ from phrasecheck.store.importer import import_findings_file
 from phrasecheck.web.app import Settings, create_app
 from reports_helpers import call_run, checker, write_day
 
+LOCAL = "http://127.0.0.1:8750"  # the Host the server accepts by default (not TestClient's "testserver")
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
@@ -45,7 +47,7 @@ def db(tmp_path, folder):
 
 @pytest.fixture
 def client(db):
-    with TestClient(create_app(Settings(db=db))) as c:
+    with TestClient(create_app(Settings(db=db)), base_url=LOCAL) as c:
         c.get("/")  # the CSRF cookie
         yield c
 
@@ -187,7 +189,7 @@ def test_selfcheck_shows_f02_with_its_suggestion_and_saves_only_when_asked(clien
 
 
 def test_uploads_are_type_checked_and_size_limited(db):
-    with TestClient(create_app(Settings(db=db, max_body=4096))) as c:
+    with TestClient(create_app(Settings(db=db, max_body=4096)), base_url=LOCAL) as c:
         c.get("/")
         csrf = c.cookies["pc_csrf"]
         r = c.post("/selfcheck", data={"csrf": csrf}, files={"file": ("x.exe", b"MZ\x90\x00", "application/octet-stream")})
@@ -210,7 +212,7 @@ def test_unknown_host_header_is_refused(client):
 
 def test_a_token_guards_every_page_and_the_api(db):
     token = "s3cret-token-for-tests"
-    with TestClient(create_app(Settings(db=db, token=token))) as c:
+    with TestClient(create_app(Settings(db=db, token=token)), base_url=LOCAL) as c:
         r = c.get("/conversations", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
         assert c.get("/api/agents").status_code == 401
@@ -277,3 +279,8 @@ def test_review_csv_export_carries_the_verdicts_and_reads_back(client, tmp_path)
     e = next(v for k, v in entries.items() if k.startswith("c4:F11"))
     assert (e.verdict, e.note, e.by, e.appeal, e.appeal_by) == ("false", "属实", "QA李", "客户先骂人", "B2")
     assert {v.agent_id for v in entries.values()} == {"B2"}
+
+
+def test_the_test_clients_own_host_name_is_not_accepted(db):
+    with TestClient(create_app(Settings(db=db))) as c:  # Host: testserver
+        assert c.get("/").status_code == 400

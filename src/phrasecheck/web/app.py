@@ -66,7 +66,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 class Settings:
     db: Path
     token: str | None = None  # required for every request when set
-    allowed_hosts: set[str] = field(default_factory=lambda: set(LOOPBACK) | {"testserver"})
+    allowed_hosts: set[str] = field(default_factory=lambda: set(LOOPBACK))  # "*" when a token guards a public bind
     max_body: int = 25 * 1024 * 1024  # bytes: recordings for 自查
     max_text: int = 2 * 1024 * 1024  # characters of a pasted transcript
     profile: Profile | None = None
