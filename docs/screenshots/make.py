@@ -28,6 +28,7 @@ from browser import Browser  # noqa: E402
 from phrasecheck.config.profile import Profile  # noqa: E402
 from phrasecheck.inputs.readers import read_file  # noqa: E402
 from phrasecheck.report.jsonfmt import conversation_dict  # noqa: E402
+from phrasecheck.report.redact import redact_run  # noqa: E402
 from phrasecheck.store.db import Store  # noqa: E402
 from phrasecheck.store.importer import rule_names  # noqa: E402
 from phrasecheck.web.app import Settings, create_app  # noqa: E402
@@ -40,7 +41,7 @@ def build(tmp: Path) -> Path:
     chk = checker()
     run = call_run(tmp, chk)
     run.results += [chk.check(c) for c in read_file(write_day(tmp / "day.jsonl"), Profile()).conversations]
-    templates = [conversation_dict(r) for r in run.results]
+    templates = [conversation_dict(r) for r in redact_run(run).results]  # as report writes them: phone numbers masked
     rng = random.Random(13)
     agents = {"A1001": 0.9, "A1002": 0.75, "A1003": 0.6, "B2001": 0.5, "B2002": 0.35, "C3001": 0.8}
     out = []
