@@ -9,6 +9,12 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.engine.checker import Checker
 
 
+@pytest.fixture(autouse=True)
+def _private_database(tmp_path, monkeypatch):
+    """`report` and `scan` add their run to the user's database: never the real one in tests."""
+    monkeypatch.setenv("PHRASECHECK_DB", str(tmp_path / "phrasecheck.db"))
+
+
 @pytest.fixture(scope="session")
 def lexicon():
     return load_lexicon(default_lexicon_dir())

@@ -10,6 +10,7 @@ from phrasecheck.cli.check import check, eval_cmd
 from phrasecheck.cli.common import Group
 from phrasecheck.cli.lexicon import lexicon
 from phrasecheck.cli.reports import kpi, report, review_mark
+from phrasecheck.cli.serve import import_cmd, serve
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,5 +19,5 @@ def main() -> None:
     """Check customer-service agents' speech against the centre's phrase rules."""
 
 
-for command in (check, scan, report, kpi, review_mark, transcribe, cache, lexicon, eval_cmd):
+for command in (check, scan, report, kpi, review_mark, serve, import_cmd, transcribe, cache, lexicon, eval_cmd):
     main.add_command(command)

@@ -17,6 +17,7 @@ from phrasecheck.calls.batch import audio_among, audio_reader, default_jobs, dur
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import TranscribeOptions, transcript_json, transcript_srt, transcript_text
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, lexicon_option, manifest_option, redact_option
+from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.run import build_checker, check_paths
@@ -78,7 +79,8 @@ def recordings(
 @lexicon_option
 @redact_option
 @audio_options
-def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache) -> None:
+@db_options
+def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache, db, no_db) -> None:
     """Transcribe and check a day's recordings and chat exports under FOLDER; write the report folder.
 
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
@@ -94,6 +96,8 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
     written = write_report_folder(run, profile, out_dir, checker.fatal, redact=redact)
     emit_text(run, profile, sys.stdout, EmitOptions())
     click.echo(f"report folder: {out_dir} ({', '.join(sorted(p.name for p in written.files))})")
+    if not no_db:
+        record_run(written.findings, db, lexicon_dir)
     sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, redact_option, report_errors, rule_options
+from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths, load_rules
 from phrasecheck.report.findings_file import is_findings_file, load_findings
-from phrasecheck.scoring.review import REVIEW_NAME, finding_key, mark, read_reviews, resolve, sync_entries, write_reviews
+from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, finding_key, mark, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
 review_option = click.option(
     "--review",
@@ -78,7 +79,8 @@ def _review_file(explicit: Path | None, *folders: Path) -> Path | None:
 @rule_options
 @agent_option
 @review_option
-def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, review) -> None:
+@db_options
+def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, review, db, no_db) -> None:
     """Write the report folder for PATHS: findings.json, review.csv, report.html, kpi.xlsx, kpi.csv.
 
     PATHS are chat exports and transcripts, or a findings.json written earlier: then nothing is
@@ -92,6 +94,8 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
+    if not no_db:
+        record_run(written.findings, db, lexicon_dir)
     sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
 
 
@@ -134,7 +138,12 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
 @click.command("review-mark")
 @click.argument("findings", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--finding", "keys", multiple=True, required=True, help="Finding key (conversation:rule:turn:start), or a unique prefix of one. Repeatable.")
-@click.option("--verdict", required=True, type=click.Choice(["confirmed", "false", "appeal"]), help="confirmed, false (overrule), or appeal (by the agent).")
+@click.option(
+    "--verdict",
+    required=True,
+    type=click.Choice(["confirmed", "false", "appeal", *ALIASES]),
+    help="confirmed (确认/成立), false (误报/不成立/驳回: overrule), or appeal (申诉, by the agent).",
+)
 @click.option("--note", default="", help="Why: the reviewer's reason, or the agent's appeal.")
 @click.option("--by", "by", default="", help="Who decided or appealed.")
 @click.option("--review", "review", type=click.Path(path_type=Path, dir_okay=False), help="Review file (default: review.csv next to FINDINGS).")
@@ -151,5 +160,5 @@ def review_mark(findings, keys, verdict, note, by, review) -> None:
     mark(entries, chosen, verdict, note, by)
     write_reviews(path, sync_entries(run, entries))
     for k in chosen:
-        click.echo(f"{k}: {verdict}")
+        click.echo(f"{k}: {normalise_verdict(verdict)}")
     click.echo(f"wrote {path}")

@@ -14,6 +14,7 @@ AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".oga", ".o
 # scripts and placement references of synthetic calls, and the recordings' manifest.
 NOT_INPUT_SUFFIXES = (".gold.jsonl", ".script.jsonl", ".refs.jsonl")
 NOT_INPUT_NAMES = {"manifest.csv"}
+STDIN = "-"  # `phrasecheck check -`: a transcript or JSONL on standard input
 
 
 def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path], list[Path], list[InputError]]:
@@ -23,7 +24,9 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
     ignored: list[Path] = []
     errors: list[InputError] = []
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:
+            found.append(path)
+        elif path.is_dir():
             for f in sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts[len(path.parts) :])):
                 (found if _is_input(f, wanted) else ignored).append(f)
         elif path.is_file():

@@ -11,13 +11,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from phrasecheck.config.profile import CSV_COLUMNS, Profile
 from phrasecheck.data import AGENT, Conversation, Turn
 from phrasecheck.errors import InputError
-from phrasecheck.inputs.discover import AUDIO_SUFFIXES
+from phrasecheck.inputs.discover import AUDIO_SUFFIXES, STDIN
 
 # Headers that Chinese service-desk exports use, beside the canonical ones.
 HEADER_ALIASES = {
@@ -28,7 +28,11 @@ HEADER_ALIASES = {
     "timestamp": ["时间", "发送时间", "消息时间", "time", "datetime"],
 }
 
-TXT_LINE = re.compile(r"^\s*(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]\s*)?(?P<label>[^:：\s\[\]]{1,12})\s*[:：]\s*(?P<text>.*)$")
+# 客服: / [00:12] 客服: / 10:02:03 客服: / 【客服】… / 客服小王: (a label that starts with a role word)
+TXT_LINE = re.compile(
+    r"^\s*(?:(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]|(?P<bare>\d{1,2}:\d{2}(?::\d{2})?)(?=\s))\s*)?"
+    r"(?:【(?P<blabel>[^】\s]{1,12})】\s*[:：]?|(?P<label>[^:：\s\[\]【】]{1,12})\s*[:：])\s*(?P<text>.*)$"
+)
 TXT_HEADER = re.compile(r"^\s*#\s*(?P<key>agent|agent_id|conversation|conversation_id|started|call_time)\s*[:：]\s*(?P<value>\S.*?)\s*$", re.I)
 
 
@@ -42,21 +46,23 @@ class Loaded:
 
 
 def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Callable[[Path], Conversation] | None = None) -> Loaded:
-    suffix = path.suffix.lower()
+    """The conversations in one input file (`-`: standard input, JSONL or a transcript), and its problems."""
     loaded = Loaded(path)
     try:
-        if suffix in AUDIO_SUFFIXES:
+        if str(path) == STDIN:
+            import sys
+
+            data = sys.stdin.buffer.read()
+            first = next((line.strip() for line in data.splitlines() if line.strip()), b"")
+            _read_text(path, ".jsonl" if first.startswith(b"{") else ".txt", decode_bytes(data, path), profile, agent, loaded)
+        elif path.suffix.lower() in AUDIO_SUFFIXES:
             if audio is None:
                 raise InputError(str(path), "audio input needs the transcriber (phrasecheck check/scan handle it)")
             loaded.conversations.append(audio(path))
-        elif suffix == ".jsonl":
-            _read_jsonl(path, profile, loaded)
-        elif suffix == ".csv":
-            _read_csv(path, profile, loaded)
-        elif suffix == ".txt":
-            loaded.conversations.append(_read_txt(path, profile, agent))
+        elif path.suffix.lower() in (".jsonl", ".csv", ".txt"):
+            _read_text(path, path.suffix.lower(), decode(path), profile, agent, loaded)
         else:
-            raise InputError(str(path), f"unknown input type '{suffix}'")
+            raise InputError(str(path), f"unknown input type '{path.suffix.lower()}'")
     except InputError as exc:
         loaded.errors.append(exc)
     except OSError as exc:
@@ -69,9 +75,21 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
     return loaded
 
 
+def _read_text(path: Path, suffix: str, text: str, profile: Profile, agent: str | None, loaded: Loaded) -> None:
+    if suffix == ".jsonl":
+        _read_jsonl(path, text, profile, loaded)
+    elif suffix == ".csv":
+        _read_csv(path, text, profile, loaded)
+    else:
+        loaded.conversations.append(_read_txt(path, text, profile, agent))
+
+
 def decode(path: Path) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK), as Excel in China writes CSV."""
-    data = path.read_bytes()
+    """A text file as UTF-8 (with or without BOM), else GB18030 (a superset of GBK), as Excel in China writes CSV."""
+    return decode_bytes(path.read_bytes(), path)
+
+
+def decode_bytes(data: bytes, path: Path) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -141,9 +159,9 @@ def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], 
     loaded.conversations.extend(builder.convs.values())
 
 
-def _read_jsonl(path: Path, profile: Profile, loaded: Loaded) -> None:
+def _read_jsonl(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
     def records():
-        for n, raw in enumerate(decode(path).splitlines(), 1):
+        for n, raw in enumerate(text.splitlines(), 1):
             if not raw.strip():
                 continue
             try:
@@ -172,8 +190,8 @@ def _column_map(header: list[str], profile: Profile) -> dict[str, str]:
     return mapping
 
 
-def _read_csv(path: Path, profile: Profile, loaded: Loaded) -> None:
-    reader = csv.reader(io.StringIO(decode(path), newline=""))
+def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
@@ -200,10 +218,10 @@ def _read_csv(path: Path, profile: Profile, loaded: Loaded) -> None:
     _add_records(records(), path, profile, loaded)
 
 
-def _read_txt(path: Path, profile: Profile, agent: str | None) -> Conversation:
+def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Conversation:
     meta: dict[str, str] = {}
     conv = Conversation(path.stem, agent or path.stem, str(path))
-    for n, raw in enumerate(decode(path).splitlines(), 1):
+    for n, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
         header = TXT_HEADER.match(raw)
@@ -211,17 +229,18 @@ def _read_txt(path: Path, profile: Profile, agent: str | None) -> Conversation:
             meta[header["key"].lower()] = header["value"]
             continue
         m = TXT_LINE.match(raw)
-        role = profile.role_of(m["label"]) if m else None
+        role = _role(profile, m["blabel"] or m["label"]) if m else None
         if role is None:
             if conv.turns:  # a message that runs over several lines
                 conv.turns[-1].text += "\n" + raw.strip()
                 continue
-            raise InputError(str(path), "expected '客服:…' or '客户:…' (optionally after [hh:mm:ss])", n)
-        conv.turns.append(Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"]), line=n))
+            raise InputError(str(path), "expected '客服:…' or '客户:…' (or 【客服】…, 客服小王:…, optionally after [hh:mm:ss] or 10:02:03)", n)
+        conv.turns.append(Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"]), line=n))
     conv.agent_id = agent or meta.get("agent") or meta.get("agent_id") or path.stem
     conv.conversation_id = meta.get("conversation") or meta.get("conversation_id") or path.stem
     if "started" in meta or "call_time" in meta:
         conv.started_at = parse_time(meta.get("started") or meta.get("call_time"), path, 1)
+    _clock_times(conv)
     if not conv.turns:
         raise InputError(str(path), "no '客服:' or '客户:' lines in this transcript")
     agent_times = [t.start_s for t in conv.turns if t.role == AGENT and t.start_s is not None]
@@ -237,3 +256,33 @@ def _seconds(stamp: str | None) -> float | None:
     for piece in stamp.split(":"):
         total = total * 60 + float(piece)
     return total
+
+
+def _role(profile: Profile, label: str) -> str | None:
+    """A role label as configured, or one that starts with it and names the person (客服小王, 客户张女士)."""
+    role = profile.role_of(label)
+    if role is not None:
+        return role
+    for labels, name in ((profile.agent_labels, "agent"), (profile.customer_labels, "customer")):
+        for known in sorted(labels, key=len, reverse=True):
+            if len(known) >= 2 and label.lower().startswith(known.lower()) and len(label) - len(known) <= 4:
+                return name
+    return None
+
+
+CLOCK_DAY = datetime(1900, 1, 1)  # the date of clock times in a transcript that does not say its date
+
+
+def _clock_times(conv: Conversation) -> None:
+    """[14:13:01] is a time of day, not 853 minutes into a recording: when the first time in a
+    transcript is an hour or more, its times are clock times. They become timestamps (on the date of
+    the `# started:` header when there is one), and offsets are left empty."""
+    times = [t.start_s for t in conv.turns if t.start_s is not None]
+    if not times or times[0] < 3600:
+        return
+    day = conv.started_at.replace(hour=0, minute=0, second=0, microsecond=0) if conv.started_at else CLOCK_DAY
+    for t in conv.turns:
+        if t.start_s is not None:
+            t.timestamp = day + timedelta(seconds=t.start_s)
+            t.start_s = None
+    conv.first_agent_s = None

@@ -29,6 +29,10 @@ class Written:
     agents: list[AgentKpi]
     unmatched_reviews: list[str]  # review keys that match no finding of this run
 
+    @property
+    def findings(self) -> Path:
+        return self.out_dir / FINDINGS_NAME
+
 
 def review_run(run: Run, profile: Profile, fatal: set[str], review: Path | None) -> tuple[dict[str, ReviewEntry], list[str]]:
     """Apply a review file (if there is one) to run and re-score it; returns its entries and unmatched keys."""

@@ -85,7 +85,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
         console.print()
     for e in run.errors:
         console.print(Text("error: ", "bold red") + Text(str(e)))
-    agents = sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
+    # a grade means nothing for one conversation: the table needs more than one
+    agents = sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id) if len(run.results) > 1 else []
     if agents:
         table = Table(title="Agents", title_justify="left")
         for col in ("agent", "conversations", "greeting ok", "forbidden", "openers", "courtesy/conv", "attitude", "points", "grade"):

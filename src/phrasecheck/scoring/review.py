@@ -43,6 +43,8 @@ class ReviewEntry:
     appeal: str = ""  # the agent's reason, kept after the reviewer decides
     by: str = ""
     at: str = ""
+    appeal_by: str = ""  # who appealed and when: kept when a reviewer later decides (by/at are the latest step)
+    appeal_at: str = ""
 
 
 COLUMNS = [f.name for f in fields(ReviewEntry)]
@@ -57,9 +59,16 @@ def normalise_verdict(value: str) -> str:
 def read_reviews(path: Path) -> dict[str, ReviewEntry]:
     """key -> entry; unknown verdicts and duplicate keys are errors with their line."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReviewError(path, f"cannot read: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReviewError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # saved by Excel on Chinese Windows: GBK (GB18030 is its superset)
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ReviewError(path, "unknown text encoding (expected UTF-8 or GBK)") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames or "key" not in reader.fieldnames or "verdict" not in reader.fieldnames:
         raise ReviewError(path, "expected a header with at least 'key' and 'verdict'", 1)
@@ -78,6 +87,8 @@ def read_reviews(path: Path) -> dict[str, ReviewEntry]:
         entry.key, entry.verdict = key, verdict
         if verdict == "appeal" and not entry.appeal:
             entry.appeal, entry.note = entry.note, ""
+        if verdict == "appeal" and not entry.appeal_by:
+            entry.appeal_by, entry.appeal_at = entry.by, entry.at
         out[key] = entry
     return out
 
@@ -116,6 +127,8 @@ def sync_entries(run: Run, existing: dict[str, ReviewEntry]) -> list[ReviewEntry
                     appeal=old.appeal if old else "",
                     by=old.by if old else "",
                     at=old.at if old else "",
+                    appeal_by=old.appeal_by if old else "",
+                    appeal_at=old.appeal_at if old else "",
                 )
             )
     rows += [e for k, e in existing.items() if k not in seen]
@@ -160,6 +173,6 @@ def mark(entries: dict[str, ReviewEntry], keys: list[str], verdict: str, note: s
         e = entries.setdefault(k, ReviewEntry(key=k))
         e.verdict, e.by, e.at = verdict, by, stamp
         if verdict == "appeal":
-            e.appeal = note
+            e.appeal, e.appeal_by, e.appeal_at = note, by, stamp
         else:
             e.note = note

@@ -1,0 +1,46 @@
+"""findings.json (+ its review.csv) -> the database: what `phrasecheck import` and the
+`--db` of `report` and `scan` do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from phrasecheck.config.lexicon import Lexicon
+from phrasecheck.errors import ReviewError
+from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, read_reviews
+from phrasecheck.store.db import ImportStats, Store, StoreError
+
+
+def rule_names(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
+    """id -> (phrase, suggestion) for every rule of a lexicon, greeting included."""
+    names = {p.id: (p.text, p.suggestion) for p in lexicon.phrases}
+    if lexicon.greeting is not None:
+        names[lexicon.greeting.id] = (lexicon.greeting.text, lexicon.greeting.suggestion)
+    return names
+
+
+def import_findings_file(store: Store, path: Path, review: Path | None = None, lexicon: Lexicon | None = None) -> ImportStats:
+    """Load one findings file; verdicts come from `review`, else review.csv beside it (UTF-8, UTF-8-SIG or GBK)."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(str(path), f"not a readable findings file: {exc}") from None
+    review = review if review is not None else path.parent / REVIEW_NAME
+    entries: dict[str, ReviewEntry] = {}
+    if review.is_file():
+        try:
+            entries = read_reviews(review)
+        except ReviewError:
+            raise
+    if lexicon is None:
+        from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+
+        lexicon = load_lexicon(default_lexicon_dir())
+    fatal = {p.id for p in lexicon.phrases if p.fatal}
+    stats = store.import_document(doc, str(path), base=path.parent, reviews=entries, default_fatal=fatal)
+    known = store.rule_names()
+    missing = {k: v for k, v in rule_names(lexicon).items() if k not in known}
+    if missing:
+        store.set_rules(missing)
+    return stats

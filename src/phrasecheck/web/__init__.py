@@ -1,0 +1,1 @@
+"""`phrasecheck serve`: the local QA workbench (Starlette app in web/app.py, templates and static files here)."""

@@ -1,0 +1,603 @@
+"""`phrasecheck serve`: the QA workbench (总览, 会话, 复核/申诉, 自查) over the SQLite store.
+
+Starlette + Jinja2 (autoescaped) templates; CSS and the small script ship in web/static, nothing
+is fetched from elsewhere. Safety (issue 13):
+- binds 127.0.0.1 by default; any other host needs an operator token (cli/serve.py refuses to start
+  without one), then every request needs the token (login form -> cookie, or Authorization: Bearer);
+- Host header checked (no DNS rebinding onto the local server);
+- CSRF: every POST carries the pc_csrf cookie's value back (form field csrf, or X-CSRF-Token), and a
+  cross-site Origin is refused;
+- request bodies are size-limited, uploads type-checked;
+- audio is served only by conversation number, from the path stored at import;
+- a Content-Security-Policy with script-src 'self' and no inline script or style.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from phrasecheck import __version__
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Finding
+from phrasecheck.engine.checker import Checker
+from phrasecheck.report.html import _segments
+from phrasecheck.store.db import Filters, Store, StoreError
+from phrasecheck.web import charts
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+ROLE_LABEL = {"agent": "客服", "customer": "客户"}
+KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语"}
+SEVERITY_LABEL = {"error": "违规", "warning": "提醒", "info": "提示"}
+STATUS_LABEL = {"": "待复核", "confirmed": "成立", "false": "误报（已驳回）", "appeal": "申诉中"}
+VERDICT_LABEL = {"confirmed": "确认成立", "false": "判为误报", "appeal": "提出申诉"}
+MISSING_LABEL = {"greeting": "问候", "company": "单位名称", "surname": "姓氏", "offer": "服务用语"}
+LIST_STATUS = {"": "有问题的会话", "open": "待复核", "appeal": "申诉中", "false": "已判误报", "confirmed": "已确认", "clean": "无问题的会话", "all": "全部会话"}
+SORTS = {"rank", "agent_id", "conversations", "points", "greeting_pct", "forbidden_per_100", "findings_per_100", "appeals"}
+PER_PAGE = 50
+TEXT_SUFFIXES = {".txt", ".jsonl", ".csv"}
+AUDIO_MAGIC = (b"RIFF", b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"fLaC", b"OggS")
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@dataclass
+class Settings:
+    db: Path
+    token: str | None = None  # required for every request when set
+    allowed_hosts: set[str] = field(default_factory=lambda: set(LOOPBACK))  # "*" when a token guards a public bind
+    max_body: int = 25 * 1024 * 1024  # bytes: recordings for 自查
+    max_text: int = 2 * 1024 * 1024  # characters of a pasted transcript
+    profile: Profile | None = None
+    lexicon_dir: Path | None = None
+
+
+class Workbench:
+    """What the handlers share: the store, the checker for 自查 (built on first use), templates."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = Store(settings.db)
+        self.profile = settings.profile or Profile()
+        self._checker: Checker | None = None
+        self.check_lock = threading.Lock()  # 自查 runs in worker threads (the server keeps answering); one check at a time
+        self.env = Environment(
+            loader=PackageLoader("phrasecheck.web", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+        )
+        self.env.globals.update(
+            version=__version__,
+            ROLE_LABEL=ROLE_LABEL,
+            KIND_LABEL=KIND_LABEL,
+            SEVERITY_LABEL=SEVERITY_LABEL,
+            STATUS_LABEL=STATUS_LABEL,
+            VERDICT_LABEL=VERDICT_LABEL,
+            MISSING_LABEL=MISSING_LABEL,
+            LIST_STATUS=LIST_STATUS,
+        )
+        self.env.filters["when"] = _when
+        self.env.filters["clock"] = _clock
+        if not self.store.rule_names():
+            from phrasecheck.store.importer import rule_names
+
+            self.store.set_rules(rule_names(self.checker.lexicon))
+
+    @property
+    def checker(self) -> Checker:
+        if self._checker is None:
+            from phrasecheck.engine.run import load_rules
+
+            self._checker = Checker(load_rules(self.profile, self.settings.lexicon_dir), self.profile)
+        return self._checker
+
+    def rule_label(self, rule: str) -> str:
+        phrase = self.store.rule_names().get(rule, ("", ""))[0]
+        if len(phrase) > 12:  # the greeting's template is a sentence
+            phrase = phrase[:11] + "…"
+        return f"{rule} {phrase}".strip()
+
+    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        template = self.env.get_template(name)
+        names = self.store.rule_names()
+        html = template.render(
+            request=request,
+            csrf=request.state.csrf,
+            rule_label=self.rule_label,
+            rules=names,
+            reason=lambda kind, rule, message, missing=None: reason(kind, rule, message, missing, names),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+
+_TIME_OF_DAY = re.compile(r"^(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
+
+
+def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: dict[str, tuple[str, str]]) -> str:
+    """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
+    phrase = names.get(rule, ("", ""))[0]
+    if kind == "forbidden":
+        return f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
+    if kind == "opener":
+        return f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
+    if kind == "greeting":
+        m = _TIME_OF_DAY.match(message or "")
+        if m:
+            return f"{m['at']} 说了「{m['said']}」" + (f"，这个时段应说「{m['fit']}」" if m["fit"] else "")
+        if missing:
+            return "开场问候不完整：缺" + "、".join(MISSING_LABEL.get(x, x) for x in missing)
+        return "开场问候不完整"
+    return message
+
+
+def _me(request: Request) -> str:
+    """The name last signed under a review, to fill the next form."""
+    return unquote(request.cookies.get("pc_name", ""))
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "无日期"
+    try:
+        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return value
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+# ---- middleware ------------------------------------------------------------------------------
+
+
+class Guard(BaseHTTPMiddleware):
+    """Host check, the operator token, the CSRF cookie, body size, security headers."""
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        wb: Workbench = request.app.state.wb
+        settings = wb.settings
+        raw = request.headers.get("host") or ""
+        host = raw[: raw.find("]") + 1] if raw.startswith("[") else raw.rsplit(":", 1)[0]
+        if "*" not in settings.allowed_hosts and host not in settings.allowed_hosts:
+            return _secure(Response("unknown host", status_code=400, media_type="text/plain"))
+        request.state.csrf = request.cookies.get("pc_csrf") or secrets.token_urlsafe(24)
+        if settings.token and not request.url.path.startswith(("/login", "/static/")) and not _authorised(request, settings.token):
+            if request.url.path.startswith("/api/"):
+                return _secure(JSONResponse({"error": "token required"}, status_code=401))
+            return _secure(RedirectResponse("/login?next=" + _quote_path(request), status_code=303))
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return _secure(JSONResponse({"error": "Content-Length required"}, status_code=411))
+            if int(length) > settings.max_body:
+                return _secure(JSONResponse({"error": f"request larger than {settings.max_body // (1024 * 1024)} MB"}, status_code=413))
+            origin = request.headers.get("origin")
+            if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+                return _secure(JSONResponse({"error": "cross-site request refused"}, status_code=403))
+        response = await call_next(request)
+        if "pc_csrf" not in request.cookies:
+            response.set_cookie("pc_csrf", request.state.csrf, httponly=False, samesite="strict", path="/")
+        return _secure(response)
+
+
+def _secure(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _authorised(request: Request, token: str) -> bool:
+    given = request.cookies.get("pc_auth") or ""
+    header = request.headers.get("authorization") or ""
+    if header.lower().startswith("bearer "):
+        given = header[7:].strip()
+    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _quote_path(request: Request) -> str:
+    return quote(request.url.path + (("?" + request.url.query) if request.url.query else ""), safe="")
+
+
+def _check_csrf(request: Request, given: str | None) -> None:
+    cookie = request.cookies.get("pc_csrf")
+    if not cookie or not given or not hmac.compare_digest(cookie.encode(), given.encode()):
+        raise HTTPException(403, "CSRF 校验失败：请刷新页面后再试")
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a local path: never redirect to another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+# ---- pages -----------------------------------------------------------------------------------
+
+
+async def overview(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    q = request.query_params
+    try:
+        ov = wb.store.overview(q.get("from", ""), q.get("to", ""))
+    except StoreError as exc:
+        return wb.page(request, "error.html", 400, message=exc.message)
+    sort, desc = q.get("sort", "rank"), q.get("dir", "") == "desc"
+    if sort not in SORTS:
+        sort = "rank"
+    agents = sorted(ov.agents, key=lambda a: (a[sort], a["agent_id"]), reverse=desc)
+    return wb.page(
+        request,
+        "overview.html",
+        ov=ov,
+        agents=agents,
+        sort=sort,
+        desc=desc,
+        trend_svg=charts.trend(ov.days),
+        histogram_svg=charts.histogram(ov.distribution),
+        rules_svg=charts.top_rules(ov.top_rules, wb.store.rule_names()),
+        counts=wb.store.counts(),
+        range_q=urlencode({k: v for k, v in (("from", ov.date_from), ("to", ov.date_to)) if v}),
+    )
+
+
+def _filters(q) -> Filters:
+    return Filters(
+        agent=q.get("agent", "").strip(),
+        rule=q.get("rule", "").strip(),
+        severity=q.get("severity", "").strip(),
+        status=q.get("status", "").strip(),
+        date_from=q.get("from", "").strip(),
+        date_to=q.get("to", "").strip(),
+        q=q.get("q", "").strip()[:200],
+    )
+
+
+async def conversations(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    flt = _filters(request.query_params)
+    try:
+        page_no = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    try:
+        page = wb.store.conversations(flt, page_no, PER_PAGE)
+    except StoreError as exc:
+        return wb.page(request, "error.html", 400, message=exc.message)
+    base = flt.as_query()
+    return wb.page(
+        request,
+        "conversations.html",
+        flt=flt,
+        page=page,
+        agents=wb.store.agent_ids(),
+        rule_ids=wb.store.rule_ids(),
+        page_url=lambda n: "/conversations?" + urlencode({**base, "page": n}),
+    )
+
+
+def _transcript(conv: dict, findings: list[tuple[int, str, Finding]]) -> list[dict]:
+    spans: dict[int, list] = {}
+    for fid, _key, f in findings:
+        turns = conv["turns"]
+        end = f.end_char if f.end_turn is None else len(turns[f.turn]["text"]) if f.turn < len(turns) else f.end_char
+        if f.end_char > f.start_char or f.kind == "greeting":
+            spans.setdefault(f.turn, []).append((f.start_char, max(end, f.start_char + 1) if f.kind != "greeting" else end, f, f"f{fid}"))
+    for c in conv["courtesy"]:
+        f = Finding(**{k: v for k, v in c.items() if k in Finding.__dataclass_fields__})
+        spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, ""))
+    out = []
+    for i, t in enumerate(conv["turns"]):
+        when = _clock(t.get("start_s")) if t.get("start_s") is not None else (_when(t["timestamp"])[11:] if t.get("timestamp") else "")
+        out.append({"n": i + 1, "role": t["role"], "label": ROLE_LABEL.get(t["role"], t["role"]), "when": when, "start_s": t.get("start_s"),
+                    "segments": _segments(t.get("text", ""), spans.get(i, []))})  # fmt: skip
+    return out
+
+
+async def conversation(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    pk = request.path_params["pk"]
+    conv = wb.store.conversation(pk)
+    if conv is None:
+        return wb.page(request, "error.html", 404, message=f"没有编号为 {pk} 的会话")
+    findings = wb.store.finding_objects(pk)
+    return wb.page(
+        request,
+        "conversation.html",
+        c=conv,
+        transcript=_transcript(conv, findings),
+        has_audio=wb.store.audio_path(pk) is not None,
+        me=_me(request),
+        back=_safe_next(request.query_params.get("back")),
+    )
+
+
+async def review_form(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    pk = request.path_params["pk"]
+    form = await request.form()
+    _check_csrf(request, form.get("csrf"))
+    try:
+        fid = int(form.get("finding", ""))
+        if not wb.store.db.execute("SELECT 1 FROM findings WHERE id = ? AND conv = ?", (fid, pk)).fetchone():
+            raise StoreError("review", "这条问题不属于这个会话")
+        wb.store.review(fid, str(form.get("verdict", "")), str(form.get("note", ""))[:2000], str(form.get("by", ""))[:100])
+    except (ValueError, StoreError) as exc:
+        return wb.page(request, "error.html", 400, message=getattr(exc, "message", str(exc)))
+    response = RedirectResponse(f"/c/{pk}#f{fid}", status_code=303)
+    response.set_cookie("pc_name", quote(str(form.get("by", ""))[:100]), samesite="strict", httponly=True)  # cookies are latin-1: 李 travels encoded
+    return response
+
+
+async def export_reviews(request: Request) -> Response:
+    """review.csv (UTF-8 with BOM, for Excel) of the conversations the 会话 filters select, with the verdicts made here."""
+    import csv
+    import io
+    from dataclasses import asdict
+
+    from phrasecheck.scoring.review import COLUMNS
+
+    wb: Workbench = request.app.state.wb
+    try:
+        entries = wb.store.review_entries(_filters(request.query_params))
+    except StoreError as exc:
+        return wb.page(request, "error.html", 400, message=exc.message)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for e in entries:
+        writer.writerow(asdict(e))
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="review.csv"'})
+
+
+# ---- 自查 --------------------------------------------------------------------------------------
+
+
+def _sniff_text(text: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return ".jsonl" if first.startswith("{") else ".txt"
+
+
+def check_text(wb: Workbench, text: str, agent: str = "", suffix: str | None = None):
+    """Check a pasted transcript (客服:/客户: lines, or JSONL). Returns the Run."""
+    from phrasecheck.data import Run
+    from phrasecheck.inputs.readers import read_file
+
+    suffix = suffix or _sniff_text(text)
+    with tempfile.TemporaryDirectory(prefix="pc-selfcheck-") as tmp:
+        path = Path(tmp) / f"自查{suffix}"
+        path.write_text(text, encoding="utf-8")
+        loaded = read_file(path, wb.profile, agent or None)
+    run = Run(errors=loaded.errors, files=1)
+    with wb.check_lock:
+        for conv in loaded.conversations:
+            conv.source = "自查"
+            run.results.append(wb.checker.check(conv))
+    return run
+
+
+def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
+    """Transcribe one uploaded recording with the local model (nothing leaves the machine) and check it."""
+    from phrasecheck.calls.transcribe import transcribe_file
+    from phrasecheck.data import Run
+    from phrasecheck.errors import InputError, ModelError
+
+    run = Run(files=1)
+    with tempfile.TemporaryDirectory(prefix="pc-selfcheck-") as tmp:
+        path = Path(tmp) / f"recording{suffix}"
+        path.write_bytes(data)
+        try:
+            with wb.check_lock:
+                conv = transcribe_file(path, agent_id=agent or "unknown")
+        except (InputError, ModelError) as exc:
+            run.errors.append(InputError("录音", exc.message))
+            return run
+    conv.source = "自查"
+    with wb.check_lock:
+        run.results.append(wb.checker.check(conv))
+    return run
+
+
+async def selfcheck(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    if request.method == "GET":
+        return wb.page(request, "selfcheck.html", text="", agent=_me(request), run=None, saved=None)
+    form = await request.form(max_files=1, max_fields=10)
+    _check_csrf(request, form.get("csrf"))
+    text = str(form.get("text") or "")
+    agent = str(form.get("agent") or "").strip()[:100]
+    upload = form.get("file")
+    run = None
+    if upload is not None and getattr(upload, "filename", ""):
+        suffix = Path(upload.filename).suffix.lower()
+        data = await upload.read()
+        if suffix in TEXT_SUFFIXES:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                try:
+                    text = data.decode("gb18030")
+                except UnicodeDecodeError:
+                    return wb.page(request, "error.html", 400, message="文件编码无法识别（应为 UTF-8 或 GBK）")
+            run = await run_in_threadpool(check_text, wb, text, agent, suffix if suffix != ".txt" else None)
+        elif suffix in {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a"} and (
+            data[:4] in AUDIO_MAGIC or data[:3] in AUDIO_MAGIC or data[:2] in AUDIO_MAGIC or data[4:8] == b"ftyp"
+        ):
+            run = await run_in_threadpool(check_audio, wb, data, suffix, agent)
+        else:
+            return wb.page(request, "error.html", 415, message="只接受文字记录（.txt .jsonl .csv）或录音（.wav .mp3 .flac .ogg .opus .m4a）")
+    elif text.strip():
+        if len(text) > wb.settings.max_text:
+            return wb.page(request, "error.html", 413, message="文字太长")
+        run = await run_in_threadpool(check_text, wb, text, agent)
+    saved = None
+    if run is not None and form.get("save") and run.results:
+        saved = _save_selfcheck(wb, run)
+    return wb.page(request, "selfcheck.html", text=text, agent=agent, run=run, results=[_self_result(wb, r) for r in (run.results if run else [])], saved=saved)
+
+
+def _self_result(wb: Workbench, r) -> dict:
+    conv = {"turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "timestamp": t.timestamp.isoformat() if t.timestamp else None} for t in r.conversation.turns],
+            "courtesy": []}  # fmt: skip
+    findings = [(i, "", f) for i, f in enumerate(r.findings)]
+    return {"r": r, "transcript": _transcript(conv, findings), "findings": findings}
+
+
+def _save_selfcheck(wb: Workbench, run) -> int:
+    from phrasecheck.report.jsonfmt import document
+
+    doc = document(run, wb.profile)
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    for c in doc["conversations"]:
+        c["source"] = f"自查 {stamp}"
+        c["started_at"] = c["started_at"] or stamp
+    doc["scoring"] = {"fatal": sorted(wb.checker.fatal)}
+    wb.store.import_document(doc, "自查", default_fatal=wb.checker.fatal)
+    return len(doc["conversations"])
+
+
+# ---- audio, login --------------------------------------------------------------------------
+
+
+async def audio(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    path = wb.store.audio_path(request.path_params["pk"])
+    if path is None:
+        return Response("no recording", status_code=404, media_type="text/plain")
+    return FileResponse(path)
+
+
+async def login(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    nxt = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return wb.page(request, "login.html", next=nxt, failed=False)
+    form = await request.form()
+    _check_csrf(request, form.get("csrf"))
+    token = str(form.get("token", ""))
+    if not wb.settings.token or not hmac.compare_digest(token.encode(), wb.settings.token.encode()):
+        return wb.page(request, "login.html", 401, next=nxt, failed=True)
+    response = RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
+    response.set_cookie("pc_auth", token, httponly=True, samesite="strict")
+    return response
+
+
+# ---- JSON API --------------------------------------------------------------------------------
+
+
+async def api_check(request: Request) -> Response:
+    """POST a transcript (客服:/客户: lines) or JSONL as the body; the `check --format json` document back.
+    With Content-Type application/json the body is {"text": ..., "agent": ...}. Nothing is stored."""
+    from phrasecheck.report.jsonfmt import document
+    from phrasecheck.report.redact import redact_run
+
+    wb: Workbench = request.app.state.wb
+    raw = await request.body()
+    agent = request.query_params.get("agent", "")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return JSONResponse({"error": "body is not UTF-8 or GBK text"}, status_code=415)
+    if (request.headers.get("content-type") or "").startswith("application/json"):
+        try:
+            body = json.loads(text)
+            text, agent = str(body["text"]), str(body.get("agent") or agent)
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": 'expected {"text": "客服:…"}'}, status_code=400)
+    if not text.strip():
+        return JSONResponse({"error": "empty transcript"}, status_code=400)
+    run = await run_in_threadpool(check_text, wb, text, agent)
+    doc = document(redact_run(run), wb.profile)
+    return JSONResponse(doc, status_code=200 if run.results else 400)
+
+
+async def api_agents(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    try:
+        return JSONResponse({"agents": wb.store.agents(request.query_params.get("from", ""), request.query_params.get("to", ""))})
+    except StoreError as exc:
+        return JSONResponse({"error": exc.message}, status_code=400)
+
+
+async def api_conversations(request: Request) -> Response:
+    wb: Workbench = request.app.state.wb
+    try:
+        page = wb.store.conversations(_filters(request.query_params), max(1, int(request.query_params.get("page", "1") or 1)), PER_PAGE)
+    except (StoreError, ValueError) as exc:
+        return JSONResponse({"error": getattr(exc, "message", str(exc))}, status_code=400)
+    return JSONResponse({"total": page.total, "page": page.page, "pages": page.pages, "conversations": page.rows})
+
+
+async def api_reviews(request: Request) -> Response:
+    """{"finding": id, "verdict": "confirmed|false|appeal" (or 确认/误报/申诉), "note": "...", "by": "..."}; X-CSRF-Token header."""
+    wb: Workbench = request.app.state.wb
+    _check_csrf(request, request.headers.get("x-csrf-token"))
+    try:
+        body = json.loads(await request.body())
+        out = wb.store.review(int(body["finding"]), str(body.get("verdict", "")), str(body.get("note", ""))[:2000], str(body.get("by", ""))[:100])
+    except (ValueError, KeyError, TypeError) as exc:
+        return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
+    except StoreError as exc:
+        return JSONResponse({"error": exc.message}, status_code=400)
+    agent = next((a for a in wb.store.agents() if a["agent_id"] == out["agent_id"]), None)
+    return JSONResponse({**out, "agent": agent})
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    wb: Workbench = request.app.state.wb
+    if not hasattr(request.state, "csrf"):
+        request.state.csrf = ""
+    return wb.page(request, "error.html", exc.status_code, message=str(exc.detail))
+
+
+def create_app(settings: Settings) -> Starlette:
+    static = Path(__file__).with_name("static")
+    routes = [
+        Route("/", overview),
+        Route("/conversations", conversations),
+        Route("/c/{pk:int}", conversation),
+        Route("/export/review.csv", export_reviews),
+        Route("/c/{pk:int}/review", review_form, methods=["POST"]),
+        Route("/selfcheck", selfcheck, methods=["GET", "POST"]),
+        Route("/audio/{pk:int}", audio),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/api/check", api_check, methods=["POST"]),
+        Route("/api/agents", api_agents),
+        Route("/api/conversations", api_conversations),
+        Route("/api/reviews", api_reviews, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=str(static)), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(Guard)], exception_handlers={HTTPException: http_error})
+    app.state.wb = Workbench(settings)
+    return app
