@@ -8,6 +8,7 @@ from datetime import time
 from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
+from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.match import Hit, Matcher, Prepared
 from phrasecheck.scoring.score import attitude_score
 
@@ -43,6 +44,7 @@ class Checker:
         for form in extra + self._company_forms:
             for part in form.parts:
                 self.matcher.pattern(part)
+        self.behaviour = Behaviour(lexicon.behaviour, profile, self.matcher)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
 
     @staticmethod
@@ -66,10 +68,11 @@ class Checker:
         findings += self._forbidden(conv, idx, texts, openers)
         courtesy = self._courtesy(conv, idx, texts)
         greeting, greeting_findings = self._greeting(conv, idx, texts)
-        findings = greeting_findings + findings
+        behaviour = self.behaviour.check(conv)
+        findings = greeting_findings + findings + behaviour.findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         score = attitude_score(findings, len({c.id for c in courtesy}), greeting.ok, self.profile.weights, self.fatal)
-        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score)
+        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score, notes=behaviour.notes)
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
         if phrase.id not in self.matcher.candidates(text):

@@ -28,6 +28,7 @@ def attitude_score(findings: list[Finding], courtesy_used: int, greeting_ok: boo
     score -= weights.opener * sum(f.kind == "opener" for f in live)
     score -= weights.forbidden * sum(f.kind == "forbidden" for f in live)
     score -= weights.courtesy_shortfall * max(0, weights.courtesy_target - courtesy_used)
+    score -= sum(weights.behaviour(f.id) for f in live if f.kind == "behaviour")
     return round(max(0.0, min(weights.max_score, score)), 2)
 
 
