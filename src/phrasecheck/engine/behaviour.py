@@ -203,7 +203,11 @@ class Behaviour:
         if delay <= limit:
             return []
         # a warning: the KPI's response points already price chat response time
-        return [self._finding(rule, conv, reply, f"late first reply: {delay:.0f} s after the customer's first message (limit {limit:g} s)", None, None, severity="warning")]
+        return [
+            self._finding(
+                rule, conv, reply, f"late first reply: {delay:.0f} s after the customer's first message (limit {limit:g} s)", None, None, severity="warning"
+            )
+        ]
 
     # --- B02 -------------------------------------------------------------------------------
 

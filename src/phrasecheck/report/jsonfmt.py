@@ -40,6 +40,7 @@ def conversation_dict(r: Result) -> dict:
         "courtesy_used": r.courtesy_used,
         "courtesy": [finding_dict(f, c.conversation_id) for f in r.courtesy],
         "attitude_score": r.attitude_score,
+        "notes": r.notes,
         "turns": [_turn_dict(t) for t in c.turns],
     }
 
