@@ -302,3 +302,10 @@ def test_a_lexicon_without_behaviour_file_runs_no_behaviour_rule(tmp_path, lexic
     checker = Checker(load_lexicon(mine), Profile())
     r = checker.check(call(turn(AGENT, GREETING, 7.3, 12.0)))
     assert behaviour(r) == [] and r.notes == []
+
+
+def test_closing_is_not_judged_when_the_asr_lost_the_agents_last_words(check):
+    conv = call(turn(AGENT, GREETING, 0.3, 3.0), turn(CUSTOMER, "我的卡被锁了", 7.0, 9.0))
+    conv.speech[AGENT] += [(11.0, 14.0), (15.0, 18.0)]  # the agent spoke again: no text came back
+    r = check(conv)
+    assert behaviour(r, "B05") == [] and any("B05" in n and "6.0 s" in n for n in r.notes)

@@ -40,6 +40,9 @@ ANNOUNCE_TURNS = 2  # ... the agent's last ones
 THANKS_LOOKAHEAD_S = 30.0
 # B05 reads the agent's last turns (on mono recordings, everyone's last turns: roles are guesses).
 CLOSING_TURNS = 2
+# B05 is not judged when this much agent speech (this long after the last transcribed word) has no text.
+UNHEARD_S = 1.0
+UNHEARD_GAP_S = 0.5
 _SYLLABLE = re.compile(r"[\u4e00-\u9fff]|[0-9]|[A-Za-z]+")
 
 
@@ -131,7 +134,7 @@ class Behaviour:
                 notes.append(f"{rule_id} talk-over not checked: the transcript has no speech times per party")
             else:
                 findings += check(conv, speech)
-        findings += self._closing(conv)
+        findings += self._closing(conv, speech, notes)
         return Outcome(findings, notes)
 
     # --- helpers ---------------------------------------------------------------------------
@@ -293,12 +296,19 @@ class Behaviour:
 
     # --- B05 -------------------------------------------------------------------------------
 
-    def _closing(self, conv: Conversation) -> list[Finding]:
+    def _closing(self, conv: Conversation, speech: dict[str, list[Interval]], notes: list[str]) -> list[Finding]:
         rule = self.rules.get("closing")
         if rule is None:
             return []
         mine = [(i, t) for i, t in enumerate(conv.turns) if self._speaker(conv, t)]
         if not mine:
+            return []
+        # Speech after the agent's last transcribed words was lost by the ASR (seen on fast speech):
+        # the goodbye may be in it, so nothing is said about the closing.
+        end = max((t.end_s or t.start_s or 0.0) for _, t in mine)
+        unheard = sum(b - max(a, end) for a, b in speech.get(MIXED if conv.roles == ROLES_INFERRED else AGENT, []) if b > end + UNHEARD_GAP_S)
+        if unheard >= UNHEARD_S:
+            notes.append(f"B05 closing not checked: {unheard:.1f} s of the agent's speech after their last transcribed words")
             return []
         last = mine[-CLOSING_TURNS - (1 if conv.roles == ROLES_INFERRED else 0) :]
         if self._said(rule, "closing", [t for _, t in last]):
