@@ -309,3 +309,26 @@ def test_closing_is_not_judged_when_the_asr_lost_the_agents_last_words(check):
     conv.speech[AGENT] += [(11.0, 14.0), (15.0, 18.0)]  # the agent spoke again: no text came back
     r = check(conv)
     assert behaviour(r, "B05") == [] and any("B05" in n and "6.0 s" in n for n in r.notes)
+
+
+def test_report_html_shows_the_events_on_the_calls_timeline(check, tmp_path):
+    from phrasecheck.report.html import render
+
+    conv = call(
+        turn(AGENT, GREETING, 7.0, 12.0),
+        turn(CUSTOMER, "我的快递三天了还没到", 12.5, 15.0),
+        turn(AGENT, "查到了，明天送到", 40.0, 42.0),
+        duration=50.0,
+    )
+    mono = call(turn(AGENT, GREETING, 0.3, 5.0), turn(AGENT, "再见", 6.0, 7.0), roles=ROLES_INFERRED)
+    mono.conversation_id = "k2"
+    chat = Conversation("c9", "A1", "day.jsonl", [Turn(CUSTOMER, "在吗"), Turn(AGENT, GREETING)])
+    html = render(Run(results=[check(conv), check(mono), check(chat)]), [], tmp_path, [])
+    assert html.count('<svg class="timeline"') == 2  # the two calls; the chat has no time axis
+    # B01 over 0-7 s and B02 over 15-40 s of a 50 s call: x and width in thousandths of it
+    assert 'class="event sev-error" data-key="k1:B01:0:0" data-rule="B01" data-start="0.0" x="0.0" y="0" width="140.0"' in html
+    assert 'data-rule="B02" data-start="15.0" x="300.0" y="0" width="500.0"' in html
+    assert '<rect class="agent" x="140.0" y="2" width="100.0" height="8">' in html
+    assert '<rect class="customer" x="250.0" y="12" width="50.0" height="8">' in html
+    assert "B03 talk over not checked: a mono recording" in html
+    assert " style=" not in html  # the page's CSP allows no style attribute

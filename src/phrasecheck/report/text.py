@@ -77,6 +77,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None
         console.print(title)
         for f in r.findings:
             _finding(console, r, f)
+        for note in r.notes:
+            console.print(Text(f"  note: {note}", "dim"))
         used = " ".join(r.courtesy_used) or "none"
         console.print(Text(f"  courtesy used: {used}", "dim"))
         console.print()
