@@ -332,3 +332,13 @@ def test_report_html_shows_the_events_on_the_calls_timeline(check, tmp_path):
     assert '<rect class="customer" x="250.0" y="12" width="50.0" height="8">' in html
     assert "B03 talk over not checked: a mono recording" in html
     assert " style=" not in html  # the page's CSP allows no style attribute
+
+
+def test_speech_rate_judges_each_stretch_of_a_merged_turn(check):
+    """The transcript joins an agent's sentences < 1 s apart: the fast one is still found, and marked."""
+    calm, fast = "好的，我帮您查一下您的保单情况。", "感谢您的耐心等待，您的保单明年三月到期。"
+    a, b = turn(AGENT, calm, 7.0, 11.0), turn(AGENT, fast, 11.7, 14.0)
+    merged = Turn(AGENT, calm + fast, 7.0, 14.0, words=a.words + [(x + len(calm), y + len(calm), s, e) for x, y, s, e in b.words])
+    r = check(call(turn(AGENT, GREETING, 0.3, 5.0), merged, turn(AGENT, "再见", 15.0, 15.5)))
+    (f,) = behaviour(r, "B04")
+    assert f.text == fast and (f.start_s, f.end_s) == (11.7, 14.0)

@@ -173,10 +173,10 @@ def hold(c: Call, a: dict, b: dict, seconds: float, announced: bool, what: str) 
 
 
 def talk_over(c: Call, customer_turn: dict, clip: np.ndarray, offset: float, what: str) -> None:
-    """Paste an agent clip `offset` seconds into a customer turn's speech."""
+    """Paste an agent clip `offset` seconds into a customer turn's speech (negative: before its end)."""
     spans = [(s, e) for s, e in activity(c.channels[1], 0.5) if s < customer_turn["end_s"] and e > customer_turn["start_s"]]
     c0, c1 = spans[0][0], spans[-1][1]
-    s, e = c.paste(c0 + offset, clip)
+    s, e = c.paste(c0 + offset if offset >= 0 else c1 + offset, clip)
     c.edits.append(f"{what}: {len(clip) / SAMPLE_RATE:.2f} s of agent speech pasted at {s:.2f} s over the customer's {c0:.2f}-{c1:.2f} s")
     if min(e, c1) - s > 1.0:
         c.event("B03", s, min(e, c1), what)
@@ -276,6 +276,35 @@ def build() -> list[Call]:
 
     c = Call.load("call_mono", "announced_mono")
     hold(c, c.turn("agent", 1), c.turn("customer", 1), HOLD_S, True, "hold after …请您稍等，我帮您查一下")
+    out.append(c)
+
+    c = Call.load("call_evening", "late_evening")
+    late(c, 9.0)
+    out.append(c)
+
+    c = Call.load("call_nogreet", "early_nogreet")
+    late(c, 4.5)
+    out.append(c)
+
+    c = Call.load("call_forbidden", "talkover_end_forbidden")
+    talk_over(c, c.turn("customer", 0), agent_clip, -2.5, "agent talks over the last 2.5 s of the customer's turn")
+    out.append(c)
+
+    src = Call.load("call_forbidden", "x")
+    c = Call.load("call_nogreet", "overlap_nogreet")
+    talk_over(c, c.turn("customer", 1), src.clip(src.turn("agent", 2)), -0.6, "agent starts 0.6 s before the customer ends")  # 有本事你去告
+    out.append(c)
+
+    c = Call.load("call_clean", "backchannel_clean")
+    talk_over(c, c.turn("customer", 0), yes_clip, 1.5, "a backchannel 好的 inside the customer's question")
+    out.append(c)
+
+    c = Call.load("call_forbidden", "hold_forbidden")
+    hold(c, c.turn("agent", 1), c.turn("customer", 1), 30.0, False, "unannounced silence after 急什么，烦死人了")
+    out.append(c)
+
+    c = Call.load("call_clean", "fast_clean")
+    faster(c, c.turn("agent", 2), 1.7)  # merged with the turn before it in the transcript
     out.append(c)
 
     for c in out:

@@ -43,6 +43,10 @@ CLOSING_TURNS = 2
 # B05 is not judged when this much agent speech (this long after the last transcribed word) has no text.
 UNHEARD_S = 1.0
 UNHEARD_GAP_S = 0.5
+# B04 judges each sentence of a turn (the transcript joins a party's sentences < 1 s apart).
+SENTENCE_PAUSE_S = 0.3
+LONG_PAUSE_S = 0.8
+_SENTENCE_END = re.compile(r"[。！？!?；;]\s*$")
 _SYLLABLE = re.compile(r"[\u4e00-\u9fff]|[0-9]|[A-Za-z]+")
 
 
@@ -74,6 +78,21 @@ def _overlap(a: Interval, regions: list[Interval]) -> float:
 
 def _timed(t: Turn) -> bool:
     return t.start_s is not None and t.end_s is not None
+
+
+def _stretches(t: Turn) -> list[tuple[tuple[int, int], Interval]]:
+    """A timed turn cut into sentences: at a sentence end followed by a pause of SENTENCE_PAUSE_S, or
+    at any pause over LONG_PAUSE_S; (char span, time span) each. The whole turn where it has no word
+    times. (Commas are no cut: fast speech has gaps the voice detector and the word times miss.)"""
+    if not t.words:
+        return [((0, len(t.text)), (t.start_s, t.end_s))]
+    runs = [[t.words[0]]]
+    for w in t.words[1:]:
+        gap = w[2] - runs[-1][-1][3]
+        if gap > LONG_PAUSE_S or (gap >= SENTENCE_PAUSE_S and _SENTENCE_END.search(t.text[: w[0]])):
+            runs.append([])
+        runs[-1].append(w)
+    return [((r[0][0], r[-1][1]), (r[0][2], r[-1][3])) for r in runs]
 
 
 def is_call(conv: Conversation) -> bool:
@@ -273,6 +292,7 @@ class Behaviour:
     # --- B04 -------------------------------------------------------------------------------
 
     def _speech_rate(self, conv: Conversation, speech: dict[str, list[Interval]]) -> list[Finding]:
+        """Per sentence of a turn (_stretches): a fast sentence next to a calm one is judged on its own."""
         rule = self.rules["speech_rate"]
         s = self.settings
         regions = speech.get(AGENT, [])
@@ -280,18 +300,19 @@ class Behaviour:
         for i, t in enumerate(conv.turns):
             if t.role != AGENT or not _timed(t) or t.end_s <= t.start_s:
                 continue
-            n = syllables(t.text)
-            if n < s.rate_min_syllables:
-                continue
-            talking = _overlap((t.start_s, t.end_s), regions) if regions else t.end_s - t.start_s
-            if talking < 1.0:
-                continue
-            rate = n * 60.0 / talking
-            if s.rate_min <= rate <= s.rate_max:
-                continue
-            how = "fast" if rate > s.rate_max else "slow"
-            message = f"speech rate {rate:.0f} syllables/min, too {how} (range {s.rate_min:g}-{s.rate_max:g})"
-            out.append(self._finding(rule, conv, i, message, t.start_s, t.end_s, (0, len(t.text))))
+            for (c0, c1), (t0, t1) in _stretches(t):
+                n = syllables(t.text[c0:c1])
+                if n < s.rate_min_syllables:
+                    continue
+                talking = _overlap((t0, t1), regions) if regions else t1 - t0
+                if talking < 1.0:
+                    continue
+                rate = n * 60.0 / talking
+                if s.rate_min <= rate <= s.rate_max:
+                    continue
+                how = "fast" if rate > s.rate_max else "slow"
+                message = f"speech rate {rate:.0f} syllables/min, too {how} (range {s.rate_min:g}-{s.rate_max:g})"
+                out.append(self._finding(rule, conv, i, message, t0, t1, (c0, c1)))
         return out
 
     # --- B05 -------------------------------------------------------------------------------
