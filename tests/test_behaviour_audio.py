@@ -23,8 +23,8 @@ import build  # noqa: E402
 
 from behaviour_eval import evaluate  # noqa: E402
 
-# talk-over and a backchannel, an unannounced hold, an announced one
-PICKED = ("talkover_forbidden", "hold_nogreet", "announced_clean")
+# talk-over and a backchannel, an unannounced hold (announced ones: benchmarks/behaviour_eval.py)
+PICKED = ("talkover_forbidden", "hold_nogreet")
 
 
 @pytest.mark.slow
@@ -35,7 +35,7 @@ def test_labelled_recordings(tmp_path, lexicon):
     except ModelError as e:  # pragma: no cover - only without the model packages
         pytest.skip(str(e))
     labels = [c.write(tmp_path) for c in build.build() if c.name in PICKED]
-    assert [lab["conversation_id"] for lab in labels] == list(PICKED)
+    assert sorted(lab["conversation_id"] for lab in labels) == sorted(PICKED)
     convs = transcribe_batch([Job(str(tmp_path / lab["file"]), lab["conversation_id"]) for lab in labels], TranscribeOptions(), transcriber)
     for conv in convs:
         assert set(conv.speech) == {AGENT, CUSTOMER} and conv.speech[AGENT] and conv.duration_s > 20
