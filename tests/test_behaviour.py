@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from phrasecheck.errors import ConfigError
 from phrasecheck.report.findings_file import run_from_document
 from phrasecheck.report.jsonfmt import document
 
+REPO = Path(__file__).resolve().parents[1]
 GREETING = "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"
 
 
@@ -342,3 +344,39 @@ def test_speech_rate_judges_each_stretch_of_a_merged_turn(check):
     r = check(call(turn(AGENT, GREETING, 0.3, 5.0), merged, turn(AGENT, "再见", 15.0, 15.5)))
     (f,) = behaviour(r, "B04")
     assert f.text == fast and (f.start_s, f.end_s) == (11.7, 14.0)
+
+
+def test_transcripts_carry_each_partys_speech_through_the_cache(tmp_path):
+    from phrasecheck.calls.cache import TranscriptCache
+    from phrasecheck.calls.transcribe import Channels, Segment, TranscribeOptions, Transcript, build_transcript, transcribe_file
+
+    def seg(text, start, end):
+        step = (end - start) / len(text)
+        return Segment(text, start, end, [(i, i + 1, start + i * step, start + (i + 1) * step) for i in range(len(text))])
+
+    left, right = [seg("您好请问有什么可以帮您", 0.5, 3.0)], [seg("我想查保单", 3.5, 5.0), seg("好的", 5.2, 5.6)]
+    vad = [[(0.4, 3.1)], [(3.4, 5.7)]]
+    tr = build_transcript(Channels([left, right], vad), TranscribeOptions(), 8.0)
+    assert tr.speech == {AGENT: [(0.4, 3.1)], CUSTOMER: [(3.4, 5.7)]}
+    swapped = build_transcript(Channels([left, right], vad), TranscribeOptions(agent_channel=1), 8.0)
+    assert swapped.speech == {AGENT: [(3.4, 5.7)], CUSTOMER: [(0.4, 3.1)]}
+    # a transcriber that gives no voice-detector regions: the words' times, pauses under 0.3 s joined
+    plain = build_transcript([left, right], TranscribeOptions(), 8.0)
+    assert plain.speech[AGENT] == [(0.5, 3.0)] and plain.speech[CUSTOMER] == [(3.5, 5.6)]
+    mono = build_transcript(Channels([left + right], [[(0.4, 5.7)]]), TranscribeOptions(), 8.0)
+    assert mono.speech == {MIXED: [(0.4, 5.7)]}
+    assert Transcript.from_json(json.loads(json.dumps(tr.to_json()))).speech == tr.speech
+
+    class Fake:
+        identity = "fake"
+        calls = 0
+
+        def channel_segments_many(self, recordings):
+            self.calls += 1
+            return [Channels([left, right], vad) for _ in recordings]
+
+    cache, fake = TranscriptCache(tmp_path / "t.sqlite3"), Fake()
+    wav = REPO / "samples" / "calls" / "call_clean.wav"
+    first = transcribe_file(wav, transcriber=fake, cache=cache)
+    again = transcribe_file(wav, transcriber=fake, cache=cache)
+    assert fake.calls == 1 and again.speech == first.speech == tr.speech and again.duration_s == first.duration_s > 20
