@@ -39,7 +39,7 @@ def _finding(console: Console, result: Result, f: Finding) -> None:
         head.append(f" [{when}]", "dim")
     head.append(f"  {f.id} ", style)
     head.append(f.message)
-    if f.kind != "greeting":
+    if f.kind not in ("greeting", "behaviour"):  # a match score; behaviour findings are measured, not matched
         head.append(f"  ({f.score:.0f})", "dim")
     if f.review:
         head.append(f"  reviewed: {f.review}", "cyan")
