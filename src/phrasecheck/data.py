@@ -15,6 +15,9 @@ ROLES_LABELLED = "labelled"  # the export says who spoke
 ROLES_CHANNELS = "channels"  # one stereo channel per party
 ROLES_INFERRED = "inferred"  # guessed from the text of a mono recording
 
+# Key of Conversation.speech for a mono recording: everyone's speech, mixed in one channel.
+MIXED = "mixed"
+
 
 @dataclass
 class Turn:
@@ -37,6 +40,10 @@ class Conversation:
     started_at: datetime | None = None
     roles: str = ROLES_LABELLED
     first_agent_s: float | None = None  # seconds until the agent first spoke (calls)
+    duration_s: float | None = None  # length of the recording (calls)
+    # When each party spoke, as (start_s, end_s) intervals from the voice detector, per role
+    # ("agent", "customer") on stereo recordings, under MIXED on mono ones; empty where unknown.
+    speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def agent_turns(self) -> list[tuple[int, Turn]]:
         return [(i, t) for i, t in enumerate(self.turns) if t.role == AGENT]
@@ -45,7 +52,7 @@ class Conversation:
 @dataclass
 class Finding:
     id: str  # stable rule id: F02, O01, G01, C07 ...
-    kind: str  # forbidden | opener | greeting | courtesy
+    kind: str  # forbidden | opener | greeting | courtesy | behaviour
     turn: int  # index into Conversation.turns
     start_char: int  # span in the ORIGINAL text of that turn
     end_char: int
@@ -80,6 +87,7 @@ class Result:
     courtesy: list[Finding]  # one evidence hit per courtesy phrase used
     greeting: Greeting
     attitude_score: float = 10.0
+    notes: list[str] = field(default_factory=list)  # what a reader should know, e.g. a rule skipped on a mono call
 
     @property
     def courtesy_used(self) -> list[str]:

@@ -35,12 +35,13 @@ from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.chunking import Chunk, Span, Window, layout, pad_regions, window_at
 from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
 from phrasecheck.calls.roles import attribute
-from phrasecheck.data import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
+from phrasecheck.data import AGENT, CUSTOMER, MIXED, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
 from phrasecheck.errors import InputError, ModelError
 
 __all__ = [
     "TranscribeOptions",
     "Segment",
+    "Channels",
     "Transcript",
     "WhisperTranscriber",
     "ModelError",
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 3  # 3: windows of one channel decoded in one batched pass; mono splits at sentence ends
+PIPELINE_VERSION = 4  # 4: transcripts keep each channel's speech regions; 3: windows of one channel decoded in one batched pass
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
@@ -129,6 +130,16 @@ class TranscribeOptions:
             "mono_role": self.mono_role,
         }
         return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Channels(list):
+    """What a ChannelTranscriber returns for one recording: a list of segments per channel. The
+    Whisper transcriber also gives each channel's speech regions from the voice detector, as
+    `speech` (None where unknown: build_transcript then takes them from the words' times)."""
+
+    def __init__(self, segments=(), speech: list[list[tuple[float, float]]] | None = None) -> None:
+        super().__init__(segments)
+        self.speech = speech
 
 
 @dataclass
@@ -220,7 +231,7 @@ class WhisperTranscriber:
                 window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
                 for chunk, seg in self._split(raw, window):
                     out[owner[id(window)]][chunk.channel].append(seg)
-        return [self._finish(segs, tight) for segs, (_, tight) in zip(out, speech)]
+        return [Channels(self._finish(segs, tight), tight if o.vad_filter else None) for segs, (_, tight) in zip(out, speech)]
 
     def _speech_many(self, recordings: list[list[np.ndarray]], pool: ThreadPoolExecutor) -> list[tuple[list[list[Span]], list[list[Span]]]]:
         """(padded decoding chunks, tight speech regions) per channel, per recording; the VAD of
@@ -363,6 +374,7 @@ class Transcript:
     roles: str
     duration_s: float
     channels: int
+    speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # as Conversation.speech
 
     @property
     def first_agent_s(self) -> float | None:
@@ -374,12 +386,14 @@ class Transcript:
             "duration_s": self.duration_s,
             "channels": self.channels,
             "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]} for t in self.turns],
+            "speech": {role: [list(r) for r in regions] for role, regions in self.speech.items()},
         }
 
     @classmethod
     def from_json(cls, d: dict) -> Transcript:
         turns = [Turn(role=t["role"], text=t["text"], start_s=t["start_s"], end_s=t["end_s"], words=[tuple(w) for w in t.get("words", [])]) for t in d["turns"]]
-        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1))
+        speech = {role: [tuple(r) for r in regions] for role, regions in (d.get("speech") or {}).items()}
+        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1), speech=speech)
 
 
 def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
@@ -398,19 +412,43 @@ def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
     return turns
 
 
+SPEECH_GAP_S = 0.3  # words closer than this are one stretch of speech (as the tight VAD's min silence)
+
+
+def speech_from_words(segs: list[Segment]) -> list[tuple[float, float]]:
+    """A channel's speech regions from its words' times, where the voice detector's are unknown."""
+    spans = sorted((w[2], w[3]) for s in segs for w in (s.words or [(0, 0, s.start_s, s.end_s)]))
+    out: list[list[float]] = []
+    for a, b in spans:
+        if out and a - out[-1][1] <= SPEECH_GAP_S:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _speech(channel_segments: list[list[Segment]]) -> list[list[tuple[float, float]]]:
+    known = getattr(channel_segments, "speech", None)
+    if known is not None and len(known) == len(channel_segments):
+        return [[(round(a, 3), round(b, 3)) for a, b in regions] for regions in known]
+    return [speech_from_words(segs) for segs in channel_segments]
+
+
 def build_transcript(channel_segments: list[list[Segment]], options: TranscribeOptions, duration_s: float) -> Transcript:
     """Attribute roles and merge. One list of segments per channel (1 = mono, 2 = stereo)."""
+    speech = _speech(channel_segments)
     if len(channel_segments) >= 2:
         agent = options.agent_channel
         tagged = [(AGENT if ch == agent else CUSTOMER, s) for ch, segs in enumerate(channel_segments) for s in segs]
-        return Transcript(_merge(tagged), ROLES_CHANNELS, duration_s, len(channel_segments))
+        by_role = {AGENT: speech[agent], CUSTOMER: speech[1 - agent]}
+        return Transcript(_merge(tagged), ROLES_CHANNELS, duration_s, len(channel_segments), by_role)
     segs = channel_segments[0] if channel_segments else []
     if options.mono_role:
         tagged = [(options.mono_role, s) for s in segs]
     else:
         roles = attribute([(s.text, s.start_s, s.end_s) for s in segs])
         tagged = [(a.role, s) for a, s in zip(roles, segs)]
-    return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1)
+    return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1, {MIXED: speech[0] if speech else []})
 
 
 @dataclass
@@ -463,6 +501,8 @@ def transcribe_batch(
             started_at=job.started_at,
             roles=tr.roles,
             first_agent_s=tr.first_agent_s,
+            duration_s=tr.duration_s,
+            speech=tr.speech,
         )
     return out  # type: ignore[return-value]
 

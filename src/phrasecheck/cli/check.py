@@ -48,7 +48,10 @@ def exit_code(run: Run, options: EmitOptions, profile: Profile) -> int:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(EMITTERS)), default="text", show_default=True, help="Report format.")
 @click.option(
-    "--fail-on", default="forbidden,opener", show_default=True, help="Finding kinds that make the exit code 1: forbidden, opener, greeting, courtesy, or none."
+    "--fail-on",
+    default="forbidden,opener",
+    show_default=True,
+    help="Finding kinds that make the exit code 1: forbidden, opener, greeting, courtesy, behaviour, or none.",
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of standard output.")
 @rule_options

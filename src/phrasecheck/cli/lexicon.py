@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
-from phrasecheck.config.lexicon import load_file, shipped_dir
+from phrasecheck.config.lexicon import load_behaviour, load_file, load_yaml, shipped_dir
 from phrasecheck.config.profile import PROFILE_NAME, load_profile
 from phrasecheck.engine.run import build_checker
 from phrasecheck.errors import ConfigError
@@ -50,6 +50,10 @@ def lexicon_show(config, lexicon_dir) -> None:
         g = checker.greeting
         forms = "; ".join(f"{k}: " + " / ".join(f.text for f in v) for k, v in g.parts.items())
         table.add_row(g.id, "greeting", g.text, forms, f"{g.threshold:g}", "", "", g.suggestion)
+    for b in lex.behaviour:
+        if profile.enabled(b.id):
+            forms = "; ".join(f"{k}: " + " / ".join(f.text for f in v) for k, v in b.phrases.items())
+            table.add_row(b.id, "behaviour", b.text, forms, f"{b.threshold:g}", "", "", b.suggestion)
     Console(highlight=False).print(table)
 
 
@@ -80,6 +84,8 @@ def lexicon_check(files) -> None:
             if path.name == PROFILE_NAME:
                 load_profile(path)
                 click.echo(f"{path}: ok (profile)")
+            elif load_yaml(path).get("kind") == "behaviour":
+                click.echo(f"{path}: ok ({len(load_behaviour(path))} rules)")
             else:
                 phrases, greeting = load_file(path)
                 click.echo(f"{path}: ok ({len(phrases) + (1 if greeting else 0)} rules)")

@@ -13,7 +13,7 @@ import yaml
 from phrasecheck.errors import ConfigError
 from phrasecheck.text.normalize import normalize
 
-KINDS = ("forbidden", "opener", "courtesy", "greeting", "words")
+KINDS = ("forbidden", "opener", "courtesy", "greeting", "words", "behaviour")
 ID_PREFIX = {"forbidden": "F", "opener": "O", "courtesy": "C", "greeting": "G"}
 SEVERITIES = ("error", "review", "warning", "info")
 PUNCT = set(",，。.?？!！、;；:：/ 《》<>\"'“”‘’()（）")
@@ -30,6 +30,17 @@ GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "sug
 GREETING_PARTS = ("greeting", "company", "surname", "offer")
 OPTIONAL_PARTS = ("company", "surname")  # a pack may leave these out (an e-commerce chat greeting names neither)
 REQUIRED_PARTS = ("greeting", "offer")
+
+# The behaviour family (behaviour.yaml): each id is one fixed rule; the lists of phrases it reads.
+BEHAVIOUR_RULES = {
+    "B01": ("late_answer", ()),
+    "B02": ("silent_hold", ("announce", "thanks")),
+    "B03": ("talk_over", ()),
+    "B04": ("speech_rate", ()),
+    "B05": ("closing", ("closing",)),
+}
+BEHAVIOUR_KEYS = {"id", "text", "severity", "suggestion", "threshold", "announce", "thanks", "closing"}
+BEHAVIOUR_FILE_KEYS = {"kind", "rules"}
 
 
 @dataclass(frozen=True)
@@ -80,13 +91,31 @@ class GreetingRule:
 
 
 @dataclass
+class BehaviourRule:
+    """One of B01-B05 (see BEHAVIOUR_RULES): its wording, severity and phrase lists; the time
+    limits are the profile's (`behaviour:`), since they are a centre's policy, not language."""
+
+    id: str
+    name: str  # late_answer | silent_hold | talk_over | speech_rate | closing
+    text: str
+    severity: str = "error"
+    suggestion: str = ""
+    threshold: float = 80.0  # for matching its phrases
+    phrases: dict[str, list[Form]] = field(default_factory=dict)  # announce, thanks, closing
+    source: str = ""
+    line: int | None = None
+
+
+@dataclass
 class Lexicon:
     phrases: list[Phrase]
     greeting: GreetingRule | None
     sources: list[str]
     words: dict[str, list[str]] = field(default_factory=dict)  # words.yaml: lists the clause grammar reads
+    behaviour: list[BehaviourRule] = field(default_factory=list)
 
     def ids(self) -> list[str]:
+        """Ids of the text rules (phrases and greeting); the behaviour rules are `behaviour`."""
         return [p.id for p in self.phrases] + ([self.greeting.id] if self.greeting else [])
 
 
@@ -324,14 +353,79 @@ def load_words(path: Path) -> dict[str, list[str]]:
     return _words(data, path)
 
 
+def _behaviour_rule(entry, path: Path) -> BehaviourRule:
+    if not isinstance(entry, dict):
+        raise ConfigError(path, "each behaviour rule must be a mapping with at least id and text")
+    line = entry.get("__line__")
+    _check_keys(entry, BEHAVIOUR_KEYS, path, "behaviour rule")
+    rule_id = entry.get("id")
+    if rule_id not in BEHAVIOUR_RULES:
+        raise ConfigError(path, f"behaviour id must be one of {', '.join(BEHAVIOUR_RULES)}, got {rule_id!r}", line)
+    name, lists = BEHAVIOUR_RULES[rule_id]
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(path, f"{rule_id}: text is missing", line)
+    severity = entry.get("severity", "error")
+    if severity not in SEVERITIES:
+        raise ConfigError(path, f"{rule_id}: severity must be one of {', '.join(SEVERITIES)}", line)
+    phrases = {}
+    for key in ("announce", "thanks", "closing"):
+        if key in entry and key not in lists:
+            raise ConfigError(path, f"{rule_id} ({name}) takes no '{key}' list", line)
+    for key in lists:
+        texts = _str_list(entry.get(key), path, line, f"{rule_id}: {key}")
+        if not texts:
+            raise ConfigError(path, f"{rule_id}: '{key}' must list at least one phrase", line)
+        try:
+            phrases[key] = compile_forms(texts)
+        except ValueError as exc:
+            raise ConfigError(path, f"{rule_id}: {key}: {exc}", line) from None
+    return BehaviourRule(
+        id=rule_id,
+        name=name,
+        text=text,
+        severity=severity,
+        suggestion=str(entry.get("suggestion") or ""),
+        threshold=_threshold(entry.get("threshold", 80), path, line),
+        phrases=phrases,
+        source=str(path),
+        line=line,
+    )
+
+
+def load_behaviour(path: Path, data: dict | None = None) -> list[BehaviourRule]:
+    """The rules of a `kind: behaviour` file, validated."""
+    data = load_yaml(path) if data is None else data
+    _check_keys(data, BEHAVIOUR_FILE_KEYS, path, "behaviour file")
+    entries = data.get("rules")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(path, "rules must be a non-empty list", data.get("__line__"))
+    rules = [_behaviour_rule(e, path) for e in entries]
+    seen: set[str] = set()
+    for r in rules:
+        if r.id in seen:
+            raise ConfigError(path, f"{r.id} is defined twice", r.line)
+        seen.add(r.id)
+    return rules
+
+
 def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
-    data = load_yaml(path)
+    """Phrases and greeting of one lexicon file; a behaviour file is validated and gives neither
+    (load_behaviour reads its rules)."""
+    return _load_data(path, load_yaml(path))
+
+
+def _load_data(path: Path, data: dict) -> tuple[list[Phrase], GreetingRule | None]:
     kind = data.get("kind")
     if kind not in KINDS:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}", data.get("__line__"))
     if kind == "greeting":
         return [], _greeting(data, path)
+    if kind == "behaviour":
+        load_behaviour(path, data)
+        return [], None
     if kind == "words":
+        _words(data, path)
         return [], None
     _check_keys(data, FILE_KEYS, path, "lexicon file")
     defaults = data.get("defaults") or {}
@@ -355,12 +449,21 @@ def load_lexicon(folder: Path) -> Lexicon:
     phrases: list[Phrase] = []
     greeting = None
     words: dict[str, list[str]] = {}
+    behaviour: list[BehaviourRule] = []
     seen: dict[str, str] = {}
     for path in files:
-        if load_yaml(path).get("kind") == "words":
+        data = load_yaml(path)
+        if data.get("kind") == "words":
             words.update(load_words(path))
             continue
-        found, greet = load_file(path)
+        if data.get("kind") == "behaviour":
+            for rule in load_behaviour(path, data):
+                if rule.id in seen:
+                    raise ConfigError(path, f"{rule.id} is defined twice (also in {seen[rule.id]})", rule.line)
+                seen[rule.id] = str(path)
+                behaviour.append(rule)
+            continue
+        found, greet = _load_data(path, data)
         for p in found:
             if p.id in seen:
                 raise ConfigError(path, f"{p.id} is defined twice (also in {seen[p.id]})", p.line)
@@ -372,7 +475,8 @@ def load_lexicon(folder: Path) -> Lexicon:
             greeting = greet
     order = {k: i for i, k in enumerate(KINDS)}
     phrases.sort(key=lambda p: (order[p.kind], p.id))
-    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files], words=words)
+    behaviour.sort(key=lambda r: r.id)
+    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files], words=words, behaviour=behaviour)
 
 
 def default_lexicon_dir() -> Path:

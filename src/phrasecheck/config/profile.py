@@ -27,6 +27,29 @@ class Weights:
     courtesy_target: int = 2  # distinct courtesy phrases expected per conversation
     courtesy_shortfall: float = 1.0  # per phrase short of the target
     max_score: float = 10.0
+    # call behaviour (B01-B05), each finding that counts (errors; B04 is info and B05 a warning by default)
+    late_answer: float = 1.0  # B01
+    silent_hold: float = 1.0  # B02
+    talk_over: float = 1.0  # B03
+    speech_rate: float = 0.0  # B04: report only
+    closing: float = 0.0  # B05
+
+    def behaviour(self, rule_id: str) -> float:
+        """What one finding of behaviour rule B01-B05 costs."""
+        name = {"B01": "late_answer", "B02": "silent_hold", "B03": "talk_over", "B04": "speech_rate", "B05": "closing"}.get(rule_id)
+        return getattr(self, name) if name else 0.0
+
+
+@dataclass
+class BehaviourSettings:
+    """Time limits of the call behaviour rules (B01-B05, engine/behaviour.py)."""
+
+    late_answer_s: float = 5.0  # B01: the agent's first words later than this into the recording
+    hold_s: float = 20.0  # B02: both parties silent longer than this inside a call
+    talk_over_s: float = 1.0  # B03: both talking longer than this after the agent started over the customer
+    rate_min: float = 120.0  # B04: agent syllables per minute of speaking time, per turn
+    rate_max: float = 360.0
+    rate_min_syllables: int = 12  # B04: shorter turns are not judged
 
 
 @dataclass
@@ -54,6 +77,7 @@ class Profile:
     columns: dict[str, str] = field(default_factory=dict)  # canonical column -> header in the file
     weights: Weights = field(default_factory=Weights)
     kpi: KpiSettings = field(default_factory=KpiSettings)
+    behaviour: BehaviourSettings = field(default_factory=BehaviourSettings)
     thresholds: dict[str, float] = field(default_factory=dict)  # rule id -> threshold
     fatal: list[str] | None = None  # None: as the lexicon says
     count_review: bool = False  # findings of severity review (arguable forms) cost points without a reviewer's confirmation
@@ -90,6 +114,7 @@ _KEYS = {
     "kpi",
     "recording_path",
     "count_review",
+    "behaviour",
 }
 
 
@@ -135,6 +160,7 @@ def load_profile(path: Path) -> Profile:
             raise ConfigError(path, f"thresholds.{key} must be a number in (0, 100]", where)
         prof.thresholds[str(key)] = float(value)
     _load_kpi(prof, data, path, line)
+    _load_behaviour(prof, data, path, line)
     if "fatal" in data:
         prof.fatal = _list(data.get("fatal"), path, line, "fatal")
     count_review = data.get("count_review", False)
@@ -180,6 +206,20 @@ def _load_kpi(prof: Profile, data: dict, path: Path, line: int | None) -> None:
         raise ConfigError(path, f"kpi: need skilled_s <= normal_s < limit_s (got {k.skilled_s:g}, {k.normal_s:g}, {k.limit_s:g})", where)
     if k.normal_points > k.response_points:
         raise ConfigError(path, "kpi.normal_points cannot exceed kpi.response_points", where)
+
+
+def _load_behaviour(prof: Profile, data: dict, path: Path, line: int | None) -> None:
+    if data.get("behaviour") is None:
+        return
+    entries, where = _mapping(data["behaviour"], "behaviour", "be a mapping", path, line)
+    where = line if where is None else where
+    b = prof.behaviour
+    _set_numbers(b, entries, "behaviour", "setting", path, where, lambda v: v)
+    b.rate_min_syllables = int(b.rate_min_syllables)
+    if b.rate_min >= b.rate_max:
+        raise ConfigError(path, f"behaviour: need rate_min < rate_max (got {b.rate_min:g}, {b.rate_max:g})", where)
+    if b.hold_s <= 0 or b.talk_over_s <= 0:
+        raise ConfigError(path, "behaviour: hold_s and talk_over_s must be above 0", where)
 
 
 def find_profile(explicit: Path | None, cwd: Path | None = None) -> Profile:

@@ -8,6 +8,7 @@ from datetime import time
 from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
+from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
 from phrasecheck.scoring.score import score_result
@@ -45,6 +46,7 @@ class Checker:
         for form in extra + self._company_forms:
             for part in form.parts:
                 self.matcher.pattern(part)
+        self.behaviour = Behaviour(lexicon.behaviour, profile, self.matcher)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
         self._grammar: Grammar | None = None
 
@@ -77,9 +79,10 @@ class Checker:
         findings += self._forbidden(conv, idx, texts, block_end)
         courtesy = self._courtesy(conv, idx, texts)
         greeting, greeting_findings = self._greeting(conv, idx, texts)
-        findings = greeting_findings + findings
+        behaviour = self.behaviour.check(conv)
+        findings = greeting_findings + findings + behaviour.findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
-        result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting)
+        result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=behaviour.notes)
         result.attitude_score = score_result(result, self.profile.weights, self.fatal, self.profile.count_review)
         return result
 

@@ -40,6 +40,8 @@ def run_from_document(doc: dict) -> Run:
             started_at=_time(c.get("started_at")),
             roles=c.get("roles", "labelled"),
             first_agent_s=c.get("first_agent_s"),
+            duration_s=c.get("duration_s"),
+            speech={role: [tuple(r) for r in regions] for role, regions in (c.get("speech") or {}).items()},
         )
         g = c.get("greeting") or {}
         run.results.append(

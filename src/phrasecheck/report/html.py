@@ -73,6 +73,31 @@ def _clock(seconds: float | None) -> str:
     return f"{m:02d}:{s:02d}"
 
 
+TIMELINE_WIDTH = 1000  # SVG user units; the picture stretches to the page width
+
+
+def _timeline(r: Result, keys: list[str]) -> dict | None:
+    """The call on one time axis: each party's speech and the behaviour findings, as SVG rects
+    (attributes, not inline styles: the page's CSP allows no style attribute)."""
+    c = r.conversation
+    events = [(f, k) for f, k in zip(r.findings, keys) if f.kind == "behaviour" and f.start_s is not None and f.end_s is not None]
+    if not c.speech and not events:
+        return None
+    ends = [b for regions in c.speech.values() for _, b in regions] + [t.end_s or t.start_s or 0 for t in c.turns] + [f.end_s for f, _ in events]
+    total = max([c.duration_s or 0.0, *ends]) or 1.0
+
+    def rect(a: float, b: float) -> dict:
+        x = TIMELINE_WIDTH * a / total
+        return {"x": round(x, 1), "w": round(max(TIMELINE_WIDTH * (b - a) / total, 2.0), 1), "a": round(a, 2), "b": round(b, 2)}
+
+    rows = [
+        {"role": role, "label": ROLE_LABEL.get(role, "通话 both"), "y": 2 + 10 * i, "rects": [rect(a, b) for a, b in regions]}
+        for i, (role, regions) in enumerate(sorted(c.speech.items()))
+    ]
+    marks = [dict(rect(f.start_s, f.end_s), key=k, rule=f.id, severity=f.severity, message=f.message, overruled=f.review == "false") for f, k in events]
+    return {"rows": rows, "events": marks, "height": 10 * len(rows) + 4, "clock": _clock(total)}
+
+
 def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> dict:
     c = r.conversation
     call = is_call(c)
@@ -116,6 +141,8 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "findings": findings,
         "turns": turns,
         "rules": sorted({f.id for f in r.findings}),
+        "timeline": _timeline(r, [x["key"] for x in findings]),
+        "notes": r.notes,
         "severities": sorted({f.severity for f in r.findings}),
     }
 

@@ -34,11 +34,14 @@ def conversation_dict(r: Result) -> dict:
         "roles": c.roles,
         "started_at": c.started_at.isoformat() if c.started_at else None,
         "first_agent_s": c.first_agent_s,
+        "duration_s": c.duration_s,
+        "speech": {role: [list(r) for r in regions] for role, regions in c.speech.items()},
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
         "findings": [finding_dict(f, c.conversation_id) for f in r.findings],
         "courtesy_used": r.courtesy_used,
         "courtesy": [finding_dict(f, c.conversation_id) for f in r.courtesy],
         "attitude_score": r.attitude_score,
+        "notes": r.notes,
         "turns": [_turn_dict(t) for t in c.turns],
     }
 

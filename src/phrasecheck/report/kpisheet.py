@@ -16,6 +16,7 @@ COLUMNS = [
     ("忌语/百会话 forbidden_per_100", "forbidden_per_100"),
     ("生硬开场 openers", "openers"),
     ("一票否决会话 fatal", "fatal"),
+    ("通话行为 behaviour", "behaviour"),
     ("礼貌用语/会话 courtesy_per_conversation", "courtesy_per_conversation"),
     ("服务态度(10) attitude", "attitude"),
     ("百分制 points", "points"),

@@ -41,7 +41,7 @@ def _finding(console: Console, result: Result, f: Finding) -> None:
         head.append(f" [{when}]", "dim")
     head.append(f"  {f.id} ", style)
     head.append(f.message)
-    if f.kind != "greeting":
+    if f.kind not in ("greeting", "behaviour"):  # a match score; behaviour findings are measured, not matched
         head.append(f"  ({f.score:.0f})", "dim")
     if f.review:
         head.append(f"  reviewed: {f.review}", "cyan")
@@ -80,6 +80,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
         console.print(title)
         for f in r.findings:
             _finding(console, r, f)
+        for note in r.notes:
+            console.print(Text(f"  note: {note}", "dim"))
         used = " ".join(r.courtesy_used) or "none"
         console.print(Text(f"  courtesy used: {used}", "dim"))
         console.print()

@@ -86,6 +86,7 @@ class AgentKpi:
     forbidden_per_100: float  # the same per 100 conversations
     openers: int
     fatal: int  # conversations zeroed by a fatal rule
+    behaviour: int  # standing call behaviour findings that cost points (B01-B05 errors)
     courtesy_per_conversation: float
     attitude: float  # mean attitude score, 0-10
     points: float  # its 100-point equivalent
@@ -135,6 +136,7 @@ def agent_kpi(agent_id: str, results: list[Result], profile: Profile, fatal: set
         forbidden_per_100=round(100.0 * forbidden / n, 1),
         openers=sum(f.kind == "opener" for fs in live for f in fs),
         fatal=sum(any(f.id in fatal for f in fs) for fs in live),
+        behaviour=sum(f.kind == "behaviour" for fs in live for f in fs),
         courtesy_per_conversation=round(sum(courtesy_count(r) for r in results) / n, 2),
         attitude=attitude,
         points=points,
@@ -175,6 +177,8 @@ def formula_lines(profile: Profile, fatal: set[str] | None = None) -> list[str]:
         f"  each blunt opening word (O01-O04): −{w.opener:g}",
         f"  each forbidden phrase (F01-F13): −{w.forbidden:g}",
         f"  each courtesy phrase short of {w.courtesy_target} distinct phrases (C01-C20): −{w.courtesy_shortfall:g}",
+        f"  call behaviour: each late answer (B01) −{w.late_answer:g}, unannounced silent hold (B02) −{w.silent_hold:g}, "
+        f"talk-over (B03) −{w.talk_over:g}; speech rate (B04, info) and closing (B05, warning) are reported without points",
         f"  a fatal rule ({fatal_txt}) sets the conversation to 0",
         "  warnings and findings a reviewer marked false cost nothing; appeals count until decided",
         f"Agent attitude = mean over conversations; 100-point equivalent = mean × {100 / w.max_score:g}; "

@@ -12,7 +12,7 @@ BANDS = ((91, "优秀"), (81, "良好"), (71, "称职"), (60, "基本称职"), (
 
 
 # Finding kinds that can fail a CI run (check --fail-on).
-FAIL_KINDS = ("forbidden", "opener", "greeting", "courtesy")
+FAIL_KINDS = ("forbidden", "opener", "greeting", "courtesy", "behaviour")
 
 
 def counts(finding: Finding, count_review: bool = False) -> bool:
@@ -60,6 +60,7 @@ def attitude_score(findings: list[Finding], courtesy_used: int, greeting_ok: boo
     score -= weights.opener * sum(f.kind == "opener" for f in live)
     score -= weights.forbidden * sum(f.kind == "forbidden" for f in live)
     score -= weights.courtesy_shortfall * max(0, weights.courtesy_target - courtesy_used)
+    score -= sum(weights.behaviour(f.id) for f in live if f.kind == "behaviour")
     return round(max(0.0, min(weights.max_score, score)), 2)
 
 
