@@ -13,7 +13,7 @@ from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths, load_rules
 from phrasecheck.report.findings_file import is_findings_file, load_findings
-from phrasecheck.scoring.review import REVIEW_NAME, finding_key, mark, read_reviews, resolve, sync_entries, write_reviews
+from phrasecheck.scoring.review import REVIEW_NAME, known_keys, mark, migrate, read_reviews, resolve, sync_entries, write_reviews
 
 review_option = click.option(
     "--review",
@@ -89,6 +89,8 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
     review_path = _review_file(review, out_dir, *(d.parent for d in docs))
     written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path)
     report_errors(run)
+    for moved in written.migrated_reviews:
+        click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
@@ -110,7 +112,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
     if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
         raise click.BadParameter("must end in .xlsx or .csv", param_hint="--output")
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
-    review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))
+    review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))  # its entries are re-keyed in memory only
     agents = compute_kpi(run.results, profile, fatal)
     report_errors(run)
     if output is None:
@@ -145,9 +147,10 @@ def review_mark(findings, keys, verdict, note, by, review) -> None:
     scores and KPI without re-checking."""
     path = review or findings.parent / REVIEW_NAME
     run, _ = load_findings(findings)
-    known = [finding_key(r.conversation.conversation_id, f) for r in run.results for f in (*r.findings, *r.courtesy)]
-    chosen = resolve(list(keys), known, findings)
+    chosen = resolve(list(keys), known_keys(run), findings)
     entries = read_reviews(path) if path.is_file() else {}
+    for moved in migrate(run, entries):
+        click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
     mark(entries, chosen, verdict, note, by)
     write_reviews(path, sync_entries(run, entries))
     for k in chosen:

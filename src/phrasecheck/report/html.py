@@ -79,7 +79,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
     findings = []
     spans: dict[int, list] = {}
     for f in r.findings:
-        key = finding_key(c.conversation_id, f)
+        key = finding_key(c, f)
         e = reviews.get(key)
         findings.append(
             {
@@ -96,7 +96,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         if f.end_char > f.start_char or f.kind == "greeting":
             spans.setdefault(f.turn, []).append((f.start_char, max(end, f.start_char + 1) if f.kind != "greeting" else end, f, key))
     for f in r.courtesy:
-        spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, finding_key(c.conversation_id, f)))
+        spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, finding_key(c, f)))
     turns = []
     for i, t in enumerate(c.turns):
         when = _clock(t.start_s) if t.start_s is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TextIO
 
 from phrasecheck.config.profile import Profile
-from phrasecheck.data import Finding, Result, Run
+from phrasecheck.data import Conversation, Finding, Result, Run
 from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 from phrasecheck.scoring.kpi import compute_kpi
 from phrasecheck.scoring.review import finding_key
@@ -15,10 +15,10 @@ from phrasecheck.scoring.review import finding_key
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f: Finding, conversation_id: str | None = None) -> dict:
+def finding_dict(f: Finding, conversation: Conversation | None = None) -> dict:
     d = asdict(f)
-    if conversation_id is not None:
-        d["key"] = finding_key(conversation_id, f)
+    if conversation is not None:
+        d["key"] = finding_key(conversation, f)
     for optional in ("end_turn", "review"):
         if d[optional] is None:
             del d[optional]
@@ -35,9 +35,9 @@ def conversation_dict(r: Result) -> dict:
         "started_at": c.started_at.isoformat() if c.started_at else None,
         "first_agent_s": c.first_agent_s,
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
-        "findings": [finding_dict(f, c.conversation_id) for f in r.findings],
+        "findings": [finding_dict(f, c) for f in r.findings],
         "courtesy_used": r.courtesy_used,
-        "courtesy": [finding_dict(f, c.conversation_id) for f in r.courtesy],
+        "courtesy": [finding_dict(f, c) for f in r.courtesy],
         "attitude_score": r.attitude_score,
         "turns": [_turn_dict(t) for t in c.turns],
     }
