@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from phrasecheck.cells import is_safe_cell
@@ -126,3 +127,91 @@ def test_a_review_file_saved_by_excel_as_gbk_is_read(tmp_path):
     assert res.exit_code == 0, res.output
     agents = {k["agent_id"]: k for k in json.loads((out / "findings.json").read_text(encoding="utf-8"))["kpi"]}
     assert agents["A1"]["attitude"] == 10.0
+
+
+# --- exit codes: 3 for a bug, with the traceback in a file ------------------------------------------
+
+
+def test_an_internal_error_is_one_line_exit_3_and_a_traceback_file(tmp_path, monkeypatch):
+    from phrasecheck.engine import checker as checker_module
+
+    def broken(self, conv):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(checker_module.Checker, "check", broken)
+    day = write_day(tmp_path / "day.jsonl")
+    res = CliRunner().invoke(main, ["check", str(day)])
+    assert res.exit_code == 3
+    (line,) = res.output.strip().splitlines()
+    assert line.startswith("phrasecheck: internal error (ZeroDivisionError: division by zero); the full traceback is in ")
+    saved = Path(line.rsplit(" ", 1)[1])
+    assert saved.parent == tmp_path / "cache" / "crashes" and "Traceback" in saved.read_text(encoding="utf-8")
+    assert "Traceback" not in res.output
+
+
+# --- profiles and lexicons a user can write ---------------------------------------------------------------
+
+
+def _profile(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "phrasecheck.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (BOMB, "phrasecheck.yaml:2: invalid YAML: YAML aliases (*a) are not allowed here"),
+        ("weights: {max_score: 0}\n", "weights.max_score must be above 0"),
+        ("weights: {forbidden: .nan}\n", "weights.forbidden must be a number >= 0, got nan"),
+        ("weights: {greeting: .inf}\n", "weights.greeting must be a number >= 0, got inf"),
+        ("thresholds: {F99: 80}\n", "thresholds: unknown rule id F99"),
+        ("fatal: [F11, F1l]\n", "fatal: unknown rule id F1l"),
+    ],
+)
+def test_a_bad_profile_is_one_clear_line(tmp_path, text, message):
+    day = write_day(tmp_path / "day.jsonl")
+    res = CliRunner().invoke(main, ["report", str(day), "--out", str(tmp_path / "out"), "--config", str(_profile(tmp_path, text))])
+    assert res.exit_code == 2, res.output
+    assert message in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_a_huge_settings_file_is_refused_before_parsing(tmp_path):
+    path = _profile(tmp_path, "company: [" + "x, " * 400_000 + "x]\n")
+    res = CliRunner().invoke(main, ["lexicon", "check", str(path)])
+    assert res.exit_code == 2 and "too big for a settings file" in res.output
+
+
+def _lexicon_with_exception(tmp_path: Path, pattern: str) -> Path:
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    (folder / "forbidden.yaml").write_text(
+        f"kind: forbidden\nphrases:\n  - id: F02\n    text: 不知道\n    exceptions: ['{pattern}']\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_an_exception_regex_with_nested_quantifiers_is_refused_when_loaded(tmp_path):
+    folder = _lexicon_with_exception(tmp_path, "(a+)+$")
+    res = CliRunner().invoke(main, ["lexicon", "check", str(folder / "forbidden.yaml")])
+    assert res.exit_code == 2 and "forbidden.yaml:3: F02: bad exception pattern '(a+)+$': a repeated group" in res.output
+    res = CliRunner().invoke(main, ["check", "--lexicon", str(folder), str(write_day(tmp_path / "day.jsonl"))])
+    assert res.exit_code == 2 and "bad exception pattern" in res.output
+
+
+def test_an_exception_regex_that_backtracks_anyway_is_stopped_by_its_time_limit(tmp_path):
+    from conftest import conv
+    from phrasecheck.config.lexicon import load_lexicon
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.engine.checker import Checker
+    from phrasecheck.errors import ConfigError
+
+    folder = _lexicon_with_exception(tmp_path, "(好|好好)+$")  # no nested quantifier, exponential all the same
+    checker = Checker(load_lexicon(folder), Profile())
+    with pytest.raises(ConfigError, match=r"forbidden.yaml:3: F02: exception pattern .* ran over 0.25 s"):
+        checker.check(conv(("agent", "不知道" + "好" * 40 + "吗")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,6 +115,8 @@ def load_profile(path: Path) -> Profile:
         prof.columns[key] = str(header)
     weights, where = _mapping(data.get("weights") or {}, "weights", "be a mapping", path, line)
     _set_numbers(prof.weights, weights, "weights", "weight", path, where, lambda v: v)
+    if prof.weights.max_score <= 0:
+        raise ConfigError(path, "weights.max_score must be above 0 (the attitude score is out of it)", where)
     thresholds, where = _mapping(data.get("thresholds") or {}, "thresholds", "map rule ids to numbers", path, line)
     for key, value in thresholds:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
@@ -145,8 +148,8 @@ def _set_numbers(target, entries: list[tuple], section: str, noun: str, path: Pa
     for key, value in entries:
         if key not in fields:
             raise ConfigError(path, f"{section}: unknown {noun} '{key}' (known: {', '.join(fields)})", where)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ConfigError(path, f"{section}.{key} must be a number >= 0", where)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(path, f"{section}.{key} must be a number >= 0, got {value!r}", where)
         setattr(target, key, convert(value))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import time
 
-from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms
+from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.match import Hit, Matcher, Prepared
+from phrasecheck.errors import ConfigError
 from phrasecheck.scoring.score import score_result
 
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
@@ -44,6 +45,7 @@ class Checker:
             for part in form.parts:
                 self.matcher.pattern(part)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
+        _known_ids(lexicon, profile)
 
     @staticmethod
     def _pin_company(rule: GreetingRule, companies: list[str]) -> list[Form]:
@@ -135,7 +137,15 @@ class Checker:
             return False
         marked, where = text.nt.with_breaks  # computed once per turn, not per exception check
         start, end = where[hit.start], where[hit.end - 1] + 1
-        return any(m.start() < end and m.end() > start for pattern in phrase.exceptions for m in pattern.finditer(marked))
+        for pattern in phrase.exceptions:
+            try:
+                if any(m.start() < end and m.end() > start for m in pattern.finditer(marked, timeout=EXCEPTION_TIMEOUT_S)):
+                    return True
+            except TimeoutError:
+                raise ConfigError(
+                    phrase.source, f"{phrase.id}: exception pattern {pattern.pattern!r} ran over {EXCEPTION_TIMEOUT_S} s on one turn; simplify it", phrase.line
+                ) from None
+        return False
 
     def _courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
         """Each courtesy phrase at its first use, as evidence."""
@@ -264,6 +274,15 @@ class Checker:
             end_s=end_s,
             end_turn=end_turn,
         )
+
+
+def _known_ids(lexicon: Lexicon, profile: Profile) -> None:
+    """A threshold or fatal rule naming no rule of the lexicon is a typo that would silently do nothing."""
+    known = set(lexicon.ids())
+    for setting, ids in (("thresholds", profile.thresholds), ("fatal", profile.fatal or [])):
+        unknown = sorted(set(ids) - known)
+        if unknown:
+            raise ConfigError(profile.source, f"{setting}: unknown rule id {', '.join(unknown)} (the lexicon's ids: {', '.join(sorted(known))})")
 
 
 def _times(turn, start: int, end: int) -> tuple[float | None, float | None]:
