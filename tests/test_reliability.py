@@ -215,3 +215,188 @@ def test_an_exception_regex_that_backtracks_anyway_is_stopped_by_its_time_limit(
     checker = Checker(load_lexicon(folder), Profile())
     with pytest.raises(ConfigError, match=r"forbidden.yaml:3: F02: exception pattern .* ran over 0.25 s"):
         checker.check(conv(("agent", "不知道" + "好" * 40 + "吗")))
+
+
+# --- crashes from files a user can write ------------------------------------------------------------
+
+
+def test_naive_and_zoned_timestamps_in_one_conversation_are_reported_not_a_crash(tmp_path):
+    lines = [
+        {"conversation_id": "c1", "agent_id": "A1", "role": "customer", "text": "停车费", "timestamp": "2026-11-26T09:00:00+08:00"},
+        {"conversation_id": "c1", "agent_id": "A1", "role": "agent", "text": GREETING, "timestamp": "2026-11-26T09:00:20"},
+        {"conversation_id": "c1", "agent_id": "A1", "role": "customer", "text": "多少钱", "timestamp": "2026-11-26T09:00:30+08:00"},
+        {"conversation_id": "c1", "agent_id": "A1", "role": "agent", "text": "好的，请稍等，谢谢", "timestamp": "2026-11-26T09:00:50+08:00"},
+    ]
+    day = tmp_path / "day.jsonl"
+    day.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    for args in (["report", str(day), "--out", str(tmp_path / "out")], ["kpi", str(day)], ["check", str(day)]):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 2, res.output
+        assert "day.jsonl:2: timestamp 2026-11-26T09:00:20 has no time zone where the conversation's earlier ones have one" in res.output
+        assert "Traceback" not in res.output
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    (a1,) = doc["kpi"]
+    assert a1["mean_response_s"] == 20.0  # the second block, both times zoned; the message without a time is still checked
+    assert len(doc["conversations"][0]["turns"]) == 4
+
+
+def test_a_read_only_or_broken_cache_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "cache" / "transcripts.sqlite3").mkdir(parents=True)  # sqlite cannot open it (as root too)
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    res = CliRunner().invoke(main, ["cache", "info"])
+    assert res.exit_code == 2 and "cannot use the transcript cache" in res.output and "PHRASECHECK_CACHE_DIR" in res.output
+    from phrasecheck.calls.cache import TranscriptCache
+
+    assert TranscriptCache().usable() is not None  # scan then warns and transcribes without it
+
+
+# --- limits ------------------------------------------------------------------------------------------
+
+
+def test_an_overlong_line_is_reported_and_the_rest_of_the_file_is_checked(tmp_path):
+    profile = _profile(tmp_path, "limits: {max_line_chars: 1000}\n")
+    day = write_day(tmp_path / "day.jsonl")
+    huge = json.dumps({"conversation_id": "c9", "agent_id": "Z", "role": "agent", "text": "啊" * 5000}, ensure_ascii=False)
+    day.write_text(day.read_text(encoding="utf-8") + huge + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(day), "--config", str(profile), "--format", "json", "--fail-on", "none"])
+    assert res.exit_code == 2
+    doc = json.loads(res.stdout)
+    assert [c["conversation_id"] for c in doc["conversations"]] == ["c1", "c2", "c3", "c4"]
+    (err,) = doc["errors"]
+    assert err["line"] == 19 and "over the limit of 1,000 (limits.max_line_chars in phrasecheck.yaml)" in err["reason"]
+    # the same in a CSV export and a transcript
+    (tmp_path / "t.txt").write_text("客服：" + "好" * 2000 + "\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("conversation_id,role,text\nc1,agent," + "好" * 2000 + "\nc1,customer,嗯\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(tmp_path / "t.txt"), str(tmp_path / "c.csv"), "--config", str(profile)])
+    assert res.exit_code == 2 and "t.txt:1: this turn is 2,000 characters" in res.output and "c.csv:2: this message is 2,000 characters" in res.output
+
+
+def test_an_oversized_file_is_reported_before_it_is_read(tmp_path):
+    profile = _profile(tmp_path, "limits: {max_file_mb: 0.001}\n")
+    day = write_day(tmp_path / "day.jsonl")
+    res = CliRunner().invoke(main, ["check", str(day), "--config", str(profile)])
+    assert res.exit_code == 2 and "day.jsonl: the file is 0.0 MB, over the limit of 0.001 MB (limits.max_file_mb" in res.output
+
+
+def test_a_recording_over_the_length_limit_is_not_transcribed(tmp_path):
+    import numpy as np
+
+    from phrasecheck.calls.batch import over_limits
+    from phrasecheck.config.profile import Limits
+    from test_transcribe import write_wav
+
+    wav = write_wav(tmp_path / "long.wav", [np.zeros(8000 * 90, dtype=np.float32)])
+    (err,) = over_limits([wav], Limits(max_recording_min=1)).values()
+    assert "the recording is 1.5 minutes long, over the limit of 1 (limits.max_recording_min" in str(err)
+    assert over_limits([wav], Limits()) == {}
+
+
+# --- manifests ------------------------------------------------------------------------------------------
+
+
+def _wav(path: Path) -> Path:
+    import numpy as np
+
+    from test_transcribe import write_wav
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_wav(path, [np.zeros(800, dtype=np.float32)])
+
+
+def test_manifest_rows_match_by_path_from_the_manifest_folder(tmp_path):
+    from phrasecheck.calls.batch import recordings_meta
+
+    a, b = _wav(tmp_path / "dayA" / "001.wav"), _wav(tmp_path / "dayB" / "001.wav")
+    (tmp_path / "dayA" / "manifest.csv").write_text("file,agent_id,call_time\n001.wav,A1,2026-11-25T09:00:00+08:00\n", encoding="utf-8")
+    meta, _, problems = recordings_meta([a, b], None, None)
+    assert meta[str(a.resolve())]["agent_id"] == "A1" and str(b.resolve()) not in meta and problems == []
+    # one manifest above both folders names them by relative path
+    root = tmp_path / "manifest.csv"
+    root.write_text("file,agent_id,call_time\ndayA/001.wav,A1,\ndayB/001.wav,B2,\n", encoding="utf-8")
+    meta, _, problems = recordings_meta([a, b], root, None)
+    assert (meta[str(a.resolve())]["agent_id"], meta[str(b.resolve())]["agent_id"]) == ("A1", "B2") and problems == []
+    # a bare name from a manifest elsewhere: only when one recording has it
+    other = tmp_path / "elsewhere" / "m.csv"
+    other.parent.mkdir()
+    other.write_text("file,agent_id,call_time\n001.wav,A1,\n", encoding="utf-8")
+    meta, _, problems = recordings_meta([a, b], other, None)
+    assert meta == {} and "001.wav: 2 recordings are called 001.wav" in str(problems[0])
+    meta, _, problems = recordings_meta([b], other, None)
+    assert meta[str(b.resolve())]["agent_id"] == "A1" and problems == []
+
+
+def test_manifest_rows_that_cannot_be_used_are_each_reported_and_the_rest_used(tmp_path):
+    from phrasecheck.calls.batch import recordings_meta
+
+    wavs = [_wav(tmp_path / "day" / f"{n}.wav") for n in ("001", "002", "003", "004")]
+    (tmp_path / "day" / "manifest.csv").write_text(
+        "agent_id,file,call_time\n"
+        "A1,001.wav,2026-11-25T09:00:00+08:00\n"
+        "A2,002.wav,yesterday\n"  # a bad call_time: the row is used without it
+        "A3\n"  # a short row: no file
+        "A4,009.wav,\n"  # names a recording that is not there
+        "A1,001.wav,2026-11-25T09:00:00+08:00\n"  # the same row twice
+        "A5,003.wav,\n"
+        "A6,003.wav,\n",  # 003 listed twice with different agents: neither is used
+        encoding="utf-8",
+    )
+    meta, _, problems = recordings_meta(wavs, None, None)
+    assert {Path(k).name: v["agent_id"] for k, v in meta.items()} == {"001.wav": "A1", "002.wav": "A2"}
+    assert meta[str(wavs[1].resolve())]["started_at"] is None
+    text = [str(p) for p in problems]
+    assert [p.line for p in problems] == [3, 4, 5, 6, 8]
+    assert "timestamp 'yesterday' is not ISO 8601" in text[0] and "002.wav is checked without its call time" in text[0]
+    assert "this row names no file" in text[1]
+    assert "009.wav: no such recording" in text[2]
+    assert "001.wav is listed twice (also line 2)" in text[3]
+    assert "003.wav is listed again with other details (first on line 7); neither row is used" in text[4]
+
+
+# --- recordings: no speech, more than two channels ----------------------------------------------
+
+
+def test_a_recording_without_speech_is_a_warning_and_not_scored(tmp_path, monkeypatch):
+    import numpy as np
+
+    from phrasecheck.calls import batch
+    from test_transcribe import FakeTranscriber, write_wav
+
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(batch, "WhisperTranscriber", lambda options: FakeTranscriber([]))  # hears nothing
+    day = tmp_path / "day"
+    day.mkdir()
+    write_wav(day / "silence.wav", [np.zeros(8000 * 5, dtype=np.float32)] * 2)
+    write_wav(day / "blip.wav", [np.zeros(400, dtype=np.float32)])  # 50 ms
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["scan", str(day), "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 0, res.output  # a warning does not fail the scan
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert doc["conversations"] == [] and doc["kpi"] == []  # no G01, no courtesy shortfall, no score
+    reasons = sorted((Path(e["path"]).name, e["reason"], e.get("warning")) for e in doc["errors"])
+    assert reasons == [("blip.wav", "no speech in 0.1 s of audio; not scored", True), ("silence.wav", "no speech in 5.0 s of audio; not scored", True)]
+    assert "warning: " in res.output and "no speech" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_more_than_two_channels_need_the_profile_to_say_which_is_whose(tmp_path):
+    import numpy as np
+
+    from phrasecheck.calls.audio import load_audio
+    from phrasecheck.calls.batch import make_options
+    from phrasecheck.config.profile import load_profile
+    from phrasecheck.errors import InputError
+    from test_transcribe import write_wav
+
+    t = np.arange(8000) / 8000
+    levels = [0.1, 0.2, 0.3, 0.4]
+    wav = write_wav(tmp_path / "quad.wav", [level * np.sin(2 * np.pi * 300 * t) for level in levels])
+    with pytest.raises(InputError, match=r"4 audio channels: say which is the agent's and which the customer's in phrasecheck.yaml"):
+        load_audio(str(wav))
+    profile = load_profile(_profile(tmp_path, "channels: {agent: 4, customer: 2}\n"))
+    options = make_options("base", "cpu", None, None, profile.agent_channel, 1, profile.channels)
+    audio = load_audio(str(wav), options.channel_map)
+    assert [round(float(np.abs(ch).max()), 1) for ch in audio.channels] == [0.4, 0.2]  # agent first
+    with pytest.raises(InputError, match="but the recording has 4 channels"):
+        load_audio(str(wav), (5, 1))
+    bad = _profile(tmp_path, "channels: {agent: 1}\n")
+    res = CliRunner().invoke(main, ["lexicon", "check", str(bad)])
+    assert res.exit_code == 2 and "channels must give agent and customer a channel number each" in res.output

@@ -60,7 +60,12 @@ def _first_line(exc: BaseException) -> str:
 
 def report_errors(run: Run) -> None:
     for e in run.errors:
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"{'warning' if e.warning else 'error'}: {e}", err=True)
+
+
+def failed(run: Run) -> bool:
+    """Whether an input could not be used (exit 2); warnings (a recording with no speech) do not count."""
+    return any(not e.warning for e in run.errors)
 
 
 def _stack(*options):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, redact_option, report_errors, rule_options
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, failed, redact_option, report_errors, rule_options
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths, load_rules
@@ -94,7 +94,7 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
-    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
+    sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 
 @click.command()
@@ -130,7 +130,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
         write_xlsx(agents, output, formula_lines(profile, fatal))
     else:
         write_csv(agents, output)
-    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
+    sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 
 @click.command("review-mark")

@@ -45,6 +45,8 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
     suffix = path.suffix.lower()
     loaded = Loaded(path)
     try:
+        if suffix not in AUDIO_SUFFIXES:  # recordings were measured against the limits before transcribing
+            check_file_size(path, profile)
         if suffix in AUDIO_SUFFIXES:
             if audio is None:
                 raise InputError(str(path), "audio input needs the transcriber (phrasecheck check/scan handle it)")
@@ -70,6 +72,21 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
     if not loaded.conversations and not loaded.errors:
         loaded.errors.append(InputError(str(path), "no conversation in this file"))
     return loaded
+
+
+def check_file_size(path: Path, profile: Profile) -> None:
+    """InputError when the file is larger than the profile's limits.max_file_mb."""
+    size = path.stat().st_size
+    limit = profile.limits.max_file_mb
+    if size > limit * 1e6:
+        raise InputError(str(path), f"the file is {size / 1e6:,.1f} MB, over the limit of {limit:g} MB (limits.max_file_mb in phrasecheck.yaml)")
+
+
+def _line_too_long(path: Path, line: int, length: int, profile: Profile, what: str = "line") -> InputError | None:
+    limit = profile.limits.max_line_chars
+    if length <= limit:
+        return None
+    return InputError(str(path), f"this {what} is {length:,} characters, over the limit of {limit:,} (limits.max_line_chars in phrasecheck.yaml)", line)
 
 
 def decode(path: Path) -> str:
@@ -99,15 +116,34 @@ class _Builder:
         self.path = path
         self.convs: dict[str, Conversation] = {}
 
-    def add(self, conv_id: str, agent_id: str, turn: Turn) -> None:
+    def add(self, conv_id: str, agent_id: str, turn: Turn) -> InputError | None:
+        """Add one message; returns the problem with its timestamp, if any (the message is kept)."""
         conv = self.convs.get(conv_id)
         if conv is None:
             conv = self.convs[conv_id] = Conversation(conv_id, agent_id or "unknown", str(self.path))
         elif conv.agent_id == "unknown" and agent_id:
             conv.agent_id = agent_id
+        problem = _zone_mismatch(conv, turn, self.path)
+        if problem is not None:
+            turn.timestamp = None
         conv.turns.append(turn)
         if conv.started_at is None and turn.timestamp is not None:
             conv.started_at = turn.timestamp
+        return problem
+
+
+def _zone_mismatch(conv: Conversation, turn: Turn, path: Path) -> InputError | None:
+    """Times with and without a zone cannot be compared: a message whose time differs in that from
+    the conversation's first timed message keeps its text and loses its time, reported."""
+    if turn.timestamp is None:
+        return None
+    first = next((t.timestamp for t in conv.turns if t.timestamp is not None), None)
+    if first is None or (first.tzinfo is None) == (turn.timestamp.tzinfo is None):
+        return None
+    has, lacks = ("has no", "have one") if turn.timestamp.tzinfo is None else ("has a", "have none")
+    return InputError(
+        str(path), f"timestamp {turn.timestamp.isoformat()} {has} time zone where the conversation's earlier ones {lacks}; its time is left out", turn.line
+    )
 
 
 def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str, str, Turn, InputError | None]:
@@ -121,6 +157,9 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
     text = record["text"]
     if not isinstance(text, str):
         raise InputError(str(path), "text must be a string", line)
+    too_long = _line_too_long(path, line, len(text), profile, "message")
+    if too_long:
+        raise too_long
     ts, problem = None, None
     try:
         ts = parse_time(record.get("timestamp"), path, line)
@@ -136,7 +175,7 @@ def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], 
         if error is None:
             try:
                 conv_id, agent_id, turn, error = _message(record, path, line, profile)
-                builder.add(conv_id, agent_id, turn)
+                error = builder.add(conv_id, agent_id, turn) or error
             except InputError as exc:
                 error = exc
         if error is not None:
@@ -148,6 +187,10 @@ def _read_jsonl(path: Path, profile: Profile, loaded: Loaded) -> None:
     def records():
         for n, raw in enumerate(decode(path).splitlines(), 1):
             if not raw.strip():
+                continue
+            too_long = _line_too_long(path, n, len(raw), profile)
+            if too_long:
+                yield n, None, too_long
                 continue
             try:
                 record = json.loads(raw)
@@ -176,6 +219,9 @@ def _column_map(header: list[str], profile: Profile) -> dict[str, str]:
 
 
 def _read_csv(path: Path, profile: Profile, loaded: Loaded) -> None:
+    # csv's own cap (131,072 characters a field) would end the file at the first long message;
+    # the profile's limit is checked per message instead, and the rest of the file is read.
+    csv.field_size_limit(max(csv.field_size_limit(), profile.limits.max_line_chars * 4))
     reader = csv.reader(io.StringIO(decode(path), newline=""))
     try:
         header = next(reader)
@@ -227,6 +273,10 @@ def _read_txt(path: Path, profile: Profile, agent: str | None) -> Conversation:
         conv.started_at = parse_time(meta.get("started") or meta.get("call_time"), path, 1)
     if not conv.turns:
         raise InputError(str(path), "no '客服:' or '客户:' lines in this transcript")
+    for t in conv.turns:
+        too_long = _line_too_long(path, t.line or 1, len(t.text), profile, "turn")
+        if too_long:
+            raise too_long
     agent_times = [t.start_s for t in conv.turns if t.role == AGENT and t.start_s is not None]
     if agent_times:
         conv.first_agent_s = agent_times[0]

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from phrasecheck.data import Conversation, Finding, Greeting, Result, Run, Turn
-from phrasecheck.errors import FindingsFileError, InputError
+from phrasecheck.errors import FindingsFileError, InputError, NoSpeech
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}
 
@@ -51,7 +51,7 @@ def run_from_document(doc: dict) -> Run:
                 attitude_score=c.get("attitude_score", 10.0),
             )
         )
-    run.errors = [InputError(e["path"], e["reason"], e.get("line")) for e in doc.get("errors", [])]
+    run.errors = [(NoSpeech if e.get("warning") else InputError)(e["path"], e["reason"], e.get("line")) for e in doc.get("errors", [])]
     run.files = len({r.conversation.source for r in run.results})
     return run
 

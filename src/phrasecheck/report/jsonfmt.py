@@ -71,7 +71,7 @@ def document(run: Run, profile: Profile) -> dict:
             }
             for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
         ],
-        "errors": [{"path": e.source, "line": e.line, "reason": e.message} for e in run.errors],
+        "errors": [{"path": e.source, "line": e.line, "reason": e.message, **({"warning": True} if e.warning else {})} for e in run.errors],
     }
 
 

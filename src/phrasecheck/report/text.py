@@ -84,7 +84,7 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
         console.print(Text(f"  courtesy used: {used}", "dim"))
         console.print()
     for e in run.errors:
-        console.print(Text("error: ", "bold red") + Text(str(e)))
+        console.print(Text("warning: ", "bold yellow") + Text(str(e)) if e.warning else Text("error: ", "bold red") + Text(str(e)))
     agents = sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
     if agents:
         table = Table(title="Agents", title_justify="left")
