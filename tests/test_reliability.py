@@ -400,3 +400,34 @@ def test_more_than_two_channels_need_the_profile_to_say_which_is_whose(tmp_path)
     bad = _profile(tmp_path, "channels: {agent: 1}\n")
     res = CliRunner().invoke(main, ["lexicon", "check", str(bad)])
     assert res.exit_code == 2 and "channels must give agent and customer a channel number each" in res.output
+
+
+# --- nothing skipped in silence ---------------------------------------------------------------------
+
+
+def test_links_fifos_and_loops_under_a_folder_are_each_reported_or_followed(tmp_path):
+    import os
+
+    day = tmp_path / "day"
+    (day / "real").mkdir(parents=True)
+    write_day(day / "real" / "a.jsonl")
+    other = tmp_path / "other"
+    other.mkdir()
+    write_day(other / "b.jsonl")
+    os.symlink(other, day / "linked")  # a symlinked subfolder: followed
+    os.symlink(day / "real" / "a.jsonl", day / "again.jsonl")  # the same file twice: read once
+    os.symlink(tmp_path / "nowhere.jsonl", day / "dangling.jsonl")
+    os.mkfifo(day / "pipe.jsonl")
+    os.symlink(day, day / "real" / "loop")
+    res = CliRunner().invoke(main, ["check", str(day), "--format", "json", "--fail-on", "none"])
+    assert res.exit_code == 2  # the broken link and the FIFO are inputs that could not be read
+    doc = json.loads(res.stdout)
+    # folders are walked in name order: again.jsonl (the link) comes before real/a.jsonl, read once
+    assert sorted({Path(c["source"]).name for c in doc["conversations"]}) == ["again.jsonl", "b.jsonl"]
+    assert len(doc["conversations"]) == 8
+    reasons = {Path(e["path"]).name: e["reason"] for e in doc["errors"]}
+    assert reasons["dangling.jsonl"].startswith("broken symbolic link")
+    assert reasons["pipe.jsonl"].startswith("not a regular file (a FIFO")
+    assert reasons["loop"].startswith("symbolic link loop")
+    assert reasons["a.jsonl"].startswith(f"the same file as {day / 'again.jsonl'}")
+    assert "warning: " in CliRunner().invoke(main, ["check", str(day)]).output  # the loop and the double are warnings
