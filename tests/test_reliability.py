@@ -431,3 +431,39 @@ def test_links_fifos_and_loops_under_a_folder_are_each_reported_or_followed(tmp_
     assert reasons["loop"].startswith("symbolic link loop")
     assert reasons["a.jsonl"].startswith(f"the same file as {day / 'again.jsonl'}")
     assert "warning: " in CliRunner().invoke(main, ["check", str(day)]).output  # the loop and the double are warnings
+
+
+# --- transfers: each agent charged with their own turns ------------------------------------------
+
+
+def test_a_transfer_charges_each_turn_to_its_own_agent(tmp_path):
+    rows = [
+        ("customer", "A1", "我要投诉物业"),
+        ("agent", "A1", GREETING),
+        ("customer", "A1", "你们电梯老坏"),
+        ("agent", "A1", "好的，请稍等，谢谢您，我帮您转接主管"),
+        ("customer", "A1", "快点"),
+        ("agent", "S9", "有本事你去告"),
+    ]
+    day = tmp_path / "day.jsonl"
+    day.write_text(
+        "\n".join(json.dumps({"conversation_id": "c1", "agent_id": a, "role": r, "text": t}, ensure_ascii=False) for r, a, t in rows) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["report", str(day), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    (c,) = doc["conversations"]
+    assert c["agent_id"] == "A1" and c["notes"] == ["transfer: A1 → S9 at turn 6"]
+    (f11,) = [f for f in c["findings"] if f["id"] == "F11"]
+    assert f11["agent_id"] == "S9"
+    kpi = {a["agent_id"]: a for a in doc["kpi"]}
+    assert (kpi["A1"]["fatal"], kpi["A1"]["attitude"]) == (0, 10.0)  # A1's part: greeting, courtesy, nothing wrong
+    assert (kpi["S9"]["fatal"], kpi["S9"]["attitude"]) == (1, 0.0)
+    rows = list(csv.DictReader((out / "review.csv").open(encoding="utf-8-sig")))
+    assert [(r["rule"], r["agent_id"]) for r in rows] == [("F11", "S9")]
+    assert "transfer: A1 → S9 at turn 6" in CliRunner().invoke(main, ["check", str(day)]).output
+    # read back from findings.json, the charge is the same
+    res = CliRunner().invoke(main, ["kpi", str(out / "findings.json"), "-o", str(tmp_path / "k.csv")])
+    sheet = {r["坐席 agent"]: r for r in csv.DictReader((tmp_path / "k.csv").open(encoding="utf-8-sig"))}
+    assert (sheet["A1"]["一票否决会话 fatal"], sheet["S9"]["一票否决会话 fatal"]) == ("0", "1")

@@ -10,6 +10,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.match import Hit, Matcher, Prepared
 from phrasecheck.errors import ConfigError
+from phrasecheck.scoring.attribution import note_transfer
 from phrasecheck.scoring.score import score_result
 
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
@@ -71,6 +72,7 @@ class Checker:
         findings = greeting_findings + findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting)
+        note_transfer(result)
         result.attitude_score = score_result(result, self.profile.weights, self.fatal)
         return result
 
@@ -148,17 +150,19 @@ class Checker:
         return False
 
     def _courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
-        """Each courtesy phrase at its first use, as evidence."""
-        found: dict[str, Finding] = {}
+        """Each courtesy phrase at its first use, as evidence (by each agent, in a transfer)."""
+        found: dict[tuple[str, str], Finding] = {}
         for k, text in enumerate(texts):
             ids = self.matcher.candidates(text)
+            agent = conv.agent_of(idx[k])
             for phrase in self._of_kind["courtesy"]:
-                if phrase.id not in ids or phrase.id in found:
+                if phrase.id not in ids or (agent, phrase.id) in found:
                     continue
                 hit = self._best(phrase, text)
                 if hit and not self._excepted(phrase, text, hit):
-                    found[phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
-        return [found[p.id] for p in self._of_kind["courtesy"] if p.id in found]
+                    found[agent, phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
+        order = {p.id: i for i, p in enumerate(self._of_kind["courtesy"])}
+        return sorted(found.values(), key=lambda f: (conv.agents().index(conv.agent_of(f.turn)), order[f.id]))
 
     # --- greeting ------------------------------------------------------------------------------
 

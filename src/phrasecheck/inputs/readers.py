@@ -69,6 +69,8 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
     if agent:
         for conv in loaded.conversations:
             conv.agent_id = agent
+            for t in conv.turns:  # --agent names the one agent of every conversation
+                t.agent_id = None
     if not loaded.conversations and not loaded.errors:
         loaded.errors.append(InputError(str(path), "no conversation in this file"))
     return loaded
@@ -165,8 +167,9 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
         ts = parse_time(record.get("timestamp"), path, line)
     except InputError as exc:
         problem = exc
-    turn = Turn(role=role, text=text, timestamp=ts, line=line)
-    return str(record["conversation_id"]), str(record.get("agent_id") or ""), turn, problem
+    agent_id = str(record.get("agent_id") or "").strip()
+    turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None)
+    return str(record["conversation_id"]), agent_id, turn, problem
 
 
 def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], path: Path, profile: Profile, loaded: Loaded) -> None:
@@ -180,6 +183,9 @@ def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], 
                 error = exc
         if error is not None:
             loaded.errors.append(error)
+    for conv in builder.convs.values():
+        # the conversation is the first speaking agent's (a customer's row may name whoever was assigned first)
+        conv.agent_id = next((t.agent_id for t in conv.turns if t.role == AGENT and t.agent_id), conv.agent_id)
     loaded.conversations.extend(builder.convs.values())
 
 

@@ -40,7 +40,7 @@ def emit_csv(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEF
                 for v in [
                     c.source,
                     c.conversation_id,
-                    c.agent_id,
+                    f.agent_id or c.agent_id,
                     f.id,
                     f.kind,
                     f.severity,

@@ -19,7 +19,7 @@ def finding_dict(f: Finding, conversation: Conversation | None = None) -> dict:
     d = asdict(f)
     if conversation is not None:
         d["key"] = finding_key(conversation, f)
-    for optional in ("end_turn", "review"):
+    for optional in ("end_turn", "review", "agent_id"):
         if d[optional] is None:
             del d[optional]
     return d
@@ -40,6 +40,7 @@ def conversation_dict(r: Result) -> dict:
         "courtesy": [finding_dict(f, c) for f in r.courtesy],
         "attitude_score": r.attitude_score,
         "turns": [_turn_dict(t) for t in c.turns],
+        **({"notes": r.notes} if r.notes else {}),
     }
 
 
@@ -50,6 +51,8 @@ def _turn_dict(t) -> dict:
         d["timestamp"] = t.timestamp.isoformat()
     if t.line is not None:
         d["line"] = t.line
+    if t.agent_id is not None:
+        d["agent_id"] = t.agent_id
     return d
 
 

@@ -78,6 +78,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
             title.append("  roles inferred from text", "magenta")
         title.append(f"  attitude {r.attitude_score:g}/10", "dim")
         console.print(title)
+        for note in r.notes:
+            console.print(Text(f"  {note}", "yellow"))
         for f in r.findings:
             _finding(console, r, f)
         used = " ".join(r.courtesy_used) or "none"

@@ -133,7 +133,7 @@ def sync_entries(run: Run, existing: dict[str, ReviewEntry]) -> list[ReviewEntry
                     key=key,
                     source=c.source,
                     conversation_id=c.conversation_id,
-                    agent_id=c.agent_id,
+                    agent_id=f.agent_id or c.agent_id,
                     rule=f.id,
                     turn=str(f.turn_no),
                     quote=f.text,
@@ -247,7 +247,7 @@ def migrate(run: Run, entries: dict[str, ReviewEntry]) -> list[Migration]:
             and f.turn_no in turns
             and c.conversation_id == conv_id
             and (not e.quote or e.quote == f.text)
-            and (not e.agent_id or e.agent_id == c.agent_id)
+            and (not e.agent_id or e.agent_id == (f.agent_id or c.agent_id))
             and (not e.source or PurePath(e.source).name == PurePath(c.source).name)
         ]
         if len(hits) != 1:
