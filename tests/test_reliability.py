@@ -467,3 +467,24 @@ def test_a_transfer_charges_each_turn_to_its_own_agent(tmp_path):
     res = CliRunner().invoke(main, ["kpi", str(out / "findings.json"), "-o", str(tmp_path / "k.csv")])
     sheet = {r["坐席 agent"]: r for r in csv.DictReader((tmp_path / "k.csv").open(encoding="utf-8-sig"))}
     assert (sheet["A1"]["一票否决会话 fatal"], sheet["S9"]["一票否决会话 fatal"]) == ("0", "1")
+
+
+# --- text that shows as a forbidden phrase is matched as shown ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, quote",
+    [
+        ("这个我\u202e道知不", "道知不"),  # a right-to-left override: shows as 这个我不知道
+        ("这个我不\u3164知道", "不\u3164知道"),  # a Hangul filler: blank on screen
+        ("这个我不\u200b知\u2060道", "不\u200b知\u2060道"),  # zero-width space and word joiner
+    ],
+)
+def test_invisible_characters_do_not_hide_a_forbidden_phrase(checker, text, quote):
+    from conftest import agent_says, ids
+
+    r = checker.check(agent_says(text))
+    assert ids(r, "forbidden") == ["F02"]
+    (f,) = [f for f in r.findings if f.id == "F02"]
+    turn = r.conversation.turns[f.turn].text
+    assert 0 <= f.start_char < f.end_char <= len(turn) and turn[f.start_char : f.end_char] == quote
