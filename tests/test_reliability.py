@@ -488,3 +488,20 @@ def test_invisible_characters_do_not_hide_a_forbidden_phrase(checker, text, quot
     (f,) = [f for f in r.findings if f.id == "F02"]
     turn = r.conversation.turns[f.turn].text
     assert 0 <= f.start_char < f.end_char <= len(turn) and turn[f.start_char : f.end_char] == quote
+
+
+def test_a_redacted_report_does_not_hold_the_recordings_absolute_paths(tmp_path):
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.report.folder import write_report_folder
+    from reports_helpers import call_run, checker
+
+    chk = checker()
+    folder = tmp_path / "secret-folder-name"
+    folder.mkdir()
+    run = call_run(folder, chk)
+    write_report_folder(run, Profile(), folder / "out", chk.fatal)
+    html = (folder / "out" / "report.html").read_text(encoding="utf-8")
+    assert "../call%201.wav" in html  # the player still finds it beside the report folder
+    assert "file:" not in html and (folder / "call 1.wav").as_uri() not in html
+    write_report_folder(run, Profile(), folder / "out2", chk.fatal, redact=False)  # --no-redact: the fallback stays
+    assert (folder / "call 1.wav").as_uri() in (folder / "out2" / "report.html").read_text(encoding="utf-8")

@@ -58,12 +58,14 @@ def _segments(text: str, spans: list[tuple[int, int, Finding, str]]) -> list[Seg
     return out or [Segment("")]
 
 
-def _audio_hrefs(source: str, out_dir: Path) -> list[str]:
+def _audio_hrefs(source: str, out_dir: Path, absolute: bool = False) -> list[str]:
     """Where the player looks for the recording, in order: relative to the report folder (the
-    folder and the recordings moved or served together), then its absolute file: URL (the
-    report folder alone moved or mailed on the same machine). URL-encoded: Chinese names, spaces."""
+    folder and the recordings moved or served together), then, when `absolute` (a report made with
+    --no-redact), its absolute file: URL (the report folder alone moved on the same machine). A
+    redacted report leaves the absolute path out: mailed, it would show the machine's folders.
+    URL-encoded: Chinese names, spaces."""
     rel = os.path.relpath(os.path.abspath(source), os.path.abspath(out_dir))
-    return [quote(PurePath(rel).as_posix()), Path(os.path.abspath(source)).as_uri()]
+    return [quote(PurePath(rel).as_posix())] + ([Path(os.path.abspath(source)).as_uri()] if absolute else [])
 
 
 def _clock(seconds: float | None) -> str:
@@ -73,7 +75,7 @@ def _clock(seconds: float | None) -> str:
     return f"{m:02d}:{s:02d}"
 
 
-def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> dict:
+def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], absolute: bool = False) -> dict:
     c = r.conversation
     call = is_call(c)
     findings = []
@@ -108,7 +110,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "agent": c.agent_id,
         "source": c.source,
         "call": call,
-        "audio": _audio_hrefs(c.source, out_dir) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
+        "audio": _audio_hrefs(c.source, out_dir, absolute) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
         "roles": c.roles,
         "score": r.attitude_score,
         "courtesy": r.courtesy_used,
@@ -131,7 +133,7 @@ def render(
 ) -> str:
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    conversations = [_conversation(r, out_dir, reviews or {}) for r in run.results]
+    conversations = [_conversation(r, out_dir, reviews or {}, absolute=not redacted) for r in run.results]
     return env.from_string(template).render(
         nonce=secrets.token_urlsafe(16),
         version=__version__,
