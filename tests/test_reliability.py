@@ -502,6 +502,6 @@ def test_a_redacted_report_does_not_hold_the_recordings_absolute_paths(tmp_path)
     write_report_folder(run, Profile(), folder / "out", chk.fatal)
     html = (folder / "out" / "report.html").read_text(encoding="utf-8")
     assert "../call%201.wav" in html  # the player still finds it beside the report folder
-    assert "file:" not in html and (folder / "call 1.wav").as_uri() not in html
+    assert "file:///" not in html and (folder / "call 1.wav").as_uri() not in html
     write_report_folder(run, Profile(), folder / "out2", chk.fatal, redact=False)  # --no-redact: the fallback stays
     assert (folder / "call 1.wav").as_uri() in (folder / "out2" / "report.html").read_text(encoding="utf-8")
