@@ -505,3 +505,47 @@ def test_a_redacted_report_does_not_hold_the_recordings_absolute_paths(tmp_path)
     assert "file:///" not in html and (folder / "call 1.wav").as_uri() not in html
     write_report_folder(run, Profile(), folder / "out2", chk.fatal, redact=False)  # --no-redact: the fallback stays
     assert (folder / "call 1.wav").as_uri() in (folder / "out2" / "report.html").read_text(encoding="utf-8")
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from phrasecheck.calls.batch import die_with_parent\n"
+        "def work(_):\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    time.sleep(60)\n"
+        "pool = ProcessPoolExecutor(2, initializer=die_with_parent)\n"
+        "pool.map(work, range(2))\n"
+        "time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    os.kill(parent.pid, signal.SIGKILL)  # kill only the parent, as a user's kill -9 would
+    parent.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+                return f.read().split(") ")[1][0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    for _ in range(100):
+        if not any(alive(w) for w in workers):
+            break
+        time.sleep(0.1)
+    still = [w for w in workers if alive(w)]
+    for w in still:
+        os.kill(w, signal.SIGKILL)
+    assert still == []

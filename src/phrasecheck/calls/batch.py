@@ -5,6 +5,7 @@ an InputError in the result, and the rest of the batch goes on."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -89,6 +90,28 @@ class _Worker:
             return exc
 
 
+def die_with_parent() -> None:
+    """In a worker process: end when the process that started it ends, even by kill -9, instead of
+    running on with its model in memory (Linux; elsewhere the pool's own shutdown must do)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _start_worker(options: TranscribeOptions) -> None:
+    die_with_parent()
+    _Worker.start(options)
+
+
 def duration_s(path: Path) -> float:
     try:
         import av
@@ -122,7 +145,7 @@ def transcribe_all(
     work = [([job(files[i]) for i in g], options, str(cache.path) if cache else None) for g in groups]
     out: dict[Path, Conversation | InputError] = {}
     parallel = jobs > 1 and len(groups) > 1
-    pool = ProcessPoolExecutor(jobs, initializer=_Worker.start, initargs=(options,)) if parallel else None
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options,)) if parallel else None
     if pool is None and work:
         _Worker.start(options)
     try:
