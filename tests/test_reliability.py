@@ -549,3 +549,17 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     for w in still:
         os.kill(w, signal.SIGKILL)
     assert still == []
+
+
+def test_a_csv_field_past_the_limit_does_not_hide_the_rows_after_it(tmp_path):
+    profile = _profile(tmp_path, "limits: {max_line_chars: 1000}\n")
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "conversation_id,role,text\nc1,agent," + "好" * 9000 + "\nc2,agent,这个我不知道\nc2,customer,嗯\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["check", str(path), "--config", str(profile), "--format", "json", "--fail-on", "none"])
+    doc = json.loads(res.stdout)
+    assert [c["conversation_id"] for c in doc["conversations"]] == ["c2"]
+    (err,) = doc["errors"]
+    assert err["line"] == 2 and "over the limit of 1,000" in err["reason"]

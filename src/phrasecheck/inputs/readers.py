@@ -243,14 +243,23 @@ def _read_csv(path: Path, profile: Profile, loaded: Loaded) -> None:
     position = {c: header.index(h) for c, h in mapping.items()}
 
     def records():
-        try:
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if "field larger than field limit" in str(exc):  # one huge message: reported, the rest is read
+                    limit = profile.limits.max_line_chars
+                    why = f"a field of this row is over {limit * 4:,} characters, over the limit of {limit:,} (limits.max_line_chars in phrasecheck.yaml)"
+                    yield reader.line_num, None, InputError(str(path), why, reader.line_num)
                     continue
-                yield line, {c: (row[i] if i < len(row) else None) for c, i in position.items()}, None
-        except csv.Error as exc:
-            yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
+                yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
+                return
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            yield line, {c: (row[i] if i < len(row) else None) for c, i in position.items()}, None
 
     _add_records(records(), path, profile, loaded)
 
