@@ -157,3 +157,11 @@ def test_every_written_cell_is_safe_and_json_reads_back(checker, tmp_path_factor
     assert [(r.conversation.conversation_id, [f.id for f in r.findings]) for r in back.results] == [
         (r.conversation.conversation_id, [f.id for f in r.findings]) for r in run.results
     ]
+
+
+def test_a_review_key_with_blanks_reads_back_as_written(checker, tmp_path):
+    """Found by the fuzz test above: a conversation id ending in a line break lost it on reading."""
+    r = checker.check(conv(("agent", ""), cid="\n"))
+    r.conversation.source = "\n"
+    write_reviews(tmp_path / "review.csv", sync_entries(Run(results=[r]), {}))
+    assert set(read_reviews(tmp_path / "review.csv")) == {"\n:\n:G01:1:0"}

@@ -86,8 +86,8 @@ def read_reviews(path: Path) -> dict[str, ReviewEntry]:
     for raw in reader:
         line = reader.line_num
         row = {k: unescape_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
-        key = (row.get("key") or "").strip()
-        if not key:
+        key = row.get("key") or ""  # as written: a conversation id may start or end with a blank
+        if not key.strip():
             continue
         verdict = normalise_verdict(row.get("verdict") or "")
         if verdict and verdict not in VERDICTS:
