@@ -61,7 +61,7 @@ def check(
 ) -> None:
     """Check chat exports (JSONL, CSV), transcripts (TXT) and recordings (wav, mp3, amr, ...) in PATHS.
 
-    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input."""
+    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input, 3 an internal error."""
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
     profile, checker = build_checker(config, lexicon_dir, select, ignore)
     reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache)
