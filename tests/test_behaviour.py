@@ -328,7 +328,7 @@ def test_report_html_shows_the_events_on_the_calls_timeline(check, tmp_path):
     html = render(Run(results=[check(conv), check(mono), check(chat)]), [], tmp_path, [])
     assert html.count('<svg class="timeline"') == 2  # the two calls; the chat has no time axis
     # B01 over 0-7 s and B02 over 15-40 s of a 50 s call: x and width in thousandths of it
-    assert 'class="event sev-error" data-key="k1:B01:1:0" data-rule="B01" data-start="0.0" x="0.0" y="0" width="140.0"' in html
+    assert 'class="event sev-error" data-key="k1.wav:k1:B01:1:0" data-rule="B01" data-start="0.0" x="0.0" y="0" width="140.0"' in html
     assert 'data-rule="B02" data-start="15.0" x="300.0" y="0" width="500.0"' in html
     assert '<rect class="agent" x="140.0" y="2" width="100.0" height="8">' in html
     assert '<rect class="customer" x="250.0" y="12" width="50.0" height="8">' in html

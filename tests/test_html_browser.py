@@ -28,7 +28,7 @@ def page(tmp_path_factory):
     run = call_run(folder, chk)  # the recording lies in `folder`, the report in folder/out: href ../call%201.wav
     run.results += [chk.check(c) for c in read_file(write_day(folder / "day.jsonl", day), Profile()).conversations]
     out = folder / "out"
-    write_report_folder(run, Profile(), out, chk.fatal)
+    write_report_folder(run, Profile(), out, chk.fatal, redact=False)  # --no-redact: the player may use the absolute file: URL
     browser = Browser()
     try:
         yield browser.open(file_url(out / "report.html")), out
@@ -45,13 +45,14 @@ def test_the_agents_table_is_there(page):
 
 
 def test_a_finding_is_highlighted_in_place(page):
-    p, _ = page
+    p, out = page
     marks = p.eval(
         "Array.from(document.querySelectorAll('section.conv[data-agent=\"A1\"] mark.hit:not(.courtesy)')).map(m => [m.textContent, m.dataset.keys, getComputedStyle(m).backgroundColor])"
     )
-    assert ["不知道", "c2:F02:4:3"] == marks[0][:2]
+    key = f"{out.parent / 'day.jsonl'}:c2:F02:4:3"  # review keys start with the input file
+    assert ["不知道", key] == marks[0][:2]
     assert marks[0][2] not in ("rgba(0, 0, 0, 0)", "transparent")  # visibly highlighted
-    text = p.eval("document.querySelector('li.finding[data-key=\"c2:F02:4:3\"]').textContent")
+    text = p.eval(f"document.querySelector('li.finding[data-key=\"{key}\"]').textContent")
     assert "F02" in text and "say instead" in text and "稍后给您回复" in text
 
 

@@ -41,7 +41,9 @@ def _no_checking(monkeypatch):
 
 def test_review_file_has_one_row_per_finding(folder):
     rows = list(csv.DictReader((folder / "review.csv").open(encoding="utf-8-sig")))
-    assert [r["key"] for r in rows] == [F02, "c3:G01:2:0", "c3:O01:2:0", F11]
+    # the key starts with the input file: two files may hold the same conversation id
+    assert [r["key"] for r in rows] == [f"{r['source']}:{k}" for r, k in zip(rows, [F02, "c3:G01:2:0", "c3:O01:2:0", F11])]
+    assert {r["source"] for r in rows} == {str(folder.parent / "day.jsonl")}
     assert all(r["verdict"] == "" for r in rows)
     assert 'href="review.csv"' in (folder / "report.html").read_text(encoding="utf-8")
 
@@ -88,14 +90,14 @@ def test_an_appeal_is_shown_but_does_not_change_the_score_until_decided(folder):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "申诉 appeal: 客户问的是别人" in html
     runner.invoke(main, ["review-mark", str(folder / "findings.json"), "--finding", F02, "--verdict", "confirmed", "--by", "QA李"])
-    entry = read_reviews(folder / "review.csv")[F02]
+    entry = read_reviews(folder / "review.csv")[f"{folder.parent / 'day.jsonl'}:{F02}"]
     assert (entry.verdict, entry.appeal, entry.by) == ("confirmed", "客户问的是别人", "QA李")
     runner.invoke(main, ["report", str(folder / "findings.json"), "--out", str(folder)])
     assert _agents(folder)["A1"]["attitude"] == 8.5
 
 
 def test_a_hand_edited_review_file_with_chinese_verdicts(folder):
-    text = (folder / "review.csv").read_text(encoding="utf-8-sig").replace(f"{F02},c2,A1,F02,4,不知道,,", f"{F02},c2,A1,F02,4,不知道,误报,")
+    text = (folder / "review.csv").read_text(encoding="utf-8-sig").replace(",c2,A1,F02,4,不知道,,", ",c2,A1,F02,4,不知道,误报,")
     (folder / "review.csv").write_text(text, encoding="utf-8-sig")
     res = CliRunner().invoke(main, ["kpi", str(folder / "findings.json")])
     assert res.exit_code == 0
@@ -106,7 +108,7 @@ def test_rerunning_the_report_on_the_inputs_keeps_verdicts(folder, tmp_path):
     CliRunner().invoke(main, ["review-mark", str(folder / "findings.json"), "--finding", F02, "--verdict", "false"])
     res = CliRunner().invoke(main, ["report", str(tmp_path / "day.jsonl"), "--out", str(folder)])
     assert res.exit_code == 0
-    assert read_reviews(folder / "review.csv")[F02].verdict == "false"
+    assert read_reviews(folder / "review.csv")[f"{tmp_path / 'day.jsonl'}:{F02}"].verdict == "false"
     assert _agents(folder)["A1"]["attitude"] == 10.0
 
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from browser import CHROMIUM, Browser
 
-pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (apt-get install chromium)")]
 uvicorn = pytest.importorskip("uvicorn")
 
 from phrasecheck.cli import main  # noqa: E402
@@ -152,7 +152,7 @@ def test_the_whole_path(page):
     # B2 appeals F11 in c4, the lead decides: both steps stay in the history
     go(p, url + "/conversations?rule=F11")
     click_and_load(p, "#conversations tbody a")
-    sel = "li.finding[data-key^='c4:F11']"
+    sel = "li.finding[data-key*=':c4:F11:']"
     for verdict, note, by in (("appeal", "客户先骂人", "B2"), ("confirmed", "录音核实，维持", "QA李")):
         p.eval(f'document.querySelector("{sel} details").open = true')
         p.eval(f'document.querySelector("{sel} input[value={verdict}]").checked = true')

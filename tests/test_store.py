@@ -151,7 +151,7 @@ def test_review_needs_a_name_a_known_verdict_and_an_appeal_reason(tmp_path, fold
 def test_verdicts_of_a_gbk_review_csv_come_along_with_their_appeal(tmp_path, folder):
     store = Store(tmp_path / "a.db")
     entries = read_reviews(folder / "review.csv")
-    key = next(k for k in entries if k.startswith("c4:F11"))
+    key = next(k for k in entries if ":c4:F11:" in k)
     mark(entries, [key], "申诉", "客户先骂人", "B2")
     mark(entries, [key], "驳回", "不成立", "QA李")
     review = tmp_path / "review.csv"
@@ -242,13 +242,13 @@ def test_review_mark_takes_chinese_verdicts_and_keeps_who_appealed(tmp_path, fol
     assert "c4:F11" in r.output and ": appeal" in r.output
     r = runner.invoke(main, ["review-mark", str(work / "findings.json"), "--finding", "c4:F11", "--verdict", "驳回", "--note", "核实", "--by", "QA李"])
     assert r.exit_code == 0, r.output
-    entry = next(e for k, e in read_reviews(work / "review.csv").items() if k.startswith("c4:F11"))
+    entry = next(e for k, e in read_reviews(work / "review.csv").items() if ":c4:F11:" in k)
     assert (entry.verdict, entry.by, entry.appeal, entry.appeal_by) == ("false", "QA李", "客户先骂人", "B2") and entry.appeal_at
 
 
 def test_a_gbk_review_csv_is_read(tmp_path, folder):
     entries = read_reviews(folder / "review.csv")
-    key = next(k for k in entries if k.startswith("c2:F02"))
+    key = next(k for k in entries if ":c2:F02:" in k)
     mark(entries, [key], "误报", "问的是别人", "QA李")
     path = tmp_path / "review.csv"
     write_reviews(path, list(entries.values()))

@@ -35,7 +35,7 @@ from phrasecheck.calls.transcribe import (
     transcript_srt,
 )
 from phrasecheck.data import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED
-from phrasecheck.errors import InputError, ModelError
+from phrasecheck.errors import InputError, ModelError, NoSpeech
 from phrasecheck.text.simplify import fix_zhu
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "calls"
@@ -143,8 +143,9 @@ def test_silent_channel_yields_no_turns(whisper, tmp_path):
     hiss = rng.normal(0, 10 ** (-60 / 20), len(left8k)).astype(np.float32)
     conv = transcribe_file(write_wav(tmp_path / "one_sided.wav", [left8k, hiss]), transcriber=whisper)
     assert conv.turns and {t.role for t in conv.turns} == {AGENT}
-    silent = transcribe_file(write_wav(tmp_path / "silent.wav", [hiss, np.zeros_like(hiss)]), transcriber=whisper)
-    assert silent.turns == [] and silent.first_agent_s is None
+    # nobody speaks: "no speech", a warning, not a conversation to score (issue 15)
+    with pytest.raises(NoSpeech, match="no speech in 6.0 s of audio"):
+        transcribe_file(write_wav(tmp_path / "silent.wav", [hiss, np.zeros_like(hiss)]), transcriber=whisper)
 
 
 # ---------------------------------------------------------------- roles and merge (no model)

@@ -276,7 +276,7 @@ def test_review_csv_export_carries_the_verdicts_and_reads_back(client, tmp_path)
     path = tmp_path / "review.csv"
     path.write_bytes(r.content)
     entries = read_reviews(path)
-    e = next(v for k, v in entries.items() if k.startswith("c4:F11"))
+    e = next(v for k, v in entries.items() if ":c4:F11:" in k)
     assert (e.verdict, e.note, e.by, e.appeal, e.appeal_by) == ("false", "属实", "QA李", "客户先骂人", "B2")
     assert {v.agent_id for v in entries.values()} == {"B2"}
 

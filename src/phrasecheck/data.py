@@ -27,6 +27,7 @@ class Turn:
     end_s: float | None = None
     timestamp: datetime | None = None  # wall-clock time, for chats
     line: int | None = None  # line in the source file, for error messages and evidence
+    agent_id: str | None = None  # who said it, where the export names an agent per message (a transfer)
     # Word timings from ASR: (char_start, char_end, start_s, end_s) over `text`.
     words: list[tuple[int, int, float, float]] = field(default_factory=list)
 
@@ -48,6 +49,15 @@ class Conversation:
     def agent_turns(self) -> list[tuple[int, Turn]]:
         return [(i, t) for i, t in enumerate(self.turns) if t.role == AGENT]
 
+    def agent_of(self, turn: int) -> str:
+        """The agent who said turn `turn` (the conversation's agent unless the export names another)."""
+        t = self.turns[turn] if 0 <= turn < len(self.turns) else None
+        return (t.agent_id if t is not None and t.agent_id else None) or self.agent_id
+
+    def agents(self) -> list[str]:
+        """The agents who spoke, in order of their first turn; more than one is a transfer."""
+        return list(dict.fromkeys(self.agent_of(i) for i, _ in self.agent_turns()))
+
 
 @dataclass
 class Finding:
@@ -65,6 +75,7 @@ class Finding:
     end_s: float | None = None
     end_turn: int | None = None  # set when a phrase was split across turns
     review: str | None = None  # confirmed | false | appeal, from the review file (复核/申诉)
+    agent_id: str | None = None  # set in a transfer: the agent of `turn`, who is charged with it
 
     @property
     def turn_no(self) -> int:

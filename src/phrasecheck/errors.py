@@ -11,6 +11,8 @@ from pathlib import Path
 class PhrasecheckError(Exception):
     """A problem a user can fix, located at source[:line] (source may be None)."""
 
+    warning = False  # a warning is reported like an error but does not fail the run (exit 0)
+
     def __init__(self, source: str | Path | None, message: str, line: int | None = None):
         super().__init__(source, message, line)  # args as given, so the error pickles across processes
         self.source = None if source is None else str(source)
@@ -26,6 +28,12 @@ class PhrasecheckError(Exception):
 
 class InputError(PhrasecheckError):
     """One input file (chat export, transcript, recording, manifest); the batch goes on."""
+
+
+class NoSpeech(InputError):
+    """A recording with no speech in it: reported (a warning), not scored."""
+
+    warning = True
 
 
 class ConfigError(PhrasecheckError):

@@ -28,7 +28,7 @@ TRUNCATION_TOLERANCE = 0.05
 class Audio:
     channels: list[np.ndarray]  # float32 at SAMPLE_RATE; one per party for stereo, one for mono
     duration_s: float
-    source_channels: int  # channels in the file (>2 are mixed down to stereo by the decoder)
+    source_channels: int  # channels in the file; of more than two, the profile's agent and customer channels are kept
     codec: str
 
 
@@ -63,9 +63,11 @@ def _check_wav_header(path: str, size: int) -> None:
             f.seek(csize + (csize & 1), os.SEEK_CUR)
 
 
-def load_audio(path: str) -> Audio:
+def load_audio(path: str, pick: tuple[int, int] | None = None) -> Audio:
     """Decode `path`; raise InputError(path, reason) for empty, zero-length, corrupt, truncated or
-    unsupported files."""
+    unsupported files. A recording with more than two channels needs `pick` (the agent's and the
+    customer's channel, from 0): its channels come back in that order; without it, an error (mixing
+    them down would put the customer's words in the agent's turns)."""
     import av
 
     if not os.path.isfile(path):
@@ -93,22 +95,31 @@ def load_audio(path: str) -> Audio:
             raise InputError(path, "unsupported audio codec (no decoder for it in PyAV/FFmpeg)")
         codec = stream.codec_context.name
         n_src = stream.codec_context.channels or 1
+        if n_src > 2 and pick is None:
+            raise InputError(
+                path, f"{n_src} audio channels: say which is the agent's and which the customer's in phrasecheck.yaml (channels: {{agent: 1, customer: 2}})"
+            )
+        if n_src > 2 and max(pick) >= n_src:
+            raise InputError(path, f"channels: agent {pick[0] + 1}, customer {pick[1] + 1} in phrasecheck.yaml, but the recording has {n_src} channels")
         declared = _declared_seconds(container, stream)
         try:
-            pcm = _decode(container, stream, stereo=n_src >= 2)
+            pcm = _decode(container, stream, stereo=n_src >= 2, layout=stream.codec_context.layout.name if n_src > 2 else None)
         except av.error.FFmpegError as e:
             raise InputError(path, f"cannot decode {codec} audio: {_reason(e)}") from e
 
     if pcm.size == 0:
         raise InputError(path, f"zero-length recording: no {codec} audio could be decoded")
-    channels = [pcm[0::2].copy(), pcm[1::2].copy()] if n_src >= 2 else [pcm]
+    if n_src > 2:
+        channels = [pcm[k::n_src].copy() for k in pick]
+    else:
+        channels = [pcm[0::2].copy(), pcm[1::2].copy()] if n_src >= 2 else [pcm]
     duration = len(channels[0]) / SAMPLE_RATE
     if declared and duration < declared * (1 - TRUNCATION_TOLERANCE) - 0.2:
         raise InputError(path, f"truncated or corrupt: {declared:.1f} s declared, only {duration:.1f} s decodable")
     return Audio(channels=channels, duration_s=duration, source_channels=n_src, codec=codec)
 
 
-def _decode(container, stream, stereo: bool) -> np.ndarray:
+def _decode(container, stream, stereo: bool, layout: str | None = None) -> np.ndarray:
     """Like faster_whisper.decode_audio, but raises on a broken stream instead of skipping it.
 
     Isolated frame errors are tolerated (as faster-whisper does) as long as the rest decodes;
@@ -116,7 +127,7 @@ def _decode(container, stream, stereo: bool) -> np.ndarray:
     """
     import av
 
-    resampler = av.audio.resampler.AudioResampler(format="s16", layout="stereo" if stereo else "mono", rate=SAMPLE_RATE)
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout=layout or ("stereo" if stereo else "mono"), rate=SAMPLE_RATE)
     chunks: list[np.ndarray] = []
     errors = 0
     packets = container.demux(stream)

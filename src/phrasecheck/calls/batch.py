@@ -5,22 +5,33 @@ an InputError in the result, and the rest of the batch goes on."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
+from phrasecheck.config.profile import Limits
 from phrasecheck.config.recording_path import PathPattern
 from phrasecheck.data import Conversation
 from phrasecheck.errors import ConfigError, InputError, ModelError
 from phrasecheck.inputs.discover import AUDIO_SUFFIXES, discover
-from phrasecheck.inputs.manifest import MANIFEST_NAME, read_manifest
+from phrasecheck.inputs.manifest import MANIFEST_NAME, match_manifest, read_manifest
 
 Progress = Callable[[int, float], None]  # (recordings done, seconds of audio done) after each group
 
 
-def make_options(model: str, device: str, agent_channel: str | None, mono_role: str | None, profile_channel: str = "left", jobs: int = 1) -> TranscribeOptions:
+def make_options(
+    model: str,
+    device: str,
+    agent_channel: str | None,
+    mono_role: str | None,
+    profile_channel: str = "left",
+    jobs: int = 1,
+    channels: dict[str, int] | None = None,
+) -> TranscribeOptions:
+    """channels: the profile's agent/customer channel numbers (from 1) for recordings with more than two."""
     channel = agent_channel or profile_channel
     try:
         return TranscribeOptions(
@@ -28,6 +39,7 @@ def make_options(model: str, device: str, agent_channel: str | None, mono_role: 
             device=device,
             agent_channel=0 if channel == "left" else 1,
             mono_role=mono_role,
+            channel_map=(channels["agent"] - 1, channels["customer"] - 1) if channels else None,
             cpu_threads=max(1, (os.cpu_count() or 1) // max(1, jobs)),
         )
     except ValueError as exc:
@@ -78,6 +90,28 @@ class _Worker:
             return exc
 
 
+def die_with_parent() -> None:
+    """In a worker process: end when the process that started it ends, even by kill -9, instead of
+    running on with its model in memory (Linux; elsewhere the pool's own shutdown must do)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _start_worker(options: TranscribeOptions) -> None:
+    die_with_parent()
+    _Worker.start(options)
+
+
 def duration_s(path: Path) -> float:
     try:
         import av
@@ -97,10 +131,10 @@ def transcribe_all(
     progress: Progress | None = None,
 ) -> dict[Path, Conversation | InputError]:
     """Transcribe every recording once, in groups (in parallel with jobs > 1). meta maps a file's
-    resolved path or name to its agent_id, conversation_id and started_at."""
+    resolved path to its agent_id, conversation_id and started_at."""
 
     def job(p: Path) -> Job:
-        m = meta.get(str(p.resolve())) or meta.get(p.name) or {}
+        m = meta.get(str(p.resolve())) or {}
         return Job(str(p), m.get("conversation_id"), m.get("agent_id") or "unknown", m.get("started_at"))
 
     durations = [duration_s(p) for p in files]
@@ -111,7 +145,7 @@ def transcribe_all(
     work = [([job(files[i]) for i in g], options, str(cache.path) if cache else None) for g in groups]
     out: dict[Path, Conversation | InputError] = {}
     parallel = jobs > 1 and len(groups) > 1
-    pool = ProcessPoolExecutor(jobs, initializer=_Worker.start, initargs=(options,)) if parallel else None
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options,)) if parallel else None
     if pool is None and work:
         _Worker.start(options)
     try:
@@ -145,25 +179,53 @@ def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable
     return read
 
 
-def recordings_meta(audio: Iterable[Path], manifest: dict[str, dict], path_pattern: PathPattern | None) -> tuple[dict[str, dict], list[str]]:
-    """Agent, call id and time per recording: the manifest given, else manifest.csv beside the
-    recordings, else the profile's recording_path pattern. Returns a new mapping and the warnings."""
+def recordings_meta(audio: Iterable[Path], manifest: Path | None, path_pattern: PathPattern | None) -> tuple[dict[str, dict], list[str], list[InputError]]:
+    """Agent, call id and time per recording (by resolved path): the manifest given, else each
+    manifest.csv beside the recordings, else the profile's recording_path pattern. Returns the
+    mapping, warnings, and the manifests' problems (rows that could not be used)."""
     audio = list(audio)
-    meta = dict(manifest)
+    meta: dict[str, dict] = {}
     warnings: list[str] = []
-    if not manifest:
-        for folder in sorted({f.parent for f in audio}):
-            if (folder / MANIFEST_NAME).is_file():
-                meta.update(read_manifest(folder / MANIFEST_NAME))
+    problems: list[InputError] = []
+    manifests = [manifest] if manifest else sorted({f.parent / MANIFEST_NAME for f in audio if (f.parent / MANIFEST_NAME).is_file()})
+    for path in manifests:
+        try:
+            rows, bad = read_manifest(path)
+        except InputError as exc:
+            problems.append(exc)
+            continue
+        found, unmatched = match_manifest(path, rows, audio)
+        meta.update(found)
+        problems += bad + unmatched
     if path_pattern is not None:
         for f in audio:
-            if str(f.resolve()) not in meta and f.name not in meta:
+            if str(f.resolve()) not in meta:
                 found, problem = path_pattern.meta(f)
                 if problem:
                     warnings.append(problem)
                 if found:
                     meta[str(f.resolve())] = found
-    return meta, warnings
+    return meta, warnings, problems
+
+
+def over_limits(files: list[Path], limits: Limits) -> dict[Path, InputError]:
+    """Recordings larger or (by their header) longer than the profile's limits, each with why; not transcribed."""
+    out: dict[Path, InputError] = {}
+    for f in files:
+        try:
+            size = f.stat().st_size
+        except OSError:
+            continue  # reported by the transcriber
+        if size > limits.max_file_mb * 1e6:
+            out[f] = InputError(f, f"the file is {size / 1e6:,.1f} MB, over the limit of {limits.max_file_mb:g} MB (limits.max_file_mb in phrasecheck.yaml)")
+            continue
+        minutes = duration_s(f) / 60
+        if minutes > limits.max_recording_min:
+            out[f] = InputError(
+                f,
+                f"the recording is {minutes:,.1f} minutes long, over the limit of {limits.max_recording_min:g} (limits.max_recording_min in phrasecheck.yaml)",
+            )
+    return out
 
 
 def audio_among(paths: Iterable[Path]) -> list[Path]:

@@ -17,6 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from phrasecheck.config.locations import user_cache_dir
+from phrasecheck.errors import PhrasecheckError
+
+
+class CacheError(PhrasecheckError):
+    """The transcript cache cannot be opened or written (a read-only folder, a full disk)."""
+
 
 CACHE_FILE = "transcripts.sqlite3"
 SCHEMA = """
@@ -53,13 +59,27 @@ class TranscriptCache:
 
     @contextmanager
     def _connect(self):
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)) as con:
-            con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+        try:
             if not self._ready:
-                self._init(con)
-            yield con
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)) as con:
+                con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+                if not self._ready:
+                    self._init(con)
+                yield con
+        except (sqlite3.Error, OSError) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise CacheError(self.path, f"cannot use the transcript cache: {why} (set PHRASECHECK_CACHE_DIR to a writable folder, or use --no-cache)") from None
+
+    def usable(self) -> CacheError | None:
+        """None when the cache can be read and written, else why not (callers then go on without it)."""
+        try:
+            with self._connect() as con:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("ROLLBACK")
+        except CacheError as exc:
+            return exc
+        return None
 
     def _init(self, con) -> None:
         """Switch to WAL and create the table. Switching needs the file to itself and SQLite's busy

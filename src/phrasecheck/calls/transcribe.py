@@ -36,7 +36,7 @@ from phrasecheck.calls.chunking import Chunk, Span, Window, layout, pad_regions,
 from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
 from phrasecheck.calls.roles import attribute
 from phrasecheck.data import AGENT, CUSTOMER, MIXED, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
-from phrasecheck.errors import InputError, ModelError
+from phrasecheck.errors import InputError, ModelError, NoSpeech
 
 __all__ = [
     "TranscribeOptions",
@@ -85,6 +85,7 @@ class TranscribeOptions:
     vad_speech_pad_ms: int = 800  # measured: 400 cut word edges (CER 0.130 vs 0.100 on realdata)
     agent_channel: int = 0  # stereo: which channel is the agent (0 = left)
     mono_role: str | None = None  # None: infer per segment; "agent": all speech is the agent's
+    channel_map: tuple[int, int] | None = None  # recordings of >2 channels: (agent, customer) channel, from 0
     # not part of the key:
     cpu_threads: int = 0
     batch_size: int = 8  # windows decoded together by the batched pipeline
@@ -129,6 +130,8 @@ class TranscribeOptions:
             "agent_channel": self.agent_channel,
             "mono_role": self.mono_role,
         }
+        if self.channel_map is not None:  # only then, so existing cache entries keep their keys
+            stable["channel_map"] = list(self.channel_map)
         return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -434,11 +437,12 @@ def _speech(channel_segments: list[list[Segment]]) -> list[list[tuple[float, flo
     return [speech_from_words(segs) for segs in channel_segments]
 
 
-def build_transcript(channel_segments: list[list[Segment]], options: TranscribeOptions, duration_s: float) -> Transcript:
-    """Attribute roles and merge. One list of segments per channel (1 = mono, 2 = stereo)."""
+def build_transcript(channel_segments: list[list[Segment]], options: TranscribeOptions, duration_s: float, agent_index: int | None = None) -> Transcript:
+    """Attribute roles and merge. One list of segments per channel (1 = mono, 2 = stereo); agent_index
+    overrides options.agent_channel (0 for the (agent, customer) pair picked from a many-channel file)."""
     speech = _speech(channel_segments)
     if len(channel_segments) >= 2:
-        agent = options.agent_channel
+        agent = options.agent_channel if agent_index is None else agent_index
         tagged = [(AGENT if ch == agent else CUSTOMER, s) for ch, segs in enumerate(channel_segments) for s in segs]
         by_role = {AGENT: speech[agent], CUSTOMER: speech[1 - agent]}
         return Transcript(_merge(tagged), ROLES_CHANNELS, duration_s, len(channel_segments), by_role)
@@ -449,6 +453,16 @@ def build_transcript(channel_segments: list[list[Segment]], options: TranscribeO
         roles = attribute([(s.text, s.start_s, s.end_s) for s in segs])
         tagged = [(a.role, s) for a, s in zip(roles, segs)]
     return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1, {MIXED: speech[0] if speech else []})
+
+
+# A recording shorter than this, or whose transcript holds no word, is "no speech" (silence, a
+# dropped line, a 50 ms file): reported as a warning and not scored, rather than failing G01 and
+# courtesy as if the agent had said nothing to a customer.
+MIN_RECORDING_S = 1.0
+
+
+def no_speech(tr: Transcript) -> bool:
+    return tr.duration_s < MIN_RECORDING_S or not any(_WORDY.search(t.text) for t in tr.turns)
 
 
 @dataclass
@@ -482,17 +496,20 @@ def transcribe_batch(
                 if hit is not None:
                     transcripts[i] = Transcript.from_json(hit)
                     continue
-            pending.append((i, load_audio(job.path), key))
+            pending.append((i, load_audio(job.path, options.channel_map), key))
         except InputError as exc:
             out[i] = exc
     if pending:
         segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
         for (i, audio, key), channel_segs in zip(pending, segments):
-            transcripts[i] = build_transcript(channel_segs, options, audio.duration_s)
+            transcripts[i] = build_transcript(channel_segs, options, audio.duration_s, 0 if audio.source_channels > 2 else None)
             if cache is not None and key is not None:
                 cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
     for i, tr in transcripts.items():
         job = jobs[i]
+        if no_speech(tr):
+            out[i] = NoSpeech(job.path, f"no speech in {tr.duration_s:.1f} s of audio; not scored")
+            continue
         out[i] = Conversation(
             conversation_id=job.conversation_id or Path(job.path).stem,
             agent_id=job.agent_id,

@@ -13,16 +13,15 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.calls.batch import audio_among, audio_reader, default_jobs, duration_s, make_options, recordings_meta, transcribe_all
+from phrasecheck.calls.batch import audio_among, audio_reader, default_jobs, duration_s, make_options, over_limits, recordings_meta, transcribe_all
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import TranscribeOptions, transcript_json, transcript_srt, transcript_text
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, lexicon_option, manifest_option, redact_option
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, failed, lexicon_option, manifest_option, redact_option
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.errors import InputError
-from phrasecheck.inputs.manifest import read_manifest
 
 
 def transcribe_with_bar(
@@ -31,7 +30,11 @@ def transcribe_with_bar(
     """transcribe_all with a progress bar on standard error when it is a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    cache = None if no_cache else TranscriptCache()
+    cache = None if no_cache or not files else TranscriptCache()
+    problem = cache.usable() if cache else None
+    if problem is not None:
+        click.echo(f"phrasecheck: warning: {problem}; transcribing without it", err=True)
+        cache = None
     total_h = sum(duration_s(f) for f in files) / 3600 if sys.stderr.isatty() else 0.0
     columns = [
         TextColumn("transcribing"),
@@ -52,16 +55,19 @@ def transcribe_with_bar(
 
 def recordings(
     paths: list[Path], profile: Profile, manifest: Path | None, model, device, agent_channel, mono_role, no_cache: bool, jobs: int = 1
-) -> Callable[[Path], Conversation]:
-    """Transcribe the recordings among paths; the reader check_paths gets for them."""
+) -> tuple[Callable[[Path], Conversation], list[InputError]]:
+    """Transcribe the recordings among paths; the reader check_paths gets for them, and the problems
+    met on the way that belong to no recording's result (manifest rows that could not be used)."""
     audio = audio_among(paths)
     if not audio:
-        return audio_reader({})
-    options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs)
-    meta, warnings = recordings_meta(audio, read_manifest(manifest) if manifest else {}, profile.recording_path)
+        return audio_reader({}), []
+    options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs, profile.channels)
+    meta, warnings, problems = recordings_meta(audio, manifest, profile.recording_path)
     for w in warnings:
         click.echo(f"phrasecheck: warning: {w}", err=True)
-    return audio_reader(transcribe_with_bar(audio, options, no_cache, meta, jobs))
+    too_big = over_limits(audio, profile.limits)
+    transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs)
+    return audio_reader({**transcripts, **too_big}), problems
 
 
 @click.command()
@@ -90,15 +96,16 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
 
     profile, checker = build_checker(config, lexicon_dir)
     jobs = jobs or default_jobs(device)
-    reader = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs)
+    reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs)
     run = check_paths([folder], checker, profile, audio=reader)
+    run.errors += problems
     out_dir = out_dir or Path(f"phrasecheck-report-{date.today().isoformat()}")
     written = write_report_folder(run, profile, out_dir, checker.fatal, redact=redact)
     emit_text(run, profile, sys.stdout, EmitOptions())
     click.echo(f"report folder: {out_dir} ({', '.join(sorted(p.name for p in written.files))})")
     if not no_db:
         record_run(written.findings, db, lexicon_dir)
-    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
+    sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 
 @click.command()
@@ -127,8 +134,8 @@ def transcribe(files, fmt, output, config, model, device, agent_channel, mono_ro
     else:
         click.echo(text, nl=False)
     for e in errors:
-        click.echo(f"error: {e}", err=True)
-    sys.exit(EXIT_ERROR if errors else EXIT_OK)
+        click.echo(f"{'warning' if e.warning else 'error'}: {e}", err=True)
+    sys.exit(EXIT_ERROR if any(not e.warning for e in errors) else EXIT_OK)
 
 
 @click.group()

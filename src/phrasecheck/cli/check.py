@@ -15,6 +15,7 @@ from phrasecheck.cli.common import (
     agent_option,
     audio_options,
     die,
+    failed,
     manifest_option,
     redact_option,
     report_errors,
@@ -38,7 +39,7 @@ def _fail_kinds(value: str) -> frozenset[str]:
 
 def exit_code(run: Run, options: EmitOptions, profile: Profile) -> int:
     """2 for input errors, 1 when a finding of a failing kind stands, else 0."""
-    if run.errors:
+    if failed(run):
         return EXIT_ERROR
     target = profile.weights.courtesy_target
     return EXIT_FINDINGS if any(fails(r, options.fail_on, target, profile.count_review) for r in run.results) else EXIT_OK
@@ -65,11 +66,12 @@ def check(
 ) -> None:
     """Check chat exports (JSONL, CSV), transcripts (TXT) and recordings (wav, mp3, amr, ...) in PATHS.
 
-    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input."""
+    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input, 3 an internal error."""
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
     profile, checker = build_checker(config, lexicon_dir, select, ignore)
-    reader = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache)
+    reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache)
     run = check_paths(paths, checker, profile, agent, audio=reader)
+    run.errors += problems
     shown = redact_run(run) if redact else run
     emitter = EMITTERS[fmt]
     if output is None:

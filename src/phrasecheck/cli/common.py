@@ -2,7 +2,8 @@
 
 This package is the only part of phrasecheck that exits: library code raises PhrasecheckError
 (or OSError), and the group in cli/__init__.py prints it as `phrasecheck: FILE:LINE: reason`
-and exits 2, so CI never reads a crash as "findings found"."""
+and exits 2, so CI never reads a crash as "findings found". Anything else is a bug in phrasecheck:
+one line naming the file that holds the traceback, and exit 3 (see crash.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import click
 from phrasecheck.data import Run
 from phrasecheck.errors import PhrasecheckError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def die(message: str) -> NoReturn:
@@ -34,18 +35,37 @@ def describe(exc: BaseException) -> str:
 
 
 class Group(click.Group):
-    """A click group whose commands' PhrasecheckError and OSError end as one line and exit 2."""
+    """A click group whose commands' PhrasecheckError and OSError end as one line and exit 2, and
+    any other exception (a bug) as one line naming its saved traceback and exit 3."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (PhrasecheckError, OSError) as exc:
             die(describe(exc))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place a bug is turned into exit 3
+            from phrasecheck.cli.crash import save_traceback
+
+            where = save_traceback(exc)
+            click.echo(f"phrasecheck: internal error ({type(exc).__name__}: {_first_line(exc)}); the full traceback is in {where}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else "") or "no message"
 
 
 def report_errors(run: Run) -> None:
     for e in run.errors:
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"{'warning' if e.warning else 'error'}: {e}", err=True)
+
+
+def failed(run: Run) -> bool:
+    """Whether an input could not be used (exit 2); warnings (a recording with no speech) do not count."""
+    return any(not e.warning for e in run.errors)
 
 
 def _stack(*options):

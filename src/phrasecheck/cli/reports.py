@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, redact_option, report_errors, rule_options
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, failed, redact_option, report_errors, rule_options
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths, load_rules
 from phrasecheck.report.findings_file import is_findings_file, load_findings
-from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, finding_key, mark, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
+from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, known_keys, mark, migrate, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
 review_option = click.option(
     "--review",
@@ -91,12 +91,14 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
     review_path = _review_file(review, out_dir, *(d.parent for d in docs))
     written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path)
     report_errors(run)
+    for moved in written.migrated_reviews:
+        click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
     if not no_db:
         record_run(written.findings, db, lexicon_dir)
-    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
+    sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 
 @click.command()
@@ -114,7 +116,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
     if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
         raise click.BadParameter("must end in .xlsx or .csv", param_hint="--output")
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
-    review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))
+    review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))  # its entries are re-keyed in memory only
     agents = compute_kpi(run.results, profile, fatal)
     report_errors(run)
     if output is None:
@@ -132,7 +134,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
         write_xlsx(agents, output, formula_lines(profile, fatal))
     else:
         write_csv(agents, output)
-    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
+    sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 
 @click.command("review-mark")
@@ -154,9 +156,10 @@ def review_mark(findings, keys, verdict, note, by, review) -> None:
     scores and KPI without re-checking."""
     path = review or findings.parent / REVIEW_NAME
     run, _ = load_findings(findings)
-    known = [finding_key(r.conversation.conversation_id, f) for r in run.results for f in (*r.findings, *r.courtesy)]
-    chosen = resolve(list(keys), known, findings)
+    chosen = resolve(list(keys), known_keys(run), findings)
     entries = read_reviews(path) if path.is_file() else {}
+    for moved in migrate(run, entries):
+        click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
     mark(entries, chosen, verdict, note, by)
     write_reviews(path, sync_entries(run, entries))
     for k in chosen:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import regex
 import yaml
 
 from phrasecheck.errors import ConfigError
@@ -69,7 +70,7 @@ class Phrase:
     kind: str
     text: str
     forms: list[Form]
-    exceptions: list[re.Pattern] = field(default_factory=list)
+    exceptions: list[regex.Pattern] = field(default_factory=list)  # run with EXCEPTION_TIMEOUT_S
     threshold: float = 85.0
     suggestion: str = ""
     severity: str = "error"
@@ -122,8 +123,20 @@ class Lexicon:
 # --- YAML with line numbers -------------------------------------------------------------------
 
 
+# Profiles and lexicons are a few KB; a bigger file is a mistake (or an attack), not a setting.
+MAX_YAML_BYTES = 1 << 20
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping, for error messages."""
+    """SafeLoader that remembers the line of every mapping, for error messages, and refuses YAML
+    aliases (*name): nothing a profile or lexicon needs, and the way a 300-byte file expands into
+    gigabytes (the "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"YAML aliases (*{event.anchor}) are not allowed here; write the value out", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
@@ -138,6 +151,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def load_yaml(path: Path) -> dict:
     """Parse one YAML file; every mapping carries its line as '__line__'."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError(path, f"{size:,} bytes is too big for a settings file (at most {MAX_YAML_BYTES:,})")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read: {exc}") from None
@@ -215,6 +231,72 @@ def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP) -> list[Form
     return forms
 
 
+# --- exception patterns -----------------------------------------------------------------------
+
+# An exception pattern runs over every agent turn it could excuse: a pattern that backtracks
+# exponentially ((a+)+$ doubles its time with each character) would hang a scan. Nested
+# quantifiers are refused when the lexicon is loaded; the `regex` engine's timeout is the backstop.
+EXCEPTION_TIMEOUT_S = 0.25
+
+
+def _parse_regex(pattern: str):
+    try:
+        import re._parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    return sre_parse, sre_parse.parse(pattern)
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """The part of pattern that repeats a variable-length repeat ((a+)+, (\\w*x)*), or None."""
+    sre, tree = _parse_regex(pattern)
+    repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT} | ({sre.POSSESSIVE_REPEAT} if hasattr(sre, "POSSESSIVE_REPEAT") else set())
+
+    def inner_variable(node) -> bool:
+        for op, av in _children(node):
+            if op in repeats and av[1] > 1 and av[0] != av[1]:
+                return True
+            if any(inner_variable(sub) for sub in _subpatterns(av, sre)):
+                return True
+        return False
+
+    def walk(node) -> bool:
+        for op, av in _children(node):
+            if op in repeats and av[1] > 1 and any(inner_variable(sub) for sub in _subpatterns(av, sre)):
+                return True
+            if any(walk(sub) for sub in _subpatterns(av, sre)):
+                return True
+        return False
+
+    return pattern if walk(tree) else None
+
+
+def _children(node):
+    return list(node) if not isinstance(node, tuple) else [node]
+
+
+def _subpatterns(av, sre) -> list:
+    out = []
+    for item in av if isinstance(av, (tuple, list)) else [av]:
+        if isinstance(item, sre.SubPattern):
+            out.append(item)
+        elif isinstance(item, (tuple, list)):
+            out += _subpatterns(item, sre)
+    return out
+
+
+def compile_exception(pattern: str) -> regex.Pattern:
+    """Compile one exception pattern; ValueError says why it cannot be used."""
+    try:
+        re.compile(pattern)
+        compiled = regex.compile(pattern)
+    except (re.error, regex.error) as exc:
+        raise ValueError(str(exc)) from None
+    if nested_quantifier(pattern):
+        raise ValueError("a repeated group holds a repeat of varying length (like (a+)+), which can take exponential time; rewrite it without nesting")
+    return compiled
+
+
 # --- validation -------------------------------------------------------------------------------
 
 
@@ -269,8 +351,8 @@ def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
     exceptions = []
     for pattern in _str_list(entry.get("exceptions"), path, line, f"{rule_id}: exceptions"):
         try:
-            exceptions.append(re.compile(pattern))
-        except re.error as exc:
+            exceptions.append(compile_exception(pattern))
+        except ValueError as exc:
             raise ConfigError(path, f"{rule_id}: bad exception pattern {pattern!r}: {exc}", line) from None
     fatal = merged.get("fatal", False)
     if not isinstance(fatal, bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,16 +69,30 @@ class KpiSettings:
 
 
 @dataclass
+class Limits:
+    """The largest input phrasecheck takes (see docs/reliability.md): beyond these a file, a line or
+    a recording is reported as too big instead of taking minutes and gigabytes."""
+
+    max_line_chars: int = 200_000  # one line of a chat export or transcript, one turn's text (~600 KB of Chinese)
+    max_file_mb: float = 512.0  # one input file (chat export, transcript, recording)
+    max_recording_min: float = 240.0  # one recording's length
+
+
+@dataclass
 class Profile:
     company: list[str] = field(default_factory=list)  # pins the greeting's company slot
     lexicon: Path | None = None
     agent_channel: str = "left"
+    # Recordings with more than two channels: which channel (counted from 1) is the agent's and which
+    # the customer's, e.g. {"agent": 1, "customer": 3}. Without it such a recording is an error.
+    channels: dict[str, int] | None = None
     agent_labels: list[str] = field(default_factory=lambda: list(AGENT_LABELS))
     customer_labels: list[str] = field(default_factory=lambda: list(CUSTOMER_LABELS))
     columns: dict[str, str] = field(default_factory=dict)  # canonical column -> header in the file
     weights: Weights = field(default_factory=Weights)
     kpi: KpiSettings = field(default_factory=KpiSettings)
     behaviour: BehaviourSettings = field(default_factory=BehaviourSettings)
+    limits: Limits = field(default_factory=Limits)
     thresholds: dict[str, float] = field(default_factory=dict)  # rule id -> threshold
     fatal: list[str] | None = None  # None: as the lexicon says
     count_review: bool = False  # findings of severity review (arguable forms) cost points without a reviewer's confirmation
@@ -104,6 +119,7 @@ _KEYS = {
     "company",
     "lexicon",
     "agent_channel",
+    "channels",
     "roles",
     "columns",
     "weights",
@@ -112,6 +128,7 @@ _KEYS = {
     "select",
     "ignore",
     "kpi",
+    "limits",
     "recording_path",
     "count_review",
     "behaviour",
@@ -154,6 +171,8 @@ def load_profile(path: Path) -> Profile:
         prof.columns[key] = str(header)
     weights, where = _mapping(data.get("weights") or {}, "weights", "be a mapping", path, line)
     _set_numbers(prof.weights, weights, "weights", "weight", path, where, lambda v: v)
+    if prof.weights.max_score <= 0:
+        raise ConfigError(path, "weights.max_score must be above 0 (the attitude score is out of it)", where)
     thresholds, where = _mapping(data.get("thresholds") or {}, "thresholds", "map rule ids to numbers", path, line)
     for key, value in thresholds:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
@@ -161,6 +180,11 @@ def load_profile(path: Path) -> Profile:
         prof.thresholds[str(key)] = float(value)
     _load_kpi(prof, data, path, line)
     _load_behaviour(prof, data, path, line)
+    limits, where = _mapping(data.get("limits") or {}, "limits", "be a mapping", path, line)
+    _set_numbers(prof.limits, limits, "limits", "limit", path, where, lambda v: v)
+    if any(getattr(prof.limits, k) <= 0 for k in prof.limits.__dataclass_fields__):
+        raise ConfigError(path, "limits must be above 0", where)
+    prof.channels = _channels(data.get("channels"), path, line)
     if "fatal" in data:
         prof.fatal = _list(data.get("fatal"), path, line, "fatal")
     count_review = data.get("count_review", False)
@@ -190,9 +214,21 @@ def _set_numbers(target, entries: list[tuple], section: str, noun: str, path: Pa
     for key, value in entries:
         if key not in fields:
             raise ConfigError(path, f"{section}: unknown {noun} '{key}' (known: {', '.join(fields)})", where)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ConfigError(path, f"{section}.{key} must be a number >= 0", where)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(path, f"{section}.{key} must be a number >= 0, got {value!r}", where)
         setattr(target, key, convert(value))
+
+
+def _channels(value, path: Path, line: int | None) -> dict[str, int] | None:
+    if value is None:
+        return None
+    entries, where = _mapping(value, "channels", "map agent and customer to channel numbers (counted from 1)", path, line)
+    out = dict(entries)
+    if set(out) != {"agent", "customer"} or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in out.values()):
+        raise ConfigError(path, "channels must give agent and customer a channel number each, counted from 1 (channels: {agent: 1, customer: 2})", where)
+    if out["agent"] == out["customer"]:
+        raise ConfigError(path, "channels: agent and customer need different channels", where)
+    return out
 
 
 def _load_kpi(prof: Profile, data: dict, path: Path, line: int | None) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import time
 
-from phrasecheck.config.lexicon import Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
+from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
+from phrasecheck.errors import ConfigError
+from phrasecheck.scoring.attribution import note_transfer
 from phrasecheck.scoring.score import score_result
 
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
@@ -49,6 +51,7 @@ class Checker:
         self.behaviour = Behaviour(lexicon.behaviour, profile, self.matcher)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
         self._grammar: Grammar | None = None
+        _known_ids(lexicon, profile)
 
     @property
     def grammar(self) -> Grammar:
@@ -83,6 +86,7 @@ class Checker:
         findings = greeting_findings + findings + behaviour.findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=behaviour.notes)
+        note_transfer(result)
         result.attitude_score = score_result(result, self.profile.weights, self.fatal, self.profile.count_review)
         return result
 
@@ -200,20 +204,30 @@ class Checker:
             return False
         marked, where = text.nt.with_breaks  # computed once per turn, not per exception check
         start, end = where[hit.start], where[hit.end - 1] + 1
-        return any(m.start() < end and m.end() > start for pattern in phrase.exceptions for m in pattern.finditer(marked))
+        for pattern in phrase.exceptions:
+            try:
+                if any(m.start() < end and m.end() > start for m in pattern.finditer(marked, timeout=EXCEPTION_TIMEOUT_S)):
+                    return True
+            except TimeoutError:
+                raise ConfigError(
+                    phrase.source, f"{phrase.id}: exception pattern {pattern.pattern!r} ran over {EXCEPTION_TIMEOUT_S} s on one turn; simplify it", phrase.line
+                ) from None
+        return False
 
     def _courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> list[Finding]:
-        """Each courtesy phrase at its first use, as evidence."""
-        found: dict[str, Finding] = {}
+        """Each courtesy phrase at its first use, as evidence (by each agent, in a transfer)."""
+        found: dict[tuple[str, str], Finding] = {}
         for k, text in enumerate(texts):
             ids = self.matcher.candidates(text)
+            agent = conv.agent_of(idx[k])
             for phrase in self._of_kind["courtesy"]:
-                if phrase.id not in ids or phrase.id in found:
+                if phrase.id not in ids or (agent, phrase.id) in found:
                     continue
                 hit = self._best(phrase, text)
                 if hit and not self._excepted(phrase, text, hit):
-                    found[phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
-        return [found[p.id] for p in self._of_kind["courtesy"] if p.id in found]
+                    found[agent, phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
+        order = {p.id: i for i, p in enumerate(self._of_kind["courtesy"])}
+        return sorted(found.values(), key=lambda f: (conv.agents().index(conv.agent_of(f.turn)), order[f.id]))
 
     # --- greeting ------------------------------------------------------------------------------
 
@@ -329,6 +343,15 @@ class Checker:
             end_s=end_s,
             end_turn=end_turn,
         )
+
+
+def _known_ids(lexicon: Lexicon, profile: Profile) -> None:
+    """A threshold or fatal rule naming no rule of the lexicon is a typo that would silently do nothing."""
+    known = set(lexicon.ids()) | {b.id for b in lexicon.behaviour}
+    for setting, ids in (("thresholds", profile.thresholds), ("fatal", profile.fatal or [])):
+        unknown = sorted(set(ids) - known)
+        if unknown:
+            raise ConfigError(profile.source, f"{setting}: unknown rule id {', '.join(unknown)} (the lexicon's ids: {', '.join(sorted(known))})")
 
 
 def _times(turn, start: int, end: int) -> tuple[float | None, float | None]:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from phrasecheck.errors import InputError
+
+
+class Skipped(InputError):
+    """A path discovery left out on purpose (a symbolic link loop, a file reached twice): a warning."""
+
+    warning = True
+
 
 CHAT_SUFFIXES = frozenset({".jsonl", ".csv", ".txt"})
 # Every recorder format PyAV decodes; discovery, decoding and the report's player all read this one list.
@@ -18,25 +26,76 @@ STDIN = "-"  # `phrasecheck check -`: a transcript or JSONL on standard input
 
 
 def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path], list[Path], list[InputError]]:
-    """Files to check under the given paths (recursively), files that are not inputs, and missing paths."""
+    """Files to check under the given paths (recursively), files that are not inputs, and problems.
+
+    Symbolic links to folders are followed (a loop is reported, not followed); a file reached twice
+    is read once (reported); a broken link or a FIFO, socket or device where an input would be is
+    reported: nothing under the folders is skipped without a word."""
     wanted = CHAT_SUFFIXES | (AUDIO_SUFFIXES if with_audio else set())
-    found: list[Path] = []
-    ignored: list[Path] = []
-    errors: list[InputError] = []
+    walk = _Walk(wanted)
     for path in paths:
         if str(path) == STDIN:
-            found.append(path)
+            walk.found.append(path)
         elif path.is_dir():
-            for f in sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts[len(path.parts) :])):
-                (found if _is_input(f, wanted) else ignored).append(f)
+            walk.folder(path, frozenset())
         elif path.is_file():
             if _is_input(path, wanted):
-                found.append(path)
+                walk.add(path)
             else:
-                errors.append(InputError(str(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
+                walk.errors.append(InputError(str(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
+        elif path.is_symlink():
+            walk.errors.append(InputError(str(path), f"broken symbolic link (to {os.readlink(path)})"))
+        elif path.exists():
+            walk.errors.append(InputError(str(path), "not a regular file (a FIFO, socket or device)"))
         else:
-            errors.append(InputError(str(path), "no such file or folder"))
-    return found, ignored, errors
+            walk.errors.append(InputError(str(path), "no such file or folder"))
+    return walk.found, walk.ignored, walk.errors
+
+
+class _Walk:
+    def __init__(self, wanted: set[str]):
+        self.wanted = wanted
+        self.found: list[Path] = []
+        self.ignored: list[Path] = []
+        self.errors: list[InputError] = []
+        self.seen: dict[str, Path] = {}  # real path -> the path it was first found under
+
+    def add(self, path: Path) -> None:
+        real = os.path.realpath(path)
+        if real in self.seen:
+            self.errors.append(Skipped(str(path), f"the same file as {self.seen[real]} (through a symbolic link or given twice); read once"))
+            return
+        self.seen[real] = path
+        self.found.append(path)
+
+    def folder(self, folder: Path, above: frozenset[str]) -> None:
+        real = os.path.realpath(folder)
+        if real in above:
+            self.errors.append(Skipped(str(folder), f"symbolic link loop (back to {real}); not followed"))
+            return
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            self.errors.append(InputError(str(folder), f"cannot read this folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()  # both follow symbolic links
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                self.folder(path, above | {real})
+            elif not _is_input(path, self.wanted):
+                self.ignored.append(path)
+            elif is_file:
+                self.add(path)
+            elif entry.is_symlink():
+                self.errors.append(InputError(str(path), f"broken symbolic link (to {os.readlink(path)}); not read"))
+            else:
+                self.errors.append(InputError(str(path), "not a regular file (a FIFO, socket or device); not read"))
 
 
 def _is_input(path: Path, wanted: set[str]) -> bool:

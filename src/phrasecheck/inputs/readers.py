@@ -49,29 +49,41 @@ def read_file(path: Path, profile: Profile, agent: str | None = None, audio: Cal
     """The conversations in one input file (`-`: standard input, JSONL or a transcript), and its problems."""
     loaded = Loaded(path)
     try:
+        suffix = path.suffix.lower()
         if str(path) == STDIN:
             import sys
 
             data = sys.stdin.buffer.read()
+            if len(data) > profile.limits.max_file_mb * 1e6:
+                raise InputError(str(path), f"standard input is over the limit of {profile.limits.max_file_mb:g} MB (limits.max_file_mb in phrasecheck.yaml)")
             first = next((line.strip() for line in data.splitlines() if line.strip()), b"")
             _read_text(path, ".jsonl" if first.startswith(b"{") else ".txt", decode_bytes(data, path), profile, agent, loaded)
-        elif path.suffix.lower() in AUDIO_SUFFIXES:
+            return _finish(loaded, agent)
+        if suffix not in AUDIO_SUFFIXES:  # recordings were measured against the limits before transcribing
+            check_file_size(path, profile)
+        if suffix in AUDIO_SUFFIXES:
             if audio is None:
                 raise InputError(str(path), "audio input needs the transcriber (phrasecheck check/scan handle it)")
             loaded.conversations.append(audio(path))
-        elif path.suffix.lower() in (".jsonl", ".csv", ".txt"):
-            _read_text(path, path.suffix.lower(), decode(path), profile, agent, loaded)
+        elif suffix in (".jsonl", ".csv", ".txt"):
+            _read_text(path, suffix, decode(path), profile, agent, loaded)
         else:
-            raise InputError(str(path), f"unknown input type '{path.suffix.lower()}'")
+            raise InputError(str(path), f"unknown input type '{suffix}'")
     except InputError as exc:
         loaded.errors.append(exc)
     except OSError as exc:
         loaded.errors.append(InputError(str(path), f"cannot read: {exc.strerror or exc}"))
+    return _finish(loaded, agent)
+
+
+def _finish(loaded: Loaded, agent: str | None) -> Loaded:
     if agent:
         for conv in loaded.conversations:
             conv.agent_id = agent
+            for t in conv.turns:  # --agent names the one agent of every conversation
+                t.agent_id = None
     if not loaded.conversations and not loaded.errors:
-        loaded.errors.append(InputError(str(path), "no conversation in this file"))
+        loaded.errors.append(InputError(str(loaded.path), "no conversation in this file"))
     return loaded
 
 
@@ -82,6 +94,21 @@ def _read_text(path: Path, suffix: str, text: str, profile: Profile, agent: str 
         _read_csv(path, text, profile, loaded)
     else:
         loaded.conversations.append(_read_txt(path, text, profile, agent))
+
+
+def check_file_size(path: Path, profile: Profile) -> None:
+    """InputError when the file is larger than the profile's limits.max_file_mb."""
+    size = path.stat().st_size
+    limit = profile.limits.max_file_mb
+    if size > limit * 1e6:
+        raise InputError(str(path), f"the file is {size / 1e6:,.1f} MB, over the limit of {limit:g} MB (limits.max_file_mb in phrasecheck.yaml)")
+
+
+def _line_too_long(path: Path, line: int, length: int, profile: Profile, what: str = "line") -> InputError | None:
+    limit = profile.limits.max_line_chars
+    if length <= limit:
+        return None
+    return InputError(str(path), f"this {what} is {length:,} characters, over the limit of {limit:,} (limits.max_line_chars in phrasecheck.yaml)", line)
 
 
 def decode(path: Path) -> str:
@@ -114,15 +141,34 @@ class _Builder:
         self.path = path
         self.convs: dict[str, Conversation] = {}
 
-    def add(self, conv_id: str, agent_id: str, turn: Turn) -> None:
+    def add(self, conv_id: str, agent_id: str, turn: Turn) -> InputError | None:
+        """Add one message; returns the problem with its timestamp, if any (the message is kept)."""
         conv = self.convs.get(conv_id)
         if conv is None:
             conv = self.convs[conv_id] = Conversation(conv_id, agent_id or "unknown", str(self.path))
         elif conv.agent_id == "unknown" and agent_id:
             conv.agent_id = agent_id
+        problem = _zone_mismatch(conv, turn, self.path)
+        if problem is not None:
+            turn.timestamp = None
         conv.turns.append(turn)
         if conv.started_at is None and turn.timestamp is not None:
             conv.started_at = turn.timestamp
+        return problem
+
+
+def _zone_mismatch(conv: Conversation, turn: Turn, path: Path) -> InputError | None:
+    """Times with and without a zone cannot be compared: a message whose time differs in that from
+    the conversation's first timed message keeps its text and loses its time, reported."""
+    if turn.timestamp is None:
+        return None
+    first = next((t.timestamp for t in conv.turns if t.timestamp is not None), None)
+    if first is None or (first.tzinfo is None) == (turn.timestamp.tzinfo is None):
+        return None
+    has, lacks = ("has no", "have one") if turn.timestamp.tzinfo is None else ("has a", "have none")
+    return InputError(
+        str(path), f"timestamp {turn.timestamp.isoformat()} {has} time zone where the conversation's earlier ones {lacks}; its time is left out", turn.line
+    )
 
 
 def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str, str, Turn, InputError | None]:
@@ -136,13 +182,17 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
     text = record["text"]
     if not isinstance(text, str):
         raise InputError(str(path), "text must be a string", line)
+    too_long = _line_too_long(path, line, len(text), profile, "message")
+    if too_long:
+        raise too_long
     ts, problem = None, None
     try:
         ts = parse_time(record.get("timestamp"), path, line)
     except InputError as exc:
         problem = exc
-    turn = Turn(role=role, text=text, timestamp=ts, line=line)
-    return str(record["conversation_id"]), str(record.get("agent_id") or ""), turn, problem
+    agent_id = str(record.get("agent_id") or "").strip()
+    turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None)
+    return str(record["conversation_id"]), agent_id, turn, problem
 
 
 def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], path: Path, profile: Profile, loaded: Loaded) -> None:
@@ -151,11 +201,14 @@ def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], 
         if error is None:
             try:
                 conv_id, agent_id, turn, error = _message(record, path, line, profile)
-                builder.add(conv_id, agent_id, turn)
+                error = builder.add(conv_id, agent_id, turn) or error
             except InputError as exc:
                 error = exc
         if error is not None:
             loaded.errors.append(error)
+    for conv in builder.convs.values():
+        # the conversation is the first speaking agent's (a customer's row may name whoever was assigned first)
+        conv.agent_id = next((t.agent_id for t in conv.turns if t.role == AGENT and t.agent_id), conv.agent_id)
     loaded.conversations.extend(builder.convs.values())
 
 
@@ -163,6 +216,10 @@ def _read_jsonl(path: Path, text: str, profile: Profile, loaded: Loaded) -> None
     def records():
         for n, raw in enumerate(text.splitlines(), 1):
             if not raw.strip():
+                continue
+            too_long = _line_too_long(path, n, len(raw), profile)
+            if too_long:
+                yield n, None, too_long
                 continue
             try:
                 record = json.loads(raw)
@@ -191,6 +248,9 @@ def _column_map(header: list[str], profile: Profile) -> dict[str, str]:
 
 
 def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
+    # csv's own cap (131,072 characters a field) would end the file at the first long message;
+    # the profile's limit is checked per message instead, and the rest of the file is read.
+    csv.field_size_limit(max(csv.field_size_limit(), profile.limits.max_line_chars * 4))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -206,14 +266,23 @@ def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
     position = {c: header.index(h) for c, h in mapping.items()}
 
     def records():
-        try:
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if "field larger than field limit" in str(exc):  # one huge message: reported, the rest is read
+                    limit = profile.limits.max_line_chars
+                    why = f"a field of this row is over {limit * 4:,} characters, over the limit of {limit:,} (limits.max_line_chars in phrasecheck.yaml)"
+                    yield reader.line_num, None, InputError(str(path), why, reader.line_num)
                     continue
-                yield line, {c: (row[i] if i < len(row) else None) for c, i in position.items()}, None
-        except csv.Error as exc:
-            yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
+                yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
+                return
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            yield line, {c: (row[i] if i < len(row) else None) for c, i in position.items()}, None
 
     _add_records(records(), path, profile, loaded)
 
@@ -243,6 +312,10 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
     _clock_times(conv)
     if not conv.turns:
         raise InputError(str(path), "no '客服:' or '客户:' lines in this transcript")
+    for t in conv.turns:
+        too_long = _line_too_long(path, t.line or 1, len(t.text), profile, "turn")
+        if too_long:
+            raise too_long
     agent_times = [t.start_s for t in conv.turns if t.role == AGENT and t.start_s is not None]
     if agent_times:
         conv.first_agent_s = agent_times[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from phrasecheck.cells import safe_cell
 from phrasecheck.data import Run
 from phrasecheck.scoring.score import counts, courtesy_count, greeting_compliant
 
@@ -36,7 +37,8 @@ def write_calls_csv(run: Run, path: Path, count_review: bool = False) -> None:
             c = r.conversation
             kept = [f for f in r.findings if counts(f, count_review)]
             writer.writerow(
-                [
+                safe_cell(v)
+                for v in [
                     c.source,
                     c.conversation_id,
                     c.agent_id,
@@ -54,4 +56,5 @@ def write_calls_csv(run: Run, path: Path, count_review: bool = False) -> None:
                 ]
             )
         for e in run.errors:
-            writer.writerow([e.source] + [""] * (len(COLUMNS) - 2) + [e.message if e.line is None else f"line {e.line}: {e.message}"])
+            row = [e.source] + [""] * (len(COLUMNS) - 2) + [e.message if e.line is None else f"line {e.line}: {e.message}"]
+            writer.writerow(safe_cell(v) for v in row)

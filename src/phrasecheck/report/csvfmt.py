@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from phrasecheck.cells import safe_cell
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
 from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
@@ -35,10 +36,11 @@ def emit_csv(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEF
         c = r.conversation
         for f in r.findings:
             writer.writerow(
-                [
+                safe_cell(v)
+                for v in [
                     c.source,
                     c.conversation_id,
-                    c.agent_id,
+                    f.agent_id or c.agent_id,
                     f.id,
                     f.kind,
                     f.severity,

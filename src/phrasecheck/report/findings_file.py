@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from phrasecheck.data import Conversation, Finding, Greeting, Result, Run, Turn
-from phrasecheck.errors import FindingsFileError, InputError
+from phrasecheck.errors import FindingsFileError, InputError, NoSpeech
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}
 
@@ -34,7 +34,15 @@ def run_from_document(doc: dict) -> Run:
             agent_id=c["agent_id"],
             source=c["source"],
             turns=[
-                Turn(role=t["role"], text=t["text"], start_s=t.get("start_s"), end_s=t.get("end_s"), timestamp=_time(t.get("timestamp")), line=t.get("line"))
+                Turn(
+                    role=t["role"],
+                    text=t["text"],
+                    start_s=t.get("start_s"),
+                    end_s=t.get("end_s"),
+                    timestamp=_time(t.get("timestamp")),
+                    line=t.get("line"),
+                    agent_id=t.get("agent_id"),
+                )
                 for t in c.get("turns", [])
             ],
             started_at=_time(c.get("started_at")),
@@ -51,9 +59,10 @@ def run_from_document(doc: dict) -> Run:
                 courtesy=[_finding(f) for f in c.get("courtesy", [])],
                 greeting=Greeting(ok=bool(g.get("ok", True)), text=g.get("text", ""), missing=list(g.get("missing", []))),
                 attitude_score=c.get("attitude_score", 10.0),
+                notes=list(c.get("notes", [])),
             )
         )
-    run.errors = [InputError(e["path"], e["reason"], e.get("line")) for e in doc.get("errors", [])]
+    run.errors = [(NoSpeech if e.get("warning") else InputError)(e["path"], e["reason"], e.get("line")) for e in doc.get("errors", [])]
     run.files = len({r.conversation.source for r in run.results})
     return run
 

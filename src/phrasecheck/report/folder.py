@@ -5,7 +5,7 @@ and both after re-reading a findings.json when only review verdicts changed."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from phrasecheck.config.profile import Profile
@@ -16,7 +16,7 @@ from phrasecheck.report.jsonfmt import document
 from phrasecheck.report.kpisheet import write_csv, write_xlsx
 from phrasecheck.report.redact import redact_run
 from phrasecheck.scoring.kpi import AgentKpi, compute_kpi, formula_lines
-from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, apply_reviews, read_reviews, sync_entries, write_reviews
+from phrasecheck.scoring.review import REVIEW_NAME, Migration, ReviewEntry, apply_reviews, migrate, read_reviews, sync_entries, write_reviews
 from phrasecheck.scoring.score import rescore
 
 FINDINGS_NAME = "findings.json"
@@ -28,15 +28,22 @@ class Written:
     files: list[Path]
     agents: list[AgentKpi]
     unmatched_reviews: list[str]  # review keys that match no finding of this run
+    migrated_reviews: list[Migration] = field(default_factory=list)  # old keys re-keyed to one finding each
 
     @property
     def findings(self) -> Path:
         return self.out_dir / FINDINGS_NAME
 
 
-def review_run(run: Run, profile: Profile, fatal: set[str], review: Path | None) -> tuple[dict[str, ReviewEntry], list[str]]:
-    """Apply a review file (if there is one) to run and re-score it; returns its entries and unmatched keys."""
+def review_run(
+    run: Run, profile: Profile, fatal: set[str], review: Path | None, moves: list[Migration] | None = None
+) -> tuple[dict[str, ReviewEntry], list[str]]:
+    """Apply a review file (if there is one) to run and re-score it; returns its entries and unmatched keys.
+    Entries with keys of an older form are re-keyed first where they name one finding (appended to moves)."""
     entries = read_reviews(review) if review is not None and review.is_file() else {}
+    moved = migrate(run, entries)
+    if moves is not None:
+        moves += moved
     unmatched = apply_reviews(run, entries)
     rescore(run.results, profile.weights, fatal, profile.count_review)
     return entries, unmatched
@@ -56,7 +63,8 @@ def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[st
     `run` is scored in place from its review verdicts; text is masked on a copy when `redact`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     review_path = out_dir / REVIEW_NAME
-    entries, unmatched = review_run(run, profile, fatal, review if review is not None else review_path)
+    moves: list[Migration] = []
+    entries, unmatched = review_run(run, profile, fatal, review if review is not None else review_path, moves)
     agents = compute_kpi(run.results, profile, fatal)
     shown = redact_run(run) if redact else run
     formula = formula_lines(profile, fatal)
@@ -73,4 +81,4 @@ def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[st
     write_csv(agents, csv_path)
     calls = out_dir / "calls.csv"
     write_calls_csv(shown, calls, profile.count_review)
-    return Written(out_dir, [findings, review_path, html, xlsx, csv_path, calls], agents, unmatched)
+    return Written(out_dir, [findings, review_path, html, xlsx, csv_path, calls], agents, unmatched, moves)

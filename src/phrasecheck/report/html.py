@@ -58,12 +58,14 @@ def _segments(text: str, spans: list[tuple[int, int, Finding, str]]) -> list[Seg
     return out or [Segment("")]
 
 
-def _audio_hrefs(source: str, out_dir: Path) -> list[str]:
+def _audio_hrefs(source: str, out_dir: Path, absolute: bool = False) -> list[str]:
     """Where the player looks for the recording, in order: relative to the report folder (the
-    folder and the recordings moved or served together), then its absolute file: URL (the
-    report folder alone moved or mailed on the same machine). URL-encoded: Chinese names, spaces."""
+    folder and the recordings moved or served together), then, when `absolute` (a report made with
+    --no-redact), its absolute file: URL (the report folder alone moved on the same machine). A
+    redacted report leaves the absolute path out: mailed, it would show the machine's folders.
+    URL-encoded: Chinese names, spaces."""
     rel = os.path.relpath(os.path.abspath(source), os.path.abspath(out_dir))
-    return [quote(PurePath(rel).as_posix()), Path(os.path.abspath(source)).as_uri()]
+    return [quote(PurePath(rel).as_posix())] + ([Path(os.path.abspath(source)).as_uri()] if absolute else [])
 
 
 def _clock(seconds: float | None) -> str:
@@ -98,13 +100,13 @@ def _timeline(r: Result, keys: list[str]) -> dict | None:
     return {"rows": rows, "events": marks, "height": 10 * len(rows) + 4, "clock": _clock(total)}
 
 
-def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> dict:
+def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], absolute: bool = False) -> dict:
     c = r.conversation
     call = is_call(c)
     findings = []
     spans: dict[int, list] = {}
     for f in r.findings:
-        key = finding_key(c.conversation_id, f)
+        key = finding_key(c, f)
         e = reviews.get(key)
         findings.append(
             {
@@ -121,7 +123,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         if f.end_char > f.start_char or f.kind == "greeting":
             spans.setdefault(f.turn, []).append((f.start_char, max(end, f.start_char + 1) if f.kind != "greeting" else end, f, key))
     for f in r.courtesy:
-        spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, finding_key(c.conversation_id, f)))
+        spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, finding_key(c, f)))
     turns = []
     for i, t in enumerate(c.turns):
         when = _clock(t.start_s) if t.start_s is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")
@@ -133,7 +135,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "agent": c.agent_id,
         "source": c.source,
         "call": call,
-        "audio": _audio_hrefs(c.source, out_dir) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
+        "audio": _audio_hrefs(c.source, out_dir, absolute) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
         "roles": c.roles,
         "score": r.attitude_score,
         "courtesy": r.courtesy_used,
@@ -158,7 +160,7 @@ def render(
 ) -> str:
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    conversations = [_conversation(r, out_dir, reviews or {}) for r in run.results]
+    conversations = [_conversation(r, out_dir, reviews or {}, absolute=not redacted) for r in run.results]
     return env.from_string(template).render(
         nonce=secrets.token_urlsafe(16),
         version=__version__,

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TextIO
 
 from phrasecheck.config.profile import Profile
-from phrasecheck.data import Finding, Result, Run
+from phrasecheck.data import Conversation, Finding, Result, Run
 from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 from phrasecheck.scoring.kpi import compute_kpi
 from phrasecheck.scoring.review import finding_key
@@ -15,11 +15,11 @@ from phrasecheck.scoring.review import finding_key
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f: Finding, conversation_id: str | None = None) -> dict:
+def finding_dict(f: Finding, conversation: Conversation | None = None) -> dict:
     d = asdict(f)
-    if conversation_id is not None:
-        d["key"] = finding_key(conversation_id, f)
-    for optional in ("end_turn", "review"):
+    if conversation is not None:
+        d["key"] = finding_key(conversation, f)
+    for optional in ("end_turn", "review", "agent_id"):
         if d[optional] is None:
             del d[optional]
     return d
@@ -37,12 +37,13 @@ def conversation_dict(r: Result) -> dict:
         "duration_s": c.duration_s,
         "speech": {role: [list(r) for r in regions] for role, regions in c.speech.items()},
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
-        "findings": [finding_dict(f, c.conversation_id) for f in r.findings],
+        "findings": [finding_dict(f, c) for f in r.findings],
         "courtesy_used": r.courtesy_used,
-        "courtesy": [finding_dict(f, c.conversation_id) for f in r.courtesy],
+        "courtesy": [finding_dict(f, c) for f in r.courtesy],
         "attitude_score": r.attitude_score,
         "notes": r.notes,
         "turns": [_turn_dict(t) for t in c.turns],
+        **({"notes": r.notes} if r.notes else {}),
     }
 
 
@@ -53,6 +54,8 @@ def _turn_dict(t) -> dict:
         d["timestamp"] = t.timestamp.isoformat()
     if t.line is not None:
         d["line"] = t.line
+    if t.agent_id is not None:
+        d["agent_id"] = t.agent_id
     return d
 
 
@@ -74,7 +77,7 @@ def document(run: Run, profile: Profile) -> dict:
             }
             for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
         ],
-        "errors": [{"path": e.source, "line": e.line, "reason": e.message} for e in run.errors],
+        "errors": [{"path": e.source, "line": e.line, "reason": e.message, **({"warning": True} if e.warning else {})} for e in run.errors],
     }
 
 

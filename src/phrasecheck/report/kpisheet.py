@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from phrasecheck.cells import safe_cell
 from phrasecheck.scoring.kpi import AgentKpi
 
 # (header, attribute): Chinese first, for the monthly review sheet; English for scripts.
@@ -30,15 +31,6 @@ COLUMNS = [
     ("KPI得分 kpi_points", "kpi_points"),
     ("KPI满分 kpi_max", "kpi_max"),
 ]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Agent ids come from input files: a text starting like a formula is kept as text ('=cmd|…')."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def rows(agents: list[AgentKpi]) -> list[list]:

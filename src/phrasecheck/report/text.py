@@ -78,6 +78,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
             title.append("  roles inferred from text", "magenta")
         title.append(f"  attitude {r.attitude_score:g}/10", "dim")
         console.print(title)
+        for note in r.notes:
+            console.print(Text(f"  {note}", "yellow"))
         for f in r.findings:
             _finding(console, r, f)
         for note in r.notes:
@@ -86,7 +88,7 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
         console.print(Text(f"  courtesy used: {used}", "dim"))
         console.print()
     for e in run.errors:
-        console.print(Text("error: ", "bold red") + Text(str(e)))
+        console.print(Text("warning: ", "bold yellow") + Text(str(e)) if e.warning else Text("error: ", "bold red") + Text(str(e)))
     # a grade means nothing for one conversation: the table needs more than one
     agents = sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id) if len(run.results) > 1 else []
     if agents:

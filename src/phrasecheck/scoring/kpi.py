@@ -12,6 +12,7 @@ from datetime import datetime
 
 from phrasecheck.config.profile import KpiSettings, Profile
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Result
+from phrasecheck.scoring.attribution import agent_views
 from phrasecheck.scoring.score import band, counts, courtesy_count, greeting_compliant, to_hundred
 
 
@@ -157,7 +158,8 @@ def compute_kpi(results: list[Result], profile: Profile, fatal: set[str] = froze
     Equal shares and attitudes share a rank (1, 2, 2, 4)."""
     by_agent: dict[str, list[Result]] = {}
     for r in results:
-        by_agent.setdefault(r.conversation.agent_id, []).append(r)
+        for agent, part in agent_views(r, profile.weights, fatal):  # a transfer: each agent's own part
+            by_agent.setdefault(agent, []).append(part)
     rows = [agent_kpi(a, rs, profile, fatal) for a, rs in by_agent.items()]
     rows.sort(key=lambda a: (-round(a.kpi_share, 6), -a.attitude, a.agent_id))
     for i, row in enumerate(rows):

@@ -82,11 +82,13 @@ class Normalized:
         return "".join(out), where
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """Norm span [start, end) -> original span [start, end)."""
+        """Norm span [start, end) -> the original span [start, end) that holds all of it (text shown
+        right to left by an override is matched as shown, so its positions run backwards)."""
         if not self.index:
             return 0, 0
         start = min(start, len(self.index) - 1)
-        return self.index[start], self.index[max(start, end - 1)] + 1
+        covered = self.index[start : max(start + 1, end)]
+        return min(covered), max(covered) + 1
 
 
 @lru_cache(maxsize=65536)
@@ -104,13 +106,48 @@ def _tones(text: str, context: bool) -> list[str]:
     return [_char_tone(c) for c in text]
 
 
+# Characters that show as nothing: Hangul fillers (letters to Unicode, blank on screen) and format
+# characters (zero-width spaces and joiners, direction marks and overrides). 不\u3164知道 shows as
+# 不知道 and must match as 不知道, neither split into two words nor hiding the phrase.
+INVISIBLE = frozenset("\u3164\u115f\u1160\uffa0\u00ad\u034f\u180e")
+RLO, PDF = "\u202e", "\u202c"
+
+
+def _invisible(ch: str) -> bool:
+    return ch in INVISIBLE or unicodedata.category(ch) == "Cf"
+
+
+def display_order(text: str) -> list[int]:
+    """Positions of text in the order a reader sees them: a right-to-left override (U+202E, up to
+    its U+202C or the end of the line) shows the characters after it reversed, so 道知不 under an
+    override reads 不知道 on screen, and is matched so."""
+    if RLO not in text:
+        return list(range(len(text)))
+    order: list[int] = []
+    i = 0
+    while i < len(text):
+        if text[i] != RLO:
+            order.append(i)
+            i += 1
+            continue
+        end = i + 1
+        while end < len(text) and text[end] not in (PDF, "\n", RLO):
+            end += 1
+        order.append(i)
+        order.extend(range(end - 1, i, -1))
+        i = end
+    return order
+
+
 def normalize(text: str, context: bool = False) -> Normalized:
     simple = to_simplified(text)
     chars: list[str] = []
     index: list[int] = []
     breaks: set[int] = set()
-    for i, ch in enumerate(simple):
-        ch = _half_width(ch).lower()
+    for i in display_order(simple):
+        ch = _half_width(simple[i]).lower()
+        if _invisible(ch):
+            continue
         if not _is_word_char(ch):
             if not ch.isspace():
                 breaks.add(len(chars))

@@ -357,11 +357,9 @@ async def review_form(request: Request) -> Response:
 
 async def export_reviews(request: Request) -> Response:
     """review.csv (UTF-8 with BOM, for Excel) of the conversations the 会话 filters select, with the verdicts made here."""
-    import csv
     import io
-    from dataclasses import asdict
 
-    from phrasecheck.scoring.review import COLUMNS
+    from phrasecheck.scoring.review import write_review_rows
 
     wb: Workbench = request.app.state.wb
     try:
@@ -369,10 +367,7 @@ async def export_reviews(request: Request) -> Response:
     except StoreError as exc:
         return wb.page(request, "error.html", 400, message=exc.message)
     out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for e in entries:
-        writer.writerow(asdict(e))
+    write_review_rows(out, entries)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="review.csv"'})
 
 
