@@ -20,10 +20,23 @@ from jinja2 import Environment
 from phrasecheck import __version__
 from phrasecheck.data import Finding, Result, Run
 from phrasecheck.inputs.discover import AUDIO_SUFFIXES
+from phrasecheck.report.labels import (
+    KIND_LABEL,
+    MISSING_LABEL,
+    ROLE_LABEL,
+    SEVERITY_LABEL,
+    STATUS_LABEL,
+    YES_NO,
+    RuleNames,
+    default_rule_names,
+    reason,
+    rule_label,
+)
 from phrasecheck.scoring.kpi import AgentKpi, is_call
 from phrasecheck.scoring.review import ReviewEntry, finding_key
+from phrasecheck.scoring.score import greeting_compliant
 
-ROLE_LABEL = {"agent": "客服", "customer": "客户"}
+PAGE_SIZE = 50  # conversations on one page of the report: what the browser lays out at once
 
 
 @dataclass
@@ -73,7 +86,11 @@ def _clock(seconds: float | None) -> str:
     return f"{m:02d}:{s:02d}"
 
 
-def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> dict:
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], names: RuleNames) -> dict:
     c = r.conversation
     call = is_call(c)
     findings = []
@@ -90,6 +107,11 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
                 "appeal": e.appeal if e else "",
                 "note": e.note if e else "",
                 "by": e.by if e else "",
+                "label": rule_label(f.id, names),
+                "kind": KIND_LABEL.get(f.kind, f.kind),
+                "severity": SEVERITY_LABEL.get(f.severity, f.severity),
+                "status": STATUS_LABEL.get(f.review, f.review) if f.review else "",
+                "why": reason(f.kind, f.id, f.message, r.greeting.missing, names),
             }
         )
         end = f.end_char if f.end_turn is None else len(c.turns[f.turn].text) if f.turn < len(c.turns) else f.end_char
@@ -97,9 +119,15 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
             spans.setdefault(f.turn, []).append((f.start_char, max(end, f.start_char + 1) if f.kind != "greeting" else end, f, key))
     for f in r.courtesy:
         spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, finding_key(c.conversation_id, f)))
+    started = c.started_at or next((t.timestamp for t in c.turns if t.timestamp), None)
     turns = []
     for i, t in enumerate(c.turns):
-        when = _clock(t.start_s) if t.start_s is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")
+        if t.start_s is not None:
+            when = _clock(t.start_s)
+        elif t.timestamp is None:
+            when = ""
+        else:  # the date once in the header; again on a turn only when the chat ran past midnight
+            when = t.timestamp.strftime("%H:%M:%S" if started and t.timestamp.date() == started.date() else "%Y-%m-%d %H:%M:%S")
         turns.append(
             {"role": t.role, "label": ROLE_LABEL.get(t.role, t.role), "when": when, "start_s": t.start_s, "segments": _segments(t.text, spans.get(i, []))}
         )
@@ -108,6 +136,9 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "agent": c.agent_id,
         "source": c.source,
         "call": call,
+        "date": _date(started),
+        "greeting_ok": YES_NO[greeting_compliant(r)],
+        "missing": "、".join(MISSING_LABEL.get(m, m) for m in r.greeting.missing),
         "audio": _audio_hrefs(c.source, out_dir) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
         "roles": c.roles,
         "score": r.attitude_score,
@@ -117,6 +148,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "turns": turns,
         "rules": sorted({f.id for f in r.findings}),
         "severities": sorted({f.severity for f in r.findings}),
+        "hits": sorted({f"{f.id}:{f.severity}" for f in r.findings}),
     }
 
 
@@ -128,17 +160,24 @@ def render(
     reviews: dict[str, ReviewEntry] | None = None,
     review_href: str | None = None,
     redacted: bool = True,
+    rule_names: RuleNames | None = None,
 ) -> str:
+    """rule_names: id -> (phrase, suggestion) of the lexicon the run was checked with (default: the shipped one)."""
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    conversations = [_conversation(r, out_dir, reviews or {}) for r in run.results]
+    names = rule_names if rule_names is not None else default_rule_names()
+    conversations = [_conversation(r, out_dir, reviews or {}, names) for r in run.results]
+    rules = sorted({f for c in conversations for f in c["rules"]})
     return env.from_string(template).render(
         nonce=secrets.token_urlsafe(16),
         version=__version__,
         generated=datetime.now().isoformat(timespec="seconds"),
         agents=agents,
         conversations=conversations,
-        rules=sorted({f for c in conversations for f in c["rules"]}),
+        rules=[(r, rule_label(r, names)) for r in rules],
+        with_findings=sum(bool(c["findings"]) for c in conversations),
+        page_size=PAGE_SIZE,
+        SEVERITY_LABEL=SEVERITY_LABEL,
         errors=run.errors,
         formula=formula,
         review_href=review_href,
