@@ -33,7 +33,7 @@ def default_rule_names() -> RuleNames:
 
 
 def rule_label(rule: str, names: RuleNames) -> str:
-    """"F02 不知道": the id people quote and the phrase they recognise (a long greeting template cut short)."""
+    """Shown as "F02 不知道": the id people quote and the phrase they recognise (a long greeting template cut short)."""
     phrase = names.get(rule, ("", ""))[0]
     if len(phrase) > 12:  # the greeting's template is a sentence
         phrase = phrase[:11] + "…"
