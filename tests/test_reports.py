@@ -517,3 +517,12 @@ def test_report_folder_masks_every_file(tmp_path):
             assert secret not in text, (name, secret)
     write_report_folder(_pii_run(), Profile(), tmp_path / "raw", set(), redact=False)
     assert "13812345678" in (tmp_path / "raw" / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_html_names_rules_from_the_lexicon_in_use(tmp_path):
+    day = write_day(tmp_path / "day.jsonl")
+    for pack, greeting in ((None, "G01 你好,××物业客服中心…"), ("ecommerce", "G01 您好,很高兴为您服务!…")):
+        out = tmp_path / (pack or "default")
+        res = CliRunner().invoke(main, ["report", str(day), "--out", str(out), "--no-db", *(["--lexicon", pack] if pack else [])])
+        assert res.exit_code == 0, res.output
+        assert f'<span class="rule">{greeting}</span>' in (out / "report.html").read_text(encoding="utf-8")
