@@ -11,6 +11,7 @@ import pytest
 
 from browser import CHROMIUM, Browser, file_url
 from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
 from phrasecheck.inputs.readers import read_file
 from phrasecheck.report.folder import write_report_folder
 from reports_helpers import DAY, call_run, checker, write_day
@@ -53,13 +54,13 @@ def test_a_finding_is_highlighted_in_place(page):
     assert ["不知道", key] == marks[0][:2]
     assert marks[0][2] not in ("rgba(0, 0, 0, 0)", "transparent")  # visibly highlighted
     text = p.eval(f"document.querySelector('li.finding[data-key=\"{key}\"]').textContent")
-    assert "F02" in text and "say instead" in text and "稍后给您回复" in text
+    assert "F02 不知道" in text and "建议说：" in text and "稍后给您回复" in text and "服务忌语：不应对客户说「不知道」" in text
 
 
 def test_injected_markup_in_chat_text_does_not_run(page):
     p, _ = page
     assert p.eval("typeof window.__pwned") == "undefined"
-    assert p.eval("document.title") == "phrasecheck report"
+    assert p.eval("document.title") == "phrasecheck 质检报告"
     assert p.eval("document.querySelectorAll('script').length") == 1  # only the report's own
     assert p.eval("document.querySelectorAll('section.conv img, section.conv b').length") == 0
     body = p.eval("document.body.textContent")
@@ -112,3 +113,101 @@ def test_no_network_references_in_the_page(page):
     _, out = page
     html = (out / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+
+
+def _select(p, sel: str, value) -> None:
+    prop = "checked" if isinstance(value, bool) else "value"
+    p.eval(
+        f"(() => {{ const s = document.querySelector({sel!r}); s.{prop} = {str(value).lower() if isinstance(value, bool) else repr(value)}; s.dispatchEvent(new Event('change')); }})()"
+    )
+
+
+def _shown(p) -> list[str]:
+    return p.eval("Array.from(document.querySelectorAll('#convs section.conv')).map(s => s.querySelector('h3').firstChild.textContent.trim())")
+
+
+def test_only_conversations_with_findings_by_default(page):
+    p, _ = page
+    assert p.eval("document.getElementById('f-only').checked") is True
+    assert sorted(_shown(p)) == ["c2", "c3", "c4", "c5", "call1"]  # c1 is clean
+    assert "符合条件的会话 5 个" in p.eval("document.getElementById('f-count').textContent")
+    _select(p, "#f-only", False)
+    assert sorted(_shown(p)) == ["c1", "c2", "c3", "c4", "c5", "call1"]
+    c1 = p.eval("Array.from(document.querySelectorAll('#convs section.conv h3')).find(h => h.firstChild.textContent.trim() === 'c1').textContent")
+    assert "2026-11-26 09:00:00" in c1 and "问候合规 是" in c1 and "在线会话" in c1  # the date, not only the time
+    _select(p, "#f-only", True)
+    assert "c1" not in _shown(p)
+    options = p.eval("Array.from(document.querySelectorAll('#f-rule option')).map(o => o.textContent)")
+    assert "F02 不知道" in options and "F11 有本事你去告" in options
+
+
+def test_enter_on_a_finding_line_seeks_the_recording(page):
+    p, _ = page
+    p.send("Page.bringToFront")
+    p.eval("document.getElementById('f-only').focus()")
+    for _ in range(20):  # Tab from the filters to the first finding line, as a keyboard user would
+        p.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9})
+        p.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9})
+        if p.eval("document.activeElement.matches('li.finding')"):
+            break
+    assert p.eval("document.activeElement.matches('li.finding')")
+    assert p.eval("document.activeElement.closest('section.conv').querySelector('h3').firstChild.textContent.trim()") == "call1"
+    p.eval("(() => { for (const li of document.querySelectorAll('li.finding[data-rule=\"F02\"][data-start]')) { li.focus(); return; } })()")
+    p.wait("document.querySelector('audio.player').readyState >= 1")
+    p.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"})
+    p.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13})
+    t = p.wait("(() => { const a = document.querySelector('audio.player'); return a.currentTime >= 3.9 && a.currentTime; })()")
+    assert t == pytest.approx(4.0, abs=0.6)
+    p.eval("document.querySelector('audio.player').pause()")
+    # a chat has no recording: Enter shows the words in the transcript instead
+    p.eval("document.querySelector('li.finding[data-key$=\":c2:F02:4:3\"]').focus()")
+    p.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"})
+    assert p.eval("document.querySelector('mark.flash').dataset.keys").endswith(":c2:F02:4:3")
+
+
+def test_the_page_fits_a_phone(page):
+    p, out = page
+    phone = p.browser.open(file_url(out / "report.html"))
+    phone.send("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+    phone.eval("location.reload()")
+    phone.wait("document.readyState === 'complete' && document.querySelectorAll('#convs section.conv').length > 0")
+    assert phone.eval("window.innerWidth") == 390
+    assert phone.eval("document.documentElement.scrollWidth") <= 390  # nothing pushes the page sideways
+    wide = phone.eval(
+        "Array.from(document.querySelectorAll('body *')).filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > 391).map(e => e.tagName + '.' + e.className)"
+    )
+    assert wide == []
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """120 chats (the hand-scored day 30 times over): 90 with findings, two pages of 50."""
+    folder = tmp_path_factory.mktemp("big")
+    chk = checker()
+    day = [(f"{conv}-{i:02d}", agent, turns) for i in range(30) for conv, agent, turns in DAY]
+    run = Run(results=[chk.check(c) for c in read_file(write_day(folder / "day.jsonl", day), Profile()).conversations])
+    write_report_folder(run, Profile(), folder / "out", chk.fatal)
+    browser = Browser()
+    try:
+        yield browser.open(file_url(folder / "out" / "report.html"))
+    finally:
+        browser.close()
+
+
+def test_a_large_report_is_shown_a_page_at_a_time(big):
+    p = big
+    assert p.eval("document.querySelectorAll('template.conv').length") == 120
+    first = _shown(p)
+    assert len(first) == 50 and not any(c.startswith("c1-") for c in first)
+    assert p.eval("document.getElementById('p-at').textContent") == "第 1 / 2 页"
+    assert p.eval("document.getElementById('p-prev').disabled") is True
+    p.eval("document.getElementById('p-next').click()")
+    second = _shown(p)
+    assert len(second) == 40 and not set(first) & set(second)
+    assert p.eval("document.getElementById('p-next').disabled") is True
+    _select(p, "#f-only", False)  # a filter change starts again at page 1
+    assert p.eval("document.getElementById('p-at').textContent") == "第 1 / 3 页" and len(_shown(p)) == 50
+    _select(p, "#f-rule", "F11")
+    assert _shown(p) == [f"c4-{i:02d}" for i in range(30)] and p.eval("document.querySelector('nav.pager').hidden") is True
+    _select(p, "#f-rule", "")
+    _select(p, "#f-only", True)

@@ -75,6 +75,33 @@ def test_kpi_csv_has_a_bom_and_the_same_rows(tmp_path):
     assert [(r["排名 rank"], r["坐席 agent"], r["等级 grade"]) for r in rows] == [("1", "A1", "良好"), ("2", "B2", "不称职")]
 
 
+def test_calls_csv_speaks_chinese_in_the_same_column_order(tmp_path):
+    run, fatal = _run(tmp_path)
+    write_report_folder(run, Profile(), tmp_path / "out", fatal)
+    rows = list(csv.reader(io.StringIO((tmp_path / "out" / "calls.csv").read_text(encoding="utf-8-sig"))))
+    keys = ["source", "conversation_id", "agent_id", "roles", "started_at", "first_agent_s", "greeting_ok", "greeting_missing"]
+    keys += ["forbidden", "openers", "courtesy_used", "courtesy_count", "attitude_score", "error"]
+    assert [h.split(" ")[-1] for h in rows[0]] == keys  # the order scripts rely on
+    assert rows[0][1] == "会话 conversation_id" and rows[0][6] == "问候合规 greeting_ok"
+    by_id = {r[1]: r for r in rows[1:]}
+    assert [by_id[c][6] for c in ("c1", "c2", "c3", "c4")] == ["是", "是", "否", "是"]
+    assert "问候" in by_id["c3"][7].split(" ") and by_id["c3"][9] == "O01" and by_id["c4"][8] == "F11"
+    assert not any(v in ("yes", "no") for r in rows[1:] for v in r)
+
+
+def test_report_html_names_rules_and_dates_in_chinese(tmp_path):
+    run, fatal = _run(tmp_path)
+    write_report_folder(run, Profile(), tmp_path / "out", fatal)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<title>phrasecheck 质检报告</title>" in html
+    assert '<span class="rule">F02 不知道</span>' in html and '<option value="F11">F11 有本事你去告</option>' in html
+    assert "2026-11-26 09:00:00" in html  # the date of each conversation, not only its clock time
+    assert "建议说：" in html and "服务忌语：不应对客户说「不知道」" in html
+    for english in ("say instead", "conversation(s)", "courtesy used", "generated", "turn 4"):
+        assert english not in html
+    assert html.count('<template class="conv"') == 4 and 'data-findings="0"' in html  # c1 is there for the toggle
+
+
 def test_kpi_command_writes_xlsx_and_csv_and_keeps_formulas_out(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     day = [("c9", '=HYPERLINK("http://x")', [("customer", "你好", 0), ("agent", "您好", 10)])]
@@ -490,3 +517,12 @@ def test_report_folder_masks_every_file(tmp_path):
             assert secret not in text, (name, secret)
     write_report_folder(_pii_run(), Profile(), tmp_path / "raw", set(), redact=False)
     assert "13812345678" in (tmp_path / "raw" / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_html_names_rules_from_the_lexicon_in_use(tmp_path):
+    day = write_day(tmp_path / "day.jsonl")
+    for pack, greeting in ((None, "G01 你好,××物业客服中心…"), ("ecommerce", "G01 您好,很高兴为您服务!…")):
+        out = tmp_path / (pack or "default")
+        res = CliRunner().invoke(main, ["report", str(day), "--out", str(out), "--no-db", *(["--lexicon", pack] if pack else [])])
+        assert res.exit_code == 0, res.output
+        assert f'<span class="rule">{greeting}</span>' in (out / "report.html").read_text(encoding="utf-8")

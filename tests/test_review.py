@@ -64,7 +64,7 @@ def test_overruling_a_finding_recomputes_scores_and_kpi_without_rechecking(folde
     assert c2["attitude_score"] == 10.0
     assert [(f["id"], f.get("review")) for f in c2["findings"]] == [("F02", "false")]  # still there, overruled
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert "overruled" in html and "问的是别人不知道" in html
+    assert "复核：误报（已驳回）（QA李） — 问的是别人不知道" in html
     # the KPI command reads the same file back
     res = CliRunner().invoke(main, ["kpi", str(folder / "findings.json"), "--output", str(folder / "k.csv")])
     assert res.exit_code == 0
@@ -88,7 +88,7 @@ def test_an_appeal_is_shown_but_does_not_change_the_score_until_decided(folder):
     runner.invoke(main, ["report", str(folder / "findings.json"), "--out", str(folder)])
     assert _agents(folder)["A1"]["attitude"] == 8.5
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert "申诉 appeal: 客户问的是别人" in html
+    assert "申诉：客户问的是别人" in html
     runner.invoke(main, ["review-mark", str(folder / "findings.json"), "--finding", F02, "--verdict", "confirmed", "--by", "QA李"])
     entry = read_reviews(folder / "review.csv")[f"{folder.parent / 'day.jsonl'}:{F02}"]
     assert (entry.verdict, entry.appeal, entry.by) == ("confirmed", "客户问的是别人", "QA李")

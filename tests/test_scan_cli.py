@@ -37,11 +37,11 @@ def test_scan_day_folder(tmp_path, monkeypatch):
     assert {"report.html", "kpi.xlsx", "kpi.csv"} <= {p.name for p in out.iterdir()}
     # calls.csv: one row per call, one per failed file with its reason
     rows = list(csv.DictReader(io.StringIO((out / "calls.csv").read_text(encoding="utf-8-sig"))))
-    call = next(r for r in rows if r["conversation_id"] == "call-77")
-    assert (call["agent_id"], call["roles"], call["forbidden"], call["greeting_ok"]) == ("A003", "channels", "F11", "no")
-    assert call["started_at"].startswith("2026-11-26T15:30:00") and 0 <= float(call["first_agent_s"]) < 1.0
-    broken = next(r for r in rows if r["source"].endswith("broken.wav"))
-    assert broken["error"] and not broken["conversation_id"]
+    call = next(r for r in rows if r["会话 conversation_id"] == "call-77")
+    assert (call["坐席 agent_id"], call["角色来源 roles"], call["忌语 forbidden"], call["问候合规 greeting_ok"]) == ("A003", "channels", "F11", "否")
+    assert call["开始时间 started_at"].startswith("2026-11-26T15:30:00") and 0 <= float(call["客服首次开口秒 first_agent_s"]) < 1.0
+    broken = next(r for r in rows if r["来源文件 source"].endswith("broken.wav"))
+    assert broken["错误 error"] and not broken["会话 conversation_id"]
     assert "broken.wav" in first.output
     info = runner.invoke(main, ["cache", "info"])
     assert "1 transcript(s)" in info.output

@@ -92,6 +92,7 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
     from phrasecheck.report import EmitOptions
     from phrasecheck.report.folder import write_report_folder
+    from phrasecheck.report.labels import rule_names
     from phrasecheck.report.text import emit_text
 
     profile, checker = build_checker(config, lexicon_dir)
@@ -100,7 +101,7 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
     run = check_paths([folder], checker, profile, audio=reader)
     run.errors += problems
     out_dir = out_dir or Path(f"phrasecheck-report-{date.today().isoformat()}")
-    written = write_report_folder(run, profile, out_dir, checker.fatal, redact=redact)
+    written = write_report_folder(run, profile, out_dir, checker.fatal, redact=redact, rule_names=rule_names(checker.lexicon))
     emit_text(run, profile, sys.stdout, EmitOptions())
     click.echo(f"report folder: {out_dir} ({', '.join(sorted(p.name for p in written.files))})")
     if not no_db:

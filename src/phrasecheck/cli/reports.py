@@ -86,10 +86,12 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
     PATHS are chat exports and transcripts, or a findings.json written earlier: then nothing is
     re-checked, and scores and KPI are recomputed from its findings and the review verdicts."""
     from phrasecheck.report.folder import write_report_folder
+    from phrasecheck.report.labels import rule_names
 
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
     review_path = _review_file(review, out_dir, *(d.parent for d in docs))
-    written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path)
+    names = rule_names(load_rules(profile, lexicon_dir))  # the rules as report.html names them: F02 不知道
+    written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path, rule_names=names)
     report_errors(run)
     for moved in written.migrated_reviews:
         click.echo(f"review entry {moved.old} is now {moved.new}", err=True)

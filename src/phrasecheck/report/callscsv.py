@@ -8,23 +8,24 @@ from pathlib import Path
 
 from phrasecheck.cells import safe_cell
 from phrasecheck.data import Run
+from phrasecheck.report.labels import MISSING_LABEL, YES_NO
 from phrasecheck.scoring.score import counts, courtesy_count, greeting_compliant
 
-COLUMNS = [
-    "source",
-    "conversation_id",
-    "agent_id",
-    "roles",
-    "started_at",
-    "first_agent_s",
-    "greeting_ok",
-    "greeting_missing",
-    "forbidden",
-    "openers",
-    "courtesy_used",
-    "courtesy_count",
-    "attitude_score",
-    "error",
+COLUMNS = [  # "中文 key" like kpi.csv: read by people in Excel, still found by scripts by the key
+    "来源文件 source",
+    "会话 conversation_id",
+    "坐席 agent_id",
+    "角色来源 roles",
+    "开始时间 started_at",
+    "客服首次开口秒 first_agent_s",
+    "问候合规 greeting_ok",
+    "问候缺少 greeting_missing",
+    "忌语 forbidden",
+    "生硬开场 openers",
+    "礼貌用语 courtesy_used",
+    "礼貌用语次数 courtesy_count",
+    "服务态度 attitude_score",
+    "错误 error",
 ]
 
 
@@ -45,8 +46,8 @@ def write_calls_csv(run: Run, path: Path, count_review: bool = False) -> None:
                     c.roles,
                     c.started_at.isoformat() if c.started_at else "",
                     "" if c.first_agent_s is None else c.first_agent_s,
-                    "yes" if greeting_compliant(r) else "no",
-                    " ".join(r.greeting.missing),
+                    YES_NO[greeting_compliant(r)],
+                    " ".join(MISSING_LABEL.get(m, m) for m in r.greeting.missing),
                     " ".join(f.id for f in kept if f.kind == "forbidden"),
                     " ".join(f.id for f in kept if f.kind == "opener"),
                     " ".join(sorted({f.id for f in r.courtesy if f.review != "false"})),
@@ -56,5 +57,5 @@ def write_calls_csv(run: Run, path: Path, count_review: bool = False) -> None:
                 ]
             )
         for e in run.errors:
-            row = [e.source] + [""] * (len(COLUMNS) - 2) + [e.message if e.line is None else f"line {e.line}: {e.message}"]
+            row = [e.source] + [""] * (len(COLUMNS) - 2) + [e.message if e.line is None else f"第 {e.line} 行: {e.message}"]
             writer.writerow(safe_cell(v) for v in row)

@@ -14,6 +14,7 @@ from phrasecheck.report.callscsv import write_calls_csv
 from phrasecheck.report.html import write_html
 from phrasecheck.report.jsonfmt import document
 from phrasecheck.report.kpisheet import write_csv, write_xlsx
+from phrasecheck.report.labels import RuleNames
 from phrasecheck.report.redact import redact_run
 from phrasecheck.scoring.kpi import AgentKpi, compute_kpi, formula_lines
 from phrasecheck.scoring.review import REVIEW_NAME, Migration, ReviewEntry, apply_reviews, migrate, read_reviews, sync_entries, write_reviews
@@ -57,10 +58,13 @@ def findings_document(run: Run, profile: Profile, fatal: set[str], agents: list[
     return doc
 
 
-def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[str], redact: bool = True, review: Path | None = None) -> Written:
+def write_report_folder(
+    run: Run, profile: Profile, out_dir: Path, fatal: set[str], redact: bool = True, review: Path | None = None, rule_names: RuleNames | None = None
+) -> Written:
     """Write the folder. The review file is `review` if given, else out_dir/review.csv when present;
     it is (re)written in out_dir with one row per finding, keeping every verdict already there.
-    `run` is scored in place from its review verdicts; text is masked on a copy when `redact`."""
+    `run` is scored in place from its review verdicts; text is masked on a copy when `redact`.
+    rule_names (id -> phrase, suggestion) name the rules in report.html; default: the shipped lexicon's."""
     out_dir.mkdir(parents=True, exist_ok=True)
     review_path = out_dir / REVIEW_NAME
     moves: list[Migration] = []
@@ -75,7 +79,7 @@ def write_report_folder(run: Run, profile: Profile, out_dir: Path, fatal: set[st
         out.write("\n")
     write_reviews(review_path, sync_entries(shown, entries))
     html = out_dir / "report.html"
-    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact)
+    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact, rule_names)
     xlsx, csv_path = out_dir / "kpi.xlsx", out_dir / "kpi.csv"
     write_xlsx(agents, xlsx, formula)
     write_csv(agents, csv_path)

@@ -20,10 +20,23 @@ from jinja2 import Environment
 from phrasecheck import __version__
 from phrasecheck.data import Finding, Result, Run
 from phrasecheck.inputs.discover import AUDIO_SUFFIXES
+from phrasecheck.report.labels import (
+    KIND_LABEL,
+    MISSING_LABEL,
+    ROLE_LABEL,
+    SEVERITY_LABEL,
+    STATUS_LABEL,
+    YES_NO,
+    RuleNames,
+    default_rule_names,
+    reason,
+    rule_label,
+)
 from phrasecheck.scoring.kpi import AgentKpi, is_call
 from phrasecheck.scoring.review import ReviewEntry, finding_key
+from phrasecheck.scoring.score import greeting_compliant
 
-ROLE_LABEL = {"agent": "客服", "customer": "客户"}
+PAGE_SIZE = 50  # conversations on one page of the report: what the browser lays out at once
 
 
 @dataclass
@@ -93,14 +106,18 @@ def _timeline(r: Result, keys: list[str]) -> dict | None:
         return {"x": round(x, 1), "w": round(max(TIMELINE_WIDTH * (b - a) / total, 2.0), 1), "a": round(a, 2), "b": round(b, 2)}
 
     rows = [
-        {"role": role, "label": ROLE_LABEL.get(role, "通话 both"), "y": 2 + 10 * i, "rects": [rect(a, b) for a, b in regions]}
+        {"role": role, "label": ROLE_LABEL.get(role, "双方"), "y": 2 + 10 * i, "rects": [rect(a, b) for a, b in regions]}
         for i, (role, regions) in enumerate(sorted(c.speech.items()))
     ]
     marks = [dict(rect(f.start_s, f.end_s), key=k, rule=f.id, severity=f.severity, message=f.message, overruled=f.review == "false") for f, k in events]
     return {"rows": rows, "events": marks, "height": 10 * len(rows) + 4, "clock": _clock(total)}
 
 
-def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], absolute: bool = False) -> dict:
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], names: RuleNames, absolute: bool = False) -> dict:
     c = r.conversation
     call = is_call(c)
     findings = []
@@ -117,6 +134,11 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], abs
                 "appeal": e.appeal if e else "",
                 "note": e.note if e else "",
                 "by": e.by if e else "",
+                "label": rule_label(f.id, names),
+                "kind": KIND_LABEL.get(f.kind, f.kind),
+                "severity": SEVERITY_LABEL.get(f.severity, f.severity),
+                "status": STATUS_LABEL.get(f.review, f.review) if f.review else "",
+                "why": reason(f.kind, f.id, f.message, r.greeting.missing, names),
             }
         )
         end = f.end_char if f.end_turn is None else len(c.turns[f.turn].text) if f.turn < len(c.turns) else f.end_char
@@ -124,9 +146,15 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], abs
             spans.setdefault(f.turn, []).append((f.start_char, max(end, f.start_char + 1) if f.kind != "greeting" else end, f, key))
     for f in r.courtesy:
         spans.setdefault(f.turn, []).append((f.start_char, f.end_char, f, finding_key(c, f)))
+    started = c.started_at or next((t.timestamp for t in c.turns if t.timestamp), None)
     turns = []
     for i, t in enumerate(c.turns):
-        when = _clock(t.start_s) if t.start_s is not None else (t.timestamp.strftime("%H:%M:%S") if t.timestamp else "")
+        if t.start_s is not None:
+            when = _clock(t.start_s)
+        elif t.timestamp is None:
+            when = ""
+        else:  # the date once in the header; again on a turn only when the chat ran past midnight
+            when = t.timestamp.strftime("%H:%M:%S" if started and t.timestamp.date() == started.date() else "%Y-%m-%d %H:%M:%S")
         turns.append(
             {"role": t.role, "label": ROLE_LABEL.get(t.role, t.role), "when": when, "start_s": t.start_s, "segments": _segments(t.text, spans.get(i, []))}
         )
@@ -135,6 +163,9 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], abs
         "agent": c.agent_id,
         "source": c.source,
         "call": call,
+        "date": _date(started),
+        "greeting_ok": YES_NO[greeting_compliant(r)],
+        "missing": "、".join(MISSING_LABEL.get(m, m) for m in r.greeting.missing),
         "audio": _audio_hrefs(c.source, out_dir, absolute) if Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
         "roles": c.roles,
         "score": r.attitude_score,
@@ -146,6 +177,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], abs
         "timeline": _timeline(r, [x["key"] for x in findings]),
         "notes": r.notes,
         "severities": sorted({f.severity for f in r.findings}),
+        "hits": sorted({f"{f.id}:{f.severity}" for f in r.findings}),
     }
 
 
@@ -157,17 +189,24 @@ def render(
     reviews: dict[str, ReviewEntry] | None = None,
     review_href: str | None = None,
     redacted: bool = True,
+    rule_names: RuleNames | None = None,
 ) -> str:
+    """rule_names: id -> (phrase, suggestion) of the lexicon the run was checked with (default: the shipped one)."""
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    conversations = [_conversation(r, out_dir, reviews or {}, absolute=not redacted) for r in run.results]
+    names = rule_names if rule_names is not None else default_rule_names()
+    conversations = [_conversation(r, out_dir, reviews or {}, names, absolute=not redacted) for r in run.results]
+    rules = sorted({f for c in conversations for f in c["rules"]})
     return env.from_string(template).render(
         nonce=secrets.token_urlsafe(16),
         version=__version__,
         generated=datetime.now().isoformat(timespec="seconds"),
         agents=agents,
         conversations=conversations,
-        rules=sorted({f for c in conversations for f in c["rules"]}),
+        rules=[(r, rule_label(r, names)) for r in rules],
+        with_findings=sum(bool(c["findings"]) for c in conversations),
+        page_size=PAGE_SIZE,
+        SEVERITY_LABEL=SEVERITY_LABEL,
         errors=run.errors,
         formula=formula,
         review_href=review_href,

@@ -8,16 +8,9 @@ from pathlib import Path
 
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.errors import ReviewError
+from phrasecheck.report.labels import rule_names
 from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, read_reviews
 from phrasecheck.store.db import ImportStats, Store, StoreError
-
-
-def rule_names(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
-    """id -> (phrase, suggestion) for every rule of a lexicon, greeting included."""
-    names = {p.id: (p.text, p.suggestion) for p in lexicon.phrases}
-    if lexicon.greeting is not None:
-        names[lexicon.greeting.id] = (lexicon.greeting.text, lexicon.greeting.suggestion)
-    return names
 
 
 def import_findings_file(store: Store, path: Path, review: Path | None = None, lexicon: Lexicon | None = None) -> ImportStats:

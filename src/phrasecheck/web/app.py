@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 import secrets
 import tempfile
 import threading
@@ -41,6 +40,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding
 from phrasecheck.engine.checker import Checker
 from phrasecheck.report.html import _segments
+from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, reason, rule_label
 from phrasecheck.store.db import Filters, Store, StoreError
 from phrasecheck.web import charts
 
@@ -48,12 +48,6 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-ROLE_LABEL = {"agent": "客服", "customer": "客户"}
-KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语"}
-SEVERITY_LABEL = {"error": "违规", "warning": "提醒", "info": "提示"}
-STATUS_LABEL = {"": "待复核", "confirmed": "成立", "false": "误报（已驳回）", "appeal": "申诉中"}
-VERDICT_LABEL = {"confirmed": "确认成立", "false": "判为误报", "appeal": "提出申诉"}
-MISSING_LABEL = {"greeting": "问候", "company": "单位名称", "surname": "姓氏", "offer": "服务用语"}
 LIST_STATUS = {"": "有问题的会话", "open": "待复核", "appeal": "申诉中", "false": "已判误报", "confirmed": "已确认", "clean": "无问题的会话", "all": "全部会话"}
 SORTS = {"rank", "agent_id", "conversations", "points", "greeting_pct", "forbidden_per_100", "findings_per_100", "appeals"}
 PER_PAGE = 50
@@ -98,7 +92,7 @@ class Workbench:
         self.env.filters["when"] = _when
         self.env.filters["clock"] = _clock
         if not self.store.rule_names():
-            from phrasecheck.store.importer import rule_names
+            from phrasecheck.report.labels import rule_names
 
             self.store.set_rules(rule_names(self.checker.lexicon))
 
@@ -111,10 +105,7 @@ class Workbench:
         return self._checker
 
     def rule_label(self, rule: str) -> str:
-        phrase = self.store.rule_names().get(rule, ("", ""))[0]
-        if len(phrase) > 12:  # the greeting's template is a sentence
-            phrase = phrase[:11] + "…"
-        return f"{rule} {phrase}".strip()
+        return rule_label(rule, self.store.rule_names())
 
     def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         template = self.env.get_template(name)
@@ -128,26 +119,6 @@ class Workbench:
             **context,
         )
         return HTMLResponse(html, status_code=status)
-
-
-_TIME_OF_DAY = re.compile(r"^(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
-
-
-def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: dict[str, tuple[str, str]]) -> str:
-    """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
-    phrase = names.get(rule, ("", ""))[0]
-    if kind == "forbidden":
-        return f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
-    if kind == "opener":
-        return f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
-    if kind == "greeting":
-        m = _TIME_OF_DAY.match(message or "")
-        if m:
-            return f"{m['at']} 说了「{m['said']}」" + (f"，这个时段应说「{m['fit']}」" if m["fit"] else "")
-        if missing:
-            return "开场问候不完整：缺" + "、".join(MISSING_LABEL.get(x, x) for x in missing)
-        return "开场问候不完整"
-    return message
 
 
 def _me(request: Request) -> str:

@@ -1,0 +1,60 @@
+"""The Chinese words people read, shared by the workbench (web/) and the static report.html, so the
+two say the same thing: roles, kinds, severities, review states, and rules shown as id + phrase."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+ROLE_LABEL = {"agent": "客服", "customer": "客户"}
+KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语"}
+SEVERITY_LABEL = {"error": "违规", "warning": "提醒", "info": "提示"}
+STATUS_LABEL = {"": "待复核", "confirmed": "成立", "false": "误报（已驳回）", "appeal": "申诉中"}
+VERDICT_LABEL = {"confirmed": "确认成立", "false": "判为误报", "appeal": "提出申诉"}
+MISSING_LABEL = {"greeting": "问候", "company": "单位名称", "surname": "姓氏", "offer": "服务用语"}
+YES_NO = {True: "是", False: "否"}
+
+RuleNames = dict[str, tuple[str, str]]  # rule id -> (phrase, suggestion)
+
+
+def rule_names(lexicon) -> RuleNames:
+    """id -> (phrase, suggestion) for every rule of a lexicon, greeting included."""
+    names = {p.id: (p.text, p.suggestion) for p in lexicon.phrases}
+    if lexicon.greeting is not None:
+        names[lexicon.greeting.id] = (lexicon.greeting.text, lexicon.greeting.suggestion)
+    return names
+
+
+@lru_cache(maxsize=1)
+def default_rule_names() -> RuleNames:
+    from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+
+    return rule_names(load_lexicon(default_lexicon_dir()))
+
+
+def rule_label(rule: str, names: RuleNames) -> str:
+    """Shown as "F02 不知道": the id people quote and the phrase they recognise (a long greeting template cut short)."""
+    phrase = names.get(rule, ("", ""))[0]
+    if len(phrase) > 12:  # the greeting's template is a sentence
+        phrase = phrase[:11] + "…"
+    return f"{rule} {phrase}".strip()
+
+
+_TIME_OF_DAY = re.compile(r"^(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
+
+
+def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: RuleNames) -> str:
+    """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
+    phrase = names.get(rule, ("", ""))[0]
+    if kind == "forbidden":
+        return f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
+    if kind == "opener":
+        return f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
+    if kind == "greeting":
+        m = _TIME_OF_DAY.match(message or "")
+        if m:
+            return f"{m['at']} 说了「{m['said']}」" + (f"，这个时段应说「{m['fit']}」" if m["fit"] else "")
+        if missing:
+            return "开场问候不完整：缺" + "、".join(MISSING_LABEL.get(x, x) for x in missing)
+        return "开场问候不完整"
+    return message
