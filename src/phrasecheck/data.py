@@ -37,6 +37,7 @@ class Conversation:
     started_at: datetime | None = None
     roles: str = ROLES_LABELLED
     first_agent_s: float | None = None  # seconds until the agent first spoke (calls)
+    notes: list[str] = field(default_factory=list)  # for the report's reader, e.g. a dual-mono recording
 
     def agent_turns(self) -> list[tuple[int, Turn]]:
         return [(i, t) for i, t in enumerate(self.turns) if t.role == AGENT]

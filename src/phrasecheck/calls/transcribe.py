@@ -30,7 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from phrasecheck.calls.asr_text import WordPiece, ZhText, is_hallucination
-from phrasecheck.calls.audio import SAMPLE_RATE, Audio, file_sha256, load_audio
+from phrasecheck.calls.audio import DUAL_MONO_NOTE, SAMPLE_RATE, Audio, file_sha256, load_audio
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.chunking import Chunk, Span, Window, layout, pad_regions, window_at
 from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
@@ -52,7 +52,8 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 3  # 3: windows of one channel decoded in one batched pass; mono splits at sentence ends
+PIPELINE_VERSION = 4  # 4: dual mono decoded as mono; turns end at every pause the VAD splits at
+# (3: windows of one channel decoded in one batched pass; mono splits at sentence ends)
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
@@ -363,6 +364,7 @@ class Transcript:
     roles: str
     duration_s: float
     channels: int
+    notes: list[str] = field(default_factory=list)  # what a reader of the report should know (dual mono)
 
     @property
     def first_agent_s(self) -> float | None:
@@ -373,13 +375,14 @@ class Transcript:
             "roles": self.roles,
             "duration_s": self.duration_s,
             "channels": self.channels,
+            "notes": self.notes,
             "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]} for t in self.turns],
         }
 
     @classmethod
     def from_json(cls, d: dict) -> Transcript:
         turns = [Turn(role=t["role"], text=t["text"], start_s=t["start_s"], end_s=t["end_s"], words=[tuple(w) for w in t.get("words", [])]) for t in d["turns"]]
-        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1))
+        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1), notes=list(d.get("notes", [])))
 
 
 def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
@@ -451,6 +454,8 @@ def transcribe_batch(
         segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
         for (i, audio, key), channel_segs in zip(pending, segments):
             transcripts[i] = build_transcript(channel_segs, options, audio.duration_s)
+            if audio.dual_mono:
+                transcripts[i].notes.append(DUAL_MONO_NOTE)
             if cache is not None and key is not None:
                 cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
     for i, tr in transcripts.items():
@@ -463,6 +468,7 @@ def transcribe_batch(
             started_at=job.started_at,
             roles=tr.roles,
             first_agent_s=tr.first_agent_s,
+            notes=list(tr.notes),
         )
     return out  # type: ignore[return-value]
 
@@ -491,7 +497,12 @@ def transcribe_file(
 
 def transcript_json(conv: Conversation) -> dict:
     """The `phrasecheck transcribe --format json` object for one file."""
-    return {"source": conv.source, "roles": conv.roles, "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in conv.turns]}
+    return {
+        "source": conv.source,
+        "roles": conv.roles,
+        **({"notes": conv.notes} if conv.notes else {}),
+        "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in conv.turns],
+    }
 
 
 def _srt_time(s: float) -> str:
@@ -507,6 +518,6 @@ def transcript_srt(conv: Conversation) -> str:
 
 def transcript_text(conv: Conversation) -> str:
     """Plain text, one line per turn: [start-end] role: text."""
-    head = f"# {conv.source} (roles: {conv.roles})"
+    head = f"# {conv.source} (roles: {conv.roles})" + "".join(f"\n# note: {n}" for n in conv.notes)
     lines = [f"[{t.start_s:7.2f}-{t.end_s:7.2f}] {t.role}: {t.text}" for t in conv.turns]
     return "\n".join([head, *lines])

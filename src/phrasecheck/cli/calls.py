@@ -15,12 +15,13 @@ from pathlib import Path
 
 import click
 
+from phrasecheck.calls.audio import AUDIO_SUFFIXES
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch, transcript_json, transcript_srt, transcript_text
 from phrasecheck.config.recording_path import PathPattern
 from phrasecheck.data import Conversation
 from phrasecheck.errors import ConfigError, InputError, ModelError
-from phrasecheck.inputs.readers import AUDIO_SUFFIXES, decode, discover, parse_time
+from phrasecheck.inputs.readers import decode, discover, parse_time
 
 EXIT_ERROR = 2
 

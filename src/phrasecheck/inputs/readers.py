@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from phrasecheck.calls.audio import AUDIO_SUFFIXES
 from phrasecheck.config.profile import CSV_COLUMNS, Profile
 from phrasecheck.data import AGENT, Conversation, Turn
 from phrasecheck.errors import InputError
 
 CHAT_SUFFIXES = {".jsonl", ".csv", ".txt"}
-AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma"}
 # Files beside the inputs that describe them rather than hold conversations: eval labels, the
 # scripts and placement references of synthetic calls, and the recordings' manifest.
 NOT_INPUT_SUFFIXES = (".gold.jsonl", ".script.jsonl", ".refs.jsonl")
@@ -49,7 +49,7 @@ class Loaded:
 
 def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path], list[Path], list[InputError]]:
     """Files to check under the given paths (recursively), files that are not inputs, and missing paths."""
-    wanted = CHAT_SUFFIXES | (AUDIO_SUFFIXES if with_audio else set())
+    wanted = CHAT_SUFFIXES | (set(AUDIO_SUFFIXES) if with_audio else set())
     found: list[Path] = []
     ignored: list[Path] = []
     errors: list[InputError] = []

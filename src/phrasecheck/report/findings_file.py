@@ -42,6 +42,7 @@ def run_from_document(doc: dict) -> Run:
             started_at=_time(c.get("started_at")),
             roles=c.get("roles", "labelled"),
             first_agent_s=c.get("first_agent_s"),
+            notes=list(c.get("notes", [])),
         )
         g = c.get("greeting") or {}
         run.results.append(

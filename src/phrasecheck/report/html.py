@@ -18,6 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment
 
 from phrasecheck import __version__
+from phrasecheck.calls.audio import AUDIO_SUFFIXES
 from phrasecheck.data import Finding, Result, Run
 from phrasecheck.scoring.kpi import AgentKpi, is_call
 from phrasecheck.scoring.review import ReviewEntry, finding_key
@@ -107,8 +108,9 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry]) -> 
         "agent": c.agent_id,
         "source": c.source,
         "call": call,
-        "audio": _audio_hrefs(c.source, out_dir) if call and Path(c.source).suffix.lower() not in (".txt", ".jsonl", ".csv") else None,
+        "audio": _audio_hrefs(c.source, out_dir) if call and Path(c.source).suffix.lower() in AUDIO_SUFFIXES else None,
         "roles": c.roles,
+        "notes": c.notes,
         "score": r.attitude_score,
         "courtesy": r.courtesy_used,
         "greeting": r.greeting,

@@ -33,6 +33,7 @@ def conversation_dict(r: Result) -> dict:
         "roles": c.roles,
         "started_at": c.started_at.isoformat() if c.started_at else None,
         "first_agent_s": c.first_agent_s,
+        **({"notes": c.notes} if c.notes else {}),
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
         "findings": [finding_dict(f, c.conversation_id) for f in r.findings],
         "courtesy_used": r.courtesy_used,

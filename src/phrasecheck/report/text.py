@@ -75,6 +75,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, color: bool | None = None
             title.append("  roles inferred from text", "magenta")
         title.append(f"  attitude {r.attitude_score:g}/10", "dim")
         console.print(title)
+        for note in c.notes:
+            console.print(Text(f"  note: {note}", "magenta"))
         for f in r.findings:
             _finding(console, r, f)
         used = " ".join(r.courtesy_used) or "none"
