@@ -103,6 +103,7 @@ def whisper():
 # ---------------------------------------------------------------- real transcription
 
 
+@pytest.mark.slow
 def test_clean_stereo_call_greeting_text_and_times(whisper):
     conv = transcribe_file(SAMPLES / "call_clean.wav", transcriber=whisper, conversation_id="c1", agent_id="A001")
     ref = REFS["call_clean.wav"]["turns"]
@@ -125,6 +126,7 @@ def test_clean_stereo_call_greeting_text_and_times(whisper):
     assert [t.start_s for t in conv.turns] == sorted(t.start_s for t in conv.turns)
 
 
+@pytest.mark.slow
 def test_mono_recording_roles_are_inferred(whisper):
     conv = transcribe_file(SAMPLES / "call_mono.wav", transcriber=whisper)
     assert conv.roles == ROLES_INFERRED
@@ -132,6 +134,7 @@ def test_mono_recording_roles_are_inferred(whisper):
     assert [t.role for t in conv.turns] == [t["role"] for t in REFS["call_mono.wav"]["turns"]]
 
 
+@pytest.mark.slow
 def test_silent_channel_yields_no_turns(whisper, tmp_path):
     left = load_audio(str(SAMPLES / "call_clean.wav")).channels[0][: 16000 * 6]
     left8k = left[::2]  # 16 kHz -> 8 kHz (telephone band already)
