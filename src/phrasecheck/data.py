@@ -26,6 +26,9 @@ class Turn:
     line: int | None = None  # line in the source file, for error messages and evidence
     # Word timings from ASR: (char_start, char_end, start_s, end_s) over `text`.
     words: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # What acoustic verification heard where the text says otherwise (calls/verify.py):
+    # (char_start, char_end, heard text, log-probability gain over the decoded text).
+    heard: list[tuple[int, int, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Finding:
     end_s: float | None = None
     end_turn: int | None = None  # set when a phrase was split across turns
     review: str | None = None  # confirmed | false | appeal, from the review file (复核/申诉)
+    heard: str | None = None  # calls: the phrase the audio fits better than the decoded text (acoustic verification)
+    verify_score: float | None = None  # its log-probability gain over the decoded text
 
 
 @dataclass

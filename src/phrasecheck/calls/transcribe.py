@@ -52,7 +52,8 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 4  # 4: dual mono decoded as mono; turns end at every pause the VAD splits at
+PIPELINE_VERSION = 5  # 5: the opening words verified acoustically (verify.py)
+# 4: dual mono decoded as mono; turns end at every pause the VAD splits at
 # (3: windows of one channel decoded in one batched pass; mono splits at sentence ends)
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
@@ -165,6 +166,7 @@ class WhisperTranscriber:
         self.options = options or TranscribeOptions()
         self._resolved: ResolvedModel | None = None
         self._pipeline = None
+        self._verifier = None
         self._text = ZhText()
 
     @property
@@ -176,6 +178,14 @@ class WhisperTranscriber:
     @property
     def identity(self) -> str:
         return self.resolved.identity
+
+    def verifier(self):
+        """Acoustic verification with the same model (verify.py)."""
+        if self._verifier is None:
+            from phrasecheck.calls.verify import OpeningVerifier
+
+            self._verifier = OpeningVerifier(self._load().model)
+        return self._verifier
 
     def _load(self):
         """The batched pipeline, on the CPU too: it decodes a call's windows together."""
@@ -432,12 +442,26 @@ class Transcript:
             "duration_s": self.duration_s,
             "channels": self.channels,
             "notes": self.notes,
-            "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]} for t in self.turns],
+            "turns": [
+                {"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]}
+                | ({"heard": [list(h) for h in t.heard]} if t.heard else {})
+                for t in self.turns
+            ],
         }
 
     @classmethod
     def from_json(cls, d: dict) -> Transcript:
-        turns = [Turn(role=t["role"], text=t["text"], start_s=t["start_s"], end_s=t["end_s"], words=[tuple(w) for w in t.get("words", [])]) for t in d["turns"]]
+        turns = [
+            Turn(
+                role=t["role"],
+                text=t["text"],
+                start_s=t["start_s"],
+                end_s=t["end_s"],
+                words=[tuple(w) for w in t.get("words", [])],
+                heard=[tuple(h) for h in t.get("heard", [])],
+            )
+            for t in d["turns"]
+        ]
         return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1), notes=list(d.get("notes", [])))
 
 
@@ -479,6 +503,17 @@ def build_transcript(channel_segments: list[list[Segment]], options: TranscribeO
     return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1)
 
 
+def verify_opening(transcript: Transcript, audio: Audio, options: TranscribeOptions, transcriber: ChannelTranscriber) -> None:
+    """Score the agent's first utterance's opening words against its audio (verify.py) and record
+    what was heard on the turn. Transcribers without a model (tests' fakes) skip it."""
+    verifier = getattr(transcriber, "verifier", None)
+    first = next((t for t in transcript.turns if t.role == AGENT), None)
+    if verifier is None or first is None or not first.words:
+        return
+    channel = audio.channels[options.agent_channel] if len(audio.channels) >= 2 else audio.channels[0]
+    first.heard = verifier().verify(channel, first.text, first.words, first.start_s or 0.0)
+
+
 @dataclass
 class Job:
     """One recording to transcribe, with what the manifest or its path says about it."""
@@ -517,6 +552,7 @@ def transcribe_batch(
         segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
         for (i, audio, key), channel_segs in zip(pending, segments):
             transcripts[i] = build_transcript(channel_segs, options, audio.duration_s)
+            verify_opening(transcripts[i], audio, options, transcriber)
             if audio.dual_mono:
                 transcripts[i].notes.append(DUAL_MONO_NOTE)
             if cache is not None and key is not None:

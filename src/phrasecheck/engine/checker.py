@@ -89,6 +89,41 @@ class Checker:
             hit = self._best(phrase, texts[0], anchored=True)
             if hit:
                 out.append(self._finding(phrase, Located(0, hit.start, 0, hit.end, hit.score), conv, idx, texts))
+            else:
+                out += self._heard_openers(phrase, conv, idx)
+        return out
+
+    def _heard_openers(self, phrase: Phrase, conv: Conversation, idx: list[int]) -> list[Finding]:
+        """The opener in what acoustic verification heard at the start of the agent's first turn
+        (calls/verify.py: 为什么事 decoded, 喂 heard). The quote stays what was decoded."""
+        first = conv.turns[idx[0]]
+        out = []
+        for start, end, heard, gain in first.heard:
+            if first.text[:start].strip():
+                continue
+            alt = self.matcher.prepare(heard + first.text[end:])
+            hit = self._best(phrase, alt, anchored=True)
+            if hit is None or hit.start != 0 or hit.end > len(heard):
+                continue
+            start_s, end_s = _times(first, start, end)
+            out.append(
+                Finding(
+                    id=phrase.id,
+                    kind=phrase.kind,
+                    turn=idx[0],
+                    start_char=start,
+                    end_char=end,
+                    text=first.text[start:end],
+                    score=hit.score,
+                    message=f"{KIND_LABEL[phrase.kind]} {phrase.text} (heard {heard}: the audio fits it better than the decoded {first.text[start:end]})",
+                    suggestion=phrase.suggestion,
+                    severity=phrase.severity,
+                    start_s=start_s,
+                    end_s=end_s,
+                    heard=heard,
+                    verify_score=gain,
+                )
+            )
         return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], openers: list[Finding]) -> list[Finding]:

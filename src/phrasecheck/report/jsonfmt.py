@@ -18,7 +18,7 @@ def finding_dict(f: Finding, conversation_id: str | None = None) -> dict:
     d = asdict(f)
     if conversation_id is not None:
         d["key"] = finding_key(conversation_id, f)
-    for optional in ("end_turn", "review"):
+    for optional in ("end_turn", "review", "heard", "verify_score"):
         if d[optional] is None:
             del d[optional]
     return d
