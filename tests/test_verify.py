@@ -67,3 +67,23 @@ def test_heard_is_shown_in_text_and_json(checker):
     emit_json(run, Profile(), out)
     (o01,) = [f for c in json.loads(out.getvalue())["conversations"] for f in c["findings"] if f["id"] == "O01"]
     assert o01["heard"] == "喂" and o01["verify_score"] == 5.04 and o01["text"] == "为"
+
+
+def test_heard_travels_through_a_jsonl_export(tmp_path, checker):
+    """transcribe --format json -> to_chat.py -> calls.jsonl keeps `heard`, so eval sees it."""
+    import json
+
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.inputs.readers import read_file
+
+    rows = [
+        {"conversation_id": "c", "agent_id": "A", "role": "agent", "text": "为什么事", "heard": [[0, 1, "喂", 5.0]]},
+        {"conversation_id": "c", "agent_id": "A", "role": "customer", "text": "我想问一下"},
+        {"conversation_id": "d", "agent_id": "A", "role": "agent", "text": "为什么事", "heard": [[3, 9, "喂", 5.0]]},
+    ]
+    path = tmp_path / "calls.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    loaded = read_file(path, Profile())
+    (c,) = loaded.conversations
+    assert c.turns[0].heard == [(0, 1, "喂", 5.0)] and ids(checker.check(c), "opener") == ["O01"]
+    assert [(e.line, e.message) for e in loaded.errors] == [(3, "heard: a span lies outside the text")]

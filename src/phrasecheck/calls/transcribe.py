@@ -600,7 +600,10 @@ def transcript_json(conv: Conversation) -> dict:
         "source": conv.source,
         "roles": conv.roles,
         **({"notes": conv.notes} if conv.notes else {}),
-        "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in conv.turns],
+        "turns": [
+            {"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} | ({"heard": [list(h) for h in t.heard]} if t.heard else {})
+            for t in conv.turns
+        ],
     }
 
 
