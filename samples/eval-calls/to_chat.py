@@ -5,7 +5,8 @@
 
 transcripts.json is `phrasecheck transcribe --format json` over the recordings, each named
 <conversation_id>.wav. Each turn keeps the ASR's role and text; its timestamp is the call's start
-(the first scripted message's timestamp) plus the turn's start_s, so times stay with the text.
+(the first scripted message's timestamp) plus the turn's start_s, so times stay with the text;
+what acoustic verification heard at the call's start (`heard`) stays with its message.
 """
 
 import json
@@ -26,13 +27,10 @@ def main(script: str, transcripts: str, out: str) -> int:
         for cid, call in calls.items():
             for turn in heard.get(cid, {}).get("turns", []):
                 ts = call["start"] + timedelta(seconds=round(turn["start_s"]))
-                f.write(
-                    json.dumps(
-                        {"conversation_id": cid, "agent_id": call["agent_id"], "role": turn["role"], "text": turn["text"], "timestamp": ts.isoformat()},
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                message = {"conversation_id": cid, "agent_id": call["agent_id"], "role": turn["role"], "text": turn["text"], "timestamp": ts.isoformat()}
+                if turn.get("heard"):  # acoustic verification of the opening words (issue #11)
+                    message["heard"] = turn["heard"]
+                f.write(json.dumps(message, ensure_ascii=False) + "\n")
     for cid in missing:
         print(f"{cid}: no transcript turns", file=sys.stderr)
     return 1 if missing else 0

@@ -30,6 +30,9 @@ class Turn:
     agent_id: str | None = None  # who said it, where the export names an agent per message (a transfer)
     # Word timings from ASR: (char_start, char_end, start_s, end_s) over `text`.
     words: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # What acoustic verification heard where the text says otherwise (calls/verify.py):
+    # (char_start, char_end, heard text, log-probability gain over the decoded text).
+    heard: list[tuple[int, int, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Conversation:
     # When each party spoke, as (start_s, end_s) intervals from the voice detector, per role
     # ("agent", "customer") on stereo recordings, under MIXED on mono ones; empty where unknown.
     speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # for the report's reader, e.g. a dual-mono recording
 
     def agent_turns(self) -> list[tuple[int, Turn]]:
         return [(i, t) for i, t in enumerate(self.turns) if t.role == AGENT]
@@ -81,6 +85,9 @@ class Finding:
     def turn_no(self) -> int:
         """The turn as people count it (1-based): the number every report and the review key show."""
         return self.turn + 1
+
+    heard: str | None = None  # calls: the phrase the audio fits better than the decoded text (acoustic verification)
+    verify_score: float | None = None  # its log-probability gain over the decoded text
 
 
 @dataclass

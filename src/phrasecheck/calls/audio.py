@@ -1,7 +1,10 @@
 """Decode a call recording into 16 kHz float channels, or say precisely why it cannot be used.
 
-PyAV (bundled with faster-whisper, so no system ffmpeg) decodes wav incl. G.711 mu-law/A-law, mp3,
-m4a, flac and ogg. faster_whisper.decode_audio silently drops undecodable frames, so a truncated
+PyAV (bundled with faster-whisper, so no system ffmpeg) decodes every type in AUDIO_SUFFIXES: wav
+(PCM, G.711 A-law/mu-law, GSM 6.10, IMA ADPCM, G.726), AMR-NB/WB, mp3, m4a/aac, ogg/opus, flac and
+wma. AUDIO_SUFFIXES is the one list of recording types: discovery (inputs/readers.py), decoding
+and the HTML report's player all read it, so a type is either found and decoded (or reported with
+the reason it cannot be) or not a recording at all. faster_whisper.decode_audio silently drops undecodable frames, so a truncated
 file would come back as a shorter recording and its calls would look fine: we check the declared
 length against what was decoded (and a WAV's header against the file size) and report truncation.
 Every problem is an InputError naming the file, so a batch scan can list it and go on.
@@ -13,15 +16,25 @@ import hashlib
 import os
 import struct
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import AUDIO_SUFFIXES
 
+if TYPE_CHECKING:  # numpy is imported where audio is decoded: chat checks import this module for AUDIO_SUFFIXES
+    import numpy as np
+
 SAMPLE_RATE = 16000
 # How much shorter than declared a decoded stream may be before we call the file truncated.
 TRUNCATION_TOLERANCE = 0.05
+# Dual mono: a "stereo" file whose two channels both carry the mix. Two parties on their own
+# channels correlate weakly even with echo or crosstalk (a -20 dB echo of each party on the other
+# channel gives about 0.2); the same mix on both channels correlates near 1 after any codec, and
+# still about 0.98 with independent noise at 18 dB SNR on each channel. The best correlation over
+# small lags is used (a recorder may delay one channel by a few samples).
+DUAL_MONO_CORRELATION = 0.8
+DUAL_MONO_MAX_LAG = 8  # samples at 16 kHz
+DUAL_MONO_NOTE = "both channels carry the same signal (dual mono): treated as one mono recording, roles inferred from the text"
 
 
 @dataclass
@@ -30,6 +43,7 @@ class Audio:
     duration_s: float
     source_channels: int  # channels in the file; of more than two, the profile's agent and customer channels are kept
     codec: str
+    dual_mono: bool = False  # stereo file whose channels carry the same signal: decoded as mono
 
 
 def file_sha256(path: str) -> str:
@@ -116,7 +130,35 @@ def load_audio(path: str, pick: tuple[int, int] | None = None) -> Audio:
     duration = len(channels[0]) / SAMPLE_RATE
     if declared and duration < declared * (1 - TRUNCATION_TOLERANCE) - 0.2:
         raise InputError(path, f"truncated or corrupt: {declared:.1f} s declared, only {duration:.1f} s decodable")
-    return Audio(channels=channels, duration_s=duration, source_channels=n_src, codec=codec)
+    # a pair picked from a many-channel file by the profile is taken as assigned, never as dual mono
+    dual = n_src == 2 and is_dual_mono(channels[0], channels[1])
+    if dual:
+        channels = [(channels[0] + channels[1]) / 2]
+    return Audio(channels=channels, duration_s=duration, source_channels=n_src, codec=codec, dual_mono=dual)
+
+
+def channel_correlation(left: np.ndarray, right: np.ndarray, max_lag: int = DUAL_MONO_MAX_LAG) -> float:
+    """The best Pearson correlation of two channels over lags of at most max_lag samples (0.0 when
+    either channel is silent). Looks at the first 120 s: enough to tell, cheap on long calls."""
+    import numpy as np
+
+    n = min(len(left), len(right), 120 * SAMPLE_RATE)
+    a = left[:n].astype(np.float64) - float(np.mean(left[:n])) if n else left[:0]
+    b = right[:n].astype(np.float64) - float(np.mean(right[:n])) if n else right[:0]
+    if n <= 2 * max_lag or not np.any(a) or not np.any(b):
+        return 0.0
+    best = 0.0
+    for lag in range(-max_lag, max_lag + 1):
+        x, y = (a[lag:], b[: n - lag]) if lag >= 0 else (a[: n + lag], b[-lag:])
+        den = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
+        if den > 0:
+            best = max(best, float(np.dot(x, y)) / den)
+    return best
+
+
+def is_dual_mono(left: np.ndarray, right: np.ndarray) -> bool:
+    """Both channels carry the same signal (a mix written twice), so they are not two parties."""
+    return channel_correlation(left, right) >= DUAL_MONO_CORRELATION
 
 
 def _decode(container, stream, stereo: bool, layout: str | None = None) -> np.ndarray:
@@ -126,6 +168,7 @@ def _decode(container, stream, stereo: bool, layout: str | None = None) -> np.nd
     the truncation check on the length catches files that lose a real part of their audio.
     """
     import av
+    import numpy as np
 
     resampler = av.audio.resampler.AudioResampler(format="s16", layout=layout or ("stereo" if stereo else "mono"), rate=SAMPLE_RATE)
     chunks: list[np.ndarray] = []

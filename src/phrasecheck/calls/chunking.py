@@ -25,6 +25,7 @@ from phrasecheck.calls.audio import SAMPLE_RATE
 
 Span = tuple[float, float]  # seconds
 WINDOW_S = 30.0  # Whisper's input length
+GAP_S = 1.0  # silence laid between two chunks of a window (see layout)
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,11 @@ def _samples(t: float) -> int:
     return int(round(t * SAMPLE_RATE))
 
 
-def layout(channels: list[np.ndarray], padded: list[list[Span]], tight: list[list[Span]], window_s: float = WINDOW_S) -> tuple[np.ndarray, list[Window]]:
-    """The decoding audio (16 kHz float32) and its windows, channel after channel."""
+def layout(
+    channels: list[np.ndarray], padded: list[list[Span]], tight: list[list[Span]], window_s: float = WINDOW_S, gap_s: float = GAP_S
+) -> tuple[np.ndarray, list[Window]]:
+    """The decoding audio (16 kHz float32) and its windows, channel after channel; gap_s of silence
+    between two chunks of a window."""
     pieces: list[np.ndarray] = []
     windows: list[Window] = []
     at = 0.0
@@ -102,9 +106,13 @@ def layout(channels: list[np.ndarray], padded: list[list[Span]], tight: list[lis
             inside = tuple((max(a, s), min(b, e)) for a, b in tight[ch] if a < e and b > s) or ((s, e),)
             chunk = Chunk(ch, s, e, at, inside)
             length = (_samples(e) - _samples(s)) / SAMPLE_RATE  # exactly what is laid down
-            if group and at + length - group_start > window_s:
+            if group and at + _samples(gap_s) / SAMPLE_RATE + length - group_start > window_s:
                 windows.append(Window(ch, group_start, at, tuple(group)))
                 group, group_start = [], at
+            if group and gap_s > 0:
+                pieces.append(np.zeros(_samples(gap_s), np.float32))
+                at += _samples(gap_s) / SAMPLE_RATE
+                chunk = Chunk(ch, s, e, at, inside)
             pieces.append(channels[ch][_samples(s) : _samples(e)])
             at += length
             group.append(chunk)

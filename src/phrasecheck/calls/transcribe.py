@@ -30,9 +30,9 @@ from typing import Protocol
 import numpy as np
 
 from phrasecheck.calls.asr_text import WordPiece, ZhText, is_hallucination
-from phrasecheck.calls.audio import SAMPLE_RATE, Audio, file_sha256, load_audio
+from phrasecheck.calls.audio import DUAL_MONO_NOTE, SAMPLE_RATE, Audio, file_sha256, load_audio
 from phrasecheck.calls.cache import TranscriptCache
-from phrasecheck.calls.chunking import Chunk, Span, Window, layout, pad_regions, window_at
+from phrasecheck.calls.chunking import WINDOW_S, Chunk, Span, Window, layout, pad_regions, window_at
 from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
 from phrasecheck.calls.roles import attribute
 from phrasecheck.data import AGENT, CUSTOMER, MIXED, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
@@ -53,7 +53,9 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 4  # 4: transcripts keep each channel's speech regions; 3: windows of one channel decoded in one batched pass
+PIPELINE_VERSION = 5  # 5: the opening words verified acoustically (verify.py); 4: each channel's speech regions kept,
+# dual mono decoded as mono, turns end at every pause the VAD splits at
+# (3: windows of one channel decoded in one batched pass; mono splits at sentence ends)
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
 # Whisper's segments can span several VAD chunks (up to 30 s), hiding the other party's turn in
 # between; a pause between words longer than this starts a new segment.
@@ -67,6 +69,9 @@ _SENTENCE_END = re.compile(r"[。！？!?]\s*$")
 # puts the first word after a pause up to a second early, into the padding. One tight VAD pass
 # gives the speech regions that word times are clamped to; the padded chunks derive from it.
 TIGHT_VAD = dict(min_silence_duration_ms=300, speech_pad_ms=100)
+RETRY_MIN_SPEECH_S = 0.4  # an utterance that gave no words is decoded again when it holds this much speech
+VAD_BLOCK_S = 20.0  # the VAD starts afresh every 20 s (see speech_regions)
+VAD_OVERLAP_S = 2.0
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -153,6 +158,10 @@ class Segment:
     start_s: float
     end_s: float
     words: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # The VAD chunk (utterance) it was heard in: its start in seconds on its channel. Segments of one
+    # utterance always join into one turn; segments of two never do (a pause the VAD splits at, or
+    # a hold, ends a turn). None where unknown (then segments closer than MERGE_GAP_S join).
+    utterance: float | None = None
 
 
 class ChannelTranscriber(Protocol):
@@ -171,6 +180,7 @@ class WhisperTranscriber:
         self.options = options or TranscribeOptions()
         self._resolved: ResolvedModel | None = None
         self._pipeline = None
+        self._verifier = None
         self._text = ZhText()
 
     @property
@@ -182,6 +192,14 @@ class WhisperTranscriber:
     @property
     def identity(self) -> str:
         return self.resolved.identity
+
+    def verifier(self):
+        """Acoustic verification with the same model (verify.py)."""
+        if self._verifier is None:
+            from phrasecheck.calls.verify import OpeningVerifier
+
+            self._verifier = OpeningVerifier(self._load().model)
+        return self._verifier
 
     def _load(self):
         """The batched pipeline, on the CPU too: it decodes a call's windows together."""
@@ -225,16 +243,41 @@ class WhisperTranscriber:
                 without_timestamps=False,  # timestamps end segments at sentences
                 clip_timestamps=[{"start": w.start, "end": w.end} for w in windows],
             )
-            try:
-                raw_segments = list(self._load().transcribe(np.concatenate(pieces), **kwargs)[0])
-            except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
-                first = str(e).splitlines()[0] if str(e) else type(e).__name__
-                raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
-            for raw in raw_segments:  # a segment lies inside its window; its middle tells which (its
-                window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
-                for chunk, seg in self._split(raw, window):
-                    out[owner[id(window)]][chunk.channel].append(seg)
+            audio = np.concatenate(pieces)
+            heard: set[tuple[int, int, float]] = set()  # (recording, channel, chunk start) that gave words
+            self._decode(audio, windows, kwargs, owner, out, heard)
+            # Whisper sometimes ends a window early and drops its last utterance (不客气，再见): an
+            # utterance with speech that gave no words is decoded again on its own.
+            retry: list[Window] = []
+            for w in windows:
+                for c in w.chunks:
+                    if (owner[id(w)], c.channel, c.start_s) in heard or c.end_s - c.start_s > WINDOW_S:
+                        continue
+                    if sum(e - s for s, e in c.speech) >= RETRY_MIN_SPEECH_S:
+                        retry.append(Window(c.channel, c.at, c.at + c.end_s - c.start_s, (c,)))
+                        owner[id(retry[-1])] = owner[id(w)]
+            if retry:
+                self._decode(audio, retry, {**kwargs, "clip_timestamps": [{"start": w.start, "end": w.end} for w in retry]}, owner, out, heard)
+            for rec in out:
+                for segs in rec:
+                    segs.sort(key=lambda sg: (sg.start_s, sg.end_s))
         return [Channels(self._finish(segs, tight), tight if o.vad_filter else None) for segs, (_, tight) in zip(out, speech)]
+
+    def _decode(self, audio: np.ndarray, windows: list[Window], kwargs: dict, owner: dict[int, int], out: list, heard: set) -> None:
+        """Decode the windows of `audio` in one batched pass; each word goes to its chunk's recording
+        and channel (out), and the chunks that gave words are added to `heard`."""
+        o = self.options
+        try:
+            raw_segments = list(self._load().transcribe(audio, **kwargs)[0])
+        except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
+        for raw in raw_segments:  # a segment lies inside its window; its middle tells which (its
+            window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
+            for chunk, seg in self._split(raw, window):
+                seg.utterance = chunk.start_s
+                out[owner[id(window)]][chunk.channel].append(seg)
+                heard.add((owner[id(window)], chunk.channel, chunk.start_s))
 
     def _speech_many(self, recordings: list[list[np.ndarray]], pool: ThreadPoolExecutor) -> list[tuple[list[list[Span]], list[list[Span]]]]:
         """(padded decoding chunks, tight speech regions) per channel, per recording; the VAD of
@@ -301,14 +344,38 @@ class WhisperTranscriber:
         return Segment(text, round(min(start, end), 3), round(end, 3), words)
 
 
-def speech_regions(audio: np.ndarray, threshold: float) -> list[tuple[float, float]]:
-    """Tight Silero VAD regions (seconds) of one channel."""
+def speech_regions(audio: np.ndarray, threshold: float, block_s: float = VAD_BLOCK_S, overlap_s: float = VAD_OVERLAP_S) -> list[tuple[float, float]]:
+    """Tight Silero VAD regions (seconds) of one channel, the VAD run afresh on each block_s of audio.
+
+    Over a whole call the VAD's recurrent state decays in long silences: after a 60 s hold its
+    speech probability for the first second of speech stayed under 0.35 where a fresh run gave
+    0.6-0.9, so an utterance after a hold lost its first words (让您久等了) or had them pulled into
+    the turn before the hold. Blocks overlap by overlap_s, so speech across a block's end is seen
+    whole; a region belongs to the block it starts in and overlapping regions merge. Measured on the
+    36 calls of samples/eval-calls (192 turns): speech found more than 0.5 s after a turn began
+    5 times with one pass, once with blocks of 10, 20 or 30 s."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     if audio.size < SAMPLE_RATE // 10:
         return []
-    spans = get_speech_timestamps(audio, VadOptions(threshold=threshold, **TIGHT_VAD))
-    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
+    options = VadOptions(threshold=threshold, **TIGHT_VAD)
+    block, overlap = int(block_s * SAMPLE_RATE), int(overlap_s * SAMPLE_RATE)
+    found: list[list[float]] = []
+    for lo in range(0, audio.size, block):
+        piece = audio[lo : lo + block + overlap]
+        if piece.size < SAMPLE_RATE // 10:
+            break
+        for s in get_speech_timestamps(piece, options):
+            if s["start"] < block:
+                found.append([(lo + s["start"]) / SAMPLE_RATE, (lo + s["end"]) / SAMPLE_RATE])
+    found.sort()
+    merged: list[list[float]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
 
 
 def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]], lookahead_s: float = 1.5) -> Segment | None:
@@ -336,7 +403,7 @@ def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]], look
         e = max(e, s)
         prev_s = s
         words.append((a, b, round(s, 3), round(e, 3)))
-    return Segment(seg.text, words[0][2], words[-1][3], words)
+    return Segment(seg.text, words[0][2], words[-1][3], words, seg.utterance)
 
 
 def split_at_pauses(seg: Segment | None, gap_s: float, sentence_gap_s: float | None = None) -> list[Segment]:
@@ -365,7 +432,7 @@ def split_at_pauses(seg: Segment | None, gap_s: float, sentence_gap_s: float | N
         text = text.strip()
         words = [(a - c0 - strip, b - c0 - strip, s, e) for a, b, s, e in ws]
         if _WORDY.search(text) and not is_hallucination(text):
-            parts.append(Segment(text, ws[0][2], ws[-1][3], words))
+            parts.append(Segment(text, ws[0][2], ws[-1][3], words, seg.utterance))
     return parts
 
 
@@ -378,6 +445,7 @@ class Transcript:
     duration_s: float
     channels: int
     speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # as Conversation.speech
+    notes: list[str] = field(default_factory=list)  # what a reader of the report should know (dual mono)
 
     @property
     def first_agent_s(self) -> float | None:
@@ -388,23 +456,45 @@ class Transcript:
             "roles": self.roles,
             "duration_s": self.duration_s,
             "channels": self.channels,
-            "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]} for t in self.turns],
+            "notes": self.notes,
+            "turns": [
+                {"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s, "words": [list(w) for w in t.words]}
+                | ({"heard": [list(h) for h in t.heard]} if t.heard else {})
+                for t in self.turns
+            ],
             "speech": {role: [list(r) for r in regions] for role, regions in self.speech.items()},
         }
 
     @classmethod
     def from_json(cls, d: dict) -> Transcript:
-        turns = [Turn(role=t["role"], text=t["text"], start_s=t["start_s"], end_s=t["end_s"], words=[tuple(w) for w in t.get("words", [])]) for t in d["turns"]]
+        turns = [
+            Turn(
+                role=t["role"],
+                text=t["text"],
+                start_s=t["start_s"],
+                end_s=t["end_s"],
+                words=[tuple(w) for w in t.get("words", [])],
+                heard=[tuple(h) for h in t.get("heard", [])],
+            )
+            for t in d["turns"]
+        ]
         speech = {role: [tuple(r) for r in regions] for role, regions in (d.get("speech") or {}).items()}
-        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1), speech=speech)
+        return cls(turns=turns, roles=d["roles"], duration_s=d["duration_s"], channels=d.get("channels", 1), speech=speech, notes=list(d.get("notes", [])))
 
 
 def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
-    """Order (role, segment) pairs by start time; join a party's consecutive segments into one turn."""
+    """Order (role, segment) pairs by start time; join a party's consecutive segments of one
+    utterance into one turn (segments without an utterance: those closer than MERGE_GAP_S)."""
     turns: list[Turn] = []
+    last_utterance: float | None = None
     for role, seg in sorted(tagged, key=lambda rs: (rs[1].start_s, rs[1].end_s)):
         last = turns[-1] if turns else None
-        if last is not None and last.role == role and seg.start_s - (last.end_s or 0) <= MERGE_GAP_S:
+        if seg.utterance is not None and last_utterance is not None:
+            same = seg.utterance == last_utterance
+        else:
+            same = last is not None and seg.start_s - (last.end_s or 0) <= MERGE_GAP_S
+        last_utterance = seg.utterance
+        if last is not None and last.role == role and same:
             sep = "" if not last.text or last.text[-1] in "，。！？、,.!?;；" else "，"
             shift = len(last.text) + len(sep)
             last.text += sep + seg.text
@@ -465,6 +555,17 @@ def no_speech(tr: Transcript) -> bool:
     return tr.duration_s < MIN_RECORDING_S or not any(_WORDY.search(t.text) for t in tr.turns)
 
 
+def verify_opening(transcript: Transcript, audio: Audio, options: TranscribeOptions, transcriber: ChannelTranscriber) -> None:
+    """Score the agent's first utterance's opening words against its audio (verify.py) and record
+    what was heard on the turn. Transcribers without a model (tests' fakes) skip it."""
+    verifier = getattr(transcriber, "verifier", None)
+    first = next((t for t in transcript.turns if t.role == AGENT), None)
+    if verifier is None or first is None or not first.words:
+        return
+    channel = audio.channels[options.agent_channel] if len(audio.channels) >= 2 else audio.channels[0]
+    first.heard = verifier().verify(channel, first.text, first.words, first.start_s or 0.0)
+
+
 @dataclass
 class Job:
     """One recording to transcribe, with what the manifest or its path says about it."""
@@ -503,6 +604,9 @@ def transcribe_batch(
         segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
         for (i, audio, key), channel_segs in zip(pending, segments):
             transcripts[i] = build_transcript(channel_segs, options, audio.duration_s, 0 if audio.source_channels > 2 else None)
+            verify_opening(transcripts[i], audio, options, transcriber)
+            if audio.dual_mono:
+                transcripts[i].notes.append(DUAL_MONO_NOTE)
             if cache is not None and key is not None:
                 cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
     for i, tr in transcripts.items():
@@ -520,6 +624,7 @@ def transcribe_batch(
             first_agent_s=tr.first_agent_s,
             duration_s=tr.duration_s,
             speech=tr.speech,
+            notes=list(tr.notes),
         )
     return out  # type: ignore[return-value]
 
@@ -548,7 +653,15 @@ def transcribe_file(
 
 def transcript_json(conv: Conversation) -> dict:
     """The `phrasecheck transcribe --format json` object for one file."""
-    return {"source": conv.source, "roles": conv.roles, "turns": [{"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} for t in conv.turns]}
+    return {
+        "source": conv.source,
+        "roles": conv.roles,
+        **({"notes": conv.notes} if conv.notes else {}),
+        "turns": [
+            {"role": t.role, "text": t.text, "start_s": t.start_s, "end_s": t.end_s} | ({"heard": [list(h) for h in t.heard]} if t.heard else {})
+            for t in conv.turns
+        ],
+    }
 
 
 def _srt_time(s: float) -> str:
@@ -564,6 +677,6 @@ def transcript_srt(conv: Conversation) -> str:
 
 def transcript_text(conv: Conversation) -> str:
     """Plain text, one line per turn: [start-end] role: text."""
-    head = f"# {conv.source} (roles: {conv.roles})"
+    head = f"# {conv.source} (roles: {conv.roles})" + "".join(f"\n# note: {n}" for n in conv.notes)
     lines = [f"[{t.start_s:7.2f}-{t.end_s:7.2f}] {t.role}: {t.text}" for t in conv.turns]
     return "\n".join([head, *lines])

@@ -128,7 +128,43 @@ class Checker:
                 break
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
+        for phrase in self._of_kind["opener"]:
+            if phrase.id not in seen:  # not in the text: perhaps in what the audio says (calls/verify.py)
+                out += self._heard_openers(phrase, conv, idx)
         return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
+
+    def _heard_openers(self, phrase: Phrase, conv: Conversation, idx: list[int]) -> list[Finding]:
+        """The opener in what acoustic verification heard at the start of the agent's first turn
+        (calls/verify.py: 为什么事 decoded, 喂 heard). The quote stays what was decoded."""
+        first = conv.turns[idx[0]]
+        out = []
+        for start, end, heard, gain in first.heard:
+            if first.text[:start].strip():
+                continue
+            alt = self.matcher.prepare(heard + first.text[end:])
+            hit = self._best(phrase, alt, anchored=True)
+            if hit is None or hit.start != 0 or hit.end > len(heard):
+                continue
+            start_s, end_s = _times(first, start, end)
+            out.append(
+                Finding(
+                    id=phrase.id,
+                    kind=phrase.kind,
+                    turn=idx[0],
+                    start_char=start,
+                    end_char=end,
+                    text=first.text[start:end],
+                    score=hit.score,
+                    message=f"{KIND_LABEL[phrase.kind]} {phrase.text} (heard {heard}: the audio fits it better than the decoded {first.text[start:end]})",
+                    suggestion=phrase.suggestion,
+                    severity=phrase.severity,
+                    start_s=start_s,
+                    end_s=end_s,
+                    heard=heard,
+                    verify_score=gain,
+                )
+            )
+        return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], block_end: int) -> list[Finding]:
         """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).

@@ -16,8 +16,9 @@ class Skipped(InputError):
 
 
 CHAT_SUFFIXES = frozenset({".jsonl", ".csv", ".txt"})
-# Every recorder format PyAV decodes; discovery, decoding and the report's player all read this one list.
-AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".oga", ".opus", ".aac", ".wma", ".amr"})
+# Every recorder format PyAV decodes (.amr: AMR-NB or AMR-WB as Chinese switches write it; .awb AMR-WB; .3gp AMR
+# in a mobile container); discovery, decoding and the report's player all read this one list.
+AUDIO_SUFFIXES = frozenset({".wav", ".amr", ".awb", ".3gp", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wma"})
 # Files beside the inputs that describe them rather than hold conversations: eval labels, the
 # scripts and placement references of synthetic calls, and the recordings' manifest.
 NOT_INPUT_SUFFIXES = (".gold.jsonl", ".script.jsonl", ".refs.jsonl")

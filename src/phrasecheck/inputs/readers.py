@@ -191,8 +191,22 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
     except InputError as exc:
         problem = exc
     agent_id = str(record.get("agent_id") or "").strip()
-    turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None)
+    turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=_heard(record.get("heard"), path, line, text))
     return str(record["conversation_id"]), agent_id, turn, problem
+
+
+def _heard(value, path: Path, line: int, text: str) -> list[tuple[int, int, str, float]]:
+    """A transcript's acoustic verification (calls/verify.py) kept in a message exported from it:
+    [[char_start, char_end, heard, gain], ...] over the message's text."""
+    if value in (None, []):
+        return []
+    try:
+        heard = [(int(a), int(b), str(h), float(g)) for a, b, h, g in value]
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(path), "heard must be a list of [char_start, char_end, text, gain]", line) from exc
+    if any(not 0 <= a < b <= len(text) for a, b, _, _ in heard):
+        raise InputError(str(path), "heard: a span lies outside the text", line)
+    return heard
 
 
 def _add_records(records: Iterable[tuple[int, dict | None, InputError | None]], path: Path, profile: Profile, loaded: Loaded) -> None:

@@ -175,7 +175,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], nam
         "turns": turns,
         "rules": sorted({f.id for f in r.findings}),
         "timeline": _timeline(r, [x["key"] for x in findings]),
-        "notes": r.notes,
+        "notes": [*c.notes, *r.notes],
         "severities": sorted({f.severity for f in r.findings}),
         "hits": sorted({f"{f.id}:{f.severity}" for f in r.findings}),
     }

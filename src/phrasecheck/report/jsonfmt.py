@@ -19,7 +19,7 @@ def finding_dict(f: Finding, conversation: Conversation | None = None) -> dict:
     d = asdict(f)
     if conversation is not None:
         d["key"] = finding_key(conversation, f)
-    for optional in ("end_turn", "review", "agent_id"):
+    for optional in ("end_turn", "review", "agent_id", "heard", "verify_score"):
         if d[optional] is None:
             del d[optional]
     return d
@@ -36,6 +36,7 @@ def conversation_dict(r: Result) -> dict:
         "first_agent_s": c.first_agent_s,
         "duration_s": c.duration_s,
         "speech": {role: [list(r) for r in regions] for role, regions in c.speech.items()},
+        **({"notes": c.notes} if c.notes else {}),
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
         "findings": [finding_dict(f, c) for f in r.findings],
         "courtesy_used": r.courtesy_used,

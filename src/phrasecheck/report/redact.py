@@ -1,5 +1,10 @@
 """Mask personal data (phones, ID cards, bank cards, e-mail) in report text, in digits or said in Chinese.
 
+Call transcripts get one more rule: the recognizer drops or doubles digits (a mobile heard with 10
+or 12 digits is no longer a mobile to the patterns), so in a call ANY run of 7 or more digits or
+digit words (一二三…幺两, 〇/零), with or without spaces, dashes or commas between them, is masked
+whatever its length. Chats keep the patterns alone.
+
 Masking runs AFTER checking, on a copy, and keeps every string's length ('*' per character), so
 finding offsets (start_char/end_char) stay valid and no finding is ever lost to redaction.
 """
@@ -9,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 
-from phrasecheck.data import Run
+from phrasecheck.data import Conversation, Run
 
 # Full-width digits, and digits said one by one in Chinese (一三八…, 幺 for 1 on the phone, as chat
 # users and the ASR write them), are matched like ASCII ones: one character each, so offsets hold.
@@ -29,17 +34,26 @@ PATTERNS = {
 }
 
 
-def spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every personal datum in text, possibly overlapping."""
+# Calls: 两 is 2 when a number is read out (幺两三…); one separator at most between two digits.
+_WIDE_CALL = str.maketrans("两", "2")
+DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ \-－—,，、]?[0-9]){6,}(?![0-9])")
+
+
+def spans(text: str, call: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every personal datum in text, possibly overlapping; `call` adds every
+    run of 7+ digits (recognized speech)."""
     plain = text.translate(_WIDE)
-    return [(m.start(), m.end(), kind) for kind, rx in PATTERNS.items() for m in rx.finditer(plain)]
+    found = [(m.start(), m.end(), kind) for kind, rx in PATTERNS.items() for m in rx.finditer(plain)]
+    if call:
+        found += [(m.start(), m.end(), "digits") for m in DIGIT_RUN.finditer(plain.translate(_WIDE_CALL))]
+    return found
 
 
-def mask(text: str) -> str:
+def mask(text: str, call: bool = False) -> str:
     """text with each personal datum replaced by as many '*' as it has characters."""
     if not text:
         return text
-    found = spans(text)
+    found = spans(text, call)
     if not found:
         return text
     chars = list(text)
@@ -53,12 +67,18 @@ def redact_run(run: Run) -> Run:
     out = copy.deepcopy(run)
     for r in out.results:
         turns = r.conversation.turns
+        call = is_call(r.conversation)
         original = [t.text for t in turns]
         for t in turns:
-            t.text = mask(t.text)
+            t.text = mask(t.text, call)
         for f in (*r.findings, *r.courtesy):
             inside = f.end_turn is None and 0 <= f.turn < len(turns) and original[f.turn][f.start_char : f.end_char] == f.text
             # a quote taken from its (masked) turn, so a number cut by the span is masked too
-            f.text = turns[f.turn].text[f.start_char : f.end_char] if inside else mask(f.text)
-        r.greeting.text = mask(r.greeting.text)
+            f.text = turns[f.turn].text[f.start_char : f.end_char] if inside else mask(f.text, call)
+        r.greeting.text = mask(r.greeting.text, call)
     return out
+
+
+def is_call(conv: Conversation) -> bool:
+    """Recognized speech: a recording's turns carry offsets in it (start_s), a chat's do not."""
+    return any(t.start_s is not None for t in conv.turns)

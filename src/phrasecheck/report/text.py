@@ -58,6 +58,8 @@ def _finding(console: Console, result: Result, f: Finding) -> None:
         if f.end_turn is not None:
             nxt = turns[f.end_turn]
             console.print(Text(f"      … {ROLE_LABEL.get(nxt.role, nxt.role)}: {nxt.text}", "dim"))
+    if f.heard is not None:
+        console.print(Text(f"      heard: {f.heard} (acoustic verification, log-probability {f.verify_score:+.1f} over the decoded text)", "magenta"))
     if f.suggestion and f.severity != "info":
         console.print(Text("      say instead: ", "green") + Text(f.suggestion))
 
@@ -80,6 +82,8 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
         console.print(title)
         for note in r.notes:
             console.print(Text(f"  {note}", "yellow"))
+        for note in c.notes:
+            console.print(Text(f"  note: {note}", "magenta"))
         for f in r.findings:
             _finding(console, r, f)
         for note in r.notes:

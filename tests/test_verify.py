@@ -1,0 +1,89 @@
+"""Acoustic verification of the opening words: what the checker does with what was heard, and which
+readings are worth scoring at all (the scoring itself needs the model: benchmarks/verify_controls.py)."""
+
+from __future__ import annotations
+
+from helpers import ids
+from phrasecheck.calls.transcribe import Transcript
+from phrasecheck.calls.verify import opener_candidates
+from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
+from phrasecheck.report.options import EmitOptions
+
+
+def call(first: Turn) -> Conversation:
+    return Conversation("c1", "A1", "c1.wav", [first, Turn(CUSTOMER, "我想问一下停车卡怎么办理", start_s=2.0, end_s=4.0)], roles="channels")
+
+
+def test_candidates_only_for_a_wei_spelling_opening_the_utterance():
+    assert opener_candidates("为什么事") == [(0, 1, "喂")]
+    assert opener_candidates(" 未,哪位") == [(1, 2, "喂")]
+    assert opener_candidates("为您服务") == [] and opener_candidates("未您") == []  # the agent's polite words
+    assert opener_candidates("喂，什么事") == []  # the text already says it
+    assert opener_candidates("您好，阳光物业客服中心") == [] and opener_candidates("那为什么") == [] and opener_candidates("为") == []
+
+
+def test_heard_opener_is_a_finding_that_quotes_the_decoded_text(checker):
+    words = [(0, 1, 0.3, 0.5), (1, 3, 0.5, 0.9), (3, 4, 0.9, 1.1)]
+    heard = Turn(AGENT, "为什么事", start_s=0.3, end_s=1.1, words=words, heard=[(0, 1, "喂", 5.0)])
+    result = checker.check(call(heard))
+    (o01,) = [f for f in result.findings if f.kind == "opener"]
+    assert (o01.id, o01.turn, o01.start_char, o01.end_char, o01.text) == ("O01", 0, 0, 1, "为")
+    assert o01.heard == "喂" and o01.verify_score == 5.0 and (o01.start_s, o01.end_s) == (0.3, 0.5)
+    assert "heard 喂" in o01.message
+    assert ids(result, "forbidden") == []  # 喂 opening the call is O01, not also F01
+    plain = Turn(AGENT, "为什么事", start_s=0.3, end_s=1.1, words=words)
+    assert ids(checker.check(call(plain)), "opener") == []
+
+
+def test_heard_words_elsewhere_or_another_reading_give_nothing(checker):
+    later = Turn(AGENT, "您好，为什么事", start_s=0.3, end_s=2.0, heard=[(3, 4, "喂", 5.0)])
+    assert ids(checker.check(call(later)), "opener") == []
+    other = Turn(AGENT, "为什么事", start_s=0.3, end_s=1.1, heard=[(0, 1, "位", 5.0)])
+    assert ids(checker.check(call(other)), "opener") == []
+
+
+def test_heard_survives_the_transcript_cache_format():
+    tr = Transcript([Turn(AGENT, "为什么事", 0.3, 1.1, words=[(0, 4, 0.3, 1.1)], heard=[(0, 1, "喂", 5.0)])], "channels", 2.0, 2)
+    back = Transcript.from_json(tr.to_json())
+    assert back.turns[0].heard == [(0, 1, "喂", 5.0)]
+    assert "heard" not in Transcript([Turn(AGENT, "您好", 0.0, 1.0)], "channels", 1.0, 2).to_json()["turns"][0]
+
+
+def test_heard_is_shown_in_text_and_json(checker):
+    import io
+    import json
+
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.data import Run
+    from phrasecheck.report.jsonfmt import emit_json
+    from phrasecheck.report.text import emit_text
+
+    turn = Turn(AGENT, "为什么事", start_s=0.3, end_s=1.1, words=[(0, 4, 0.3, 1.1)], heard=[(0, 1, "喂", 5.04)])
+    run = Run(results=[checker.check(call(turn))], files=1)
+    out = io.StringIO()
+    emit_text(run, Profile(), out, EmitOptions(color=False))
+    assert "heard: 喂 (acoustic verification, log-probability +5.0 over the decoded text)" in out.getvalue()
+    out = io.StringIO()
+    emit_json(run, Profile(), out)
+    (o01,) = [f for c in json.loads(out.getvalue())["conversations"] for f in c["findings"] if f["id"] == "O01"]
+    assert o01["heard"] == "喂" and o01["verify_score"] == 5.04 and o01["text"] == "为"
+
+
+def test_heard_travels_through_a_jsonl_export(tmp_path, checker):
+    """transcribe --format json -> to_chat.py -> calls.jsonl keeps `heard`, so eval sees it."""
+    import json
+
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.inputs.readers import read_file
+
+    rows = [
+        {"conversation_id": "c", "agent_id": "A", "role": "agent", "text": "为什么事", "heard": [[0, 1, "喂", 5.0]]},
+        {"conversation_id": "c", "agent_id": "A", "role": "customer", "text": "我想问一下"},
+        {"conversation_id": "d", "agent_id": "A", "role": "agent", "text": "为什么事", "heard": [[3, 9, "喂", 5.0]]},
+    ]
+    path = tmp_path / "calls.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    loaded = read_file(path, Profile())
+    (c,) = loaded.conversations
+    assert c.turns[0].heard == [(0, 1, "喂", 5.0)] and ids(checker.check(c), "opener") == ["O01"]
+    assert [(e.line, e.message) for e in loaded.errors] == [(3, "heard: a span lies outside the text")]
