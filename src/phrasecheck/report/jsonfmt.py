@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from typing import TextIO
 
 from phrasecheck.config.profile import Profile
@@ -15,8 +15,11 @@ from phrasecheck.scoring.review import finding_key
 SCHEMA_VERSION = 1
 
 
+_FINDING_FIELDS = tuple(x.name for x in fields(Finding))
+
+
 def finding_dict(f: Finding, conversation_id: str | None = None) -> dict:
-    d = asdict(f)
+    d = {name: getattr(f, name) for name in _FINDING_FIELDS}  # asdict() without its deep copy: every field is a plain value
     if conversation_id is not None:
         d["key"] = finding_key(conversation_id, f)
     for optional in ("end_turn", "review"):
@@ -53,25 +56,30 @@ def _turn_dict(t) -> dict:
     return d
 
 
+def agent_dict(a) -> dict:
+    return {
+        "agent_id": a.agent_id,
+        "conversations": a.conversations,
+        "attitude_score": a.attitude,
+        "points": a.points,
+        "band": a.grade,
+        "greeting_rate": round(a.greeting_pct / 100, 3),
+        "forbidden": a.forbidden,
+        "openers": a.openers,
+        "courtesy_per_conversation": a.courtesy_per_conversation,
+    }
+
+
+def error_dict(e) -> dict:
+    return {"path": e.source, "line": e.line, "reason": e.message}
+
+
 def document(run: Run, profile: Profile) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "conversations": [conversation_dict(r) for r in run.results],
-        "agents": [
-            {
-                "agent_id": a.agent_id,
-                "conversations": a.conversations,
-                "attitude_score": a.attitude,
-                "points": a.points,
-                "band": a.grade,
-                "greeting_rate": round(a.greeting_pct / 100, 3),
-                "forbidden": a.forbidden,
-                "openers": a.openers,
-                "courtesy_per_conversation": a.courtesy_per_conversation,
-            }
-            for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
-        ],
-        "errors": [{"path": e.source, "line": e.line, "reason": e.message} for e in run.errors],
+        "agents": [agent_dict(a) for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)],
+        "errors": [error_dict(e) for e in run.errors],
     }
 
 
