@@ -9,6 +9,7 @@ since fuzzy matching on them finds noise everywhere.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -26,6 +27,7 @@ COST_SUBSTITUTE = 1.0
 COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
 COST_DELETE = 1.0
 STRICT_LEN = 2  # parts this short match exactly only
+PREPARED_CACHE = 1024  # prepared turns kept by text: real exports repeat the same canned replies thousands of times
 PREFILTER_SLACK = 20  # partial_ratio of a match that aligns above the threshold stays within this of it
 
 
@@ -47,6 +49,7 @@ class Prepared:
         self.present: set[int] | None = None  # numbers of the parts whose n-grams occur here (Matcher.present)
         self.owners: set[str] | None = None  # ids of phrases with a form whose parts are all present
         self.bounds: tuple[set[int], set[int]] | None = None  # jieba word starts and ends
+        self.hits: dict[tuple, Hit | Span | None] = {}  # answers of Matcher.find_form and PartPattern.find here
 
     def grams(self) -> set[str]:
         """The n-grams the part index is keyed on: characters (1, 2), toned and fuzzy pinyin pairs.
@@ -133,6 +136,13 @@ class PartPattern:
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
+        key = (self, lo, hi, threshold)
+        if key in text.hits:
+            return text.hits[key]
+        span = text.hits[key] = self._find(text, lo, hi, threshold)
+        return span
+
+    def _find(self, text: Prepared, lo: int, hi: int | None, threshold: float) -> Span | None:
         n = len(text.key)
         hi = n if hi is None else min(hi, n)
         if lo >= hi:
@@ -265,6 +275,8 @@ class Matcher:
                     self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
             self._form_sets[phrase.id] = sorted(sets, key=len)
         self._tokenizer: jieba.Tokenizer | None = None
+        self._prepared: OrderedDict[str, Prepared] = OrderedDict()
+        self._joined: OrderedDict[tuple[int, int], tuple[Prepared, Prepared, Prepared]] = OrderedDict()
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
@@ -305,10 +317,35 @@ class Matcher:
         return text.owners
 
     def prepare(self, text: str) -> Prepared:
-        return Prepared(text, self.codebook)
+        """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,
+        with its normalisation, pinyin, index lookups, word boundaries and form matches already done.
+        Everything cached on a Prepared depends on its text alone, so sharing it changes no result."""
+        cache = self._prepared
+        got = cache.get(text)
+        if got is None:
+            got = cache[text] = Prepared(text, self.codebook)
+            if len(cache) > PREPARED_CACHE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(text)
+        return got
 
     def join(self, a: Prepared, b: Prepared) -> Prepared:
-        """Two turns as one text, for phrases said across them.
+        """Two turns as one text, for phrases said across them; kept like prepared turns, since the
+        same canned replies follow each other again and again."""
+        key = (id(a), id(b))
+        got = self._joined.get(key)
+        if got is not None and got[0] is a and got[1] is b:  # the ids are those very objects, not reused ones
+            self._joined.move_to_end(key)
+            return got[2]
+        pair = self._join(a, b)
+        self._joined[key] = (a, b, pair)
+        if len(self._joined) > PREPARED_CACHE:
+            self._joined.popitem(last=False)
+        return pair
+
+    def _join(self, a: Prepared, b: Prepared) -> Prepared:
+        """Two turns as one text.
 
         A part occurs in the pair where it occurs in either turn or has an n-gram across the seam,
         so the pair's index lookup needs only the seam's three pairs, and its pinyin views are the
@@ -346,6 +383,13 @@ class Matcher:
 
     def find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool = False) -> Hit | None:
         """Find `form` in `text`, its parts in order and within their gaps; anchored: at position 0."""
+        key = (id(form), threshold, anchored)
+        if key in text.hits:
+            return text.hits[key]
+        hit = text.hits[key] = self._find_form(form, text, threshold, anchored)
+        return hit
+
+    def _find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool) -> Hit | None:
         if not self.form_set(form) <= self.present(text):
             return None
         parts = [self._parts[p] for p in form.parts]

@@ -34,7 +34,14 @@ STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 
 # Characters str.splitlines() breaks at besides \n, as UTF-8 bytes: readers.read_file splits a file
 # with str.splitlines(), so a line holding one of these is split the same way here.
-_OTHER_BREAKS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+_CONTROL_BREAKS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]")
+_WIDE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")  # U+0085, U+2028, U+2029
+
+
+def _other_breaks(raw: bytes, end: int) -> bool:
+    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or any(w in raw for w in _WIDE_BREAKS)
+
+
 _BOM = codecs.BOM_UTF8
 
 Record = tuple[int, dict | None, InputError | None]
@@ -61,7 +68,7 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str]]
             if k == 0 and raw.startswith(_BOM) and encoding == "utf-8":
                 raw = raw[len(_BOM) :]
             end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
-            if encoding == "utf-8" and not _OTHER_BREAKS.search(raw, 0, end):
+            if encoding == "utf-8" and not _other_breaks(raw, end):
                 n += 1
                 if raw.strip():
                     yield n, raw[:end]
