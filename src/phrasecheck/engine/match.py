@@ -27,7 +27,7 @@ COST_SUBSTITUTE = 1.0
 COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
 COST_DELETE = 1.0
 STRICT_LEN = 2  # parts this short match exactly only
-PREPARED_CACHE = 1024  # prepared turns kept by text: real exports repeat the same canned replies thousands of times
+PREPARED_CACHE = 2048  # prepared turns (and pairs of turns) kept by text: real exports repeat canned replies thousands of times
 PREFILTER_SLACK = 20  # partial_ratio of a match that aligns above the threshold stays within this of it
 
 
@@ -82,9 +82,12 @@ class Prepared:
         return self._codebook.encode(self.nt.tones)
 
     @cached_property
-    def inventory(self) -> tuple[set[str], set[str], set[str]]:
-        """The characters, pinyin codes and fuzzy codes occurring anywhere here."""
-        return set(self.key), set(self.pinyin_codes), set(self.codes)
+    def inventory(self) -> str:
+        """The characters, pinyin codes and fuzzy codes occurring anywhere here, as one string (`in` on
+        it is a fast scan in C; a set of one-character strings costs kilobytes per cached turn).
+        Codes are private-use characters, so a kind is only mistaken for another where a turn itself
+        holds private-use characters, and then _cost_bound comes out lower: it prunes less, never a match."""
+        return self.key + self.pinyin_codes + self.codes
 
 
 class Codebook:
@@ -175,13 +178,13 @@ class PartPattern:
     def _cost_bound(self, text: Prepared) -> float:
         """A lower bound of the alignment cost: each part character whose character, pinyin or fuzzy
         pinyin occurs nowhere in the text costs at least what its best possible pairing would."""
-        keys, pinyin, fuzzy = text.inventory
-        if self._char_set <= keys:
+        seen = text.inventory
+        if all(ch in seen for ch in self._char_set):
             return 0.0
         bound = 0.0
         for ch, py, fz in self._chars:
-            if ch not in keys:
-                bound += COST_HOMOPHONE if py in pinyin else COST_NEAR if fz in fuzzy else min(COST_SUBSTITUTE, COST_DELETE)
+            if ch not in seen:
+                bound += COST_HOMOPHONE if py in seen else COST_NEAR if fz in seen else min(COST_SUBSTITUTE, COST_DELETE)
         return bound
 
     def _find_exact(self, text: Prepared, lo: int, hi: int) -> Span | None:
@@ -245,6 +248,44 @@ class PartPattern:
         return Span(best_start, best_end, round(score, 1))
 
 
+class TextCache:
+    """A bounded cache of prepared texts: least recently used out, but a newcomer gets in only when
+    it has been asked for more often (lately) than the entry it would push out (TinyLFU's admission).
+    Plain LRU keeps nothing when texts come back in a cycle longer than the cache, as in an export
+    of many similar days; this keeps the texts that do come back, and canned replies, which come
+    back thousands of times, always get in. Counts are halved every 10 x size look-ups."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.freq: dict = {}
+        self._ops = 0
+
+    def get(self, key, make):
+        freq = self.freq
+        freq[key] = freq.get(key, 0) + 1
+        self._ops += 1
+        if self._ops >= 10 * max(self.size, 1):
+            self.freq = freq = {k: n // 2 for k, n in freq.items() if n > 1}
+            self._ops = 0
+        entries = self.entries
+        got = entries.get(key)
+        if got is not None:
+            entries.move_to_end(key)
+            return got
+        value = make()
+        if self.size <= 0:
+            return value
+        if len(entries) < self.size:
+            entries[key] = value
+        else:
+            victim = next(iter(entries))
+            if freq.get(key, 0) > freq.get(victim, 0):
+                del entries[victim]
+                entries[key] = value
+        return value
+
+
 @dataclass(frozen=True)
 class Hit:
     """A whole form found in one prepared text: key positions [start, end)."""
@@ -275,8 +316,8 @@ class Matcher:
                     self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
             self._form_sets[phrase.id] = sorted(sets, key=len)
         self._tokenizer: jieba.Tokenizer | None = None
-        self._prepared: OrderedDict[str, Prepared] = OrderedDict()
-        self._joined: OrderedDict[tuple[int, int], tuple[Prepared, Prepared, Prepared]] = OrderedDict()
+        self._prepared = TextCache(PREPARED_CACHE)
+        self._joined = TextCache(PREPARED_CACHE)
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
@@ -320,29 +361,12 @@ class Matcher:
         """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,
         with its normalisation, pinyin, index lookups, word boundaries and form matches already done.
         Everything cached on a Prepared depends on its text alone, so sharing it changes no result."""
-        cache = self._prepared
-        got = cache.get(text)
-        if got is None:
-            got = cache[text] = Prepared(text, self.codebook)
-            if len(cache) > PREPARED_CACHE:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(text)
-        return got
+        return self._prepared.get(text, lambda: Prepared(text, self.codebook))
 
     def join(self, a: Prepared, b: Prepared) -> Prepared:
-        """Two turns as one text, for phrases said across them; kept like prepared turns, since the
+        """Two turns as one text, for phrases said across them; cached like prepared turns, since the
         same canned replies follow each other again and again."""
-        key = (id(a), id(b))
-        got = self._joined.get(key)
-        if got is not None and got[0] is a and got[1] is b:  # the ids are those very objects, not reused ones
-            self._joined.move_to_end(key)
-            return got[2]
-        pair = self._join(a, b)
-        self._joined[key] = (a, b, pair)
-        if len(self._joined) > PREPARED_CACHE:
-            self._joined.popitem(last=False)
-        return pair
+        return self._joined.get((a.nt.original, b.nt.original), lambda: self._join(a, b))
 
     def _join(self, a: Prepared, b: Prepared) -> Prepared:
         """Two turns as one text.
