@@ -182,3 +182,12 @@ def test_text_cache_keeps_what_comes_back():
     assert "canned" in cache.entries and made.count("canned") < 5
     cache.get("canned", lambda: made.append("canned") or "canned")
     assert made.count("canned") < 5
+
+
+def test_a_part_whose_later_file_has_no_good_message_is_still_checked(tmp_path):
+    a = {"conversation_id": "x1", "agent_id": "A1", "role": "agent", "text": "您好"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(a, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(json.dumps({**a, "role": "robot"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [c["conversation_id"] for c in doc["conversations"]] == ["x1"] and doc["errors"][0]["line"] == 1

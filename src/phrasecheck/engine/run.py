@@ -93,6 +93,10 @@ class _Parts:
         self.db.execute("DELETE FROM parts WHERE id = ?", (conv_id,))
         return [pickle.loads(r[0]) for r in rows]
 
+    def left(self) -> list[str]:
+        """Ids still waiting (their later part had no good message), in order of their first part."""
+        return [r[0] for r in self.db.execute("SELECT id FROM parts GROUP BY id ORDER BY MIN(seq)")]
+
     def close(self) -> None:
         self.db.close()
         self._tmp.cleanup()
@@ -171,6 +175,8 @@ def stream_conversations(
                     yield from joined([*parts.take(conv.conversation_id), conv])
             if not read and len(totals.errors) == before:
                 totals.errors.append(InputError(str(path), "no conversation in this file"))
+        for conv_id in parts.left() if parts is not None else []:
+            yield from joined(parts.take(conv_id))
     finally:
         if parts is not None:
             parts.close()

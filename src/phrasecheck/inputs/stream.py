@@ -35,11 +35,16 @@ STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 # Characters str.splitlines() breaks at besides \n, as UTF-8 bytes: readers.read_file splits a file
 # with str.splitlines(), so a line holding one of these is split the same way here.
 _CONTROL_BREAKS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]")
-_WIDE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")  # U+0085, U+2028, U+2029
+# U+0085, U+2028, U+2029 are checked as their bytes in _other_breaks.
+# The survey reads a JSONL line's conversation id without parsing the line where that is certain: the
+# key once, right after '{' or ',' (so outside any string: inside one every quote is escaped), and a
+# string value without escapes. Anything else is parsed. Its ids are then those of the real pass,
+# plus those of lines the real pass rejects, which can only make a file look less grouped (safe).
+_ID_FIELD = re.compile(rb'[{,]\s*"conversation_id"\s*:\s*"([^"\\]*)"')
 
 
 def _other_breaks(raw: bytes, end: int) -> bool:
-    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or any(w in raw for w in _WIDE_BREAKS)
+    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or b"\xe2\x80\xa8" in raw or b"\xe2\x80\xa9" in raw or b"\xc2\x85" in raw
 
 
 _BOM = codecs.BOM_UTF8
@@ -147,6 +152,27 @@ def records(path: Path, encoding: str, profile: Profile) -> Iterator[Record]:
             yield from csv_records(path, encoding, profile, f)
 
 
+def _ids(path: Path, encoding: str, profile: Profile) -> Iterator[str | None]:
+    """The conversation id of each message (None where it has none)."""
+    if path.suffix.lower() == ".jsonl" and encoding == "utf-8":
+        for n, raw in _jsonl_lines(path, encoding):
+            if isinstance(raw, bytes) and raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
+                yield m[1].decode("utf-8") or None
+                continue
+            _, record, error = _parse(raw, path, n)
+            if error is None:
+                yield _id_of(record)
+        return
+    for _, record, error in records(path, encoding, profile):
+        if error is None:
+            yield _id_of(record)
+
+
+def _id_of(record: dict) -> str | None:
+    conv_id = record.get("conversation_id")
+    return None if conv_id in (None, "") else str(conv_id)
+
+
 def survey(path: Path, profile: Profile) -> Survey:
     """The first pass: encoding, message count, grouped or not, conversation ids."""
     s = Survey(path)
@@ -166,14 +192,10 @@ def survey(path: Path, profile: Profile) -> Survey:
         return s
     last = None
     try:
-        for _, record, error in records(path, s.encoding, profile):
-            if error is not None:
-                continue
+        for conv_id in _ids(path, s.encoding, profile):
             s.messages += 1
-            conv_id = record.get("conversation_id")
-            if conv_id in (None, ""):
+            if conv_id is None:
                 continue
-            conv_id = str(conv_id)
             if conv_id != last:
                 if conv_id in s.ids:
                     s.grouped = False
