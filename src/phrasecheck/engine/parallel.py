@@ -9,6 +9,7 @@ The checker is deterministic per conversation, so the output is the same byte fo
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -58,6 +59,21 @@ def _batches(convs: Iterator[tuple[Conversation, list[str]]]) -> Iterator[list[t
 
 
 def check_parallel(checker: Checker, convs: Iterator[tuple[Conversation, list[str]]], jobs: int) -> Iterator[Result]:
+    batches = _batches(convs)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if second is None:  # one batch (a small input): no pool to start
+        for conv, notes in first:
+            r = checker.check(conv)
+            r.notes.extend(notes)
+            yield r
+        return
+    yield from _pooled(checker, itertools.chain([first, second], batches), jobs)
+
+
+def _pooled(checker: Checker, batches: Iterator[list[tuple[Conversation, list[str]]]], jobs: int) -> Iterator[Result]:
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(checker,)) as pool:
         pending: deque[tuple[list[tuple[Conversation, list[str]]], Future]] = deque()
 
@@ -66,7 +82,7 @@ def check_parallel(checker: Checker, convs: Iterator[tuple[Conversation, list[st
             for (conv, notes), (findings, courtesy, greeting, score) in zip(batch, future.result()):
                 yield Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, attitude_score=score, notes=list(notes))
 
-        for batch in _batches(convs):
+        for batch in batches:
             pending.append((batch, pool.submit(_check_batch, [conv for conv, _ in batch])))
             while len(pending) > 2 * jobs:
                 yield from ready()
