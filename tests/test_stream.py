@@ -107,7 +107,10 @@ def test_streamed_report_equals_the_whole_run_emitter(fmt, checker):
     assert got == out.getvalue()
 
 
-def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path):
+def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path, monkeypatch):
+    from phrasecheck.engine import parallel
+
+    monkeypatch.setattr(parallel, "BATCH_TURNS", 200)  # many batches, several in flight at once
     inputs = [REPO / "samples" / "chats"] + ([REAL] if REAL.is_file() else [])
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     _cli(*inputs, "--format", "json", "-o", one, "--jobs", "1")
