@@ -129,9 +129,34 @@ def transcribe_all(
     meta: dict[str, dict],
     jobs: int,
     progress: Progress | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> dict[Path, Conversation | InputError]:
-    """Transcribe every recording once, in groups (in parallel with jobs > 1). meta maps a file's
-    resolved path to its agent_id, conversation_id and started_at."""
+    """Transcribe every recording once, in groups (in parallel with jobs > 1; as Ray tasks with
+    executor "ray", on the cluster at address). meta maps a file's resolved path or name to its
+    agent_id, conversation_id and started_at."""
+
+    durations, groups, group_jobs = plan(files, options, meta, jobs)
+    if executor == "ray":
+        from phrasecheck.calls.ray_exec import transcribe_groups
+
+        results = transcribe_groups(group_jobs, options, cache, address)
+        return _gather(files, durations, groups, results, progress)
+    work = [(js, options, str(cache.path) if cache else None) for js in group_jobs]
+    parallel = jobs > 1 and len(groups) > 1
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options,)) if parallel else None
+    if pool is None and work:
+        _Worker.start(options)
+    try:
+        return _gather(files, durations, groups, pool.map(_Worker.run, work) if pool else map(_Worker.run, work), progress)
+    finally:
+        _Worker.transcriber = None
+        if pool:
+            pool.shutdown(cancel_futures=True)
+
+
+def plan(files: list[Path], options: TranscribeOptions, meta: dict[str, dict], jobs: int) -> tuple[list[float], list[list[int]], list[list[Job]]]:
+    """Durations, groups (indices into files) and each group's Jobs, as every executor uses them."""
 
     def job(p: Path) -> Job:
         m = meta.get(str(p.resolve())) or {}
@@ -142,28 +167,22 @@ def transcribe_all(
     if jobs > 1:  # every worker gets a share
         budget_s = min(budget_s, max(sum(durations) / jobs, 1.0))
     groups = groups_of(durations, budget_s)
-    work = [([job(files[i]) for i in g], options, str(cache.path) if cache else None) for g in groups]
+    return durations, groups, [[job(files[i]) for i in g] for g in groups]
+
+
+def _gather(files, durations, groups, results, progress: Progress | None) -> dict[Path, Conversation | InputError]:
+    """Each group's results, in order, under its files; a ModelError stops everything."""
     out: dict[Path, Conversation | InputError] = {}
-    parallel = jobs > 1 and len(groups) > 1
-    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options,)) if parallel else None
-    if pool is None and work:
-        _Worker.start(options)
-    try:
-        results = pool.map(_Worker.run, work) if pool else map(_Worker.run, work)
-        done_files, done_s = 0, 0.0
-        for group, result in zip(groups, results):
-            if isinstance(result, ModelError):
-                raise result
-            for i, conv in zip(group, result):
-                out[files[i]] = conv
-            done_files += len(group)
-            done_s += sum(durations[i] for i in group)
-            if progress:
-                progress(done_files, done_s)
-    finally:
-        _Worker.transcriber = None
-        if pool:
-            pool.shutdown(cancel_futures=True)
+    done_files, done_s = 0, 0.0
+    for group, result in zip(groups, results):
+        if isinstance(result, ModelError):
+            raise result
+        for i, conv in zip(group, result):
+            out[files[i]] = conv
+        done_files += len(group)
+        done_s += sum(durations[i] for i in group)
+        if progress:
+            progress(done_files, done_s)
     return out
 
 

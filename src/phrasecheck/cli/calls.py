@@ -25,7 +25,7 @@ from phrasecheck.errors import InputError
 
 
 def transcribe_with_bar(
-    files: list[Path], options: TranscribeOptions, no_cache: bool, meta: dict[str, dict], jobs: int
+    files: list[Path], options: TranscribeOptions, no_cache: bool, meta: dict[str, dict], jobs: int, executor: str = "local", address: str | None = None
 ) -> dict[Path, Conversation | InputError]:
     """transcribe_all with a progress bar on standard error when it is a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -50,11 +50,21 @@ def transcribe_with_bar(
         def advance(done: int, done_s: float) -> None:
             bar.update(task, completed=done, hours=f"{done_s / 3600:.2f}/{total_h:.2f}")
 
-        return transcribe_all(files, options, cache, meta, jobs, progress=advance)
+        return transcribe_all(files, options, cache, meta, jobs, progress=advance, executor=executor, address=address)
 
 
 def recordings(
-    paths: list[Path], profile: Profile, manifest: Path | None, model, device, agent_channel, mono_role, no_cache: bool, jobs: int = 1
+    paths: list[Path],
+    profile: Profile,
+    manifest: Path | None,
+    model,
+    device,
+    agent_channel,
+    mono_role,
+    no_cache: bool,
+    jobs: int = 1,
+    executor: str = "local",
+    address: str | None = None,
 ) -> tuple[Callable[[Path], Conversation], list[InputError]]:
     """Transcribe the recordings among paths; the reader check_paths gets for them, and the problems
     met on the way that belong to no recording's result (manifest rows that could not be used)."""
@@ -66,7 +76,7 @@ def recordings(
     for w in warnings:
         click.echo(f"phrasecheck: warning: {w}", err=True)
     too_big = over_limits(audio, profile.limits)
-    transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs)
+    transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs, executor, address)
     return audio_reader({**transcripts, **too_big}), problems
 
 
@@ -81,12 +91,20 @@ def recordings(
     default=None,
     help="Worker processes transcribing at once (default: one per CPU core, at most 4; 1 with --device cuda).",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help='Where transcription groups run: worker processes here, or Ray tasks (pip install "phrasecheck[ray]").',
+)
+@click.option("--address", help="Ray cluster to use with --executor ray (default: RAY_ADDRESS, else a Ray runtime started here).")
 @config_option
 @lexicon_option
 @redact_option
 @audio_options
 @db_options
-def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache, db, no_db) -> None:
+def scan(folder, manifest, out_dir, jobs, executor, address, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache, db, no_db) -> None:
     """Transcribe and check a day's recordings and chat exports under FOLDER; write the report folder.
 
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
@@ -97,7 +115,7 @@ def scan(folder, manifest, out_dir, jobs, config, lexicon_dir, redact, model, de
 
     profile, checker = build_checker(config, lexicon_dir)
     jobs = jobs or default_jobs(device)
-    reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs)
+    reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs, executor, address)
     run = check_paths([folder], checker, profile, audio=reader)
     run.errors += problems
     out_dir = out_dir or Path(f"phrasecheck-report-{date.today().isoformat()}")

@@ -14,18 +14,15 @@ from phrasecheck.cli.common import (
     EXIT_OK,
     agent_option,
     audio_options,
-    die,
     failed,
     manifest_option,
     redact_option,
-    report_errors,
     rule_options,
 )
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.report import EMITTERS, EmitOptions
-from phrasecheck.report.redact import redact_run
 from phrasecheck.scoring.score import FAIL_KINDS, fails
 
 
@@ -55,6 +52,9 @@ def exit_code(run: Run, options: EmitOptions, profile: Profile) -> int:
     help="Finding kinds that make the exit code 1: forbidden, opener, greeting, courtesy, behaviour, or none.",
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of standard output.")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes checking conversations (default: one per CPU core); same output as 1."
+)
 @rule_options
 @agent_option
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
@@ -62,28 +62,19 @@ def exit_code(run: Run, options: EmitOptions, profile: Profile) -> int:
 @manifest_option
 @audio_options
 def check(
-    paths, fmt, fail_on, output, config, lexicon_dir, agent, select, ignore, color, redact, manifest, model, device, agent_channel, mono_role, no_cache
+    paths, fmt, fail_on, output, jobs, config, lexicon_dir, agent, select, ignore, color, redact, manifest, model, device, agent_channel, mono_role, no_cache
 ) -> None:
     """Check chat exports (JSONL, CSV), transcripts (TXT) and recordings (wav, mp3, amr, ...) in PATHS.
 
-    Exit status: 0 clean, 1 a finding of a --fail-on kind, 2 bad usage or input, 3 an internal error."""
+    Conversations are checked as they are read and written out as they are finished, so memory
+    stays bounded however large the input. Exit status: 0 clean, 1 a finding of a --fail-on kind,
+    2 bad usage or input, 3 an internal error."""
+    from phrasecheck.cli.streamed import run_check
+
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
     profile, checker = build_checker(config, lexicon_dir, select, ignore)
     reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache)
-    run = check_paths(paths, checker, profile, agent, audio=reader)
-    run.errors += problems
-    shown = redact_run(run) if redact else run
-    emitter = EMITTERS[fmt]
-    if output is None:
-        emitter(shown, profile, sys.stdout, options)
-    else:
-        try:
-            with open(output, "w", encoding="utf-8", newline="") as out:
-                emitter(shown, profile, out, options.with_color(bool(color)))
-        except OSError as exc:
-            die(f"cannot write {output}: {exc.strerror or exc}")
-        report_errors(run)
-    sys.exit(exit_code(run, options, profile))
+    sys.exit(run_check(list(paths), checker, profile, fmt, output, options, color, redact, agent, reader, jobs, problems))
 
 
 @click.command("eval")

@@ -9,6 +9,7 @@ since fuzzy matching on them finds noise everywhere.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -26,6 +27,7 @@ COST_SUBSTITUTE = 1.0
 COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
 COST_DELETE = 1.0
 STRICT_LEN = 2  # parts this short match exactly only
+PREPARED_CACHE = 2048  # prepared turns (and pairs of turns) kept by text: real exports repeat canned replies thousands of times
 PREFILTER_SLACK = 20  # partial_ratio of a match that aligns above the threshold stays within this of it
 
 
@@ -47,6 +49,7 @@ class Prepared:
         self.present: set[int] | None = None  # numbers of the parts whose n-grams occur here (Matcher.present)
         self.owners: set[str] | None = None  # ids of phrases with a form whose parts are all present
         self.bounds: tuple[set[int], set[int]] | None = None  # jieba word starts and ends
+        self.hits: dict[tuple, Hit | Span | None] = {}  # answers of Matcher.find_form and PartPattern.find here
 
     def grams(self) -> set[str]:
         """The n-grams the part index is keyed on: characters (1, 2), toned and fuzzy pinyin pairs.
@@ -79,9 +82,12 @@ class Prepared:
         return self._codebook.encode(self.nt.tones)
 
     @cached_property
-    def inventory(self) -> tuple[set[str], set[str], set[str]]:
-        """The characters, pinyin codes and fuzzy codes occurring anywhere here."""
-        return set(self.key), set(self.pinyin_codes), set(self.codes)
+    def inventory(self) -> str:
+        """The characters, pinyin codes and fuzzy codes occurring anywhere here, as one string (`in` on
+        it is a fast scan in C; a set of one-character strings costs kilobytes per cached turn).
+        Codes are private-use characters, so a kind is only mistaken for another where a turn itself
+        holds private-use characters, and then _cost_bound comes out lower: it prunes less, never a match."""
+        return self.key + self.pinyin_codes + self.codes
 
 
 class Codebook:
@@ -133,6 +139,13 @@ class PartPattern:
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
+        key = (self, lo, hi, threshold)
+        if key in text.hits:
+            return text.hits[key]
+        span = text.hits[key] = self._find(text, lo, hi, threshold)
+        return span
+
+    def _find(self, text: Prepared, lo: int, hi: int | None, threshold: float) -> Span | None:
         n = len(text.key)
         hi = n if hi is None else min(hi, n)
         if lo >= hi:
@@ -165,13 +178,13 @@ class PartPattern:
     def _cost_bound(self, text: Prepared) -> float:
         """A lower bound of the alignment cost: each part character whose character, pinyin or fuzzy
         pinyin occurs nowhere in the text costs at least what its best possible pairing would."""
-        keys, pinyin, fuzzy = text.inventory
-        if self._char_set <= keys:
+        seen = text.inventory
+        if all(ch in seen for ch in self._char_set):
             return 0.0
         bound = 0.0
         for ch, py, fz in self._chars:
-            if ch not in keys:
-                bound += COST_HOMOPHONE if py in pinyin else COST_NEAR if fz in fuzzy else min(COST_SUBSTITUTE, COST_DELETE)
+            if ch not in seen:
+                bound += COST_HOMOPHONE if py in seen else COST_NEAR if fz in seen else min(COST_SUBSTITUTE, COST_DELETE)
         return bound
 
     def _find_exact(self, text: Prepared, lo: int, hi: int) -> Span | None:
@@ -235,6 +248,44 @@ class PartPattern:
         return Span(best_start, best_end, round(score, 1))
 
 
+class TextCache:
+    """A bounded cache of prepared texts: least recently used out, but a newcomer gets in only when
+    it has been asked for more often (lately) than the entry it would push out (TinyLFU's admission).
+    Plain LRU keeps nothing when texts come back in a cycle longer than the cache, as in an export
+    of many similar days; this keeps the texts that do come back, and canned replies, which come
+    back thousands of times, always get in. Counts are halved every 10 x size look-ups."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.freq: dict = {}
+        self._ops = 0
+
+    def get(self, key, make):
+        freq = self.freq
+        freq[key] = freq.get(key, 0) + 1
+        self._ops += 1
+        if self._ops >= 10 * max(self.size, 1):
+            self.freq = freq = {k: n // 2 for k, n in freq.items() if n > 1}
+            self._ops = 0
+        entries = self.entries
+        got = entries.get(key)
+        if got is not None:
+            entries.move_to_end(key)
+            return got
+        value = make()
+        if self.size <= 0:
+            return value
+        if len(entries) < self.size:
+            entries[key] = value
+        else:
+            victim = next(iter(entries))
+            if freq.get(key, 0) > freq.get(victim, 0):
+                del entries[victim]
+                entries[key] = value
+        return value
+
+
 @dataclass(frozen=True)
 class Hit:
     """A whole form found in one prepared text: key positions [start, end)."""
@@ -265,6 +316,8 @@ class Matcher:
                     self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
             self._form_sets[phrase.id] = sorted(sets, key=len)
         self._tokenizer: jieba.Tokenizer | None = None
+        self._prepared = TextCache(PREPARED_CACHE)
+        self._joined = TextCache(PREPARED_CACHE)
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
@@ -305,10 +358,18 @@ class Matcher:
         return text.owners
 
     def prepare(self, text: str) -> Prepared:
-        return Prepared(text, self.codebook)
+        """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,
+        with its normalisation, pinyin, index lookups, word boundaries and form matches already done.
+        Everything cached on a Prepared depends on its text alone, so sharing it changes no result."""
+        return self._prepared.get(text, lambda: Prepared(text, self.codebook))
 
     def join(self, a: Prepared, b: Prepared) -> Prepared:
-        """Two turns as one text, for phrases said across them.
+        """Two turns as one text, for phrases said across them; cached like prepared turns, since the
+        same canned replies follow each other again and again."""
+        return self._joined.get((a.nt.original, b.nt.original), lambda: self._join(a, b))
+
+    def _join(self, a: Prepared, b: Prepared) -> Prepared:
+        """Two turns as one text.
 
         A part occurs in the pair where it occurs in either turn or has an n-gram across the seam,
         so the pair's index lookup needs only the seam's three pairs, and its pinyin views are the
@@ -346,6 +407,13 @@ class Matcher:
 
     def find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool = False) -> Hit | None:
         """Find `form` in `text`, its parts in order and within their gaps; anchored: at position 0."""
+        key = (id(form), threshold, anchored)
+        if key in text.hits:
+            return text.hits[key]
+        hit = text.hits[key] = self._find_form(form, text, threshold, anchored)
+        return hit
+
+    def _find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool) -> Hit | None:
         if not self.form_set(form) <= self.present(text):
             return None
         parts = [self._parts[p] for p in form.parts]

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from phrasecheck.cells import safe_cell
 from phrasecheck.config.profile import Profile
-from phrasecheck.data import Run
+from phrasecheck.data import Result, Run
 from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 
 COLUMNS = [
@@ -29,29 +29,36 @@ COLUMNS = [
 ]
 
 
+def rows(r: Result) -> list[list]:
+    """One row per finding, every cell safe for a spreadsheet (safe_cell)."""
+    c = r.conversation
+    return [
+        [
+            safe_cell(v)
+            for v in [
+                c.source,
+                c.conversation_id,
+                f.agent_id or c.agent_id,
+                f.id,
+                f.kind,
+                f.severity,
+                f.turn_no,
+                f.start_char,
+                f.end_char,
+                f.text,
+                f.score,
+                f.start_s,
+                f.end_s,
+                f.message,
+                f.suggestion,
+            ]
+        ]
+        for f in r.findings
+    ]
+
+
 def emit_csv(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in run.results:
-        c = r.conversation
-        for f in r.findings:
-            writer.writerow(
-                safe_cell(v)
-                for v in [
-                    c.source,
-                    c.conversation_id,
-                    f.agent_id or c.agent_id,
-                    f.id,
-                    f.kind,
-                    f.severity,
-                    f.turn_no,
-                    f.start_char,
-                    f.end_char,
-                    f.text,
-                    f.score,
-                    f.start_s,
-                    f.end_s,
-                    f.message,
-                    f.suggestion,
-                ]
-            )
+        writer.writerows(rows(r))

@@ -50,8 +50,7 @@ def run_from_document(doc: dict) -> Run:
             first_agent_s=c.get("first_agent_s"),
             duration_s=c.get("duration_s"),
             speech={role: [tuple(r) for r in regions] for role, regions in (c.get("speech") or {}).items()},
-            notes=list(c.get("notes", [])),
-        )
+        )  # the document's notes (the recording's and the check's together) come back as the result's
         g = c.get("greeting") or {}
         run.results.append(
             Result(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from typing import TextIO
 
 from phrasecheck.config.profile import Profile
@@ -15,8 +15,11 @@ from phrasecheck.scoring.review import finding_key
 SCHEMA_VERSION = 1
 
 
+_FINDING_FIELDS = tuple(x.name for x in fields(Finding))
+
+
 def finding_dict(f: Finding, conversation: Conversation | None = None) -> dict:
-    d = asdict(f)
+    d = {name: getattr(f, name) for name in _FINDING_FIELDS}  # asdict() without its deep copy: every field is a plain value
     if conversation is not None:
         d["key"] = finding_key(conversation, f)
     for optional in ("end_turn", "review", "agent_id", "heard", "verify_score"):
@@ -36,15 +39,13 @@ def conversation_dict(r: Result) -> dict:
         "first_agent_s": c.first_agent_s,
         "duration_s": c.duration_s,
         "speech": {role: [list(r) for r in regions] for role, regions in c.speech.items()},
-        **({"notes": c.notes} if c.notes else {}),
         "greeting": {"ok": r.greeting.ok, "text": r.greeting.text, "missing": r.greeting.missing},
         "findings": [finding_dict(f, c) for f in r.findings],
         "courtesy_used": r.courtesy_used,
         "courtesy": [finding_dict(f, c) for f in r.courtesy],
         "attitude_score": r.attitude_score,
-        "notes": r.notes,
+        "notes": [*c.notes, *r.notes],  # the recording's (dual mono) and the check's (skipped rules, transfers)
         "turns": [_turn_dict(t) for t in c.turns],
-        **({"notes": r.notes} if r.notes else {}),
     }
 
 
@@ -60,25 +61,30 @@ def _turn_dict(t) -> dict:
     return d
 
 
+def agent_dict(a) -> dict:
+    return {
+        "agent_id": a.agent_id,
+        "conversations": a.conversations,
+        "attitude_score": a.attitude,
+        "points": a.points,
+        "band": a.grade,
+        "greeting_rate": round(a.greeting_pct / 100, 3),
+        "forbidden": a.forbidden,
+        "openers": a.openers,
+        "courtesy_per_conversation": a.courtesy_per_conversation,
+    }
+
+
+def error_dict(e) -> dict:
+    return {"path": e.source, "line": e.line, "reason": e.message, **({"warning": True} if e.warning else {})}
+
+
 def document(run: Run, profile: Profile) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "conversations": [conversation_dict(r) for r in run.results],
-        "agents": [
-            {
-                "agent_id": a.agent_id,
-                "conversations": a.conversations,
-                "attitude_score": a.attitude,
-                "points": a.points,
-                "band": a.grade,
-                "greeting_rate": round(a.greeting_pct / 100, 3),
-                "forbidden": a.forbidden,
-                "openers": a.openers,
-                "courtesy_per_conversation": a.courtesy_per_conversation,
-            }
-            for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)
-        ],
-        "errors": [{"path": e.source, "line": e.line, "reason": e.message, **({"warning": True} if e.warning else {})} for e in run.errors],
+        "agents": [agent_dict(a) for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)],
+        "errors": [error_dict(e) for e in run.errors],
     }
 
 

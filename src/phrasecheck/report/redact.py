@@ -5,16 +5,18 @@ or 12 digits is no longer a mobile to the patterns), so in a call ANY run of 7 o
 digit words (一二三…幺两, 〇/零), with or without spaces, dashes or commas between them, is masked
 whatever its length. Chats keep the patterns alone.
 
-Masking runs AFTER checking, on a copy, and keeps every string's length ('*' per character), so
-finding offsets (start_char/end_char) stay valid and no finding is ever lost to redaction.
+Masking runs AFTER checking, on new objects where a text changes (the checked run is left as it
+is, and nothing is copied where nothing is masked), and keeps every string's length ('*' per
+character), so finding offsets (start_char/end_char) stay valid and no finding is ever lost to redaction.
 """
 
 from __future__ import annotations
 
-import copy
 import re
+from dataclasses import replace
+from functools import lru_cache
 
-from phrasecheck.data import Conversation, Run
+from phrasecheck.data import Conversation, Result, Run
 
 # Full-width digits, and digits said one by one in Chinese (一三八…, 幺 for 1 on the phone, as chat
 # users and the ASR write them), are matched like ASCII ones: one character each, so offsets hold.
@@ -37,6 +39,16 @@ PATTERNS = {
 # Calls: 两 is 2 when a number is read out (幺两三…); one separator at most between two digits.
 _WIDE_CALL = str.maketrans("两", "2")
 DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ \-－—,，、]?[0-9]){6,}(?![0-9])")
+_CALL_MIN_DIGITS = 7
+
+# Every chat pattern needs an '@' or at least 10 digits (a landline: 0 + 2 digits + 7 digits), so a
+# text with fewer digit-like characters and no '@' has nothing to mask: most lines, found in one scan.
+_DIGITISH = re.compile("[0-9０-９〇零一幺两二三四五六七八九]")
+_MIN_DIGITS = 10
+
+
+def _may_hold(text: str, call: bool) -> bool:
+    return "@" in text or "＠" in text or len(_DIGITISH.findall(text)) >= (_CALL_MIN_DIGITS if call else _MIN_DIGITS)
 
 
 def spans(text: str, call: bool = False) -> list[tuple[int, int, str]]:
@@ -51,8 +63,13 @@ def spans(text: str, call: bool = False) -> list[tuple[int, int, str]]:
 
 def mask(text: str, call: bool = False) -> str:
     """text with each personal datum replaced by as many '*' as it has characters."""
-    if not text:
+    if not text or not _may_hold(text, call):
         return text
+    return _mask(text, call)
+
+
+@lru_cache(maxsize=8192)
+def _mask(text: str, call: bool) -> str:
     found = spans(text, call)
     if not found:
         return text
@@ -62,21 +79,34 @@ def mask(text: str, call: bool = False) -> str:
     return "".join(chars)
 
 
+def redact_result(r: Result) -> Result:
+    """r with turn texts, finding quotes and greeting text masked; r itself is not changed, and
+    objects without anything to mask are shared, not copied."""
+    turns = r.conversation.turns
+    call = is_call(r.conversation)
+    masked = [mask(t.text, call) for t in turns]
+    changed = [m is not t.text and m != t.text for m, t in zip(masked, turns)]
+    if any(changed):
+        new_turns = [replace(t, text=m) if c else t for t, m, c in zip(turns, masked, changed)]
+        conv = replace(r.conversation, turns=new_turns)
+    else:
+        new_turns, conv = turns, r.conversation
+
+    def quote(f):
+        inside = f.end_turn is None and 0 <= f.turn < len(turns) and turns[f.turn].text[f.start_char : f.end_char] == f.text
+        # a quote taken from its (masked) turn, so a number cut by the span is masked too
+        text = new_turns[f.turn].text[f.start_char : f.end_char] if inside else mask(f.text, call)
+        return f if text == f.text else replace(f, text=text)
+
+    greeting = r.greeting
+    if (g := mask(greeting.text, call)) != greeting.text:
+        greeting = replace(greeting, text=g)
+    return replace(r, conversation=conv, findings=[quote(f) for f in r.findings], courtesy=[quote(f) for f in r.courtesy], greeting=greeting)
+
+
 def redact_run(run: Run) -> Run:
-    """A deep copy of run with turn texts, finding quotes and greeting texts masked."""
-    out = copy.deepcopy(run)
-    for r in out.results:
-        turns = r.conversation.turns
-        call = is_call(r.conversation)
-        original = [t.text for t in turns]
-        for t in turns:
-            t.text = mask(t.text, call)
-        for f in (*r.findings, *r.courtesy):
-            inside = f.end_turn is None and 0 <= f.turn < len(turns) and original[f.turn][f.start_char : f.end_char] == f.text
-            # a quote taken from its (masked) turn, so a number cut by the span is masked too
-            f.text = turns[f.turn].text[f.start_char : f.end_char] if inside else mask(f.text, call)
-        r.greeting.text = mask(r.greeting.text, call)
-    return out
+    """run with every result redacted (redact_result); run itself is not changed."""
+    return replace(run, results=[redact_result(r) for r in run.results])
 
 
 def is_call(conv: Conversation) -> bool:

@@ -11,7 +11,7 @@ from rich.text import Text
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding, Result, Run
 from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
-from phrasecheck.scoring.kpi import compute_kpi
+from phrasecheck.scoring.kpi import AgentKpi, compute_kpi
 from phrasecheck.scoring.score import standing
 
 KIND_STYLE = {"forbidden": "bold red", "opener": "bold red", "greeting": "yellow"}
@@ -64,37 +64,39 @@ def _finding(console: Console, result: Result, f: Finding) -> None:
         console.print(Text("      say instead: ", "green") + Text(f.suggestion))
 
 
-def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
+def console_for(out: TextIO, options: EmitOptions) -> Console:
     color = options.color
-    console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=True, width=120)
-    shown = 0
-    for r in run.results:
-        c = r.conversation
-        if not r.findings:
-            continue
-        shown += 1
-        title = Text(f"{c.source}", "bold")
-        title.append(f"  {c.conversation_id}", "bold cyan")
-        title.append(f"  agent {c.agent_id}")
-        if c.roles == "inferred":
-            title.append("  roles inferred from text", "magenta")
-        title.append(f"  attitude {r.attitude_score:g}/10", "dim")
-        console.print(title)
-        for note in r.notes:
-            console.print(Text(f"  {note}", "yellow"))
-        for note in c.notes:
-            console.print(Text(f"  note: {note}", "magenta"))
-        for f in r.findings:
-            _finding(console, r, f)
-        for note in r.notes:
-            console.print(Text(f"  note: {note}", "dim"))
-        used = " ".join(r.courtesy_used) or "none"
-        console.print(Text(f"  courtesy used: {used}", "dim"))
-        console.print()
+    return Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=True, width=120)
+
+
+def print_conversation(console: Console, r: Result) -> bool:
+    """A conversation's block (nothing when it has no findings); whether it printed one."""
+    c = r.conversation
+    if not r.findings:
+        return False
+    title = Text(f"{c.source}", "bold")
+    title.append(f"  {c.conversation_id}", "bold cyan")
+    title.append(f"  agent {c.agent_id}")
+    if c.roles == "inferred":
+        title.append("  roles inferred from text", "magenta")
+    title.append(f"  attitude {r.attitude_score:g}/10", "dim")
+    console.print(title)
+    for note in [*c.notes, *r.notes]:
+        console.print(Text(f"  note: {note}", "magenta"))
+    for f in r.findings:
+        _finding(console, r, f)
+    used = " ".join(r.courtesy_used) or "none"
+    console.print(Text(f"  courtesy used: {used}", "dim"))
+    console.print()
+    return True
+
+
+def print_tail(console: Console, run: Run, agents: list[AgentKpi], conversations: int, failing: int, shown: int) -> None:
+    """Errors, the agents' table and the summary line, after the conversations. A grade means
+    nothing for one conversation: the table needs more than one."""
     for e in run.errors:
         console.print(Text("warning: ", "bold yellow") + Text(str(e)) if e.warning else Text("error: ", "bold red") + Text(str(e)))
-    # a grade means nothing for one conversation: the table needs more than one
-    agents = sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id) if len(run.results) > 1 else []
+    agents = sorted(agents, key=lambda a: a.agent_id) if conversations > 1 else []
     if agents:
         table = Table(title="Agents", title_justify="left")
         for col in ("agent", "conversations", "greeting ok", "forbidden", "openers", "courtesy/conv", "attitude", "points", "grade"):
@@ -112,10 +114,16 @@ def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DE
                 a.grade,
             )
         console.print(table)
-    failing = sum(len(standing(r, profile.count_review)) for r in run.results)
-    summary = f"{len(run.results)} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"
+    summary = f"{conversations} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"
     if run.errors:
         summary += f", {len(run.errors)} input error(s)"
     if run.ignored:
         summary += f"; {len(run.ignored)} file(s) under the folders are not inputs and were not read"
     console.print(Text(summary, "bold"))
+
+
+def emit_text(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
+    console = console_for(out, options)
+    shown = sum(print_conversation(console, r) for r in run.results)
+    failing = sum(len(standing(r, profile.count_review)) for r in run.results)
+    print_tail(console, run, compute_kpi(run.results, profile), len(run.results), failing, shown)

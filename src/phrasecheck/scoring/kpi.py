@@ -107,66 +107,104 @@ class AgentKpi:
         return self.kpi_points / self.kpi_max if self.kpi_max else 0.0
 
 
-def _mean(xs: list[float]) -> float | None:
-    return round(sum(xs) / len(xs), 1) if xs else None
+class KpiTally:
+    """The figures of one agent's AgentKpi, accumulated one conversation at a time (a streamed check
+    keeps one of these per agent instead of every Result). agent_kpi is a tally over a list."""
+
+    def __init__(self, count_review: bool = False) -> None:
+        self.count_review = count_review  # the profile's: whether unconfirmed review findings count
+        self.n = self.greeting = self.forbidden = self.openers = self.fatal_convs = self.courtesy = self.behaviour = 0
+        self.attitude_sum = 0.0
+        self.chats = self.replied = 0
+        self.firsts_sum, self.firsts_n = 0.0, 0
+        self.delays_sum, self.delays_n = 0.0, 0
+
+    def add(self, r: Result, fatal: set[str] = frozenset()) -> None:
+        self.n += 1
+        self.attitude_sum += r.attitude_score
+        self.greeting += greeting_compliant(r)
+        live = [f for f in r.findings if counts(f, self.count_review)]
+        self.forbidden += sum(f.kind == "forbidden" for f in live)
+        self.openers += sum(f.kind == "opener" for f in live)
+        self.behaviour += sum(f.kind == "behaviour" for f in live)
+        self.fatal_convs += any(f.id in fatal for f in live)
+        self.courtesy += courtesy_count(r)
+        if not is_call(r.conversation):
+            x = responses(r.conversation)
+            self.chats += 1
+            self.replied += x.replied_all
+            if x.first is not None:
+                self.firsts_sum += x.first
+                self.firsts_n += 1
+            for d in x.delays:
+                self.delays_sum += d
+                self.delays_n += 1
+
+    def kpi(self, agent_id: str, profile: Profile) -> AgentKpi:
+        n = self.n
+        w, k = profile.weights, profile.kpi
+        attitude = round(self.attitude_sum / n, 2)
+        points = to_hundred(attitude, w.max_score)
+        mean_s = round(self.delays_sum / self.delays_n, 1) if self.delays_n else None
+        reply = round(100.0 * self.replied / self.chats, 1) if self.chats else None
+        rpts = response_points(mean_s, k)
+        ypts = round(k.reply_points * self.replied / self.chats, 2) if self.chats else None
+        kpi_points = attitude + (rpts or 0.0) + (ypts or 0.0)
+        kpi_max = w.max_score + (k.response_points if rpts is not None else 0.0) + (k.reply_points if ypts is not None else 0.0)
+        return AgentKpi(
+            agent_id=agent_id,
+            conversations=n,
+            greeting_pct=round(100.0 * self.greeting / n, 1),
+            forbidden=self.forbidden,
+            forbidden_per_100=round(100.0 * self.forbidden / n, 1),
+            openers=self.openers,
+            fatal=self.fatal_convs,
+            behaviour=self.behaviour,
+            courtesy_per_conversation=round(self.courtesy / n, 2),
+            attitude=attitude,
+            points=points,
+            grade=band(points),
+            chats=self.chats,
+            first_response_s=round(self.firsts_sum / self.firsts_n, 1) if self.firsts_n else None,
+            mean_response_s=mean_s,
+            reply_rate=reply,
+            response_points=rpts,
+            reply_points=ypts,
+            kpi_points=round(kpi_points, 2),
+            kpi_max=kpi_max,
+        )
 
 
 def agent_kpi(agent_id: str, results: list[Result], profile: Profile, fatal: set[str] = frozenset()) -> AgentKpi:
-    n = len(results)
-    w, k = profile.weights, profile.kpi
-    attitude = round(sum(r.attitude_score for r in results) / n, 2)
-    points = to_hundred(attitude, w.max_score)
-    chats = [r for r in results if not is_call(r.conversation)]
-    resp = [responses(r.conversation) for r in chats]
-    firsts = [x.first for x in resp if x.first is not None]
-    delays = [d for x in resp for d in x.delays]
-    mean_s = _mean(delays)
-    replied = sum(x.replied_all for x in resp)
-    reply = round(100.0 * replied / len(resp), 1) if resp else None
-    rpts = response_points(mean_s, k)
-    ypts = round(k.reply_points * replied / len(resp), 2) if resp else None
-    kpi_points = attitude + (rpts or 0.0) + (ypts or 0.0)
-    live = [[f for f in r.findings if counts(f, profile.count_review)] for r in results]
-    forbidden = sum(f.kind == "forbidden" for fs in live for f in fs)
-    kpi_max = w.max_score + (k.response_points if rpts is not None else 0.0) + (k.reply_points if ypts is not None else 0.0)
-    return AgentKpi(
-        agent_id=agent_id,
-        conversations=n,
-        greeting_pct=round(100.0 * sum(greeting_compliant(r) for r in results) / n, 1),
-        forbidden=forbidden,
-        forbidden_per_100=round(100.0 * forbidden / n, 1),
-        openers=sum(f.kind == "opener" for fs in live for f in fs),
-        fatal=sum(any(f.id in fatal for f in fs) for fs in live),
-        behaviour=sum(f.kind == "behaviour" for fs in live for f in fs),
-        courtesy_per_conversation=round(sum(courtesy_count(r) for r in results) / n, 2),
-        attitude=attitude,
-        points=points,
-        grade=band(points),
-        chats=len(chats),
-        first_response_s=_mean(firsts),
-        mean_response_s=mean_s,
-        reply_rate=reply,
-        response_points=rpts,
-        reply_points=ypts,
-        kpi_points=round(kpi_points, 2),
-        kpi_max=kpi_max,
-    )
-
-
-def compute_kpi(results: list[Result], profile: Profile, fatal: set[str] = frozenset()) -> list[AgentKpi]:
-    """One row per agent, ranked: best share of the applicable KPI points first (ties: attitude, then id).
-    Equal shares and attitudes share a rank (1, 2, 2, 4)."""
-    by_agent: dict[str, list[Result]] = {}
+    tally = KpiTally(profile.count_review)
     for r in results:
-        for agent, part in agent_views(r, profile.weights, fatal):  # a transfer: each agent's own part
-            by_agent.setdefault(agent, []).append(part)
-    rows = [agent_kpi(a, rs, profile, fatal) for a, rs in by_agent.items()]
+        tally.add(r, fatal)
+    return tally.kpi(agent_id, profile)
+
+
+def rank(rows: list[AgentKpi]) -> list[AgentKpi]:
+    """Rank rows in place and return them: best share of the applicable KPI points first (ties:
+    attitude, then id). Equal shares and attitudes share a rank (1, 2, 2, 4)."""
     rows.sort(key=lambda a: (-round(a.kpi_share, 6), -a.attitude, a.agent_id))
     for i, row in enumerate(rows):
         prev = rows[i - 1] if i else None
         tied = prev is not None and round(prev.kpi_share, 6) == round(row.kpi_share, 6) and prev.attitude == row.attitude
         row.rank = prev.rank if tied else i + 1
     return rows
+
+
+def compute_kpi(results: list[Result], profile: Profile, fatal: set[str] = frozenset()) -> list[AgentKpi]:
+    """One row per agent, ranked (see rank)."""
+    tallies: dict[str, KpiTally] = {}
+    for r in results:
+        tally_result(tallies, r, profile, fatal)
+    return rank([t.kpi(a, profile) for a, t in tallies.items()])
+
+
+def tally_result(tallies: dict[str, KpiTally], r: Result, profile: Profile, fatal: set[str]) -> None:
+    """Add one conversation to the per-agent tallies; in a transfer each agent gets their own part."""
+    for agent, part in agent_views(r, profile.weights, fatal):
+        tallies.setdefault(agent, KpiTally(profile.count_review)).add(part, fatal)
 
 
 def formula_lines(profile: Profile, fatal: set[str] | None = None) -> list[str]:

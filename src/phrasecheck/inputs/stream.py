@@ -1,0 +1,285 @@
+"""Chat exports (JSONL, CSV) read as a stream of messages, grouped into conversations in bounded memory.
+
+readers.read_file loads a whole file and builds every conversation before handing any on; a month's
+export does not fit that way. Here a file is read twice, both times line by line:
+
+1. survey(): a quick pass that settles the encoding (UTF-8, else GB18030, as readers.decode) and
+   learns whether each conversation's messages are contiguous ("grouped"), and which ids occur;
+2. conversations(): the real pass. A grouped file hands on each conversation as soon as the next one
+   starts; any other file goes through an on-disk SQLite spill (inputs/spill.py) and its
+   conversations come back in order of first appearance.
+
+Either way the conversations, their turns, their order and the InputErrors are exactly those of
+readers.read_file (same line numbers, same messages), so a streamed check reports the same thing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Conversation, Turn
+from phrasecheck.errors import InputError
+from phrasecheck.inputs.readers import _column_map, _line_too_long, _message, _zone_mismatch, check_file_size
+
+STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
+
+# Characters str.splitlines() breaks at besides \n, as UTF-8 bytes: readers.read_file splits a file
+# with str.splitlines(), so a line holding one of these is split the same way here.
+_CONTROL_BREAKS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]")
+# U+0085, U+2028, U+2029 are checked as their bytes in _other_breaks.
+# The survey reads a JSONL line's conversation id without parsing the line where that is certain: the
+# key once, right after '{' or ',' (so outside any string: inside one every quote is escaped), and a
+# string value without escapes. Anything else is parsed. Its ids are then those of the real pass,
+# plus those of lines the real pass rejects, which can only make a file look less grouped (safe).
+_ID_FIELD = re.compile(rb'[{,]\s*"conversation_id"\s*:\s*"([^"\\]*)"')
+
+
+def _other_breaks(raw: bytes, end: int) -> bool:
+    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or b"\xe2\x80\xa8" in raw or b"\xe2\x80\xa9" in raw or b"\xc2\x85" in raw
+
+
+_BOM = codecs.BOM_UTF8
+
+Record = tuple[int, dict | None, InputError | None]
+
+
+@dataclass
+class Survey:
+    """What the first pass over a chat file learned."""
+
+    path: Path
+    encoding: str = "utf-8"  # utf-8 (a leading BOM skipped) or gb18030
+    messages: int = 0  # non-blank lines or rows
+    grouped: bool = True  # every conversation's messages are contiguous
+    ids: set[str] = field(default_factory=set)  # conversation ids (dropped by the caller once used)
+    error: InputError | None = None  # a problem with the whole file (encoding, CSV header): nothing else is read
+
+
+def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str]]:
+    """(line number, text) of the non-blank lines, numbered as str.splitlines() numbers them.
+    UTF-8 lines come as bytes (orjson reads them without a decode), others as str."""
+    n = 0
+    with open(path, "rb") as f:
+        for k, raw in enumerate(f):
+            if k == 0 and raw.startswith(_BOM) and encoding == "utf-8":
+                raw = raw[len(_BOM) :]
+            end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
+            if encoding == "utf-8" and not _other_breaks(raw, end):
+                n += 1
+                if raw.strip():
+                    yield n, raw[:end]
+                continue
+            for piece in raw.decode(encoding).splitlines() or [""]:
+                n += 1
+                if piece.strip():
+                    yield n, piece
+
+
+def _parse(raw: bytes | str, path: Path, n: int) -> Record:
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # json's own message (and json's leniency: NaN, huge integers), exactly as readers.read_file
+        try:
+            record = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        except json.JSONDecodeError as exc:
+            return n, None, InputError(str(path), f"not valid JSON: {exc.msg} (column {exc.colno})", n)
+    if not isinstance(record, dict):
+        return n, None, InputError(str(path), "expected a JSON object per line", n)
+    return n, record, None
+
+
+def jsonl_records(path: Path, encoding: str, profile: Profile | None = None) -> Iterator[Record]:
+    limit = profile.limits.max_line_chars if profile is not None else None
+    for n, raw in _jsonl_lines(path, encoding):
+        if limit is not None and len(raw) > limit:  # bytes >= characters: decode only to be sure
+            too_long = _line_too_long(path, n, len(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw), profile)
+            if too_long is not None:
+                yield n, None, too_long
+                continue
+        yield _parse(raw, path, n)
+
+
+def _utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_open(path: Path, encoding: str):
+    return open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
+
+
+def csv_records(path: Path, encoding: str, profile: Profile, f) -> Iterator[Record]:
+    """Rows of an open CSV file as records keyed by canonical column; raises InputError for a bad header."""
+    # csv's own cap (131,072 characters a field) would end the file at the first long message;
+    # the profile's limit is checked per message instead (readers._message), and the rest is read.
+    csv.field_size_limit(max(csv.field_size_limit(), profile.limits.max_line_chars * 4))
+    reader = csv.reader(f)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(str(path), "empty CSV file", 1) from None
+    except csv.Error as exc:
+        raise InputError(str(path), f"not a readable CSV: {exc}", 1) from None
+    mapping = _column_map(header, profile)
+    missing = [c for c in ("conversation_id", "role", "text") if c not in mapping]
+    if missing:
+        found = ", ".join(h for h in header if h) or "none"
+        raise InputError(str(path), f"missing column(s) {', '.join(missing)} (found: {found}; map them under 'columns' in phrasecheck.yaml)", 1)
+    position = {c: header.index(h) for c, h in mapping.items()}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            yield line, {c: (row[i] if i < len(row) else None) for c, i in position.items()}, None
+    except csv.Error as exc:
+        yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
+
+
+def records(path: Path, encoding: str, profile: Profile) -> Iterator[Record]:
+    if path.suffix.lower() == ".jsonl":
+        yield from jsonl_records(path, encoding, profile)
+    else:
+        with _csv_open(path, encoding) as f:
+            yield from csv_records(path, encoding, profile, f)
+
+
+def _ids(path: Path, encoding: str, profile: Profile) -> Iterator[str | None]:
+    """The conversation id of each message (None where it has none)."""
+    if path.suffix.lower() == ".jsonl" and encoding == "utf-8":
+        for n, raw in _jsonl_lines(path, encoding):
+            if isinstance(raw, bytes) and raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
+                yield m[1].decode("utf-8") or None
+                continue
+            _, record, error = _parse(raw, path, n)
+            if error is None:
+                yield _id_of(record)
+        return
+    for _, record, error in records(path, encoding, profile):
+        if error is None:
+            yield _id_of(record)
+
+
+def _id_of(record: dict) -> str | None:
+    conv_id = record.get("conversation_id")
+    return None if conv_id in (None, "") else str(conv_id)
+
+
+def survey(path: Path, profile: Profile) -> Survey:
+    """The first pass: encoding, message count, grouped or not, conversation ids."""
+    s = Survey(path)
+    try:
+        check_file_size(path, profile)  # memory is bounded here, but the profile's limit still says what a run takes on
+        if not _utf8(path):
+            s.encoding = "gb18030"
+            decoder = codecs.getincrementaldecoder("gb18030")()
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        s.error = InputError(str(path), "unknown text encoding (expected UTF-8 or GBK/GB18030)")
+        return s
+    except InputError as exc:
+        s.error = exc
+        return s
+    except OSError as exc:
+        s.error = InputError(str(path), f"cannot read: {exc.strerror or exc}")
+        return s
+    last = None
+    try:
+        for conv_id in _ids(path, s.encoding, profile):
+            s.messages += 1
+            if conv_id is None:
+                continue
+            if conv_id != last:
+                if conv_id in s.ids:
+                    s.grouped = False
+                s.ids.add(conv_id)
+                last = conv_id
+    except InputError as exc:
+        s.error = exc
+    except OSError as exc:
+        s.error = InputError(str(path), f"cannot read: {exc.strerror or exc}")
+    return s
+
+
+class _Open:
+    """One conversation being built, as readers._Builder builds it."""
+
+    __slots__ = ("conv",)
+
+    def __init__(self, conv_id: str, agent_id: str, path: Path):
+        self.conv = Conversation(conv_id, agent_id or "unknown", str(path))
+
+    def add(self, agent_id: str, turn: Turn, errors: list[InputError]) -> None:
+        conv = self.conv
+        if conv.agent_id == "unknown" and agent_id:
+            conv.agent_id = agent_id
+        problem = _zone_mismatch(conv, turn, Path(conv.source))
+        if problem is not None:
+            turn.timestamp = None
+            errors.append(problem)
+        conv.turns.append(turn)
+        if conv.started_at is None and turn.timestamp is not None:
+            conv.started_at = turn.timestamp
+
+
+def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError]) -> Iterator[tuple[str, str, Turn]]:
+    """(conversation id, agent id, turn) per good message; problems go to errors, in line order."""
+    for line, record, error in records(path, encoding, profile):
+        if error is None:
+            try:
+                conv_id, agent_id, turn, error = _message(record, path, line, profile)
+                yield conv_id, agent_id, turn
+            except InputError as exc:
+                error = exc
+        if error is not None:
+            errors.append(error)
+
+
+def conversations(s: Survey, profile: Profile, errors: list[InputError], spill_dir: Path | None = None) -> Iterator[Conversation]:
+    """The file's conversations in order of first appearance: streamed when grouped, else through the spill.
+    A whole-file problem (encoding, header, unreadable) is appended to errors and nothing is yielded."""
+    if s.error is not None:
+        errors.append(s.error)
+        return
+    try:
+        if s.grouped:
+            current: _Open | None = None
+            for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors):
+                if current is None or current.conv.conversation_id != conv_id:
+                    if current is not None:
+                        yield current.conv
+                    current = _Open(conv_id, agent_id, s.path)
+                current.add(agent_id, turn, errors)
+            if current is not None:
+                yield current.conv
+        else:
+            from phrasecheck.inputs.spill import Spill
+
+            with Spill(spill_dir) as spill:
+                for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors):
+                    spill.add(conv_id, agent_id, turn)
+                yield from spill.conversations(str(s.path), errors)
+    except InputError as exc:
+        errors.append(exc)
+    except OSError as exc:
+        errors.append(InputError(str(s.path), f"cannot read: {exc.strerror or exc}"))
