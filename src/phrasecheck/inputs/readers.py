@@ -261,11 +261,11 @@ def _column_map(header: list[str], profile: Profile) -> dict[str, str]:
     return mapping
 
 
-def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
-    # csv's own cap (131,072 characters a field) would end the file at the first long message;
-    # the profile's limit is checked per message instead, and the rest of the file is read.
+def csv_header(reader, path: Path, profile: Profile) -> dict[str, int]:
+    """Read a CSV's header row: canonical column -> its position. Raises InputError for a bad header.
+    Also lifts csv's own cap (131,072 characters a field), which would end the file at the first long
+    message: the profile's limit is checked per message instead, and the rest of the file is read."""
     csv.field_size_limit(max(csv.field_size_limit(), profile.limits.max_line_chars * 4))
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
@@ -277,7 +277,12 @@ def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
     if missing:
         found = ", ".join(h for h in header if h) or "none"
         raise InputError(str(path), f"missing column(s) {', '.join(missing)} (found: {found}; map them under 'columns' in phrasecheck.yaml)", 1)
-    position = {c: header.index(h) for c, h in mapping.items()}
+    return {c: header.index(h) for c, h in mapping.items()}
+
+
+def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    position = csv_header(reader, path, profile)
 
     def records():
         while True:

@@ -28,7 +28,7 @@ import orjson
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation, Turn
 from phrasecheck.errors import InputError
-from phrasecheck.inputs.readers import _column_map, _line_too_long, _message, _zone_mismatch, check_file_size
+from phrasecheck.inputs.readers import _line_too_long, _message, _zone_mismatch, check_file_size, csv_header
 
 STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 
@@ -127,22 +127,8 @@ def _csv_open(path: Path, encoding: str):
 
 def csv_records(path: Path, encoding: str, profile: Profile, f) -> Iterator[Record]:
     """Rows of an open CSV file as records keyed by canonical column; raises InputError for a bad header."""
-    # csv's own cap (131,072 characters a field) would end the file at the first long message;
-    # the profile's limit is checked per message instead (readers._message), and the rest is read.
-    csv.field_size_limit(max(csv.field_size_limit(), profile.limits.max_line_chars * 4))
     reader = csv.reader(f)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(str(path), "empty CSV file", 1) from None
-    except csv.Error as exc:
-        raise InputError(str(path), f"not a readable CSV: {exc}", 1) from None
-    mapping = _column_map(header, profile)
-    missing = [c for c in ("conversation_id", "role", "text") if c not in mapping]
-    if missing:
-        found = ", ".join(h for h in header if h) or "none"
-        raise InputError(str(path), f"missing column(s) {', '.join(missing)} (found: {found}; map them under 'columns' in phrasecheck.yaml)", 1)
-    position = {c: header.index(h) for c, h in mapping.items()}
+    position = csv_header(reader, path, profile)
     try:
         for row in reader:
             line = reader.line_num

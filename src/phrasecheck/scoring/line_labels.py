@@ -16,6 +16,7 @@ from pathlib import Path
 
 from phrasecheck.data import Finding, Result
 from phrasecheck.errors import InputError
+from phrasecheck.scoring.evaluate import Tally
 
 VERDICTS = ("true", "arguable", "false")
 
@@ -31,21 +32,12 @@ class LineLabel:
 
 
 @dataclass
-class RuleScore:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
+class RuleScore(Tally):
+    """evaluate.Tally (tp, fp, fn, precision, recall) plus what labelled lines add."""
+
     review_right: int = 0  # review findings on arguable lines
     review_noise: int = 0  # review findings on false lines
     lines: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
 @dataclass
