@@ -170,7 +170,9 @@ def test_the_page_fits_a_phone(page):
     phone = p.browser.open(file_url(out / "report.html"))
     phone.send("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
     phone.eval("location.reload()")
-    phone.wait("window.innerWidth === 390 && document.readyState === 'complete' && document.querySelectorAll('#convs section.conv').length > 0")  # the reload under the phone's metrics, not the page before it
+    phone.wait(
+        "window.innerWidth === 390 && document.readyState === 'complete' && document.querySelectorAll('#convs section.conv').length > 0"
+    )  # the reload under the phone's metrics, not the page before it
     assert phone.eval("window.innerWidth") == 390
     assert phone.eval("document.documentElement.scrollWidth") <= 390  # nothing pushes the page sideways
     wide = phone.eval(
