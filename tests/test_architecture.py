@@ -102,5 +102,9 @@ def test_the_wheel_carries_the_lexicons_and_templates(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in default_lexicon_dir().glob("*.yaml"):
         assert f"phrasecheck/lexicons/default/{f.name}" in names
+    for pack in ("default", "ecommerce"):
+        for f in (default_lexicon_dir().parent / pack).glob("*.yaml"):
+            assert f"phrasecheck/lexicons/{pack}/{f.name}" in names
     assert "phrasecheck/report/templates/report.html.j2" in names
+    assert {"phrasecheck/web/templates/base.html", "phrasecheck/web/static/app.js", "phrasecheck/web/static/style.css"} <= names
     assert not any(n.startswith(("tests/", "samples/")) for n in names)
