@@ -10,20 +10,16 @@ import click
 from phrasecheck.cli.calls import recordings
 from phrasecheck.cli.common import (
     EXIT_ERROR,
-    EXIT_FINDINGS,
     EXIT_OK,
     agent_option,
     audio_options,
-    failed,
     manifest_option,
     redact_option,
     rule_options,
 )
-from phrasecheck.config.profile import Profile
-from phrasecheck.data import Run
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.report import EMITTERS, EmitOptions
-from phrasecheck.scoring.score import FAIL_KINDS, fails
+from phrasecheck.scoring.score import FAIL_KINDS
 
 
 def _fail_kinds(value: str) -> frozenset[str]:
@@ -32,14 +28,6 @@ def _fail_kinds(value: str) -> frozenset[str]:
     if unknown:
         raise click.BadParameter(f"unknown kind(s) {', '.join(sorted(unknown))}; choose from {', '.join(FAIL_KINDS)} or none")
     return frozenset(kinds - {"none"})
-
-
-def exit_code(run: Run, options: EmitOptions, profile: Profile) -> int:
-    """2 for input errors, 1 when a finding of a failing kind stands, else 0."""
-    if failed(run):
-        return EXIT_ERROR
-    target = profile.weights.courtesy_target
-    return EXIT_FINDINGS if any(fails(r, options.fail_on, target, profile.count_review) for r in run.results) else EXIT_OK
 
 
 @click.command()

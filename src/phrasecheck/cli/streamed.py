@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, die, report_errors
+from phrasecheck.cli.common import failed as input_failed
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.checker import Checker
@@ -68,7 +69,7 @@ def run_check(
     """Check and write the report; returns the exit status (2 input errors, 1 a failing finding, 0).
     problems: input errors met before checking (manifest rows), reported with the rest."""
     totals = Totals(errors=list(problems or []))
-    failed = False
+    failing = False
     target = profile.weights.courtesy_target
     with ExitStack() as stack:
         if output is None:
@@ -84,7 +85,7 @@ def run_check(
         try:
             emitter.begin()
             for r in check_stream(paths, checker, profile, totals, agent, audio, jobs or default_jobs()):
-                failed = failed or fails(r, options.fail_on, target, profile.count_review)
+                failing = failing or fails(r, options.fail_on, target, profile.count_review)
                 emitter.add(redact_result(r) if redact else r)
                 if advance:
                     advance(r)
@@ -97,6 +98,6 @@ def run_check(
         click.echo(f"phrasecheck: note: {note}", err=True)
     if output is not None:
         report_errors(totals.as_run())
-    if any(not e.warning for e in totals.errors):  # a recording with no speech is a warning, not a failure
+    if input_failed(totals.as_run()):
         return EXIT_ERROR
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if failing else EXIT_OK
