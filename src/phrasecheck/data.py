@@ -50,6 +50,12 @@ class Conversation:
     speech: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for the report's reader, e.g. a dual-mono recording
 
+    @property
+    def is_call(self) -> bool:
+        """A recording or a timed transcript (offsets into a call), not a chat: chats carry wall-clock
+        timestamps, calls carry start_s (and, from a recording, its length and speech times)."""
+        return self.duration_s is not None or bool(self.speech) or any(t.start_s is not None for t in self.turns)
+
     def agent_turns(self) -> list[tuple[int, Turn]]:
         return [(i, t) for i, t in enumerate(self.turns) if t.role == AGENT]
 

@@ -95,11 +95,6 @@ def _stretches(t: Turn) -> list[tuple[tuple[int, int], Interval]]:
     return [((r[0][0], r[-1][1]), (r[0][2], r[-1][3])) for r in runs]
 
 
-def is_call(conv: Conversation) -> bool:
-    """A recording or a timed transcript (offsets into a call), not a chat."""
-    return conv.duration_s is not None or bool(conv.speech) or any(t.start_s is not None for t in conv.turns)
-
-
 def party_speech(conv: Conversation) -> dict[str, list[Interval]]:
     """Speech intervals per role (or MIXED): the recording's own, else from the timed turns'
     words (or whole turns). Empty when the turns carry no end times."""
@@ -133,7 +128,7 @@ class Behaviour:
             return Outcome([], [])
         findings: list[Finding] = []
         notes: list[str] = []
-        if not is_call(conv):
+        if not conv.is_call:
             findings += self._late_reply(conv)
             return Outcome(findings, notes)
         speech = party_speech(conv)

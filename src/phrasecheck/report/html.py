@@ -32,7 +32,7 @@ from phrasecheck.report.labels import (
     reason,
     rule_label,
 )
-from phrasecheck.scoring.kpi import AgentKpi, is_call
+from phrasecheck.scoring.kpi import AgentKpi
 from phrasecheck.scoring.review import ReviewEntry, finding_key
 from phrasecheck.scoring.score import greeting_compliant
 
@@ -119,7 +119,7 @@ def _date(value: datetime | None) -> str:
 
 def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], names: RuleNames, absolute: bool = False) -> dict:
     c = r.conversation
-    call = is_call(c)
+    call = c.is_call
     findings = []
     spans: dict[int, list] = {}
     for f in r.findings:

@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from phrasecheck.data import Conversation, Result, Run
+from phrasecheck.data import Result, Run
 
 # Full-width digits, and digits said one by one in Chinese (一三八…, 幺 for 1 on the phone, as chat
 # users and the ASR write them), are matched like ASCII ones: one character each, so offsets hold.
@@ -83,7 +83,7 @@ def redact_result(r: Result) -> Result:
     """r with turn texts, finding quotes and greeting text masked; r itself is not changed, and
     objects without anything to mask are shared, not copied."""
     turns = r.conversation.turns
-    call = is_call(r.conversation)
+    call = r.conversation.is_call
     masked = [mask(t.text, call) for t in turns]
     changed = [m is not t.text and m != t.text for m, t in zip(masked, turns)]
     if any(changed):
@@ -107,8 +107,3 @@ def redact_result(r: Result) -> Result:
 def redact_run(run: Run) -> Run:
     """run with every result redacted (redact_result); run itself is not changed."""
     return replace(run, results=[redact_result(r) for r in run.results])
-
-
-def is_call(conv: Conversation) -> bool:
-    """Recognized speech: a recording's turns carry offsets in it (start_s), a chat's do not."""
-    return any(t.start_s is not None for t in conv.turns)

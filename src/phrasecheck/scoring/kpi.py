@@ -33,11 +33,6 @@ class Responses:
         return self.answered == self.blocks
 
 
-def is_call(conv: Conversation) -> bool:
-    """Recordings and timed transcripts carry offsets (start_s); chats carry wall-clock timestamps."""
-    return any(t.start_s is not None for t in conv.turns)
-
-
 def responses(conv: Conversation) -> Responses:
     """Customer block -> next agent message. A block's clock starts at its FIRST message
     ("how fast the agent first replies after a customer starts asking"). A delay is only
@@ -129,7 +124,7 @@ class KpiTally:
         self.behaviour += sum(f.kind == "behaviour" for f in live)
         self.fatal_convs += any(f.id in fatal for f in live)
         self.courtesy += courtesy_count(r)
-        if not is_call(r.conversation):
+        if not r.conversation.is_call:
             x = responses(r.conversation)
             self.chats += 1
             self.replied += x.replied_all
