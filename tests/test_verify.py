@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from helpers import ids
 from phrasecheck.calls.transcribe import Transcript
-from phrasecheck.calls.verify import opener_candidates
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
+from phrasecheck.engine.nearmiss import Proposer
 from phrasecheck.report.options import EmitOptions
 
 
@@ -14,12 +14,17 @@ def call(first: Turn) -> Conversation:
     return Conversation("c1", "A1", "c1.wav", [first, Turn(CUSTOMER, "我想问一下停车卡怎么办理", start_s=2.0, end_s=4.0)], roles="channels")
 
 
-def test_candidates_only_for_a_wei_spelling_opening_the_utterance():
-    assert opener_candidates("为什么事") == [(0, 1, "喂")]
-    assert opener_candidates(" 未,哪位") == [(1, 2, "喂")]
-    assert opener_candidates("为您服务") == [] and opener_candidates("未您") == []  # the agent's polite words
-    assert opener_candidates("喂，什么事") == []  # the text already says it
-    assert opener_candidates("您好，阳光物业客服中心") == [] and opener_candidates("那为什么") == [] and opener_candidates("为") == []
+def opener_candidates(checker, text: str) -> list[tuple[int, int, str]]:
+    return [(c.start, c.end, c.words) for c in Proposer(checker).propose(call(Turn(AGENT, text, 0.0, 1.0))) if c.rule == "O01"]
+
+
+def test_candidates_only_for_a_wei_spelling_opening_the_utterance(checker):
+    assert opener_candidates(checker, "为什么事") == [(0, 1, "喂")]
+    assert opener_candidates(checker, " 未,哪位") == [(1, 2, "喂")]
+    assert opener_candidates(checker, "为您服务") == [] and opener_candidates(checker, "未您") == []  # the agent's polite words
+    assert opener_candidates(checker, "喂，什么事") == []  # the text already says it
+    assert opener_candidates(checker, "您好，阳光物业客服中心") == [] and opener_candidates(checker, "那为什么") == []
+    assert opener_candidates(checker, "为") == []
 
 
 def test_heard_opener_is_a_finding_that_quotes_the_decoded_text(checker):

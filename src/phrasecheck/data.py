@@ -28,8 +28,9 @@ class Turn:
     timestamp: datetime | None = None  # wall-clock time, for chats
     line: int | None = None  # line in the source file, for error messages and evidence
     agent_id: str | None = None  # who said it, where the export names an agent per message (a transfer)
-    # Word timings from ASR: (char_start, char_end, start_s, end_s) over `text`.
-    words: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # Word timings from ASR: (char_start, char_end, start_s, end_s, probability) over `text`; the
+    # recognizer's probability of the word is missing from transcripts made before it was kept.
+    words: list[tuple] = field(default_factory=list)
     # What acoustic verification heard where the text says otherwise (calls/verify.py):
     # (char_start, char_end, heard text, log-probability gain over the decoded text).
     heard: list[tuple[int, int, str, float]] = field(default_factory=list)
@@ -94,6 +95,7 @@ class Finding:
 
     heard: str | None = None  # calls: the phrase the audio fits better than the decoded text (acoustic verification)
     verify_score: float | None = None  # its log-probability gain over the decoded text
+    word_probs: list[float] | None = None  # calls: the recognizer's probability of each word of the span
 
 
 @dataclass

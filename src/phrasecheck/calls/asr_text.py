@@ -31,6 +31,7 @@ class WordPiece:
     text: str
     start_s: float
     end_s: float
+    probability: float | None = None  # the recognizer's, for the word
 
 
 class ZhText:
@@ -39,8 +40,8 @@ class ZhText:
     def simplify(self, text: str) -> str:
         return fix_zhu(t2s(text))
 
-    def assemble(self, pieces: list[WordPiece]) -> tuple[str, list[tuple[int, int, float, float]]]:
-        """Join word pieces into (text, words) with words = (char_start, char_end, start_s, end_s)."""
+    def assemble(self, pieces: list[WordPiece]) -> tuple[str, list[tuple]]:
+        """Join word pieces into (text, words) with words = (char_start, char_end, start_s, end_s[, probability])."""
         raw = [p.text for p in pieces]
         whole = t2s("".join(raw))
         if len(whole) == sum(map(len, raw)):
@@ -61,7 +62,8 @@ class ZhText:
         for (a, b), p in zip(spans, pieces):
             kept = [index_map[k] for k in range(a, b) if index_map[k] is not None and not joined[k].isspace()]
             if kept:
-                words.append((kept[0], kept[-1] + 1, round(p.start_s, 3), round(p.end_s, 3)))
+                prob = () if p.probability is None else (round(p.probability, 3),)
+                words.append((kept[0], kept[-1] + 1, round(p.start_s, 3), round(p.end_s, 3), *prob))
         return text, words
 
 

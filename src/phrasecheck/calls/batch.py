@@ -12,6 +12,7 @@ from pathlib import Path
 
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
+from phrasecheck.calls.verify import Verification
 from phrasecheck.config.profile import Limits
 from phrasecheck.config.recording_path import PathPattern
 from phrasecheck.data import Conversation
@@ -81,11 +82,11 @@ class _Worker:
         cls.transcriber = WhisperTranscriber(options)
 
     @classmethod
-    def run(cls, args: tuple[list[Job], TranscribeOptions, str | None]) -> list[Conversation | InputError] | ModelError:
-        jobs, options, cache_path = args
+    def run(cls, args: tuple[list[Job], TranscribeOptions, str | None, Verification | None]) -> list[Conversation | InputError] | ModelError:
+        jobs, options, cache_path, verification = args
         cache = TranscriptCache(cache_path) if cache_path else None
         try:
-            return transcribe_batch(jobs, options, cls.transcriber or WhisperTranscriber(options), cache)
+            return transcribe_batch(jobs, options, cls.transcriber or WhisperTranscriber(options), cache, verification)
         except ModelError as exc:  # returned, not raised: it crosses the process boundary as a value
             return exc
 
@@ -131,18 +132,20 @@ def transcribe_all(
     progress: Progress | None = None,
     executor: str = "local",
     address: str | None = None,
+    verification: Verification | None = None,
 ) -> dict[Path, Conversation | InputError]:
     """Transcribe every recording once, in groups (in parallel with jobs > 1; as Ray tasks with
-    executor "ray", on the cluster at address). meta maps a file's resolved path or name to its
+    executor "ray", on the cluster at address), each checked against its audio where it comes near
+    a rule when a verification is given. meta maps a file's resolved path or name to its
     agent_id, conversation_id and started_at."""
 
     durations, groups, group_jobs = plan(files, options, meta, jobs)
     if executor == "ray":
         from phrasecheck.calls.ray_exec import transcribe_groups
 
-        results = transcribe_groups(group_jobs, options, cache, address)
+        results = transcribe_groups(group_jobs, options, cache, address, verification)
         return _gather(files, durations, groups, results, progress)
-    work = [(js, options, str(cache.path) if cache else None) for js in group_jobs]
+    work = [(js, options, str(cache.path) if cache else None, verification) for js in group_jobs]
     parallel = jobs > 1 and len(groups) > 1
     pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options,)) if parallel else None
     if pool is None and work:

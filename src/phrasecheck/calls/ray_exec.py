@@ -22,12 +22,21 @@ from phrasecheck.errors import ConfigError, InputError, ModelError
 _worker_transcriber: WhisperTranscriber | None = None
 
 
-def _segments(options: TranscribeOptions, recordings):
-    """On a Ray worker: segments of the recordings' channels; the model stays loaded between tasks."""
+def _worker(options: TranscribeOptions) -> WhisperTranscriber:
     global _worker_transcriber
     if _worker_transcriber is None or _worker_transcriber.options != options:
         _worker_transcriber = WhisperTranscriber(options)
-    return _worker_transcriber.channel_segments_many(recordings)
+    return _worker_transcriber
+
+
+def _segments(options: TranscribeOptions, recordings):
+    """On a Ray worker: segments of the recordings' channels; the model stays loaded between tasks."""
+    return _worker(options).channel_segments_many(recordings)
+
+
+def _verify(options: TranscribeOptions, channel, turns, candidates):
+    """On a Ray worker: acoustic verification of one call (verify.py) with the worker's model."""
+    return _worker(options).verifier().verify(channel, turns, candidates)
 
 
 def import_ray():
@@ -42,10 +51,20 @@ class RayTranscriber:
     """A ChannelTranscriber whose model step is a Ray task; the cache identity is resolved here,
     from the same model packages the workers load."""
 
-    def __init__(self, options: TranscribeOptions, task):
+    def __init__(self, options: TranscribeOptions, task, verify_task=None):
         self.options = options
         self._local = WhisperTranscriber(options)
         self._task = task
+        self._verify_task = verify_task
+
+    def verifier(self):
+        """Verification as a Ray task too: the candidate's audio goes out, what was heard comes back."""
+        return self
+
+    def verify(self, channel, turns, candidates):
+        import ray
+
+        return ray.get(self._verify_task.remote(self.options, channel, turns, candidates))
 
     @property
     def identity(self) -> str:
@@ -58,7 +77,7 @@ class RayTranscriber:
 
 
 def transcribe_groups(
-    groups: list[list[Job]], options: TranscribeOptions, cache: TranscriptCache | None, address: str | None = None
+    groups: list[list[Job]], options: TranscribeOptions, cache: TranscriptCache | None, address: str | None = None, verification=None
 ) -> list[list[Conversation | InputError] | ModelError]:
     """Each group's transcribe_batch result, in order, the model step of every group a Ray task.
     Connects to the cluster at address (else the one RAY_ADDRESS names, else a local Ray runtime)
@@ -68,12 +87,12 @@ def transcribe_groups(
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     gpus = 1 if options.resolved_device() == "cuda" else 0
     task = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=1)(_segments)
-    transcriber = RayTranscriber(options, task)
+    transcriber = RayTranscriber(options, task, ray.remote(num_cpus=1, num_gpus=gpus, max_retries=1)(_verify))
     slots = max(1, int(ray.cluster_resources().get("GPU" if gpus else "CPU", 1)))
 
     def run(jobs: list[Job]) -> list[Conversation | InputError] | ModelError:
         try:
-            return transcribe_batch(jobs, options, transcriber, cache)
+            return transcribe_batch(jobs, options, transcriber, cache, verification)
         except ModelError as exc:
             return exc
 

@@ -53,7 +53,8 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 5  # 5: the opening words verified acoustically (verify.py); 4: each channel's speech regions kept,
+PIPELINE_VERSION = 6  # 6: each word's probability kept, verification cached apart from the transcript;
+# 5: the opening words verified acoustically (verify.py); 4: each channel's speech regions kept,
 # dual mono decoded as mono, turns end at every pause the VAD splits at
 # (3: windows of one channel decoded in one batched pass; mono splits at sentence ends)
 MERGE_GAP_S = 1.0  # same-party segments closer than this become one turn
@@ -157,7 +158,7 @@ class Segment:
     text: str
     start_s: float
     end_s: float
-    words: list[tuple[int, int, float, float]] = field(default_factory=list)
+    words: list[tuple] = field(default_factory=list)  # as Turn.words
     # The VAD chunk (utterance) it was heard in: its start in seconds on its channel. Segments of one
     # utterance always join into one turn; segments of two never do (a pause the VAD splits at, or
     # a hold, ends a turn). None where unknown (then segments closer than MERGE_GAP_S join).
@@ -196,9 +197,9 @@ class WhisperTranscriber:
     def verifier(self):
         """Acoustic verification with the same model (verify.py)."""
         if self._verifier is None:
-            from phrasecheck.calls.verify import OpeningVerifier
+            from phrasecheck.calls.verify import Verifier
 
-            self._verifier = OpeningVerifier(self._load().model)
+            self._verifier = Verifier(self._load().model)
         return self._verifier
 
     def _load(self):
@@ -322,7 +323,7 @@ class WhisperTranscriber:
         runs: list[tuple[Chunk, list[WordPiece]]] = []
         for w in raw.words:
             chunk = window.locate((w.start + w.end) / 2)
-            piece = WordPiece(w.word, chunk.to_original(float(w.start)), chunk.to_original(float(w.end)))
+            piece = WordPiece(w.word, chunk.to_original(float(w.start)), chunk.to_original(float(w.end)), float(w.probability))
             if runs and runs[-1][0] is chunk:
                 runs[-1][1].append(piece)
             else:
@@ -389,7 +390,7 @@ def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]], look
         return seg
     words = []
     prev_s = 0.0
-    for a, b, s, e in seg.words:
+    for a, b, s, e, *prob in seg.words:
         inside = [(rs, re_) for rs, re_ in regions if rs < e and re_ > s]
         if inside:
             s2, e2 = max(s, inside[0][0]), min(e, inside[-1][1])
@@ -402,7 +403,7 @@ def snap_to_speech(seg: Segment | None, regions: list[tuple[float, float]], look
         s = max(s, prev_s)
         e = max(e, s)
         prev_s = s
-        words.append((a, b, round(s, 3), round(e, 3)))
+        words.append((a, b, round(s, 3), round(e, 3), *prob))
     return Segment(seg.text, words[0][2], words[-1][3], words, seg.utterance)
 
 
@@ -430,7 +431,7 @@ def split_at_pauses(seg: Segment | None, gap_s: float, sentence_gap_s: float | N
         text = seg.text[c0:c1]
         strip = len(text) - len(text.lstrip())
         text = text.strip()
-        words = [(a - c0 - strip, b - c0 - strip, s, e) for a, b, s, e in ws]
+        words = [(a - c0 - strip, b - c0 - strip, *rest) for a, b, *rest in ws]
         if _WORDY.search(text) and not is_hallucination(text):
             parts.append(Segment(text, ws[0][2], ws[-1][3], words, seg.utterance))
     return parts
@@ -498,7 +499,7 @@ def _merge(tagged: list[tuple[str, Segment]]) -> list[Turn]:
             sep = "" if not last.text or last.text[-1] in "，。！？、,.!?;；" else "，"
             shift = len(last.text) + len(sep)
             last.text += sep + seg.text
-            last.words.extend((a + shift, b + shift, s, e) for a, b, s, e in seg.words)
+            last.words.extend((a + shift, b + shift, *rest) for a, b, *rest in seg.words)
             last.end_s = max(last.end_s or 0, seg.end_s)
         else:
             turns.append(Turn(role=role, text=seg.text, start_s=seg.start_s, end_s=seg.end_s, words=list(seg.words)))
@@ -555,15 +556,42 @@ def no_speech(tr: Transcript) -> bool:
     return tr.duration_s < MIN_RECORDING_S or not any(_WORDY.search(t.text) for t in tr.turns)
 
 
-def verify_opening(transcript: Transcript, audio: Audio, options: TranscribeOptions, transcriber: ChannelTranscriber) -> None:
-    """Score the agent's first utterance's opening words against its audio (verify.py) and record
-    what was heard on the turn. Transcribers without a model (tests' fakes) skip it."""
-    verifier = getattr(transcriber, "verifier", None)
-    first = next((t for t in transcript.turns if t.role == AGENT), None)
-    if verifier is None or first is None or not first.words:
+def verify_calls(
+    transcripts: dict[int, Transcript], jobs: list, audios: dict[int, Audio], options: TranscribeOptions, transcriber, verification, cache, key_of: dict
+) -> None:
+    """Acoustic verification (verify.py) of each transcript: what the audio says where the text comes
+    close to a rule, recorded on the turns (Turn.heard). Cached apart from the transcript, under the
+    rules it read, so a lexicon change redoes this step only. Transcribers without a model (tests'
+    fakes) skip it."""
+    if verification is None or getattr(transcriber, "verifier", None) is None:
         return
-    channel = audio.channels[options.agent_channel] if len(audio.channels) >= 2 else audio.channels[0]
-    first.heard = verifier().verify(channel, first.text, first.words, first.start_s or 0.0)
+    for i, tr in transcripts.items():
+        job = jobs[i]
+        conv = Conversation(job.conversation_id or Path(job.path).stem, job.agent_id, job.path, tr.turns)
+        vkey = None
+        if cache is not None and key_of.get(i) is not None:
+            sha, identity, okey = key_of[i]
+            vkey = (sha, identity, f"{okey}:{verification.key(job.agent_id)}")
+            hit = cache.get(*vkey)
+            if hit is not None:
+                _apply_heard(tr, hit.get("heard", {}))
+                continue
+        candidates = verification.proposer.propose(conv)
+        heard: dict[int, list] = {}
+        if candidates:
+            audio = audios.get(i) or load_audio(job.path, options.channel_map)
+            stereo = len(audio.channels) >= 2
+            agent = (0 if audio.source_channels > 2 else options.agent_channel) if stereo else 0
+            heard = transcriber.verifier().verify(audio.channels[agent], tr.turns, candidates)
+        _apply_heard(tr, {str(k): v for k, v in heard.items()})
+        if vkey is not None:
+            cache.put(*vkey, {"heard": {str(k): [list(h) for h in v] for k, v in heard.items()}}, source=job.path)
+
+
+def _apply_heard(tr: Transcript, heard: dict[str, list]) -> None:
+    for k, entries in heard.items():
+        if 0 <= int(k) < len(tr.turns):
+            tr.turns[int(k)].heard = [(int(a), int(b), str(w), float(g)) for a, b, w, g in entries]
 
 
 @dataclass
@@ -577,14 +605,17 @@ class Job:
 
 
 def transcribe_batch(
-    jobs: list[Job], options: TranscribeOptions, transcriber: ChannelTranscriber, cache: TranscriptCache | None = None
+    jobs: list[Job], options: TranscribeOptions, transcriber: ChannelTranscriber, cache: TranscriptCache | None = None, verification=None
 ) -> list[Conversation | InputError]:
     """Several recordings -> a Conversation (or the InputError of a bad file) each, in order.
 
     Cache hits are neither decoded nor transcribed; the rest go to the model together, so their
-    windows share batches. ModelError (the model is unavailable) stops the whole batch."""
+    windows share batches. With a verification (verify.py) the transcripts are then checked against
+    the audio where they come close to a rule. ModelError (the model is unavailable) stops the whole batch."""
     out: list[Conversation | InputError | None] = [None] * len(jobs)
     transcripts: dict[int, Transcript] = {}
+    key_of: dict[int, tuple] = {}
+    audios: dict[int, Audio] = {}
     pending: list[tuple[int, Audio, tuple | None]] = []
     for i, job in enumerate(jobs):
         try:
@@ -592,7 +623,7 @@ def transcribe_batch(
                 raise InputError(job.path, "file not found")
             key = None
             if cache is not None:
-                key = (file_sha256(job.path), transcriber.identity, options.key())
+                key = key_of[i] = (file_sha256(job.path), transcriber.identity, options.key())
                 hit = cache.get(*key)
                 if hit is not None:
                     transcripts[i] = Transcript.from_json(hit)
@@ -604,11 +635,12 @@ def transcribe_batch(
         segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
         for (i, audio, key), channel_segs in zip(pending, segments):
             transcripts[i] = build_transcript(channel_segs, options, audio.duration_s, 0 if audio.source_channels > 2 else None)
-            verify_opening(transcripts[i], audio, options, transcriber)
+            audios[i] = audio
             if audio.dual_mono:
                 transcripts[i].notes.append(DUAL_MONO_NOTE)
             if cache is not None and key is not None:
                 cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
+    verify_calls(transcripts, jobs, audios, options, transcriber, verification, cache, key_of)
     for i, tr in transcripts.items():
         job = jobs[i]
         if no_speech(tr):

@@ -1,49 +1,53 @@
-"""Acoustic verification of the call's opening words, prompt-free (issue #11, first step).
+"""Acoustic verification, prompt-free: does the audio fit a rule's words as well as what was decoded?
 
-The base model writes the blunt opener 喂 as 为/未/微 (喂，什么事 -> 为什么事), so a text rule cannot
-see it. Where the agent's first utterance starts with such a spelling, the model itself scores the
-opener reading against the audio of that utterance: CTranslate2's Whisper `align()` gives the
-probability of each token of a GIVEN text (teacher forcing, the same call faster-whisper's word
-timestamps make), so the decoded text and the candidate (喂 in place of the homophone) are scored
-on the same audio and compared. Nothing is ever given to the decoder as a prompt: what was decoded
-stays the transcript; the turn records what was heard and by how much the audio preferred it.
+The base model writes 烦死人了 as 反此言论, 我姓李 as 我敬礼, 喂 as 为. engine/nearmiss.py proposes,
+for each such place, the transcript with the rule's words in place (a Candidate). Here the model
+itself scores both texts against the same audio: CTranslate2's Whisper `align()` gives the
+probability of each token of a GIVEN text (teacher forcing, the call faster-whisper's word
+timestamps make). Nothing is ever given to the decoder as a prompt: the transcript stays what was
+decoded, and the turn records what was heard and how the audio fit it (Turn.heard).
 
-Measured on samples/eval-calls (the first agent utterance, punctuation left out of both texts,
-total log-probability): 喂什么事 -3.8 against the decoded 为什么事 -8.8; on the compliant calls no
-candidate is formed at all (they open with 您好/你好/上午好…). A candidate is heard only when it
-beats the decoded text by HEARD_MARGIN.
+A candidate is heard when the audio fits it about as well as the decoded text: its total
+log-probability is at most HEARD_TOLERANCE below the decoded text's. Beam search already picked
+the decoded text as the likeliest, so a reading the audio truly carries comes close to it (measured
+on samples/eval-calls: -0.1 to -3.3), while words that were not said fall far behind (-9.6 and
+below). Where the decoded characters already sound exactly like the rule's (为 / 喂, 那里 / 哪里) the
+scores cannot tell them apart that way, so the candidate must beat the decoded text by
+HOMOPHONE_MARGIN instead.
+
+Cost: the candidate utterances of a call are laid end to end (up to 30 s) and encoded once; each
+reading then costs one pass of the decoder (`benchmarks/verify_controls.py` measures it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
-
-import numpy as np
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from phrasecheck.calls.audio import SAMPLE_RATE
+from phrasecheck.data import Turn
+from phrasecheck.engine.nearmiss import Candidate
 
-# Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance.
-WEI_SPELLINGS = "为未微位卫围唯维喂威违谓味尾畏"
-HEARD_MARGIN = 2.0  # total log-probability the candidate must gain over the decoded text
+if TYPE_CHECKING:  # numpy is imported where audio is scored: a chat check never pays for it
+    import numpy as np
+
+HEARD_TOLERANCE = 4.0  # total log-probability a heard reading may fall below the decoded text
+# A greeting part heard clears a G01 failure instead of accusing anyone: a looser tolerance there.
+CREDIT_TOLERANCE = 7.0
+HOMOPHONE_MARGIN = 2.0  # ... and what a reading that sounds the same must gain over it
+WINDOW_S = 30.0  # the encoder's window
+PAD_S = 0.3  # audio kept around an utterance
+GAP_S = 0.5  # silence laid between utterances
+MAX_PIECE_S = 12.0  # a longer turn is cut to the words around the candidate
 _PUNCT = re.compile(r"[\s，。！？、,.!?;；:：\"'“”…—-]+")
-MAX_SCORED_S = 8.0  # the opening words: the first seconds of the utterance are enough
 
 
-def opener_candidates(text: str) -> list[tuple[int, int, str]]:
-    """(char_start, char_end, heard) readings of the opening words worth scoring: a 喂 spelling
-    (not 喂 itself) that opens the utterance and is not the start of a polite phrase (为您…)."""
-    stripped = text.lstrip()
-    lead = len(text) - len(stripped)
-    if len(stripped) < 2 or stripped[0] not in WEI_SPELLINGS or stripped[0] == "喂":
-        return []
-    if stripped[1] in "您你":  # 为您服务, 未您… : the agent's own polite words
-        return []
-    return [(lead, lead + 1, "喂")]
-
-
-class OpeningVerifier:
-    """Scores texts against 16 kHz audio with a loaded faster-whisper WhisperModel."""
+class Verifier:
+    """Scores readings against 16 kHz audio with a loaded faster-whisper WhisperModel."""
 
     def __init__(self, model) -> None:
         from faster_whisper.tokenizer import Tokenizer
@@ -51,13 +55,15 @@ class OpeningVerifier:
         self.model = model
         self.tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language="zh")
 
-    def scores(self, audio: np.ndarray, texts: list[str]) -> list[float]:
-        """Total log-probability of each text (punctuation left out) given the audio."""
-        from faster_whisper.audio import pad_or_trim
+    def scores(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
+        """Total log-probability of each text (punctuation left out) given at most 30 s of audio."""
+        import numpy as np
 
-        features = self.model.feature_extractor(audio)
+        features = self.model.feature_extractor(audio)[:, : int(WINDOW_S * 100)]
         frames = features.shape[-1]
-        encoded = self.model.encode(pad_or_trim(features))
+        # Encoded at its own length, not padded to 30 s: CTranslate2 takes shorter input, and the
+        # encoder's cost falls with it (2 s of speech: 0.08 s instead of 1-2 s on 2 cores).
+        encoded = self.model.encode(features)
         out = []
         for text in texts:
             tokens = self.tokenizer.encode(_PUNCT.sub("", text))
@@ -69,20 +75,119 @@ class OpeningVerifier:
             out.append(float(np.log(probs).sum()))
         return out
 
-    def verify(self, audio: np.ndarray, text: str, words: list[tuple[int, int, float, float]], start_s: float) -> list[tuple[int, int, str, float]]:
-        """Heard readings of the utterance's opening words: (char_start, char_end, heard, gain)."""
-        candidates = opener_candidates(text)
-        if not candidates:
-            return []
-        end_s = start_s + MAX_SCORED_S
-        kept = [w for w in words if w[3] <= end_s] or words[:1]
-        cut = kept[-1][1] if kept else len(text)
-        said = text[:cut]
-        lo = max(0, int((start_s - 0.3) * SAMPLE_RATE))
-        hi = int((min(kept[-1][3], end_s) + 0.3) * SAMPLE_RATE) if kept else lo + int(MAX_SCORED_S * SAMPLE_RATE)
-        piece = audio[lo:hi]
-        if piece.size < SAMPLE_RATE // 10:
-            return []
-        texts = [said] + [said[:a] + heard + said[b:] for a, b, heard in candidates]
-        decoded, *others = self.scores(piece, texts)
-        return [(a, b, heard, round(s - decoded, 2)) for (a, b, heard), s in zip(candidates, others) if s - decoded >= HEARD_MARGIN]
+    def verify(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> dict[int, list[tuple[int, int, str, float]]]:
+        """What was heard, per turn index: (char_start, char_end, words, gain over the decoded text)."""
+        import numpy as np
+
+        heard: dict[int, list[tuple[int, int, str, float]]] = {}
+        for window in _windows(turns, candidates):
+            audio = np.concatenate([x for piece in window for x in (channel[piece.lo : piece.hi], np.zeros(int(GAP_S * SAMPLE_RATE), np.float32))])
+            decoded = [p.text for p in window]
+            readings = []
+            for p, piece in enumerate(window):
+                for c in piece.candidates:
+                    texts = list(decoded)
+                    texts[p] = c.reading(turns[c.turn].text)[piece.first : piece.last + (len(c.words) - (c.end - c.start))]
+                    readings.append((c, "".join(texts)))
+            base, *others = self.scores(audio, ["".join(decoded)] + [text for _, text in readings])
+            for (c, _), score in zip(readings, others):
+                gain = round(score - base, 2)
+                if gain >= (HOMOPHONE_MARGIN if c.homophone else -CREDIT_TOLERANCE if c.credit else -HEARD_TOLERANCE):
+                    heard.setdefault(c.turn, []).append((c.start, c.end, c.words, gain))
+        return heard
+
+
+class _Piece:
+    """A stretch of one turn's audio and the text said in it, with the candidates inside."""
+
+    def __init__(self, turn: Turn, first: int, last: int, start_s: float, end_s: float, candidates: list[Candidate]):
+        self.first, self.last = first, last  # characters of the turn's text
+        self.text = turn.text[first:last]
+        self.lo = max(0, int((start_s - PAD_S) * SAMPLE_RATE))
+        self.hi = int((end_s + PAD_S) * SAMPLE_RATE)
+        self.candidates = candidates
+
+    @property
+    def seconds(self) -> float:
+        return (self.hi - self.lo) / SAMPLE_RATE + GAP_S
+
+
+def _piece(turn: Turn, candidates: list[Candidate]) -> _Piece | None:
+    if turn.start_s is None or turn.end_s is None:
+        return None
+    if turn.end_s - turn.start_s <= MAX_PIECE_S or not turn.words:
+        if turn.end_s - turn.start_s > WINDOW_S - 2 * PAD_S - GAP_S:
+            return None
+        return _Piece(turn, 0, len(turn.text), turn.start_s, turn.end_s, candidates)
+    # A long turn: the words within MAX_PIECE_S around the candidates.
+    lo_c, hi_c = min(c.start for c in candidates), max(c.end for c in candidates)
+    inside = [w for w in turn.words if w[1] > lo_c and w[0] < hi_c] or turn.words[:1]
+    mid = (inside[0][2] + inside[-1][3]) / 2
+    kept = [w for w in turn.words if abs((w[2] + w[3]) / 2 - mid) <= MAX_PIECE_S / 2]
+    if not kept:
+        return None
+    first, last = kept[0][0], kept[-1][1]
+    return _Piece(turn, first, last, kept[0][2], kept[-1][3], [c for c in candidates if first <= c.start and c.end <= last])
+
+
+def _windows(turns: list[Turn], candidates: list[Candidate]) -> list[list[_Piece]]:
+    """The candidates' utterances, in order, in groups that fit one encoder window."""
+    by_turn: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_turn.setdefault(c.turn, []).append(c)
+    windows: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    used = 0.0
+    for k in sorted(by_turn):
+        piece = _piece(turns[k], by_turn[k])
+        if piece is None:
+            continue
+        if current and used + piece.seconds > WINDOW_S:
+            windows.append(current)
+            current, used = [], 0.0
+        current.append(piece)
+        used += piece.seconds
+    return windows + [current] if current else windows
+
+
+VERIFY_VERSION = 1  # bump when proposing or scoring changes: cached verifications are then redone
+
+
+class Verification:
+    """What call transcripts are verified against: the rules' words, from one lexicon and profile.
+    Sent to worker processes and Ray tasks as it is; each builds its own checker on first use."""
+
+    def __init__(self, lexicon, profile) -> None:
+        self.lexicon = lexicon
+        self.profile = profile
+        self._proposer = None
+
+    def __getstate__(self) -> dict:
+        return {"lexicon": self.lexicon, "profile": self.profile, "_proposer": None}
+
+    @property
+    def proposer(self):
+        if self._proposer is None:
+            from phrasecheck.engine.checker import Checker
+            from phrasecheck.engine.nearmiss import Proposer
+
+            self._proposer = Proposer(Checker(self.lexicon, self.profile))
+        return self._proposer
+
+    def key(self, agent_id: str) -> str:
+        """The cache key of one recording's verification: everything proposing and scoring read."""
+        checker = self.proposer.checker
+        rules = sorted((p.id, tuple(f.text for f in p.forms)) for p in checker.phrases if p.kind in ("forbidden", "opener"))
+        greeting = checker.greeting
+        parts = sorted((k, tuple(f.text for f in v)) for k, v in greeting.parts.items()) if greeting else []
+        stable = [
+            VERIFY_VERSION,
+            HEARD_TOLERANCE,
+            CREDIT_TOLERANCE,
+            HOMOPHONE_MARGIN,
+            rules,
+            parts,
+            checker.profile.company,
+            checker.profile.agents.get(agent_id),
+        ]
+        return "verify:" + hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]

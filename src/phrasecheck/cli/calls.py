@@ -16,16 +16,24 @@ import click
 from phrasecheck.calls.batch import audio_among, audio_reader, default_jobs, duration_s, make_options, over_limits, recordings_meta, transcribe_all
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.transcribe import TranscribeOptions, transcript_json, transcript_srt, transcript_text
+from phrasecheck.calls.verify import Verification
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, failed, lexicon_option, manifest_option, redact_option
 from phrasecheck.cli.serve import db_options, record_run
-from phrasecheck.config.profile import Profile, find_profile
+from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.errors import InputError
 
 
 def transcribe_with_bar(
-    files: list[Path], options: TranscribeOptions, no_cache: bool, meta: dict[str, dict], jobs: int, executor: str = "local", address: str | None = None
+    files: list[Path],
+    options: TranscribeOptions,
+    no_cache: bool,
+    meta: dict[str, dict],
+    jobs: int,
+    executor: str = "local",
+    address: str | None = None,
+    verification: Verification | None = None,
 ) -> dict[Path, Conversation | InputError]:
     """transcribe_all with a progress bar on standard error when it is a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -50,7 +58,7 @@ def transcribe_with_bar(
         def advance(done: int, done_s: float) -> None:
             bar.update(task, completed=done, hours=f"{done_s / 3600:.2f}/{total_h:.2f}")
 
-        return transcribe_all(files, options, cache, meta, jobs, progress=advance, executor=executor, address=address)
+        return transcribe_all(files, options, cache, meta, jobs, progress=advance, executor=executor, address=address, verification=verification)
 
 
 def recordings(
@@ -65,6 +73,7 @@ def recordings(
     jobs: int = 1,
     executor: str = "local",
     address: str | None = None,
+    verification: Verification | None = None,
 ) -> tuple[Callable[[Path], Conversation], list[InputError]]:
     """Transcribe the recordings among paths; the reader check_paths gets for them, and the problems
     met on the way that belong to no recording's result (manifest rows that could not be used)."""
@@ -76,7 +85,7 @@ def recordings(
     for w in warnings:
         click.echo(f"phrasecheck: warning: {w}", err=True)
     too_big = over_limits(audio, profile.limits)
-    transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs, executor, address)
+    transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs, executor, address, verification)
     return audio_reader({**transcripts, **too_big}), problems
 
 
@@ -104,7 +113,9 @@ def recordings(
 @redact_option
 @audio_options
 @db_options
-def scan(folder, manifest, out_dir, jobs, executor, address, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache, db, no_db) -> None:
+def scan(
+    folder, manifest, out_dir, jobs, executor, address, config, lexicon_dir, redact, model, device, agent_channel, mono_role, no_cache, no_verify, db, no_db
+) -> None:
     """Transcribe and check a day's recordings and chat exports under FOLDER; write the report folder.
 
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
@@ -115,7 +126,8 @@ def scan(folder, manifest, out_dir, jobs, executor, address, config, lexicon_dir
 
     profile, checker = build_checker(config, lexicon_dir)
     jobs = jobs or default_jobs(device)
-    reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs, executor, address)
+    verification = None if no_verify else Verification(checker.lexicon, profile)
+    reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs, executor, address, verification)
     run = check_paths([folder], checker, profile, audio=reader)
     run.errors += problems
     out_dir = out_dir or Path(f"phrasecheck-report-{date.today().isoformat()}")
@@ -132,12 +144,16 @@ def scan(folder, manifest, out_dir, jobs, executor, address, config, lexicon_dir
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "srt"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False))
 @config_option
+@lexicon_option
 @audio_options
-def transcribe(files, fmt, output, config, model, device, agent_channel, mono_role, no_cache) -> None:
-    """Print or write the transcript of recordings (agent/customer turns with times)."""
-    profile = find_profile(config)
+def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_channel, mono_role, no_cache, no_verify) -> None:
+    """Print or write the transcript of recordings (agent/customer turns with times).
+
+    Where the text comes close to a rule's words, JSON gives what acoustic verification heard."""
+    profile, checker = build_checker(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
-    transcripts = transcribe_with_bar(list(files), options, no_cache, {}, 1)
+    verification = None if no_verify else Verification(checker.lexicon, profile)
+    transcripts = transcribe_with_bar(list(files), options, no_cache, {}, 1, verification=verification)
     convs, errors = [], []
     for path in files:
         result = transcripts[path]

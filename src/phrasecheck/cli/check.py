@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from phrasecheck.calls.verify import Verification
 from phrasecheck.cli.calls import recordings
 from phrasecheck.cli.common import (
     EXIT_ERROR,
@@ -50,7 +51,25 @@ def _fail_kinds(value: str) -> frozenset[str]:
 @manifest_option
 @audio_options
 def check(
-    paths, fmt, fail_on, output, jobs, config, lexicon_dir, agent, select, ignore, color, redact, manifest, model, device, agent_channel, mono_role, no_cache
+    paths,
+    fmt,
+    fail_on,
+    output,
+    jobs,
+    config,
+    lexicon_dir,
+    agent,
+    select,
+    ignore,
+    color,
+    redact,
+    manifest,
+    model,
+    device,
+    agent_channel,
+    mono_role,
+    no_cache,
+    no_verify,
 ) -> None:
     """Check chat exports (JSONL, CSV), transcripts (TXT) and recordings (wav, mp3, amr, ...) in PATHS.
 
@@ -61,7 +80,8 @@ def check(
 
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
     profile, checker = build_checker(config, lexicon_dir, select, ignore)
-    reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache)
+    verification = None if no_verify else Verification(checker.lexicon, profile)
+    reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache, verification=verification)
     sys.exit(run_check(list(paths), checker, profile, fmt, output, options, color, redact, agent, reader, jobs, problems))
 
 

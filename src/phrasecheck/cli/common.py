@@ -113,4 +113,9 @@ audio_options = _stack(
         "--mono-role", type=click.Choice(["agent"]), default=None, help="Treat all speech in mono recordings as the agent's instead of inferring roles."
     ),
     click.option("--no-cache", is_flag=True, help="Transcribe again instead of using the transcript cache."),
+    click.option(
+        "--no-verify",
+        is_flag=True,
+        help="Skip acoustic verification (where a transcript comes close to a rule's words, the model scores those words against the audio).",
+    ),
 )

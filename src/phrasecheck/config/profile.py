@@ -81,6 +81,11 @@ class Limits:
 @dataclass
 class Profile:
     company: list[str] = field(default_factory=list)  # pins the greeting's company slot
+    # agent id -> surname: the greeting's 我姓× that acoustic verification listens for on their calls
+    agents: dict[str, str] = field(default_factory=dict)
+    # Calls: a forbidden or opener finding whose words the recognizer gave a probability below this
+    # is listed for review (复核) and costs no points until confirmed. None: off.
+    min_confidence: float | None = None
     lexicon: Path | None = None
     agent_channel: str = "left"
     # Recordings with more than two channels: which channel (counted from 1) is the agent's and which
@@ -117,6 +122,8 @@ class Profile:
 
 _KEYS = {
     "company",
+    "agents",
+    "min_confidence",
     "lexicon",
     "agent_channel",
     "channels",
@@ -153,6 +160,15 @@ def load_profile(path: Path) -> Profile:
         raise ConfigError(path, f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(_KEYS))})", line)
     prof = Profile(source=str(path))
     prof.company = _list(data.get("company"), path, line, "company")
+    agents, where = _mapping(data.get("agents") or {}, "agents", "map agent ids to surnames (A3001: 王)", path, line)
+    for agent_id, surname in agents:
+        if not isinstance(surname, str) or not 1 <= len(surname.strip()) <= 2:
+            raise ConfigError(path, f"agents.{agent_id}: a surname of one or two characters, got {surname!r}", where)
+        prof.agents[str(agent_id)] = surname.strip()
+    confidence = data.get("min_confidence")
+    if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1):
+        raise ConfigError(path, f"min_confidence must be a number between 0 and 1, got {confidence!r}", line)
+    prof.min_confidence = float(confidence) if confidence is not None else None
     if data.get("lexicon"):
         prof.lexicon = resolve_lexicon(str(data["lexicon"]), path.parent)  # a folder, or a shipped pack's name
     channel = data.get("agent_channel", "left")

@@ -105,7 +105,7 @@ def party_speech(conv: Conversation) -> dict[str, list[Interval]]:
     out: dict[str, list[Interval]] = {}
     for t in conv.turns:
         key = MIXED if conv.roles == ROLES_INFERRED else t.role
-        spans = [(s, e) for _, _, s, e in t.words] or [(t.start_s, t.end_s)]
+        spans = [(w[2], w[3]) for w in t.words] or [(t.start_s, t.end_s)]
         out.setdefault(key, []).extend(spans)
     return {k: merge(v, 0.3) for k, v in out.items()}
 
@@ -259,7 +259,7 @@ class Behaviour:
         rule = self.rules["talk_over"]
         agent = merge(speech[AGENT], UTTERANCE_GAP_S)
         customer = merge(speech[CUSTOMER], UTTERANCE_GAP_S)
-        words = [(i, a, b, s, e) for i, t in enumerate(conv.turns) if t.role == AGENT for a, b, s, e in t.words]
+        words = [(i, *w[:4]) for i, t in enumerate(conv.turns) if t.role == AGENT for w in t.words]
         worded = any(t.words for t in conv.turns if t.role == AGENT)
         out = []
         for u0, u1 in agent:

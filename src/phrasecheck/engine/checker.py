@@ -73,6 +73,16 @@ class Checker:
     # --- the pipeline for one conversation ---------------------------------------------------
 
     def check(self, conv: Conversation) -> Result:
+        result = self._check(conv)
+        if any(t.heard for t in conv.turns):
+            self._add_heard(result)
+        if conv.is_call:
+            self._confidence(result)
+        note_transfer(result)
+        result.attitude_score = score_result(result, self.profile.weights, self.fatal, self.profile.count_review)
+        return result
+
+    def _check(self, conv: Conversation) -> Result:
         agent = conv.agent_turns()
         idx = [i for i, _ in agent]
         texts = [self.matcher.prepare(t.text) for _, t in agent]
@@ -85,10 +95,49 @@ class Checker:
         behaviour = self.behaviour.check(conv)
         findings = greeting_findings + findings + behaviour.findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
-        result = Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=behaviour.notes)
-        note_transfer(result)
-        result.attitude_score = score_result(result, self.profile.weights, self.fatal, self.profile.count_review)
-        return result
+        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=behaviour.notes)
+
+    def _confidence(self, result: Result) -> None:
+        """Each call finding gets the recognizer's probability of its words; a forbidden phrase or
+        opener heard with less than the profile's min_confidence goes to review (复核) at no cost."""
+        floor = self.profile.min_confidence
+        for f in (*result.findings, *result.courtesy):
+            turn = result.conversation.turns[f.turn] if 0 <= f.turn < len(result.conversation.turns) else None
+            probs = [w[4] for w in turn.words if len(w) > 4 and w[0] < f.end_char and w[1] > f.start_char] if turn else []
+            if not probs:
+                continue
+            f.word_probs = probs
+            if floor is not None and f.kind in ("forbidden", "opener") and f.severity in ("error", "warning") and min(probs) < floor:
+                f.severity = REVIEW
+                f.message += f" (recognizer unsure: word probability {min(probs):.2f} < {floor:.2f}; for review, not counted until confirmed)"
+
+    def _add_heard(self, result: Result) -> None:
+        """What acoustic verification heard (Turn.heard, calls/verify.py: 烦死人了 where 反此言论 was
+        decoded) checked as if decoded: a finding only the heard words give is added, quoting the
+        decoded characters and saying what was heard; a greeting part heard completes the greeting."""
+        conv = result.conversation
+        heard = HeardView(conv)
+        alt = self._check(heard.conversation)
+        have = {(f.id, f.turn) for f in result.findings}
+        for f in alt.findings:
+            if f.kind in ("behaviour", "greeting") or (f.id, f.turn) in have:
+                continue
+            mapped = heard.finding(f)
+            if mapped is not None:
+                result.findings.append(mapped)
+        have_courtesy = {(f.id, conv.agent_of(f.turn)) for f in result.courtesy}
+        for f in alt.courtesy:
+            if (f.id, conv.agent_of(f.turn)) not in have_courtesy and (mapped := heard.finding(f)) is not None:
+                result.courtesy.append(mapped)
+        if not result.greeting.ok and len(alt.greeting.missing) < len(result.greeting.missing):
+            gained = [m for m in result.greeting.missing if m not in alt.greeting.missing]
+            what = ", ".join(GREETING_PARTS_LABEL[m] for m in gained)
+            result.notes.append(f"{self.greeting.id}: {what} heard by acoustic verification ({heard.said(alt.greeting.turn)})")
+            result.greeting = replace(alt.greeting, text=result.greeting.text)
+            result.findings = [f for f in result.findings if f.kind != "greeting"] + [
+                heard.finding(f, whole_turn=True) for f in alt.findings if f.kind == "greeting"
+            ]
+        result.findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
         if phrase.id not in self.matcher.candidates(text):
@@ -128,43 +177,7 @@ class Checker:
                 break
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
-        for phrase in self._of_kind["opener"]:
-            if phrase.id not in seen:  # not in the text: perhaps in what the audio says (calls/verify.py)
-                out += self._heard_openers(phrase, conv, idx)
         return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
-
-    def _heard_openers(self, phrase: Phrase, conv: Conversation, idx: list[int]) -> list[Finding]:
-        """The opener in what acoustic verification heard at the start of the agent's first turn
-        (calls/verify.py: 为什么事 decoded, 喂 heard). The quote stays what was decoded."""
-        first = conv.turns[idx[0]]
-        out = []
-        for start, end, heard, gain in first.heard:
-            if first.text[:start].strip():
-                continue
-            alt = self.matcher.prepare(heard + first.text[end:])
-            hit = self._best(phrase, alt, anchored=True)
-            if hit is None or hit.start != 0 or hit.end > len(heard):
-                continue
-            start_s, end_s = _times(first, start, end)
-            out.append(
-                Finding(
-                    id=phrase.id,
-                    kind=phrase.kind,
-                    turn=idx[0],
-                    start_char=start,
-                    end_char=end,
-                    text=first.text[start:end],
-                    score=hit.score,
-                    message=f"{KIND_LABEL[phrase.kind]} {phrase.text} (heard {heard}: the audio fits it better than the decoded {first.text[start:end]})",
-                    suggestion=phrase.suggestion,
-                    severity=phrase.severity,
-                    start_s=start_s,
-                    end_s=end_s,
-                    heard=heard,
-                    verify_score=gain,
-                )
-            )
-        return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], block_end: int) -> list[Finding]:
         """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
@@ -381,6 +394,76 @@ class Checker:
         )
 
 
+class HeardView:
+    """The conversation as acoustic verification heard it: each turn's heard words in place of the
+    decoded ones, with the way back from its characters to the decoded text's."""
+
+    def __init__(self, conv: Conversation):
+        self.original = conv
+        self.maps: dict[int, list[tuple[int, int, tuple | None]]] = {}  # turn -> per heard char: decoded span, heard entry
+        turns = []
+        for i, t in enumerate(conv.turns):
+            if not t.heard:
+                turns.append(t)
+                continue
+            text, where, pos = [], [], 0
+            for entry in _non_overlapping(t.heard):
+                start, end, words, _ = entry
+                for ch_i in range(pos, start):
+                    text.append(t.text[ch_i])
+                    where.append((ch_i, ch_i + 1, None))
+                for ch in words:
+                    text.append(ch)
+                    where.append((start, end, entry))
+                pos = end
+            for ch_i in range(pos, len(t.text)):
+                text.append(t.text[ch_i])
+                where.append((ch_i, ch_i + 1, None))
+            self.maps[i] = where
+            turns.append(replace(t, text="".join(text), words=[], heard=[]))
+        self.conversation = replace(conv, turns=turns)
+
+    def said(self, turn: int | None) -> str:
+        return self.conversation.turns[turn].text if turn is not None else ""
+
+    def finding(self, f: Finding, whole_turn: bool = False) -> Finding | None:
+        """f, found in the heard text, placed on the decoded text; None unless heard words are in it."""
+        decoded = self.original.turns[f.turn]
+        if whole_turn:
+            return replace(f, end_char=len(decoded.text), text=decoded.text)
+        where = self.maps.get(f.turn)
+        if where is None:
+            return None
+        span = where[f.start_char : max(f.end_char, f.start_char + 1)]
+        entries = [e for _, _, e in span if e is not None]
+        if not entries or f.end_turn is not None:
+            return None  # the heard words are not what the rule found
+        start, end = span[0][0], span[-1][1]
+        start_s, end_s = _times(decoded, start, end)
+        heard = self.conversation.turns[f.turn].text[f.start_char : f.end_char]
+        gain = min(e[3] for e in entries)
+        return replace(
+            f,
+            start_char=start,
+            end_char=end,
+            text=decoded.text[start:end],
+            start_s=start_s,
+            end_s=end_s,
+            heard=heard,
+            verify_score=gain,
+            message=f"{f.message} (heard {heard}: the audio fits it about as well as the decoded {decoded.text[start:end]})",
+        )
+
+
+def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """The best-fitting heard readings that do not overlap, in text order."""
+    kept: list[tuple[int, int, str, float]] = []
+    for entry in sorted(heard, key=lambda h: -h[3]):
+        if all(entry[1] <= k[0] or entry[0] >= k[1] for k in kept):
+            kept.append(entry)
+    return sorted(kept)
+
+
 def _known_ids(lexicon: Lexicon, profile: Profile) -> None:
     """A threshold or fatal rule naming no rule of the lexicon is a typo that would silently do nothing."""
     known = set(lexicon.ids()) | {b.id for b in lexicon.behaviour}
@@ -392,7 +475,7 @@ def _known_ids(lexicon: Lexicon, profile: Profile) -> None:
 
 def _times(turn, start: int, end: int) -> tuple[float | None, float | None]:
     """Recording time of an original-text span: word timings where ASR gave them, else the turn's."""
-    words = [(s, e) for cs, ce, s, e in turn.words if cs < end and ce > start]
+    words = [(w[2], w[3]) for w in turn.words if w[0] < end and w[1] > start]
     if words:
         return round(min(s for s, _ in words), 2), round(max(e for _, e in words), 2)
     return turn.start_s, turn.end_s

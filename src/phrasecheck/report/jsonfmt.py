@@ -22,7 +22,7 @@ def finding_dict(f: Finding, conversation: Conversation | None = None) -> dict:
     d = {name: getattr(f, name) for name in _FINDING_FIELDS}  # asdict() without its deep copy: every field is a plain value
     if conversation is not None:
         d["key"] = finding_key(conversation, f)
-    for optional in ("end_turn", "review", "agent_id", "heard", "verify_score"):
+    for optional in ("end_turn", "review", "agent_id", "heard", "verify_score", "word_probs"):
         if d[optional] is None:
             del d[optional]
     return d

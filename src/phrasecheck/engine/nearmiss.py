@@ -1,0 +1,239 @@
+"""Near misses: rule words a call's transcript almost says, worth scoring against the audio.
+
+The base model writes 烦死人了 as 反此言论 and 我姓李 as 我敬礼: too far from the rule for the text
+matcher, which must not accuse anyone on a guess. Here each place where the decoded characters
+SOUND like a rule's words (initials and finals compared, as a listener would) becomes a Candidate:
+that text with the rule's words in place. calls/verify.py then asks the model which of the two the
+audio fits (never as a prompt); only a candidate the audio supports reaches the checker, as what
+was heard (Turn.heard).
+
+Only what the checker did not already find is proposed: a forbidden phrase in an agent turn, an
+opener at the call's first words, the greeting's missing parts in the agent's first turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from phrasecheck.data import AGENT, Conversation
+from phrasecheck.text.normalize import Normalized, fuzzy_syllable, normalize
+
+# Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance.
+WEI_SPELLINGS = "为未微位卫围唯维威违谓味尾畏"
+TIE, MAX_TIED = 0.05, 3  # readings of one rule this close to the closest are all scored, at most MAX_TIED
+MAX_PER_CALL = 12  # candidates scored per call, closest first: each costs one alignment of the decoder
+# How close the decoded characters must sound, by the length of the rule's words: short words
+# sound like many things, so they need to be closer.
+MIN_SIMILARITY = {2: 0.8, 3: 0.75}
+MIN_SIMILARITY_LONG = 0.62
+
+# The commonest surnames, commonest first (about 85% of people in China): the surname a greeting's
+# garbled 我姓× most likely says, where the profile does not list the agent's (agents:).
+COMMON_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石"
+    "廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟"
+)
+SURNAME_READINGS = 3  # surnames tried for one garbled 我姓×
+
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
+# Initials a listener (and the recognizer) confuses: partial credit.
+_CLOSE_INITIALS = [set("jqx"), {"z", "c", "s", "zh", "ch", "sh"}, {"b", "p"}, {"d", "t"}, {"g", "k", "h"}, {"n", "l", "r"}, {"f", "h"}]
+_CLOSE_FINALS = [{"an", "ian", "en", "in"}, {"i", "ü", "v", "u"}, {"e", "o", "uo"}, {"ai", "ei"}, {"ao", "ou"}]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A reading of a transcript turn to score against its audio."""
+
+    turn: int  # index into the conversation's turns
+    start: int  # span of the decoded text it replaces (original characters)
+    end: int
+    words: str  # the rule's words that would stand there
+    rule: str  # the rule it could reveal (F04, O01, G01)
+    similarity: float  # how alike the decoded and the rule's words sound, 0-1
+    homophone: bool  # the decoded characters already sound exactly so: only a clear preference counts
+    credit: bool = False  # hearing it credits the agent (a greeting part) rather than accusing them
+
+    def reading(self, text: str) -> str:
+        return text[: self.start] + self.words + text[self.end :]
+
+
+@lru_cache(maxsize=8192)
+def _split(syllable: str) -> tuple[str, str]:
+    folded = fuzzy_syllable(syllable)
+    for ini in _INITIALS:
+        if folded.startswith(ini) and len(folded) > len(ini):
+            return ini, folded[len(ini) :]
+    return "", folded
+
+
+def _part(a: str, b: str, close: list[set[str]]) -> float:
+    if a == b:
+        return 1.0
+    return 0.6 if any(a in group and b in group for group in close) else 0.0
+
+
+def syllable_similarity(a: str, b: str) -> float:
+    """How alike two toneless syllables sound: 1 the same, else half for the initial and half for
+    the final (partial credit for ones a listener confuses: j/q/x, an/en)."""
+    if a == b:
+        return 1.0
+    (ia, fa), (ib, fb) = _split(a), _split(b)
+    if (ia, fa) == (ib, fb):
+        return 0.95  # the same after the usual ASR folds (zh/z, ing/in)
+    return 0.5 * _part(ia, ib, _CLOSE_INITIALS) + 0.5 * _part(fa, fb, _CLOSE_FINALS)
+
+
+def similarity(nt: Normalized, lo: int, words: Normalized) -> float:
+    """Mean syllable similarity of nt's key at [lo, lo + len(words)) to words (same character: 1)."""
+    total = 0.0
+    for i in range(len(words.key)):
+        if nt.key[lo + i] == words.key[i]:
+            total += 1.0
+        else:
+            total += syllable_similarity(nt.pinyin[lo + i], words.pinyin[i])
+    return total / len(words.key)
+
+
+@lru_cache(maxsize=1024)
+def _reading(words: str) -> Normalized:
+    return normalize(words, context=True)
+
+
+def _best_window(nt: Normalized, words: str, positions: range | None = None) -> tuple[int, float] | None:
+    """The window of nt most like words (not equal to them): (key position, similarity)."""
+    w = _reading(words)
+    m = len(w.key)
+    if m == 0 or len(nt.key) < m:
+        return None
+    best = None
+    for lo in positions if positions is not None else range(len(nt.key) - m + 1):
+        if lo + m > len(nt.key) or nt.key[lo : lo + m] == w.key:
+            continue
+        sim = similarity(nt, lo, w)
+        if best is None or sim > best[1]:
+            best = (lo, sim)
+    if best is None or best[1] < MIN_SIMILARITY.get(m, MIN_SIMILARITY_LONG):
+        return None
+    return best
+
+
+def surnames_like(char: str, syllable: str) -> list[str]:
+    """The character itself if it is a common surname, then the commonest surnames that sound like it."""
+    out = [char] if char in COMMON_SURNAMES else []
+    for s in COMMON_SURNAMES:
+        if len(out) >= SURNAME_READINGS:
+            break
+        if s != char and fuzzy_syllable(_reading(s).pinyin[0]) == fuzzy_syllable(syllable):
+            out.append(s)
+    return out
+
+
+def _candidate(k: int, nt: Normalized, lo: int, hi: int, words: str, rule: str, sim: float, credit: bool = False) -> Candidate:
+    start, end = nt.span(lo, hi)
+    spoken = _reading(words)
+    homophone = nt.pinyin[lo:hi] == spoken.pinyin
+    return Candidate(k, start, end, words, rule, round(sim, 3), homophone, credit)
+
+
+def _readings(phrase, shortest: int) -> list[str]:
+    """The phrase's forms as the words a speaker says in one go (their parts run together)."""
+    return sorted(r for r in {"".join(part.key for part in f.parts) for f in phrase.forms} if len(r) >= shortest)
+
+
+class Proposer:
+    """Candidates for one call, from the checker's lexicon and profile (company, agents' surnames)."""
+
+    def __init__(self, checker) -> None:
+        self.checker = checker
+        # One character (喂 for F01) sounds like too many things to propose anywhere but at the start.
+        self._forbidden = [(p.id, _readings(p, 2)) for p in checker.phrases if p.kind == "forbidden"]
+        self._openers = [(p.id, _readings(p, 1)) for p in checker.phrases if p.kind == "opener"]
+
+    def propose(self, conv: Conversation) -> list[Candidate]:
+        result = self.checker.check(conv)
+        found = {(f.id, f.turn) for f in result.findings}
+        agent = [i for i, t in enumerate(conv.turns) if t.role == AGENT]
+        out: list[Candidate] = []
+        if agent:
+            first = agent[0]
+            out += self._openers_at(first, normalize(conv.turns[first].text), {rid for rid, turn in found if turn == first})
+            if not result.greeting.ok:
+                out += self._greeting(conv, first, result.greeting.missing)
+        for k in agent:
+            nt = normalize(conv.turns[k].text)
+            for rid, readings in self._forbidden:
+                if (rid, k) in found:
+                    continue
+                out += self._closest(k, nt, readings, rid)
+        out.sort(key=lambda c: -c.similarity)
+        return sorted(out[:MAX_PER_CALL], key=lambda c: (c.turn, c.start))
+
+    def _openers_at(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
+        """The blunt words at the call's first words: 喂 spelt 为/未/微 (not 为您…), and the others
+        when they sound close."""
+        out = []
+        key = nt.key
+        if "O01" in {rid for rid, _ in self._openers} and "O01" not in found and len(key) >= 2:
+            if key[0] in WEI_SPELLINGS and key[0] != "喂" and key[1] != "你":
+                out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
+        for rid, readings in self._openers:
+            if rid in found or rid == "O01":
+                continue
+            for words in readings:
+                got = _best_window(nt, words, range(0, 1))
+                if got:
+                    out.append(_candidate(k, nt, 0, len(_reading(words).key), words, rid, got[1]))
+                    break
+        return out
+
+    def _greeting(self, conv: Conversation, k: int, missing: list[str]) -> list[Candidate]:
+        rule = self.checker.greeting
+        nt = normalize(conv.turns[k].text)
+        out = []
+        gid = rule.id
+        if "greeting" in missing:  # 很好 / 等您好 for 您好: the greeting word, perhaps after a stray sound
+            best = None
+            for form in rule.parts["greeting"]:
+                words = "".join(p.key for p in form.parts)
+                for skip in range(0, 3):
+                    w = _reading(words).key
+                    if skip and nt.key[skip : skip + len(w)] == w:
+                        got = (skip, 1.0)  # 等您好: the greeting, after a sound the decoder made a word of
+                    else:
+                        got = _best_window(nt, words, range(skip, skip + 1))
+                    if got and (best is None or got[1] > best[2]):
+                        best = (skip, words, got[1])
+            if best:
+                skip, words, sim = best
+                out.append(_candidate(k, nt, 0, skip + len(_reading(words).key), words, gid, sim, credit=True))
+        if "company" in missing:
+            forms = self.checker._company_forms if self.checker.profile.company else []
+            readings = ["".join(p.key for p in f.parts) for f in forms] or ["客服中心"]
+            out += self._closest(k, nt, readings, gid, credit=True)
+        if "surname" in missing:
+            surname = self.checker.profile.agents.get(conv.agent_id)
+            if surname:
+                out += self._closest(k, nt, [f"我姓{surname}"], gid, credit=True)
+            else:  # 我敬礼 for 我姓李: 姓 where a character after 我 sounds like it, and a surname after it
+                for lo in range(len(nt.key) - 2):
+                    if nt.key[lo] == "我" and nt.key[lo + 1] != "姓" and syllable_similarity(nt.pinyin[lo + 1], "xing") >= 0.5:
+                        sim = 0.5 + 0.5 * syllable_similarity(nt.pinyin[lo + 1], "xing")
+                        out += [_candidate(k, nt, lo, lo + 3, f"我姓{s}", gid, sim, credit=True) for s in surnames_like(nt.key[lo + 2], nt.pinyin[lo + 2])]
+                        break
+        if "offer" in missing:
+            readings = ["".join(p.key for p in f.parts) for f in rule.parts["offer"]]
+            out += self._closest(k, nt, readings, gid, credit=True)
+        return out
+
+    @staticmethod
+    def _closest(k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False) -> list[Candidate]:
+        """The reading that sounds closest to some window of the turn, and those as close as it
+        (没看见我在忙 and 没看见我正忙 for 没看见我就忙: the audio tells which)."""
+        found = [(got, words) for words in readings if (got := _best_window(nt, words))]
+        if not found:
+            return []
+        best = max(got[1] for got, _ in found)
+        close = sorted((w for w in found if w[0][1] >= best - TIE), key=lambda w: -w[0][1])[:MAX_TIED]
+        return [_candidate(k, nt, lo, lo + len(_reading(words).key), words, rule, sim, credit) for (lo, sim), words in close]
