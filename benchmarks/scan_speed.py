@@ -10,7 +10,7 @@ language zh, no VAD, the whole file at once, both parties mixed down); "each cha
 bare faster-whisper decoding each party of a stereo file separately with its VAD, the least it
 takes to tell the parties apart. scan adds what phrasecheck does on top: word timestamps, role
 attribution, the rules, and the report folder. "cached" is a second scan after the transcripts are in the cache (only the rules and the
-reports run). Figures: median wall seconds over --repeat runs, audio seconds per wall second, and
+reports run); "--no-verify" leaves out acoustic verification, so the two scans give its cost. Figures: median wall seconds over --repeat runs, audio seconds per wall second, and
 median CPU seconds (user + system); the best wall time of each pipeline shows it on a quiet spell
 of a busy machine.
 """
@@ -139,6 +139,7 @@ def main() -> int:
     runs.append(("bare faster-whisper, each channel alone, VAD", [sys.executable, __file__, "--bare-worker", model_dir, a.device, "channels", *files]))
     if a.device == "cuda":
         runs.append(("bare faster-whisper batched (VAD, batch 8)", [sys.executable, __file__, "--bare-worker", model_dir, a.device, "batched", *files]))
+    runs.append((f"phrasecheck scan --no-cache --no-verify --jobs {a.jobs}", [*scan, "--no-cache", "--no-verify"]))
     runs.append((f"phrasecheck scan --no-cache --jobs {a.jobs}", [*scan, "--no-cache"]))
 
     results = {}
@@ -158,6 +159,15 @@ def main() -> int:
         best = min(r[0] for r in runs_)
         print(f"{name:46s} {wall:8.2f} {audio_s / wall:17.2f} {best:12.2f} {cpu:7.2f}   {' '.join(f'{r[0]:.2f}' for r in runs_)}")
     ours = results[runs[-1][0]]
+    unverified = results[runs[-2][0]]
+    for k, clock in ((0, "wall"), (1, "CPU")):
+        b, o = statistics.median(r[k] for r in unverified), statistics.median(r[k] for r in ours)
+        print(f"acoustic verification: {100 * (o - b) / o:+.1f}% of scan's {clock} time (scan against scan --no-verify, medians; budget 10%)")
+    each = results[runs[1][0]]
+    print(
+        f"bare faster-whisper, each channel alone / scan: {statistics.median(r[0] for r in each) / statistics.median(r[0] for r in ours):.2f}x wall "
+        f"(target: scan at least 1.3x as fast)"
+    )
     for label, base in (("bare", results[runs[0][0]]), ("bare, each channel alone", results[runs[1][0]])):
         for k, clock in ((0, "wall"), (1, "CPU")):
             b, o = statistics.median(r[k] for r in base), statistics.median(r[k] for r in ours)

@@ -77,9 +77,18 @@ class Verifier:
 
     def verify(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> dict[int, list[tuple[int, int, str, float]]]:
         """What was heard, per turn index: (char_start, char_end, words, gain over the decoded text)."""
+        heard: dict[int, list[tuple[int, int, str, float]]] = {}
+        for c, gain in self.gains(channel, turns, candidates):
+            if is_heard(c, gain):
+                heard.setdefault(c.turn, []).append((c.start, c.end, c.words, gain))
+        return heard
+
+    def gains(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
+        """Each candidate's log-probability gain over the decoded text on the same audio (candidates
+        in turns without times, or too long to place, are left out)."""
         import numpy as np
 
-        heard: dict[int, list[tuple[int, int, str, float]]] = {}
+        out = []
         for window in _windows(turns, candidates):
             audio = np.concatenate([x for piece in window for x in (channel[piece.lo : piece.hi], np.zeros(int(GAP_S * SAMPLE_RATE), np.float32))])
             decoded = [p.text for p in window]
@@ -90,11 +99,15 @@ class Verifier:
                     texts[p] = c.reading(turns[c.turn].text)[piece.first : piece.last + (len(c.words) - (c.end - c.start))]
                     readings.append((c, "".join(texts)))
             base, *others = self.scores(audio, ["".join(decoded)] + [text for _, text in readings])
-            for (c, _), score in zip(readings, others):
-                gain = round(score - base, 2)
-                if gain >= (HOMOPHONE_MARGIN if c.homophone else -CREDIT_TOLERANCE if c.credit else -HEARD_TOLERANCE):
-                    heard.setdefault(c.turn, []).append((c.start, c.end, c.words, gain))
-        return heard
+            out += [(c, round(score - base, 2)) for (c, _), score in zip(readings, others)]
+        return out
+
+
+def is_heard(c: Candidate, gain: float) -> bool:
+    """The rule above: about as well as the decoded text, or clearly better for a homophone."""
+    if c.homophone:
+        return gain >= HOMOPHONE_MARGIN
+    return gain >= -(CREDIT_TOLERANCE if c.credit else HEARD_TOLERANCE)
 
 
 class _Piece:

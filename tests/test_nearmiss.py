@@ -1,0 +1,126 @@
+"""Near misses (engine/nearmiss.py) and what the checker makes of what verification heard.
+
+The scoring against audio needs the model (tests/test_verify_audio.py, slow); these tests pin which
+readings are proposed at all, and that a heard reading becomes a finding on the decoded words,
+only where it was heard, and never more than the text and the audio together support."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import ids
+from phrasecheck.config.profile import Profile, load_profile
+from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
+from phrasecheck.engine.checker import Checker
+from phrasecheck.engine.nearmiss import Proposer, similarity, surnames_like, syllable_similarity
+from phrasecheck.errors import ConfigError
+from phrasecheck.text.normalize import normalize
+
+GREETING = "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"
+
+
+def call(*agent_lines: str, agent_id: str = "A1", heard: dict[int, list] | None = None) -> Conversation:
+    turns, t = [], 0.0
+    for k, line in enumerate(agent_lines):
+        turns.append(Turn(AGENT, line, t, t + 2.0, heard=(heard or {}).get(2 * k, [])))
+        turns.append(Turn(CUSTOMER, "嗯，好的，我想问一下", t + 2.5, t + 4.0))
+        t += 5.0
+    return Conversation("c1", agent_id, "c1.wav", turns, roles="channels")
+
+
+def proposed(checker, conv) -> list[tuple[str, str, str]]:
+    return [(c.rule, conv.turns[c.turn].text[c.start : c.end], c.words) for c in Proposer(checker).propose(conv)]
+
+
+def test_syllables_compare_by_initial_and_final():
+    assert syllable_similarity("fan", "fan") == 1.0
+    assert syllable_similarity("jing", "jin") == 0.95  # the same after the ASR folds
+    assert syllable_similarity("si", "ci") == pytest.approx(0.8)  # close initials, same final
+    assert syllable_similarity("shi", "xing") == 0.0
+    assert similarity(normalize("反此言论"), 0, normalize("烦死人了")) > similarity(normalize("请您稍等"), 0, normalize("烦死人了"))
+
+
+def test_a_garbled_forbidden_phrase_is_proposed_a_clean_turn_is_not(checker):
+    got = proposed(checker, call(GREETING, "其什么，反此言论，我这就记下来。"))
+    assert ("F04", "其什么，反此言论", "急什么烦死人了") in got
+    assert [p for p in proposed(checker, call(GREETING, "请您稍等，我帮您登记一下。", "感谢您的来电，再见。")) if p[0].startswith("F")] == []
+
+
+def test_nothing_is_proposed_for_what_the_text_already_says_or_the_customer_says(checker):
+    conv = call(GREETING, "急什么，烦死人了，我这就记下来。")
+    assert "F04" in ids(checker.check(conv))
+    assert [p for p in proposed(checker, conv) if p[0] == "F04"] == []
+    customer = Conversation("c2", "A1", "c2.wav", [Turn(AGENT, GREETING, 0.0, 3.0), Turn(CUSTOMER, "反此言论", 3.5, 5.0)])
+    assert proposed(checker, customer) == []
+
+
+def test_greeting_parts_are_proposed_only_when_missing(checker):
+    garbled = "您好，阳光物业客服中心，我敬礼，请问有什么可以帮助您？"
+    assert not checker.check(call(garbled)).greeting.ok
+    got = proposed(checker, call(garbled))
+    assert ("G01", "我敬礼", "我姓李") in got  # 礼 is no surname: the commonest that sound like it
+    assert ("G01", "我是小", "我姓小") not in proposed(checker, call("您好，阳光物业客服中心，我是小王，请问有什么可以帮助您？"))
+    assert [p for p in proposed(checker, call(GREETING)) if p[0] == "G01"] == []
+    assert surnames_like("程", "cheng")[:2] == ["程", "陈"]
+
+
+def test_the_profile_names_the_agents_surname(lexicon):
+    checker = Checker(lexicon, Profile(agents={"A7": "赵"}))
+    got = proposed(checker, call("您好，阳光物业客服中心，我现照，请问有什么可以帮助您？", agent_id="A7"))
+    assert [p for p in got if p[0] == "G01"] == [("G01", "我现照", "我姓赵")]
+
+
+def test_a_wei_spelling_opening_the_call_is_proposed_as_a_homophone(checker):
+    (wei,) = [c for c in Proposer(checker).propose(call("为什么事")) if c.rule == "O01"]
+    assert wei.homophone and wei.words == "喂"
+
+
+def test_a_heard_forbidden_phrase_quotes_the_decoded_words(checker):
+    line = "其什么，反此言论，我这就记下来。"
+    plain = checker.check(call(GREETING, line))
+    assert "F04" not in ids(plain)
+    heard = checker.check(call(GREETING, line, heard={2: [(4, 8, "烦死人了", -0.5)]}))
+    (f04,) = [f for f in heard.findings if f.id == "F04"]
+    assert (f04.turn, f04.text, f04.heard, f04.verify_score) == (2, "反此言论", "烦死人了", -0.5)
+    assert "heard 烦死人了" in f04.message
+    assert heard.attitude_score < plain.attitude_score
+
+
+def test_heard_words_that_do_not_make_the_rule_give_nothing(checker):
+    # heard elsewhere in the turn than where the phrase would be
+    conv = call(GREETING, "其什么，反此言论，我这就记下来。", heard={2: [(9, 11, "我们", -0.5)]})
+    assert "F04" not in ids(checker.check(conv))
+    # a heard reading the exceptions clear (不知道您… is the polite question)
+    conv = call(GREETING, "步知道您方便吗？", heard={2: [(0, 3, "不知道", -0.5)]})
+    assert "F02" not in ids(checker.check(conv))
+
+
+def test_a_heard_surname_completes_the_greeting_and_says_so(checker):
+    garbled = "您好，阳光物业客服中心，我敬礼，请问有什么可以帮助您？"
+    result = checker.check(call(garbled, heard={0: [(12, 15, "我姓李", -3.2)]}))
+    assert result.greeting.ok and result.greeting.text == garbled
+    assert [f for f in result.findings if f.id == "G01"] == []
+    assert any("surname heard by acoustic verification" in n for n in result.notes)
+
+
+def test_word_probabilities_travel_and_a_floor_sends_unsure_findings_to_review(lexicon):
+    turn = Turn(AGENT, "不知道，你问别人吧", 0.0, 2.0, words=[(0, 3, 0.0, 0.6, 0.31), (4, 9, 0.7, 2.0, 0.9)])
+    conv = Conversation("c", "A1", "c.wav", [turn], roles="channels")
+    plain = Checker(lexicon, Profile()).check(conv)
+    (f02,) = [f for f in plain.findings if f.id == "F02"]
+    assert f02.word_probs == [0.31] and f02.severity == "error"
+    strict = Checker(lexicon, Profile(min_confidence=0.5)).check(conv)
+    (f02,) = [f for f in strict.findings if f.id == "F02"]
+    assert f02.severity == "review" and "recognizer unsure" in f02.message
+    assert strict.attitude_score > plain.attitude_score  # review costs nothing until confirmed
+
+
+def test_profile_agents_and_min_confidence_are_checked(tmp_path):
+    p = tmp_path / "phrasecheck.yaml"
+    p.write_text("agents:\n  A3001: 王\nmin_confidence: 0.4\n", encoding="utf-8")
+    prof = load_profile(p)
+    assert prof.agents == {"A3001": "王"} and prof.min_confidence == 0.4
+    for bad in ("agents: [王]\n", "agents:\n  A1: 欧阳先生\n", "min_confidence: 2\n", "min_confidence: yes\n"):
+        p.write_text(bad, encoding="utf-8")
+        with pytest.raises(ConfigError):
+            load_profile(p)
