@@ -109,7 +109,9 @@ def main() -> int:
             counts[group][1] += heard
             if a.verbose:
                 text = conv.turns[c.turn].text
-                print(f"{conv.conversation_id} t{c.turn + 1} {c.rule} {group:15s} gain {gain:+7.2f} {'HEARD' if heard else '     '} {text[c.start : c.end]!r} -> {c.words!r}")
+                print(
+                    f"{conv.conversation_id} t{c.turn + 1} {c.rule} {group:15s} gain {gain:+7.2f} {'HEARD' if heard else '     '} {text[c.start : c.end]!r} -> {c.words!r}"
+                )
     for group, (n, heard) in counts.items():
         print(f"{group:16s} {n:4d} scored, {heard:4d} heard")
     if worst:
