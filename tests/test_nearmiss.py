@@ -124,3 +124,18 @@ def test_profile_agents_and_min_confidence_are_checked(tmp_path):
         p.write_text(bad, encoding="utf-8")
         with pytest.raises(ConfigError):
             load_profile(p)
+
+
+def test_an_exception_reads_on_into_the_agents_next_turn(checker):
+    """不知道 / (customer: 嗯) / 您明天上午方便吗: one polite question, cut in two by a backchannel."""
+    turns = [
+        Turn(AGENT, GREETING, 0.0, 3.0),
+        Turn(CUSTOMER, "我家的灯坏了", 3.5, 5.0),
+        Turn(AGENT, "好的，不知道", 5.5, 6.5),
+        Turn(CUSTOMER, "嗯", 6.6, 6.8),
+        Turn(AGENT, "您明天上午方便在家吗？", 6.9, 8.5),
+    ]
+    conv = Conversation("c", "A1", "c.wav", turns, roles="channels")
+    assert "F02" not in ids(checker.check(conv))
+    turns[4] = Turn(AGENT, "你自己去问物业吧", 6.9, 8.5)
+    assert "F02" in ids(checker.check(conv))

@@ -30,6 +30,8 @@ class Located:
     severity: str | None = None  # set by the clause grammar (review); else the phrase's
 
 
+CONTINUE_GAP_S = 2.0  # an agent's turns closer than this, the first not ending a sentence, are read as one sentence
+
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
 
 
@@ -192,7 +194,7 @@ class Checker:
             for phrase in self._of_kind["forbidden"]:
                 if phrase.id not in ids or k in taken.get(phrase.id, ()):
                     continue
-                loc = self._locate(phrase, text, k, pair)
+                loc = self._locate(phrase, text, k, pair, self._continued(conv, idx, k))
                 if loc is None:
                     continue
                 finding = self._finding(phrase, loc, conv, idx, texts)
@@ -202,11 +204,22 @@ class Checker:
                 out.append(finding)
         return out
 
-    def _locate(self, phrase: Phrase, text: Prepared, k: int, pair: Prepared | None) -> Located | None:
+    def _continued(self, conv: Conversation, idx: list[int], k: int) -> Prepared | None:
+        """Agent turn k and the agent's next turn as one sentence, where a call's recognizer or a
+        customer's 嗯 cut one utterance in two: the next starts within CONTINUE_GAP_S and k does not
+        end a sentence. None in chats (a message ends a sentence) and elsewhere."""
+        if k + 1 >= len(idx):
+            return None
+        a, b = conv.turns[idx[k]], conv.turns[idx[k + 1]]
+        if a.end_s is None or b.start_s is None or b.start_s - a.end_s > CONTINUE_GAP_S or a.text.rstrip()[-1:] in "。！？!?":
+            return None
+        return self.matcher.prepare(a.text.rstrip().rstrip("，,、") + b.text)
+
+    def _locate(self, phrase: Phrase, text: Prepared, k: int, pair: Prepared | None, continued: Prepared | None = None) -> Located | None:
         """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
         hit = self._best(phrase, text)
         if hit:
-            if self._excepted(phrase, text, hit):
+            if self._excepted(phrase, text, hit) or self._excepted_after(phrase, text, hit, continued):
                 return None
             severity = self._judge(phrase, text, hit)
             if severity == CLEAR:
@@ -222,6 +235,15 @@ class Checker:
         if severity == CLEAR:
             return None
         return Located(k, hit.start, k + 1, hit.end - cut, hit.score, severity)
+
+    def _excepted_after(self, phrase: Phrase, text: Prepared, hit: Hit, continued: Prepared | None) -> bool:
+        """A hit that ends its turn, read on into the rest of the sentence (`_continued`): a
+        customer's 嗯 can cut 不知道 / 您方便吗 in two, and the exception must still see 不知道您…"""
+        if continued is None or hit.end < len(text.key) or continued.key[: len(text.key)] != text.key:
+            return False
+        if self._excepted(phrase, continued, hit):
+            return True
+        return phrase.grammar is not None and self._judge(phrase, continued, hit) == CLEAR
 
     def _judge(self, phrase: Phrase, text: Prepared, hit: Hit) -> str | None:
         """The clause grammar's verdict on a hit (engine/clauses.py): CLEAR, REVIEW or None (as the lexicon says)."""
