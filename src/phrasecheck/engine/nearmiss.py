@@ -35,6 +35,7 @@ COMMON_SURNAMES = (
     "廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟"
 )
 SURNAME_READINGS = 3  # surnames tried for one garbled 我姓×
+SURNAME_SIMILARITY = 0.3  # how much the word after 我 must sound like 姓 (正 zheng: 0.3; 是 shi: 0)
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
 # Initials a listener (and the recognizer) confuses: partial credit.
@@ -218,7 +219,7 @@ class Proposer:
                 out += self._closest(k, nt, [f"我姓{surname}"], gid, credit=True)
             else:  # 我敬礼 for 我姓李: 姓 where a character after 我 sounds like it, and a surname after it
                 for lo in range(len(nt.key) - 2):
-                    if nt.key[lo] == "我" and nt.key[lo + 1] != "姓" and syllable_similarity(nt.pinyin[lo + 1], "xing") >= 0.5:
+                    if nt.key[lo] == "我" and nt.key[lo + 1] != "姓" and syllable_similarity(nt.pinyin[lo + 1], "xing") >= SURNAME_SIMILARITY:
                         sim = 0.5 + 0.5 * syllable_similarity(nt.pinyin[lo + 1], "xing")
                         out += [_candidate(k, nt, lo, lo + 3, f"我姓{s}", gid, sim, credit=True) for s in surnames_like(nt.key[lo + 2], nt.pinyin[lo + 2])]
                         break

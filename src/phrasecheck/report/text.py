@@ -60,6 +60,8 @@ def _finding(console: Console, result: Result, f: Finding) -> None:
             console.print(Text(f"      … {ROLE_LABEL.get(nxt.role, nxt.role)}: {nxt.text}", "dim"))
     if f.heard is not None:
         console.print(Text(f"      heard: {f.heard} (acoustic verification, log-probability {f.verify_score:+.1f} over the decoded text)", "magenta"))
+    if f.word_probs and f.kind in ("forbidden", "opener"):
+        console.print(Text(f"      recognizer's confidence in these words: {min(f.word_probs):.2f} (lowest word)", "dim"))
     if f.suggestion and f.severity != "info":
         console.print(Text("      say instead: ", "green") + Text(f.suggestion))
 
