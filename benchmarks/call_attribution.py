@@ -73,7 +73,7 @@ def main() -> int:
         if conv.roles != "channels":
             continue
         for turn in conv.turns:
-            for a0, b0, s, e in turn.words:
+            for a0, b0, s, e, *_ in turn.words:
                 stereo_words += 1
                 mid = (s + e) / 2
                 speaking = {t["role"] for t in ref["turns"] if t["start_s"] - SLACK_S <= mid <= t["end_s"] + SLACK_S}

@@ -85,7 +85,7 @@ class FakeTranscriber:
 
 def check_words(turn) -> None:
     """Word offsets index the turn text; times are ordered and inside the turn."""
-    for a, b, s, e in turn.words:
+    for a, b, s, e, *_ in turn.words:
         assert 0 <= a < b <= len(turn.text)
         assert turn.text[a:b].strip() == turn.text[a:b] and turn.text[a:b]
         assert turn.start_s - 0.01 <= s <= e <= turn.end_s + 0.01
@@ -117,7 +117,7 @@ def test_clean_stereo_call_greeting_text_and_times(whisper):
     assert conv.first_agent_s is not None and conv.first_agent_s < TOL_S
     # the phrase's words carry their own time, inside the reference turn
     i = opening.text.index("请问有什么可以帮您")
-    times = [s for a, b, s, e in opening.words if a >= i]
+    times = [s for a, b, s, e, *_ in opening.words if a >= i]
     assert ref[0]["start_s"] + 1.5 < times[0] < ref[0]["end_s"]
     assert abs(conv.turns[1].start_s - ref[1]["start_s"]) < TOL_S
     assert abs(conv.turns[-1].start_s - ref[-1]["start_s"]) < TOL_S

@@ -3,6 +3,8 @@ readings are worth scoring at all (the scoring itself needs the model: benchmark
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from helpers import ids
 from phrasecheck.calls.transcribe import Transcript
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
@@ -92,3 +94,78 @@ def test_heard_travels_through_a_jsonl_export(tmp_path, checker):
     (c,) = loaded.conversations
     assert c.turns[0].heard == [(0, 1, "喂", 5.0)] and ids(checker.check(c), "opener") == ["O01"]
     assert [(e.line, e.message) for e in loaded.errors] == [(3, "heard: a span lies outside the text")]
+
+
+class _Scripted:
+    """A transcriber that hears one canned agent turn and a verifier that scores readings by a table:
+    the orchestration of verification (transcribe_batch) without the model."""
+
+    identity = "fake-model"
+
+    def __init__(self, text: str, gains: dict[str, float], fail: bool = False):
+        self.text, self.gains, self.fail = text, gains, fail
+        self.scored: list[str] = []
+
+    def channel_segments_many(self, recordings):
+        from phrasecheck.calls.transcribe import Segment
+
+        if self.fail:
+            raise AssertionError("the transcriber must not be called")
+        n = len(self.text)
+        words = [(i, i + 1, 0.2 + 0.1 * i, 0.3 + 0.1 * i, 0.5) for i in range(n)]
+        return [[[Segment(self.text, 0.2, 0.2 + 0.1 * n, words)], []] for _ in recordings]
+
+    def verifier(self):
+        return self
+
+    def verify(self, channel, turns, candidates):
+        from phrasecheck.calls.verify import is_heard
+
+        heard = {}
+        for c in candidates:
+            self.scored.append(c.words)
+            gain = self.gains.get(c.words, -20.0)
+            if is_heard(c, gain):
+                heard.setdefault(c.turn, []).append((c.start, c.end, c.words, gain))
+        return heard
+
+
+def test_verification_is_cached_apart_from_the_transcript(tmp_path, lexicon):
+    from phrasecheck.calls.cache import TranscriptCache
+    from phrasecheck.calls.transcribe import TranscribeOptions, transcribe_file
+    from phrasecheck.calls.verify import Verification
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.engine.checker import Checker
+
+    wav = Path(__file__).resolve().parent.parent / "samples" / "calls" / "call_clean.wav"
+    cache = TranscriptCache(tmp_path / "t.sqlite")
+    verification = Verification(lexicon, Profile())
+    fake = _Scripted("其什么，反此言论，我这就记下来", {"急什么烦死人了": -1.0})
+    conv = transcribe_file(wav, TranscribeOptions(), transcriber=fake, cache=cache, verification=verification)
+    assert conv.turns[0].heard == [(0, 8, "急什么烦死人了", -1.0)]
+    assert "F04" in ids(Checker(lexicon, Profile()).check(conv))
+    # again: neither transcribed nor verified, the same heard words
+    again = transcribe_file(wav, TranscribeOptions(), transcriber=_Scripted("", {}, fail=True), cache=cache, verification=verification)
+    assert again.turns[0].heard == conv.turns[0].heard
+    # another lexicon: verified again, not transcribed again
+    from dataclasses import replace
+
+    other = Verification(replace(lexicon, phrases=[p for p in lexicon.phrases if p.id != "F12"]), Profile())
+    redo = _Scripted("", {"急什么烦死人了": -2.0}, fail=True)
+    fresh = transcribe_file(wav, TranscribeOptions(), transcriber=redo, cache=cache, verification=other)
+    assert redo.scored == ["急什么烦死人了"] and fresh.turns[0].heard == [(0, 8, "急什么烦死人了", -2.0)]
+    # no verification asked: the transcript alone
+    plain = transcribe_file(wav, TranscribeOptions(), transcriber=_Scripted("", {}, fail=True), cache=cache)
+    assert plain.turns[0].heard == []
+
+
+def test_a_reading_the_audio_does_not_support_is_not_heard(lexicon):
+    from phrasecheck.calls.verify import is_heard
+    from phrasecheck.engine.nearmiss import Candidate
+
+    accuse = Candidate(0, 0, 4, "烦死人了", "F04", 0.7, homophone=False)
+    assert is_heard(accuse, -3.9) and not is_heard(accuse, -4.1)
+    credit = Candidate(0, 0, 3, "我姓李", "G01", 0.9, homophone=False, credit=True)
+    assert is_heard(credit, -6.5) and not is_heard(credit, -7.5)
+    same_sound = Candidate(0, 0, 1, "喂", "O01", 0.95, homophone=True)
+    assert not is_heard(same_sound, 0.0) and is_heard(same_sound, 2.1)

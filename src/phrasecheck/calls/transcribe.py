@@ -670,6 +670,7 @@ def transcribe_file(
     conversation_id: str | None = None,
     agent_id: str = "unknown",
     started_at: datetime | None = None,
+    verification=None,
 ) -> Conversation:
     """One recording -> Conversation (source = path, roles, first_agent_s, timed turns).
 
@@ -677,7 +678,8 @@ def transcribe_file(
     With a cache, a hit neither decodes the audio nor loads (or calls) the transcriber.
     """
     options = options or TranscribeOptions()
-    (result,) = transcribe_batch([Job(str(path), conversation_id, agent_id, started_at)], options, transcriber or WhisperTranscriber(options), cache)
+    job = Job(str(path), conversation_id, agent_id, started_at)
+    (result,) = transcribe_batch([job], options, transcriber or WhisperTranscriber(options), cache, verification)
     if isinstance(result, InputError):
         raise result
     return result

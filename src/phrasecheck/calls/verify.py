@@ -163,7 +163,16 @@ def _windows(turns: list[Turn], candidates: list[Candidate]) -> list[list[_Piece
     return windows + [current] if current else windows
 
 
-VERIFY_VERSION = 1  # bump when proposing or scoring changes: cached verifications are then redone
+def _code_digest() -> str:
+    """The proposing and scoring code itself: any change to it redoes cached verifications (they
+    are cheap next to transcription, and a stale one would hide what the change does)."""
+    from phrasecheck.engine import nearmiss
+
+    digest = hashlib.sha256()
+    for module in (nearmiss.__file__, __file__):
+        with open(module, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
 
 
 class Verification:
@@ -194,10 +203,7 @@ class Verification:
         greeting = checker.greeting
         parts = sorted((k, tuple(f.text for f in v)) for k, v in greeting.parts.items()) if greeting else []
         stable = [
-            VERIFY_VERSION,
-            HEARD_TOLERANCE,
-            CREDIT_TOLERANCE,
-            HOMOPHONE_MARGIN,
+            _code_digest(),
             rules,
             parts,
             checker.profile.company,
