@@ -34,6 +34,7 @@ COMMON_SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石"
     "廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟"
 )
+OPENER_REACH = 3  # an opener is looked for this far into the call's first words (after 喂喂)
 SURNAME_READINGS = 3  # surnames tried for one garbled 我姓×
 SURNAME_SIMILARITY = 0.3  # how much the word after 我 must sound like 姓 (正 zheng: 0.3; 是 shi: 0)
 
@@ -182,10 +183,10 @@ class Proposer:
         for rid, readings in self._openers:
             if rid in found or rid == "O01":
                 continue
-            for words in readings:
-                got = _best_window(nt, words, range(0, 1))
+            for words in readings:  # at the start, or after another opener (喂，讲话)
+                got = _best_window(nt, words, range(0, OPENER_REACH))
                 if got:
-                    out.append(_candidate(k, nt, 0, len(_reading(words).key), words, rid, got[1]))
+                    out.append(_candidate(k, nt, got[0], got[0] + len(_reading(words).key), words, rid, got[1]))
                     break
         return out
 

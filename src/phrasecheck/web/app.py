@@ -371,6 +371,7 @@ def check_text(wb: Workbench, text: str, agent: str = "", suffix: str | None = N
 def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
     """Transcribe one uploaded recording with the local model (nothing leaves the machine) and check it."""
     from phrasecheck.calls.transcribe import transcribe_file
+    from phrasecheck.calls.verify import Verification
     from phrasecheck.data import Run
     from phrasecheck.errors import InputError, ModelError
 
@@ -380,7 +381,7 @@ def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
         path.write_bytes(data)
         try:
             with wb.check_lock:
-                conv = transcribe_file(path, agent_id=agent or "unknown")
+                conv = transcribe_file(path, agent_id=agent or "unknown", verification=Verification(wb.checker.lexicon, wb.profile))
         except (InputError, ModelError) as exc:
             run.errors.append(InputError("录音", exc.message))
             return run
