@@ -220,6 +220,8 @@ def test_t2s_zhe_fix_and_word_offsets():
     assert text == "请问您等着12 34"
     assert [text[a:b] for a, b, _, _ in words] == ["请问", "您等着", "12", "34"]
     assert is_hallucination("字幕由Amara.org社区提供") and not is_hallucination("感谢您的来电")
+    _, words = ZhText().assemble([WordPiece("請問", 0, 1, 0.91234), WordPiece("您好", 1, 2, 0.4)])
+    assert [w[4] for w in words] == [0.912, 0.4]  # the recognizer's probability of each word travels with it
 
 
 # ---------------------------------------------------------------- cache
