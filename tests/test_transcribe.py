@@ -382,3 +382,15 @@ def test_default_model_joins_into_an_empty_cache(tmp_path):
     (folder / "model.bin").write_bytes(b"broken")  # a damaged join is detected and redone
     asr_model.prepare_base_model(tmp_path)
     assert asr_model.file_sha256(folder / "model.bin") == asr_model.BASE_SHA256
+
+
+def test_clips_tile_the_audio_on_the_sample_grid():
+    from phrasecheck.calls.chunking import Window
+    from phrasecheck.calls.transcribe import clips
+
+    # two recordings' windows meeting a hair apart (float sums), the last a hair past the end
+    windows = [Window(0, 0.0, 29.999999999, ()), Window(0, 29.99999999999, 41.3000000001, ()), Window(1, 41.3, 60.00000001, ())]
+    got = clips(windows, 60 * 16000)
+    samples = [(int(c["start"] * 16000), int(c["end"] * 16000)) for c in got]  # as faster-whisper reads them
+    assert sum(e - s for s, e in samples) <= 60 * 16000
+    assert all(a[1] <= b[0] for a, b in zip(samples, samples[1:])) and samples[-1][1] <= 60 * 16000

@@ -242,9 +242,9 @@ class WhisperTranscriber:
                 vad_filter=False,
                 batch_size=o.batch_size,
                 without_timestamps=False,  # timestamps end segments at sentences
-                clip_timestamps=[{"start": w.start, "end": w.end} for w in windows],
             )
             audio = np.concatenate(pieces)
+            kwargs["clip_timestamps"] = clips(windows, len(audio))
             heard: set[tuple[int, int, float]] = set()  # (recording, channel, chunk start) that gave words
             self._decode(audio, windows, kwargs, owner, out, heard)
             # Whisper sometimes ends a window early and drops its last utterance (不客气，再见): an
@@ -258,7 +258,7 @@ class WhisperTranscriber:
                         retry.append(Window(c.channel, c.at, c.at + c.end_s - c.start_s, (c,)))
                         owner[id(retry[-1])] = owner[id(w)]
             if retry:
-                self._decode(audio, retry, {**kwargs, "clip_timestamps": [{"start": w.start, "end": w.end} for w in retry]}, owner, out, heard)
+                self._decode(audio, retry, {**kwargs, "clip_timestamps": clips(retry, len(audio))}, owner, out, heard)
             for rec in out:
                 for segs in rec:
                     segs.sort(key=lambda sg: (sg.start_s, sg.end_s))
@@ -343,6 +343,20 @@ class WhisperTranscriber:
         if words:
             start, end = words[0][2], words[-1][3]
         return Segment(text, round(min(start, end), 3), round(end, 3), words)
+
+
+def clips(windows: list[Window], samples: int) -> list[dict[str, float]]:
+    """The windows as faster-whisper's clip_timestamps: each end on the sample grid, inside the
+    audio and never before the previous end. Window times are sums of floats; two recordings'
+    windows meeting a hair apart overlapped by one sample, the clips then added up to more than the
+    audio, and faster-whisper failed on a negative duration (seen on a batch of 30 calls)."""
+    out, last = [], 0
+    for w in windows:
+        start = min(max(int(round(w.start * SAMPLE_RATE)), last), samples)
+        end = min(max(int(round(w.end * SAMPLE_RATE)), start), samples)
+        out.append({"start": start / SAMPLE_RATE, "end": end / SAMPLE_RATE})
+        last = end
+    return out
 
 
 def speech_regions(audio: np.ndarray, threshold: float, block_s: float = VAD_BLOCK_S, overlap_s: float = VAD_OVERLAP_S) -> list[tuple[float, float]]:
