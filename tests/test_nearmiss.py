@@ -139,3 +139,34 @@ def test_an_exception_reads_on_into_the_agents_next_turn(checker):
     assert "F02" not in ids(checker.check(conv))
     turns[4] = Turn(AGENT, "你自己去问物业吧", 6.9, 8.5)
     assert "F02" in ids(checker.check(conv))
+
+
+def opening(checker, text: str) -> list[tuple[str, str]]:
+    conv = Conversation("c", "A1", "c.wav", [Turn(AGENT, text, 0.0, 1.0), Turn(CUSTOMER, "你好", 1.5, 2.0)], roles="channels")
+    return [(f.id, f.text) for f in checker.check(conv).findings if f.kind in ("opener", "forbidden")]
+
+
+def test_a_wei_spelling_before_another_opener_is_o01_by_its_position(checker):
+    assert opening(checker, "为讲话") == [("O01", "为"), ("O02", "讲话")]
+    assert opening(checker, "为你找谁") == [("O01", "为"), ("O04", "你找谁")]
+    assert opening(checker, "魏魏，哪里") == [("O01", "魏魏"), ("O03", "哪里")]  # not also F01 喂喂
+    assert opening(checker, "为您服务") == [] and opening(checker, "为什么事") == [] and opening(checker, "未接通") == []
+    chat = Conversation("c", "A1", "c.jsonl", [Turn(AGENT, "为讲话")])  # a typed 为 is a typed 为
+    assert [f.id for f in checker.check(chat).findings if f.id == "O01"] == []
+
+
+def test_a_stray_sound_before_the_first_opener_is_scored_as_a_filler(checker):
+    got = [(c.rule, c.words, c.start, c.end) for c in Proposer(checker).propose(call("红，讲话"))]
+    assert ("O02", "嗯", 0, 1) in got
+    assert [c for c in Proposer(checker).propose(call(GREETING)) if c.words == "嗯"] == []
+    result = checker.check(call("红，讲话", heard={0: [(0, 1, "嗯", -1.0)]}))
+    (o02,) = [f for f in result.findings if f.id == "O02"]
+    assert (o02.text, o02.heard) == ("讲话", "嗯，讲话") and "decoded 红，讲话" in o02.message
+    assert "O02" not in ids(checker.check(call("红，讲话")))
+
+
+def test_reworded_dismissals(checker):
+    assert "F13" in ids(checker.check(call(GREETING, "我都讲了半天了，你怎么还没听懂？")))
+    assert "F08" in ids(checker.check(call(GREETING, "身体不舒服就别来了")))
+    assert "F08" not in ids(checker.check(call(GREETING, "您身体不舒服的话就别来了，我们派人上门")))
+    assert "F13" not in ids(checker.check(call(GREETING, "如果您还没听懂，我再说一遍")))

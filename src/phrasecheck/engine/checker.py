@@ -11,6 +11,7 @@ from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
+from phrasecheck.engine.nearmiss import WEI_SPELLINGS
 from phrasecheck.errors import ConfigError
 from phrasecheck.scoring.attribution import note_transfer
 from phrasecheck.scoring.score import score_result
@@ -158,6 +159,12 @@ class Checker:
             return [], 0
         out: list[Finding] = []
         text, shift, seen = texts[0], 0, set()
+        spelt = self._wei_spelling(conv, idx, texts)
+        if spelt is not None:
+            out.append(spelt)
+            seen.add(spelt.id)
+            shift = 2 if texts[0].key[1] in WEI_SPELLINGS else 1
+            text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :]) if shift < len(texts[0].key) else self.matcher.prepare("")
         while text.key:
             found = None
             for phrase in self._of_kind["opener"]:
@@ -180,6 +187,20 @@ class Checker:
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
         return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
+
+    def _wei_spelling(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding | None:
+        """O01 on a call whose agent opens with a spelling of 喂 (为/未/魏, the same sound) followed by
+        another blunt opener (为讲话, 为你找谁, 魏魏): the position says what the characters cannot."""
+        phrase = next((p for p in self._of_kind["opener"] if p.id == "O01"), None)
+        key = texts[0].key
+        if phrase is None or not conv.is_call or len(key) < 2 or key[0] not in WEI_SPELLINGS or key[0] == "喂":
+            return None
+        rest = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(1, 2)[0] :])
+        follows = key[1] in WEI_SPELLINGS or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
+        if not follows:
+            return None
+        finding = self._finding(phrase, Located(0, 0, 0, 2 if key[1] in WEI_SPELLINGS else 1, 95.0), conv, idx, texts)
+        return replace(finding, message=f"{finding.message} (said as the call's first word before another opener: the recognizer's spelling of 喂)")
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], block_end: int) -> list[Finding]:
         """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
@@ -458,11 +479,16 @@ class HeardView:
             return None
         span = where[f.start_char : max(f.end_char, f.start_char + 1)]
         entries = [e for _, _, e in span if e is not None]
+        lead = 0  # heard characters before the span that make it what it is (嗯 before 讲话)
+        if not entries and f.kind == "opener":  # 嗯 heard for 红 before 讲话: the opener now opens the call
+            entries = [e for _, _, e in where[: f.start_char] if e is not None]
+            lead = f.start_char
         if not entries or f.end_turn is not None:
             return None  # the heard words are not what the rule found
         start, end = span[0][0], span[-1][1]
         start_s, end_s = _times(decoded, start, end)
-        heard = self.conversation.turns[f.turn].text[f.start_char : f.end_char]
+        heard = self.conversation.turns[f.turn].text[f.start_char - lead : f.end_char]
+        said = decoded.text[where[f.start_char - lead][0] if lead else start : end]
         gain = min(e[3] for e in entries)
         return replace(
             f,
@@ -473,7 +499,7 @@ class HeardView:
             end_s=end_s,
             heard=heard,
             verify_score=gain,
-            message=f"{f.message} (heard {heard}: the audio fits it about as well as the decoded {decoded.text[start:end]})",
+            message=f"{f.message} (heard {heard}: the audio fits it about as well as the decoded {said})",
         )
 
 

@@ -18,6 +18,7 @@ from functools import cache
 from phrasecheck.text.normalize import _half_width, to_simplified
 
 KEEP, REVIEW, CLEAR = "keep", "review", "clear"
+TO_YOU_CLAUSE = 5  # characters of a clause about the customer after 不知道您 that make it a question without a mark
 
 # Clause boundaries: punctuation of any width, spaces (a pause in chat), line breaks.
 _BOUNDARY = re.compile(r"[\s,，。.!！?？;；:：~～…、/|()（）\[\]【】“”\"']")
@@ -152,8 +153,11 @@ class Grammar:
             question = rest.endswith("吗") or (hi < len(s) and s[hi] in "?？")
             if re.match("你(的|们的)", rest) or re.match("你(的|们的)", s[end:hi]):
                 return CLEAR  # 我还不知道您的地址: asks for what only the customer can tell
-            if to_you and (question or self._has("question", rest)) and not self._asks_back(rest):
-                return CLEAR  # 不知道您想改到哪个地址 / 不知道您说的是哪个订单呢 / 不知道您家里有人吗
+            if to_you and (question or self._has("question", rest) or len(rest) >= TO_YOU_CLAUSE) and not self._asks_back(rest):
+                # 不知道您想改到哪个地址 / 不知道您家里有人吗; on a call the recognizer often drops the
+                # question's mark and garbles its words (不知道您家老人需不需要… as 不知道您加劳延期不需要…):
+                # 不知道 said straight into a clause about the customer is the polite question
+                return CLEAR
         if self._has("dismissal", rest + after[:12]):
             return KEEP  # 我不知道，你问别人吧
         if rest and (any(rest.startswith(w) for w in self._list("question")) or rest.startswith(("该", "还有"))):

@@ -20,7 +20,7 @@ from phrasecheck.data import AGENT, Conversation
 from phrasecheck.text.normalize import Normalized, fuzzy_syllable, normalize
 
 # Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance.
-WEI_SPELLINGS = "为未微位卫围唯维威违谓味尾畏"
+WEI_SPELLINGS = "为未微位卫围唯维威违谓味尾畏魏慰胃伟委"
 TIE, MAX_TIED = 0.05, 3  # readings of one rule this close to the closest are all scored, at most MAX_TIED
 MAX_PER_CALL = 12  # candidates scored per call, closest first: each costs one alignment of the decoder
 # How close the decoded characters must sound, by the length of the rule's words: short words
@@ -152,6 +152,7 @@ class Proposer:
         # One character (喂 for F01) sounds like too many things to propose anywhere but at the start.
         self._forbidden = [(p.id, _readings(p, 2)) for p in checker.phrases if p.kind == "forbidden"]
         self._openers = [(p.id, _readings(p, 1)) for p in checker.phrases if p.kind == "opener"]
+        self._has_f01 = any(p.id == "F01" for p in checker.phrases)
 
     def propose(self, conv: Conversation) -> list[Candidate]:
         result = self.checker.check(conv)
@@ -165,6 +166,8 @@ class Proposer:
                 out += self._greeting(conv, first, result.greeting.missing)
         for k in agent:
             nt = normalize(conv.turns[k].text)
+            if k != agent[0] and self._has_f01 and ("F01", k) not in found and self._wei_opens(nt):
+                out.append(_candidate(k, nt, 0, 1, "喂", "F01", 0.95))  # 为！地址说一下: a rude 喂 mid-call
             for rid, readings in self._forbidden:
                 if (rid, k) in found:
                     continue
@@ -176,19 +179,38 @@ class Proposer:
         """The blunt words at the call's first words: 喂 spelt 为/未/微 (not 为您…), and the others
         when they sound close."""
         out = []
-        key = nt.key
-        if "O01" in {rid for rid, _ in self._openers} and "O01" not in found and len(key) >= 2:
-            if key[0] in WEI_SPELLINGS and key[0] != "喂" and key[1] != "你":
-                out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
+        if "O01" in {rid for rid, _ in self._openers} and "O01" not in found and self._wei_opens(nt):
+            out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
+        stray = self._stray_sound(k, nt, found)
+        if stray is not None:
+            return out + [stray]
         for rid, readings in self._openers:
             if rid in found or rid == "O01":
                 continue
-            for words in readings:  # at the start, or after another opener (喂，讲话)
+            for words in readings:  # at the start, or after another opener (喂，讲话), as a word of its own
                 got = _best_window(nt, words, range(0, OPENER_REACH))
-                if got:
+                end = got[0] + len(_reading(words).key) if got else 0
+                if got and (end == len(nt.key) or end in nt.breaks):
                     out.append(_candidate(k, nt, got[0], got[0] + len(_reading(words).key), words, rid, got[1]))
                     break
         return out
+
+    @staticmethod
+    def _wei_opens(nt: Normalized) -> bool:
+        """The turn opens with a spelling of 喂 (为/未/微…), not the agent's polite 为您/为你."""
+        key = nt.key
+        return len(key) >= 2 and key[0] in WEI_SPELLINGS and key[0] != "喂" and key[1] != "你"
+
+    def _stray_sound(self, k: int, nt: Normalized, found: set[str]) -> Candidate | None:
+        """红，讲话 for 嗯，讲话: one character on its own before the call's first opener is likely a
+        filler the decoder made a word of; 嗯 in its place is the reading to score."""
+        if len(nt.key) < 3 or 1 not in nt.breaks or nt.key[0] in WEI_SPELLINGS:
+            return None
+        rest = self.checker.matcher.prepare(nt.original[nt.index[1] :])
+        for phrase in self.checker.phrases:
+            if phrase.kind == "opener" and phrase.id not in found and self.checker._best(phrase, rest, anchored=True):
+                return _candidate(k, nt, 0, 1, "嗯", phrase.id, 0.5)
+        return None
 
     def _greeting(self, conv: Conversation, k: int, missing: list[str]) -> list[Candidate]:
         rule = self.checker.greeting
