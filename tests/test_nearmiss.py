@@ -170,3 +170,23 @@ def test_reworded_dismissals(checker):
     assert "F08" in ids(checker.check(call(GREETING, "身体不舒服就别来了")))
     assert "F08" not in ids(checker.check(call(GREETING, "您身体不舒服的话就别来了，我们派人上门")))
     assert "F13" not in ids(checker.check(call(GREETING, "如果您还没听懂，我再说一遍")))
+
+
+def test_a_jsonl_export_with_offsets_is_checked_as_a_call(tmp_path, checker):
+    import json
+
+    from phrasecheck.inputs.readers import read_file
+
+    rows = [
+        {"conversation_id": "c", "agent_id": "A", "role": "agent", "text": "为讲话", "start_s": 0.2, "end_s": 1.0},
+        {"conversation_id": "c", "agent_id": "A", "role": "customer", "text": "你好", "start_s": 1.5, "end_s": 2.0},
+        {"conversation_id": "d", "agent_id": "A", "role": "agent", "text": "你好", "start_s": "soon"},
+        {"conversation_id": "e", "agent_id": "A", "role": "agent", "text": "你好", "start_s": 3, "end_s": 1},
+    ]
+    path = tmp_path / "timed.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    loaded = read_file(path, Profile())
+    (conv,) = loaded.conversations
+    assert conv.is_call and (conv.turns[0].start_s, conv.turns[0].end_s) == (0.2, 1.0)
+    assert ids(checker.check(conv), "opener") == ["O01", "O02"]
+    assert [e.line for e in loaded.errors] == [3, 4] and "start_s must be seconds" in str(loaded.errors[0])

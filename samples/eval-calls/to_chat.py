@@ -6,7 +6,8 @@
 transcripts.json is `phrasecheck transcribe --format json` over the recordings, each named
 <conversation_id>.wav. Each turn keeps the ASR's role and text; its timestamp is the call's start
 (the first scripted message's timestamp) plus the turn's start_s, so times stay with the text;
-what acoustic verification heard at the call's start (`heard`) stays with its message.
+start_s/end_s stay too (so `check` and `eval` read the messages as the call they are), and what
+acoustic verification heard (`heard`) stays with its message.
 """
 
 import json
@@ -27,7 +28,15 @@ def main(script: str, transcripts: str, out: str) -> int:
         for cid, call in calls.items():
             for turn in heard.get(cid, {}).get("turns", []):
                 ts = call["start"] + timedelta(seconds=round(turn["start_s"]))
-                message = {"conversation_id": cid, "agent_id": call["agent_id"], "role": turn["role"], "text": turn["text"], "timestamp": ts.isoformat()}
+                message = {
+                    "conversation_id": cid,
+                    "agent_id": call["agent_id"],
+                    "role": turn["role"],
+                    "text": turn["text"],
+                    "timestamp": ts.isoformat(),
+                    "start_s": turn["start_s"],  # offsets into the recording: checked as the call it is
+                    "end_s": turn["end_s"],
+                }
                 if turn.get("heard"):  # acoustic verification of the opening words (issue #11)
                     message["heard"] = turn["heard"]
                 f.write(json.dumps(message, ensure_ascii=False) + "\n")

@@ -164,7 +164,9 @@ class Checker:
             out.append(spelt)
             seen.add(spelt.id)
             shift = 2 if texts[0].key[1] in WEI_SPELLINGS else 1
-            text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :]) if shift < len(texts[0].key) else self.matcher.prepare("")
+            text = (
+                self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :]) if shift < len(texts[0].key) else self.matcher.prepare("")
+            )
         while text.key:
             found = None
             for phrase in self._of_kind["opener"]:

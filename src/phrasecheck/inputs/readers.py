@@ -192,7 +192,24 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
         problem = exc
     agent_id = str(record.get("agent_id") or "").strip()
     turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=_heard(record.get("heard"), path, line, text))
+    if "start_s" in record or "end_s" in record:
+        turn.start_s, turn.end_s = _offsets(record, path, line)
     return str(record["conversation_id"]), agent_id, turn, problem
+
+
+def _offsets(record: dict, path: Path, line: int) -> tuple[float | None, float | None]:
+    """start_s / end_s: where a message exported from a call's transcript lies in the recording
+    (seconds). With them the conversation is a call: call rules apply (openers by position, a
+    sentence cut by a backchannel, phone-number masking of recognized speech)."""
+    out = []
+    for name in ("start_s", "end_s"):
+        value = record.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e7):
+            raise InputError(str(path), f"{name} must be seconds into the recording (a number >= 0), got {value!r}", line)
+        out.append(float(value) if value is not None else None)
+    if out[0] is not None and out[1] is not None and out[1] < out[0]:
+        raise InputError(str(path), f"end_s {out[1]} is before start_s {out[0]}", line)
+    return out[0], out[1]
 
 
 def _heard(value, path: Path, line: int, text: str) -> list[tuple[int, int, str, float]]:
