@@ -12,7 +12,9 @@ Each recording is transcribed (through the transcript cache) and then:
   be false findings (or a greeting wrongly passed).
 - forced negative controls: in every agent turn, N forbidden phrases the agent did NOT say in that
   call (not in GOLD), put in place of the turn's closest-sounding window however far it sounds,
-  and scored the same way. A heard one is verification inventing a finding.
+  and scored the same way (never where the decoded text already says it). A heard one is
+  verification inventing a finding. A greeting part counts as true when the call's greeting is
+  compliant, so a surname heard on a call that fails for another part shows as a "false" heard.
 
 Prints every score with -v, the counts, the largest gain of a negative, and the CPU time spent
 verifying against the time transcription took in the same run (the 10% budget is measured as a
@@ -88,7 +90,7 @@ def main() -> int:
                 if len(nt.key) < len(_reading(words).key):
                     continue
                 got = _best_window(nt, words) or (0, 0.0)  # however far it sounds
-                if got:
+                if nt.key[got[0] : got[0] + len(_reading(words).key)] != _reading(words).key:  # not what was decoded
                     forced.append(_candidate(k, nt, got[0], got[0] + len(_reading(words).key), words, rid, got[1]))
         audio = load_audio(conv.source)
         channel = audio.channels[0]
