@@ -83,54 +83,69 @@ def test_courtesy_found_in_real_chats(real_run):
     assert sum(1 for r in real_run.results if "C01" in r.courtesy_used) > len(real_run.results) / 3
 
 
-# The calls-derived part of the eval set (issue #5): samples/eval-calls/ holds 32 synthetic calls
-# labelled from what the agent SAID (calls.gold.jsonl, scripts in calls.script.jsonl) and the base
-# model's transcripts of their recordings (calls.jsonl, made by build.sh: TTS, 8 kHz stereo, -45 dBFS
-# noise, `phrasecheck transcribe`). Measured on the committed calls.jsonl (lexicon after adding the
-# ASR variants 我{信|心…}× and 不客请 that this set showed):
-#   forbidden precision 1.000 (0 fp), recall 0.800 (16/20); openers precision 1.000, recall 0.600 (3/5);
-#   courtesy precision 1.000, recall 0.915, F1 0.956; greeting accuracy 0.844 (27/32).
-# Every miss comes from the ASR (the script text itself agrees with the gold on every label, see the
-# last test); a rebuild of calls.jsonl gives different ASR text, so re-measure these floors with it.
+# The calls sets, heard through the calls pipeline: synthetic calls labelled from what the agent SAID
+# (*.gold.jsonl, scripts in *.script.jsonl) and the base model's transcripts of their recordings
+# (calls.jsonl, made by each set's build.sh: TTS, 8 kHz stereo, `phrasecheck transcribe` with acoustic
+# verification, to_chat.py). A rebuild gives different ASR text: re-measure these floors with it.
+# Measured on the committed transcripts (issue #11, README's Accuracy table):
+#   eval-calls (clean, 32 calls):              forbidden P 1.000 R 1.000, openers 1.000, courtesy F1 0.99, greeting 0.97
+#   eval-calls-hard (degraded, 36 calls):      forbidden P 1.000 R 0.87,  openers 1.000, courtesy F1 0.99, greeting 0.97
+#   eval-calls-holdout clean / hard (30 each): see README (the set was read to fix openers and F01/F02/F08/F13,
+#                                              so it is a regression set now; eval-calls-holdout2 is the held-out one)
 CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
+CALL_SETS = {
+    # set folder: (forbidden recall, openers recall, courtesy F1, greeting accuracy) floors
+    "eval-calls": (0.90, 0.80, 0.93, 0.90),
+    "eval-calls-hard": (0.80, 0.80, 0.93, 0.85),
+    "eval-calls-holdout/clean": (0.80, 0.80, 0.93, 0.90),
+    "eval-calls-holdout/hard": (0.70, 0.60, 0.90, 0.80),
+}
 
 
-@pytest.fixture(scope="module")
-def calls_eval(checker):
-    gold, errors = load_gold(CALLS_GOLD)
+@pytest.fixture(scope="module", params=sorted(CALL_SETS))
+def calls_eval(request, checker):
+    gold_path = REPO / "samples" / request.param / "calls.gold.jsonl"
+    if not (gold_path.parent / "calls.jsonl").exists():
+        pytest.skip(f"{request.param}: no transcripts committed")
+    gold, errors = load_gold(gold_path)
     assert not errors
-    run = check_paths([CALLS_GOLD.parent], checker, Profile())
+    run = check_paths([gold_path.parent / "calls.jsonl"], checker, Profile())
     assert not run.errors
-    assert run.files == 1  # calls.jsonl only: the script and the gold beside it are not inputs
-    return evaluate(run.results, gold)
+    return request.param, evaluate(run.results, gold)
 
 
 def test_calls_set_is_fully_labelled(calls_eval):
-    assert calls_eval.greeting_total >= 30
-    assert calls_eval.unlabelled == 0 and not calls_eval.errors
+    _, ev = calls_eval
+    assert ev.greeting_total >= 30
+    assert ev.unlabelled == 0 and not ev.errors
 
 
 def test_calls_no_false_accusation_from_asr_text(calls_eval):
     # A forbidden or opener finding the gold does not have accuses an agent of words they never said.
+    _, ev = calls_eval
     for category in ("forbidden", "openers"):
-        t = calls_eval.categories[category]
-        assert t.fp == 0 and t.precision == 1.0, [d for d in calls_eval.disagreements if d.category == category and d.verdict == "false positive"]
+        t = ev.categories[category]
+        assert t.fp == 0 and t.precision == 1.0, [d for d in ev.disagreements if d.category == category and d.verdict == "false positive"]
 
 
 def test_calls_recall_floors(calls_eval):
-    forbidden, openers = calls_eval.categories["forbidden"], calls_eval.categories["openers"]
-    assert forbidden.recall >= 0.70, [d for d in calls_eval.disagreements if d.category == "forbidden"]
-    assert openers.recall >= 0.55, [d for d in calls_eval.disagreements if d.category == "openers"]
+    name, ev = calls_eval
+    forbidden_floor, openers_floor, _, _ = CALL_SETS[name]
+    forbidden, openers = ev.categories["forbidden"], ev.categories["openers"]
+    assert forbidden.recall >= forbidden_floor, [d for d in ev.disagreements if d.category == "forbidden"]
+    assert openers.recall >= openers_floor, [d for d in ev.disagreements if d.category == "openers"]
 
 
 def test_calls_courtesy(calls_eval):
-    t = calls_eval.categories["courtesy"]
+    name, ev = calls_eval
+    t = ev.categories["courtesy"]
     # precision: crediting an agent with a courtesy phrase the ASR invented is also wrong
-    assert t.precision >= 0.97 and t.f1 >= 0.93, [d for d in calls_eval.disagreements if d.category == "courtesy"]
+    assert t.precision >= 0.97 and t.f1 >= CALL_SETS[name][2], [d for d in ev.disagreements if d.category == "courtesy"]
 
 
 def test_calls_greeting_accuracy(calls_eval):
-    assert calls_eval.greeting_accuracy >= 0.75, [d for d in calls_eval.disagreements if d.category == "greeting"]
+    name, ev = calls_eval
+    assert ev.greeting_accuracy >= CALL_SETS[name][3], [d for d in ev.disagreements if d.category == "greeting"]
 
 
 def test_calls_script_text_matches_its_labels(checker):
