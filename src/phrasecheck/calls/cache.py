@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS transcripts (
 """
 
 
+# Acoustic verifications (calls/verify.py) share the table under their own options key; the counts
+# people read are of transcripts.
+_TRANSCRIPTS_ONLY = "options_key NOT LIKE '%:verify:%'"
+
+
 @dataclass
 class CacheInfo:
     path: str
@@ -121,16 +126,17 @@ class TranscriptCache:
         if not self.path.exists():
             return CacheInfo(str(self.path), 0, 0)
         with self._connect() as con:
-            (entries,) = con.execute("SELECT COUNT(*) FROM transcripts").fetchone()
+            (entries,) = con.execute(f"SELECT COUNT(*) FROM transcripts WHERE {_TRANSCRIPTS_ONLY}").fetchone()
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return CacheInfo(str(self.path), int(entries), size)
 
     def clear(self) -> int:
-        """Delete every entry; returns how many were removed."""
+        """Delete every entry (transcripts and verifications); returns how many transcripts were removed."""
         if not self.path.exists():
             return 0
         with self._connect() as con:
-            n = con.execute("DELETE FROM transcripts").rowcount
+            (n,) = con.execute(f"SELECT COUNT(*) FROM transcripts WHERE {_TRANSCRIPTS_ONLY}").fetchone()
+            con.execute("DELETE FROM transcripts")
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             con.execute("VACUUM")
         return int(n)
