@@ -6,6 +6,10 @@ checking a few hundred conversations takes. Here the same entries, made by jieba
 gen_pfdict from jieba's own dictionary file, sit in an SQLite table in the user cache (built once,
 ~2 s); a tokenizer looks up only the substrings its DAG asks about and keeps them. jieba still
 does all the cutting, so the words are the same (tests/test_words.py compares them).
+
+jieba.posseg (the clause grammar's tagger) likewise reads every word's part of speech from the
+dictionary file into a dict when it starts: 0.7 s and ~100 MB in a process that tags a handful of
+clauses. pos_tokenizer() gives it the same table from SQLite, looked up a word at a time.
 """
 
 from __future__ import annotations
@@ -55,14 +59,46 @@ class LazyFreq:
         self._known[key] = value
 
 
+class LazyTags:
+    """jieba.posseg's word -> part-of-speech table, read from SQLite on first use of each word.
+
+    Implements what POSTokenizer uses: get (with jieba's default 'x') and update (user words)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._known: dict[str, str | None] = {}
+
+    def get(self, word: str, default: str | None = None) -> str | None:
+        value = self._known.get(word, _UNSEEN)
+        if value is _UNSEEN:
+            row = self._db.execute("SELECT t FROM tags WHERE w = ?", (word,)).fetchone()
+            value = self._known[word] = None if row is None else row[0]
+        return default if value is None else value  # type: ignore[return-value]
+
+    def __getitem__(self, word: str) -> str:
+        value = self.get(word)
+        if value is None:
+            raise KeyError(word)
+        return value
+
+    def __contains__(self, word: str) -> bool:
+        return self.get(word) is not None
+
+    def __setitem__(self, word: str, tag: str) -> None:
+        self._known[word] = tag
+
+    def update(self, other: dict[str, str]) -> None:
+        self._known.update(other)
+
+
 def _dict_path() -> Path:
     return Path(jieba.__file__).with_name("dict.txt")
 
 
-def _db_path(cache_dir: Path | None) -> Path:
+def _db_path(cache_dir: Path | None, kind: str = "") -> Path:
     """Named after jieba's version and dictionary size: another jieba gets its own table."""
     size = _dict_path().stat().st_size
-    return (cache_dir or user_cache_dir()) / f"jieba-{jieba.__version__}-{size}.sqlite"
+    return (cache_dir or user_cache_dir()) / f"jieba-{jieba.__version__}-{size}{kind}.sqlite"
 
 
 def _prefix_dict() -> tuple[dict[str, int], int]:
@@ -70,19 +106,37 @@ def _prefix_dict() -> tuple[dict[str, int], int]:
     return jieba.Tokenizer().gen_pfdict(open(_dict_path(), "rb"))
 
 
-def _build(path: Path) -> None:
-    """jieba's prefix dictionary into SQLite; written aside and renamed, so concurrent builders
-    and readers never see half a table."""
+def _word_tags() -> dict[str, str]:
+    """jieba.posseg's own reading of the dictionary's tags (POSTokenizer.load_word_tag)."""
+    import jieba.posseg
+
+    pos = object.__new__(jieba.posseg.POSTokenizer)
+    pos.load_word_tag(open(_dict_path(), "rb"))
+    return pos.word_tag_tab
+
+
+def _fill_words(con: sqlite3.Connection) -> None:
     freq, total = _prefix_dict()
+    con.execute("CREATE TABLE words (w TEXT PRIMARY KEY, f INTEGER NOT NULL) WITHOUT ROWID")
+    con.executemany("INSERT INTO words VALUES (?, ?)", freq.items())
+    con.execute("CREATE TABLE meta (total INTEGER NOT NULL)")
+    con.execute("INSERT INTO meta VALUES (?)", (total,))
+
+
+def _fill_tags(con: sqlite3.Connection) -> None:
+    con.execute("CREATE TABLE tags (w TEXT PRIMARY KEY, t TEXT NOT NULL) WITHOUT ROWID")
+    con.executemany("INSERT INTO tags VALUES (?, ?)", _word_tags().items())
+
+
+def _build(path: Path, fill=_fill_words) -> None:
+    """A table made from jieba's dictionary into SQLite; written aside and renamed, so concurrent
+    builders and readers never see half a table."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         con = sqlite3.connect(tmp)
         try:
-            con.execute("CREATE TABLE words (w TEXT PRIMARY KEY, f INTEGER NOT NULL) WITHOUT ROWID")
-            con.executemany("INSERT INTO words VALUES (?, ?)", freq.items())
-            con.execute("CREATE TABLE meta (total INTEGER NOT NULL)")
-            con.execute("INSERT INTO meta VALUES (?)", (total,))
+            fill(con)
             con.commit()
         finally:
             con.close()
@@ -108,3 +162,23 @@ def tokenizer(cache_dir: Path | None = None) -> jieba.Tokenizer:
         return tk
     tk.FREQ, tk.total, tk.initialized = LazyFreq(db), total, True
     return tk
+
+
+def pos_tokenizer(tokenizer: jieba.Tokenizer, cache_dir: Path | None = None):
+    """jieba.posseg.POSTokenizer over `tokenizer`, its tag table read from SQLite (LazyTags); jieba's
+    own loading where that cannot be built. Same tags either way (tests/test_words.py)."""
+    import jieba.posseg
+
+    pos = object.__new__(jieba.posseg.POSTokenizer)
+    pos.tokenizer = tokenizer
+    try:
+        path = _db_path(cache_dir, "-tags")
+        if not path.is_file():
+            _build(path, _fill_tags)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("SELECT t FROM tags LIMIT 1").fetchall()
+    except (OSError, sqlite3.Error, ValueError):
+        pos.load_word_tag(tokenizer.get_dict_file())
+        return pos
+    pos.word_tag_tab = LazyTags(db)
+    return pos
