@@ -96,6 +96,12 @@ def _char_tone(ch: str) -> str:
     return lazy_pinyin(ch, style=Style.TONE3, errors=lambda s: list(s))[0]
 
 
+@lru_cache(maxsize=65536)
+def _toneless(syllable: str) -> str:
+    """zhang3 -> zhang, one shared string per syllable (cached turns hold tens of thousands)."""
+    return syllable.rstrip("012345") or syllable
+
+
 def _tones(text: str, context: bool) -> list[str]:
     """Toned syllable per character. Context (pypinyin's phrase dictionary) picks 长 zhang3 in
     没长眼睛; it is slow, so only the lexicon's short patterns use it and turns go char by char."""
@@ -164,7 +170,7 @@ def normalize(text: str, context: bool = False) -> Normalized:
         norm=norm,
         index=index,
         key=key,
-        pinyin=[t.rstrip("012345") or t for t in tones],
+        pinyin=[_toneless(t) for t in tones],
         tones=tones,
         breaks=frozenset(breaks),
     )
