@@ -70,6 +70,27 @@ def test_bad_lines_break_and_bom_as_read_file(tmp_path):
     assert len(errors) >= 5 and convs[1].agent_id == "B2"  # the agent named by a later message, as the reader does
 
 
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r", None])
+def test_a_break_deep_in_a_big_file_is_split_as_read_file_splits_it(tmp_path, odd):
+    """The survey tells the real pass whether any line can hold a break besides its end (Survey.breaks);
+    one odd character after the first megabyte still turns the per-line check on."""
+    filler = json.dumps({"conversation_id": "a", "agent_id": "A1", "role": "agent", "text": "您好，请问有什么可以帮您" * 4}, ensure_ascii=False)
+    lines = [filler] * (1_200_000 // len(filler.encode("utf-8")))
+    odd_line = json.dumps({"conversation_id": "b", "agent_id": "B1", "role": "agent", "text": "一§二"}, ensure_ascii=False)
+    lines.append(odd_line.replace("§", odd or ""))  # the character itself, as an export may hold it, not JSON's escape
+    lines.append(json.dumps({"conversation_id": "b", "agent_id": "B1", "role": "agent", "text": "好的"}, ensure_ascii=False))
+    path = tmp_path / "big.jsonl"
+    path.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+    assert path.stat().st_size > 1 << 20
+    s, convs, errors = streamed(path)
+    loaded = read_file(path, Profile())
+    assert s.breaks == (odd is not None)
+    assert shape(convs) == shape(loaded.conversations)
+    assert [(e.line, e.message) for e in errors] == [(e.line, e.message) for e in loaded.errors]
+    if odd in ("\u2028", "\u2029", "\x85", "\r"):  # a break inside valid JSON's text: the line is cut in two
+        assert errors and errors[0].line == len(lines) - 1
+
+
 def test_ungrouped_input_goes_through_the_spill_in_order_of_first_appearance(tmp_path):
     records = [json.loads(x) for x in DAY.read_text(encoding="utf-8").splitlines()]
     queues = {}

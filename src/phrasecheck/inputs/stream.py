@@ -36,6 +36,7 @@ STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 # with str.splitlines(), so a line holding one of these is split the same way here.
 _CONTROL_BREAKS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]")
 # U+0085, U+2028, U+2029 are checked as their bytes in _other_breaks.
+_WIDE_BREAKS = (b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85")
 # The survey reads a JSONL line's conversation id without parsing the line where that is certain: the
 # key once, right after '{' or ',' (so outside any string: inside one every quote is escaped), and a
 # string value without escapes. Anything else is parsed. Its ids are then those of the real pass,
@@ -44,7 +45,14 @@ _ID_FIELD = re.compile(rb'[{,]\s*"conversation_id"\s*:\s*"([^"\\]*)"')
 
 
 def _other_breaks(raw: bytes, end: int) -> bool:
-    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or b"\xe2\x80\xa8" in raw or b"\xe2\x80\xa9" in raw or b"\xc2\x85" in raw
+    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or any(b in raw for b in _WIDE_BREAKS)
+
+
+def _may_break(chunk: bytes) -> bool:
+    """Could a line of this UTF-8 chunk hold a break other than its \\n or \\r\\n (_other_breaks)? A few
+    memchr-speed scans of the chunk, so a file without any skips the per-line check (a regex per
+    line costs more than parsing the line). A \\r\\n cut by the chunk's end counts as a break: safe."""
+    return chunk.count(b"\r") != chunk.count(b"\r\n") or any(b in chunk for b in (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", *_WIDE_BREAKS))
 
 
 _BOM = codecs.BOM_UTF8
@@ -62,18 +70,20 @@ class Survey:
     grouped: bool = True  # every conversation's messages are contiguous
     ids: set[str] = field(default_factory=set)  # conversation ids (dropped by the caller once used)
     error: InputError | None = None  # a problem with the whole file (encoding, CSV header): nothing else is read
+    breaks: bool = True  # a line may hold a break str.splitlines() splits at besides its end (_may_break)
 
 
-def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str]]:
+def _jsonl_lines(path: Path, encoding: str, breaks: bool = True) -> Iterator[tuple[int, bytes | str]]:
     """(line number, text) of the non-blank lines, numbered as str.splitlines() numbers them.
-    UTF-8 lines come as bytes (orjson reads them without a decode), others as str."""
+    UTF-8 lines come as bytes (orjson reads them without a decode), others as str.
+    breaks=False: the survey found no break but \\n and \\r\\n in the file (Survey.breaks)."""
     n = 0
     with open(path, "rb") as f:
         for k, raw in enumerate(f):
             if k == 0 and raw.startswith(_BOM) and encoding == "utf-8":
                 raw = raw[len(_BOM) :]
             end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
-            if encoding == "utf-8" and not _other_breaks(raw, end):
+            if encoding == "utf-8" and not (breaks and _other_breaks(raw, end)):
                 n += 1
                 if raw.strip():
                     yield n, raw[:end]
@@ -98,9 +108,9 @@ def _parse(raw: bytes | str, path: Path, n: int) -> Record:
     return n, record, None
 
 
-def jsonl_records(path: Path, encoding: str, profile: Profile | None = None) -> Iterator[Record]:
+def jsonl_records(path: Path, encoding: str, profile: Profile | None = None, breaks: bool = True) -> Iterator[Record]:
     limit = profile.limits.max_line_chars if profile is not None else None
-    for n, raw in _jsonl_lines(path, encoding):
+    for n, raw in _jsonl_lines(path, encoding, breaks):
         if limit is not None and len(raw) > limit:  # bytes >= characters: decode only to be sure
             too_long = _line_too_long(path, n, len(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw), profile)
             if too_long is not None:
@@ -109,16 +119,19 @@ def jsonl_records(path: Path, encoding: str, profile: Profile | None = None) -> 
         yield _parse(raw, path, n)
 
 
-def _utf8(path: Path) -> bool:
+def _utf8(path: Path) -> tuple[bool, bool]:
+    """Is the file UTF-8, and may a line of it hold a break other than its end (_may_break)?"""
     decoder = codecs.getincrementaldecoder("utf-8")()
+    breaks = False
     try:
         with open(path, "rb") as f:
             while chunk := f.read(1 << 20):
                 decoder.decode(chunk)
+                breaks = breaks or _may_break(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return False, True
+    return True, breaks
 
 
 def _csv_open(path: Path, encoding: str):
@@ -139,18 +152,18 @@ def csv_records(path: Path, encoding: str, profile: Profile, f) -> Iterator[Reco
         yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
 
 
-def records(path: Path, encoding: str, profile: Profile) -> Iterator[Record]:
+def records(path: Path, encoding: str, profile: Profile, breaks: bool = True) -> Iterator[Record]:
     if path.suffix.lower() == ".jsonl":
-        yield from jsonl_records(path, encoding, profile)
+        yield from jsonl_records(path, encoding, profile, breaks)
     else:
         with _csv_open(path, encoding) as f:
             yield from csv_records(path, encoding, profile, f)
 
 
-def _ids(path: Path, encoding: str, profile: Profile) -> Iterator[str | None]:
+def _ids(path: Path, encoding: str, profile: Profile, breaks: bool = True) -> Iterator[str | None]:
     """The conversation id of each message (None where it has none)."""
     if path.suffix.lower() == ".jsonl" and encoding == "utf-8":
-        for n, raw in _jsonl_lines(path, encoding):
+        for n, raw in _jsonl_lines(path, encoding, breaks):
             if isinstance(raw, bytes) and raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
                 yield m[1].decode("utf-8") or None
                 continue
@@ -173,7 +186,8 @@ def survey(path: Path, profile: Profile) -> Survey:
     s = Survey(path)
     try:
         check_file_size(path, profile)  # memory is bounded here, but the profile's limit still says what a run takes on
-        if not _utf8(path):
+        utf8, s.breaks = _utf8(path)
+        if not utf8:
             s.encoding = "gb18030"
             decoder = codecs.getincrementaldecoder("gb18030")()
             with open(path, "rb") as f:
@@ -191,7 +205,7 @@ def survey(path: Path, profile: Profile) -> Survey:
         return s
     last = None
     try:
-        for conv_id in _ids(path, s.encoding, profile):
+        for conv_id in _ids(path, s.encoding, profile, s.breaks):
             s.messages += 1
             if conv_id is None:
                 continue
@@ -210,16 +224,17 @@ def survey(path: Path, profile: Profile) -> Survey:
 class _Open:
     """One conversation being built, as readers._Builder builds it."""
 
-    __slots__ = ("conv",)
+    __slots__ = ("conv", "path")
 
     def __init__(self, conv_id: str, agent_id: str, path: Path):
         self.conv = Conversation(conv_id, agent_id or "unknown", str(path))
+        self.path = path
 
     def add(self, agent_id: str, turn: Turn, errors: list[InputError]) -> None:
         conv = self.conv
         if conv.agent_id == "unknown" and agent_id:
             conv.agent_id = agent_id
-        problem = _zone_mismatch(conv, turn, Path(conv.source))
+        problem = None if turn.timestamp is None else _zone_mismatch(conv, turn, self.path)
         if problem is not None:
             turn.timestamp = None
             errors.append(problem)
@@ -228,9 +243,9 @@ class _Open:
             conv.started_at = turn.timestamp
 
 
-def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError]) -> Iterator[tuple[str, str, Turn]]:
+def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError], breaks: bool = True) -> Iterator[tuple[str, str, Turn]]:
     """(conversation id, agent id, turn) per good message; problems go to errors, in line order."""
-    for line, record, error in records(path, encoding, profile):
+    for line, record, error in records(path, encoding, profile, breaks):
         if error is None:
             try:
                 conv_id, agent_id, turn, error = _message(record, path, line, profile)
@@ -250,7 +265,7 @@ def conversations(s: Survey, profile: Profile, errors: list[InputError], spill_d
     try:
         if s.grouped:
             current: _Open | None = None
-            for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors):
+            for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors, s.breaks):
                 if current is None or current.conv.conversation_id != conv_id:
                     if current is not None:
                         yield current.conv
@@ -262,7 +277,7 @@ def conversations(s: Survey, profile: Profile, errors: list[InputError], spill_d
             from phrasecheck.inputs.spill import Spill
 
             with Spill(spill_dir) as spill:
-                for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors):
+                for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors, s.breaks):
                     spill.add(conv_id, agent_id, turn)
                 yield from spill.conversations(str(s.path), errors)
     except InputError as exc:
