@@ -118,3 +118,24 @@ def test_an_unwritable_cache_gives_the_tagger_jiebas_own_table(tmp_path, stock_p
     pos = words.pos_tokenizer(words.tokenizer(blocked / "cache"), blocked / "cache")
     assert isinstance(pos.word_tag_tab, dict)
     assert [(p.word, p.flag) for p in pos.cut("我也不知道呢")] == [(p.word, p.flag) for p in stock_pos.cut("我也不知道呢")]
+
+
+def test_jieba_posseg_imported_without_its_tag_table_still_tags_as_jieba(stock_pos, tmp_path):
+    """import_posseg() skips the 350k-tag read that importing jieba.posseg does; jieba.posseg.cut (its
+    module-level tokenizer) and our tagger still give jieba's own tags. In a fresh process, since
+    this one may have imported jieba.posseg already."""
+    import subprocess
+    import sys
+
+    texts = sample_texts()[:200]
+    code = (
+        "import json, sys\n"
+        "from phrasecheck.text import segment\n"
+        "posseg = segment.import_posseg()\n"
+        "texts = json.loads(sys.stdin.read())\n"
+        "print(type(posseg.dt.word_tag_tab).__name__)\n"
+        "print(json.dumps([[(p.word, p.flag) for p in posseg.cut(t)] for t in texts], ensure_ascii=False))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "LazyTags"
+    assert json.loads(out[1]) == [[[p.word, p.flag] for p in stock_pos.cut(t)] for t in texts]

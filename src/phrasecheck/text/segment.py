@@ -14,9 +14,12 @@ clauses. pos_tokenizer() gives it the same table from SQLite, looked up a word a
 
 from __future__ import annotations
 
+import importlib
+import io
 import logging
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import jieba
@@ -106,11 +109,32 @@ def _prefix_dict() -> tuple[dict[str, int], int]:
     return jieba.Tokenizer().gen_pfdict(open(_dict_path(), "rb"))
 
 
+def import_posseg():
+    """jieba.posseg without reading jieba's whole tag table on import.
+
+    Importing jieba.posseg builds a module-level POSTokenizer over jieba.dt (for jieba.posseg.cut),
+    which reads all 350k tags of the dictionary into a dict: 0.4 s and tens of MB in every process
+    whose clause grammar tags one clause. Here the import reads an empty table, and that tokenizer
+    then gets the table from SQLite like ours (LazyTags), or, where that cannot be built, jieba's own
+    reading: jieba.posseg.cut gives the same tags either way."""
+    if "jieba.posseg" in sys.modules:
+        return sys.modules["jieba.posseg"]
+    jieba.dt.get_dict_file = lambda: io.BytesIO(b"")  # an instance attribute, only while importing
+    try:
+        posseg = importlib.import_module("jieba.posseg")
+    finally:
+        del jieba.dt.get_dict_file
+    tags = _lazy_tags(None) if jieba.dt.dictionary == jieba.DEFAULT_DICT else None
+    if tags is None:
+        posseg.dt.load_word_tag(jieba.dt.get_dict_file())
+    else:
+        posseg.dt.word_tag_tab = tags
+    return posseg
+
+
 def _word_tags() -> dict[str, str]:
     """jieba.posseg's own reading of the dictionary's tags (POSTokenizer.load_word_tag)."""
-    import jieba.posseg
-
-    pos = object.__new__(jieba.posseg.POSTokenizer)
+    pos = object.__new__(import_posseg().POSTokenizer)
     pos.load_word_tag(open(_dict_path(), "rb"))
     return pos.word_tag_tab
 
@@ -164,13 +188,8 @@ def tokenizer(cache_dir: Path | None = None) -> jieba.Tokenizer:
     return tk
 
 
-def pos_tokenizer(tokenizer: jieba.Tokenizer, cache_dir: Path | None = None):
-    """jieba.posseg.POSTokenizer over `tokenizer`, its tag table read from SQLite (LazyTags); jieba's
-    own loading where that cannot be built. Same tags either way (tests/test_words.py)."""
-    import jieba.posseg
-
-    pos = object.__new__(jieba.posseg.POSTokenizer)
-    pos.tokenizer = tokenizer
+def _lazy_tags(cache_dir: Path | None) -> LazyTags | None:
+    """The tag table in SQLite (built once from jieba's dictionary), or None where it cannot be."""
     try:
         path = _db_path(cache_dir, "-tags")
         if not path.is_file():
@@ -178,7 +197,19 @@ def pos_tokenizer(tokenizer: jieba.Tokenizer, cache_dir: Path | None = None):
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         db.execute("SELECT t FROM tags LIMIT 1").fetchall()
     except (OSError, sqlite3.Error, ValueError):
+        return None
+    return LazyTags(db)
+
+
+def pos_tokenizer(tokenizer: jieba.Tokenizer, cache_dir: Path | None = None):
+    """jieba.posseg.POSTokenizer over `tokenizer`, its tag table read from SQLite (LazyTags); jieba's
+    own loading where that cannot be built. Same tags either way (tests/test_words.py)."""
+    posseg = import_posseg()
+    pos = object.__new__(posseg.POSTokenizer)
+    pos.tokenizer = tokenizer
+    tags = _lazy_tags(cache_dir)
+    if tags is None:
         pos.load_word_tag(tokenizer.get_dict_file())
-        return pos
-    pos.word_tag_tab = LazyTags(db)
+    else:
+        pos.word_tag_tab = tags
     return pos
