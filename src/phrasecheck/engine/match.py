@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import jieba
 from rapidfuzz import fuzz
 
 from phrasecheck.config.lexicon import Form, Part, Phrase
 from phrasecheck.text import segment as words
 from phrasecheck.text.normalize import Normalized, fuzzy_syllable, join, normalize
+
+if TYPE_CHECKING:
+    import jieba  # imported by text.segment (without pkg_resources)
 
 # Alignment costs, in units of one pattern character.
 COST_HOMOPHONE = 0.1  # same toneless pinyin: 神么 for 什么

@@ -22,9 +22,24 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import jieba
-
 from phrasecheck.config.locations import user_cache_dir
+
+
+def _import_jieba():
+    """jieba, imported without pkg_resources where nothing has imported that yet: jieba._compat imports
+    it (0.1-0.4 s: it scans every installed distribution) only to open jieba's own files, and opens
+    them by their path when it is missing. Same files, same words."""
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        return importlib.import_module("jieba")
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import pkg_resources` raises ImportError meanwhile
+    try:
+        return importlib.import_module("jieba")
+    finally:
+        if "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+            del sys.modules["pkg_resources"]
+
+
+jieba = _import_jieba()
 
 _UNSEEN = object()
 
