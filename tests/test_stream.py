@@ -215,3 +215,29 @@ def test_a_part_whose_later_file_has_no_good_message_is_still_checked(tmp_path):
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
     doc = json.loads(result.stdout)
     assert [c["conversation_id"] for c in doc["conversations"]] == ["x1"] and doc["errors"][0]["line"] == 1
+
+
+def test_conversations_and_findings_cross_to_workers_unchanged():
+    """--jobs N sends conversations to workers and findings back as tuples of their fields
+    (parallel._Packer): what arrives equals what left, every field, through pickle."""
+    import pickle
+    from datetime import datetime, timedelta, timezone
+
+    from phrasecheck.data import Conversation, Finding, Greeting, Turn
+    from phrasecheck.engine import parallel
+
+    tz = timezone(timedelta(hours=8))
+    turns = [
+        Turn("agent", "您好，请问有什么可以帮您", 0.5, 2.25, datetime(2026, 11, 26, 9, 15, 2, tzinfo=tz), 3, "A7", [(0, 2, 0.5, 0.9)], [(0, 1, "喂", 1.5)]),
+        Turn("customer", "在吗"),
+    ]
+    c = Conversation("c1", "A7", "x.jsonl", turns, started_at=turns[0].timestamp, first_agent_s=0.5, duration_s=12.0)
+    back = parallel._unpack_conv(pickle.loads(pickle.dumps(parallel._pack_conv(c))))
+    assert back == c and type(back) is Conversation and all(type(t) is Turn for t in back.turns)
+    assert back.turns[0].timestamp.tzinfo is not None and back.turns[0].heard == [(0, 1, "喂", 1.5)]
+    f = Finding("F02", "forbidden", 0, 2, 5, "不知道", 97.5, "m", "s", "review", 1.0, 2.0, 1, None, "A7")
+    g = Greeting(False, "您好", ["company"], 0)
+    packed = pickle.loads(pickle.dumps(([parallel._FINDING.pack(f)], [], parallel._GREETING.pack(g), 7.5, ["n"])))
+    assert parallel._unpack_checked(packed) == ([f], [], g, 7.5, ["n"])
+    c.extra = "not a field"  # anything but its fields: travels as the object itself
+    assert parallel._pack_conv(c) is c

@@ -267,7 +267,8 @@ class Checker:
                 if (agent, phrase.id) not in found:
                     found[agent, phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
         order = {p.id: i for i, p in enumerate(self._of_kind["courtesy"])}
-        return sorted(found.values(), key=lambda f: (conv.agents().index(conv.agent_of(f.turn)), order[f.id]))
+        agents = conv.agents()
+        return sorted(found.values(), key=lambda f: (agents.index(conv.agent_of(f.turn)), order[f.id]))
 
     def _courtesy_hits(self, text: Prepared) -> list[tuple[Phrase, Hit]]:
         """The courtesy phrases said in a turn (not excepted), kept on the prepared turn."""
