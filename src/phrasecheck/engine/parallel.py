@@ -33,9 +33,10 @@ class _Packer:
         self.cls = cls
         self.names = tuple(f.name for f in fields(cls))
         self.values = attrgetter(*self.names)
+        self.keys = frozenset(self.names)
 
     def pack(self, obj):
-        return self.values(obj) if obj.__dict__.keys() == set(self.names) else obj
+        return self.values(obj) if obj.__dict__.keys() == self.keys else obj
 
     def unpack(self, packed):
         if type(packed) is not tuple:
