@@ -12,6 +12,8 @@ its own process:
 - the same on one copy (5,630 messages: no text repeated 20 times, so the caches of repeated
   texts help only as much as real repetition does);
 - the same shuffled (messages of all conversations interleaved: the SQLite spill path);
+- a real export as it comes, ../shared/realdata/jddc_baseline_windows.jsonl (66,999 messages, most
+  agent turns distinct: what the caches of repeated texts cannot help), against its own exact pass;
 - with --memory-10x: peak memory of `check` on 10x the input (1,126,000 messages, 210 MB).
 
 Prints wall and CPU seconds (CPU: the process and its workers), messages per second, peak resident
@@ -117,6 +119,14 @@ def main(argv: list[str]) -> int:
     line("one copy: exact pass", exact1, n1)
     one1 = measure(check_cmd(one, str(tmp / "one.json"), 1))
     line("one copy: check --jobs 1", one1, n1, exact1, "the exact pass")
+
+    real = bigchat.REALDATA / "jddc_baseline_windows.jsonl"
+    if real.is_file():  # a real export as it comes: most agent turns are distinct, so the text caches help little
+        nr = sum(1 for raw in real.open(encoding="utf-8") if raw.strip())
+        exact_r = measure([sys.executable, "-c", EXACT, str(real), phrases])
+        line("real export: exact pass", exact_r, nr)
+        real1 = measure(check_cmd(real, str(tmp / "real.json"), 1))
+        line("real export: check --jobs 1", real1, nr, exact_r, "the exact pass")
 
     if args.memory_10x:
         big10 = tmp / "big10.jsonl"
