@@ -132,6 +132,7 @@ def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path, monkeypatch):
     from phrasecheck.engine import parallel
 
     monkeypatch.setattr(parallel, "BATCH_TURNS", 200)  # many batches, several in flight at once
+    monkeypatch.setattr(parallel, "SLICE_LINES", 150)  # and many slices that the workers read themselves
     inputs = [REPO / "samples" / "chats"] + ([REAL] if REAL.is_file() else [])
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     _cli(*inputs, "--format", "json", "-o", one, "--jobs", "1")
@@ -241,3 +242,37 @@ def test_conversations_and_findings_cross_to_workers_unchanged():
     assert parallel._unpack_checked(packed) == ([f], [], g, 7.5, ["n"])
     c.extra = "not a field"  # anything but its fields: travels as the object itself
     assert parallel._pack_conv(c) is c
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_slices_parsed_apart_give_what_the_stream_gives(tmp_path, size):
+    """--jobs workers parse their own slices of a grouped UTF-8 file (stream.slices, parse_slice):
+    cut anywhere between conversations, the slices give the same conversations, line numbers and
+    problems, in the same order, as conversations() reading the whole file (BOM, CRLF, blank and
+    bad lines, a zone mismatch, a conversation spread over many lines)."""
+    from phrasecheck.inputs.stream import parse_slice, sliceable, slices
+
+    rows = []
+    for c in range(12):
+        for k in range(1 + c % 4):
+            rows.append(
+                json.dumps(
+                    {"conversation_id": f"c{c}", "agent_id": "A1", "role": "agent" if k % 2 == 0 else "customer", "text": f"您好{c}-{k}"}, ensure_ascii=False
+                )
+            )
+        if c == 3:
+            rows += ["", "{broken", json.dumps({"conversation_id": "c3", "role": "robot", "text": "x"})]
+        if c == 5:
+            rows.append(json.dumps({"conversation_id": "c5", "role": "agent", "text": "好的", "timestamp": "2026-11-26T09:15:02+08:00"}, ensure_ascii=False))
+            rows.append(json.dumps({"conversation_id": "c5", "role": "agent", "text": "嗯", "timestamp": "2026-11-26T09:16:02"}, ensure_ascii=False))
+    path = tmp_path / "g.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode("utf-8") + b"\r\n")
+    s, whole, whole_errors = streamed(path)
+    assert sliceable(s)
+    parts, errors = [], []
+    cuts = list(slices(s, size))
+    for data, before, first in cuts:
+        parts += parse_slice(path, data, before, first, Profile(), errors)
+    assert len(cuts) > 1 if size < 10 else len(cuts) == 1
+    assert shape(parts) == shape(whole)
+    assert [(e.line, e.message) for e in errors] == [(e.line, e.message) for e in whole_errors] and len(errors) >= 3

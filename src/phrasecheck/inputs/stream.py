@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,21 +78,26 @@ def _jsonl_lines(path: Path, encoding: str, breaks: bool = True) -> Iterator[tup
     """(line number, text) of the non-blank lines, numbered as str.splitlines() numbers them.
     UTF-8 lines come as bytes (orjson reads them without a decode), others as str.
     breaks=False: the survey found no break but \\n and \\r\\n in the file (Survey.breaks)."""
-    n = 0
     with open(path, "rb") as f:
-        for k, raw in enumerate(f):
-            if k == 0 and raw.startswith(_BOM) and encoding == "utf-8":
-                raw = raw[len(_BOM) :]
-            end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
-            if encoding == "utf-8" and not (breaks and _other_breaks(raw, end)):
-                n += 1
-                if raw.strip():
-                    yield n, raw[:end]
-                continue
-            for piece in raw.decode(encoding).splitlines() or [""]:
-                n += 1
-                if piece.strip():
-                    yield n, piece
+        yield from _lines_of(f, encoding, breaks)
+
+
+def _lines_of(f, encoding: str, breaks: bool, n: int = 0, first: bool = True) -> Iterator[tuple[int, bytes | str]]:
+    """_jsonl_lines over an open binary file (or a slice's bytes); n: lines before it, first: it
+    starts the file (a BOM may lead)."""
+    for k, raw in enumerate(f):
+        if k == 0 and first and raw.startswith(_BOM) and encoding == "utf-8":
+            raw = raw[len(_BOM) :]
+        end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
+        if encoding == "utf-8" and not (breaks and _other_breaks(raw, end)):
+            n += 1
+            if raw.strip():
+                yield n, raw[:end]
+            continue
+        for piece in raw.decode(encoding).splitlines() or [""]:
+            n += 1
+            if piece.strip():
+                yield n, piece
 
 
 def _parse(raw: bytes | str, path: Path, n: int) -> Record:
@@ -109,8 +115,12 @@ def _parse(raw: bytes | str, path: Path, n: int) -> Record:
 
 
 def jsonl_records(path: Path, encoding: str, profile: Profile | None = None, breaks: bool = True) -> Iterator[Record]:
+    return _line_records(path, _jsonl_lines(path, encoding, breaks), profile)
+
+
+def _line_records(path: Path, lines: Iterable[tuple[int, bytes | str]], profile: Profile | None) -> Iterator[Record]:
     limit = profile.limits.max_line_chars if profile is not None else None
-    for n, raw in _jsonl_lines(path, encoding, breaks):
+    for n, raw in lines:
         if limit is not None and len(raw) > limit:  # bytes >= characters: decode only to be sure
             too_long = _line_too_long(path, n, len(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw), profile)
             if too_long is not None:
@@ -245,7 +255,11 @@ class _Open:
 
 def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError], breaks: bool = True) -> Iterator[tuple[str, str, Turn]]:
     """(conversation id, agent id, turn) per good message; problems go to errors, in line order."""
-    for line, record, error in records(path, encoding, profile, breaks):
+    return _messages_of(path, records(path, encoding, profile, breaks), profile, errors)
+
+
+def _messages_of(path: Path, recs: Iterable[Record], profile: Profile, errors: list[InputError]) -> Iterator[tuple[str, str, Turn]]:
+    for line, record, error in recs:
         if error is None:
             try:
                 conv_id, agent_id, turn, error = _message(record, path, line, profile)
@@ -264,15 +278,7 @@ def conversations(s: Survey, profile: Profile, errors: list[InputError], spill_d
         return
     try:
         if s.grouped:
-            current: _Open | None = None
-            for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors, s.breaks):
-                if current is None or current.conv.conversation_id != conv_id:
-                    if current is not None:
-                        yield current.conv
-                    current = _Open(conv_id, agent_id, s.path)
-                current.add(agent_id, turn, errors)
-            if current is not None:
-                yield current.conv
+            yield from _grouped(s.path, messages(s.path, s.encoding, profile, errors, s.breaks), errors)
         else:
             from phrasecheck.inputs.spill import Spill
 
@@ -284,3 +290,106 @@ def conversations(s: Survey, profile: Profile, errors: list[InputError], spill_d
         errors.append(exc)
     except OSError as exc:
         errors.append(InputError(str(s.path), f"cannot read: {exc.strerror or exc}"))
+
+
+def _grouped(path: Path, msgs: Iterable[tuple[str, str, Turn]], errors: list[InputError]) -> Iterator[Conversation]:
+    """Messages of a grouped file as conversations, each handed on when the next one starts."""
+    current: _Open | None = None
+    for conv_id, agent_id, turn in msgs:
+        if current is None or current.conv.conversation_id != conv_id:
+            if current is not None:
+                yield current.conv
+            current = _Open(conv_id, agent_id, path)
+        current.add(agent_id, turn, errors)
+    if current is not None:
+        yield current.conv
+
+
+# --- slices: a --jobs worker reads its own part of a file ----------------------------------------
+
+
+@dataclass
+class FileState:
+    """A sliced file as its slices come back, in order: what conversations() would have counted."""
+
+    path: Path
+    errors: list[InputError]  # the run's error list: each slice's problems are appended when it comes back
+    read: int = 0  # conversations the slices gave
+    problems: int = 0  # errors the slices gave
+    late: InputError | None = None  # a read error met while cutting the file, reported after its slices
+
+
+@dataclass
+class Slice:
+    """Lines of one file for a worker to parse (parse_slice) and check."""
+
+    state: FileState
+    data: bytes  # whole lines of the file
+    lines_before: int  # lines of the file before them
+    first: bool  # they start the file
+    agent: str | None = None  # --agent: every conversation's agent
+
+
+@dataclass
+class FileEnd:
+    """After a sliced file's last slice: its slices are all back before anything later is read."""
+
+    state: FileState
+
+
+def sliceable(s: Survey) -> bool:
+    """A file whose lines can be cut into slices that workers parse themselves (slices()): UTF-8
+    JSONL, grouped, without odd line breaks or a whole-file problem."""
+    return s.error is None and s.grouped and s.encoding == "utf-8" and not s.breaks and s.path.suffix.lower() == ".jsonl"
+
+
+def _line_id(raw: bytes, path: Path) -> str | None:
+    """A line's conversation id as the survey reads it (_ids)."""
+    end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
+    raw = raw[:end]
+    if not raw.strip():
+        return None
+    if raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
+        return m[1].decode("utf-8") or None
+    _, record, error = _parse(raw, path, 0)
+    return _id_of(record) if error is None else None
+
+
+def slices(s: Survey, max_lines: int) -> Iterator[tuple[bytes, int, bool]]:
+    """The file cut into slices of about max_lines lines, as (bytes, lines before it, starts the
+    file), only where the conversation id changes: each conversation lies in one slice, so
+    parse_slice() of each slice, in order, gives the conversations and errors conversations() gives.
+    The main process does not read every line: it jumps ahead by about max_lines lines' worth of
+    bytes and reads on only to the next change of id (ids read as the survey reads them; a line the
+    real pass rejects can only make a cut early, which changes nothing)."""
+    size = s.path.stat().st_size
+    step = max(1, int(size / max(s.messages, 1) * max_lines))
+    start, lines_before = 0, 0
+    with open(s.path, "rb") as f:
+        while start < size:
+            cut = size
+            if start + step < size:
+                f.seek(start + step)
+                f.readline()  # to the start of the next line
+                prev = None
+                while True:
+                    at = f.tell()
+                    raw = f.readline()
+                    if not raw:
+                        break
+                    conv_id = _line_id(raw, s.path)
+                    if conv_id is not None and prev is not None and conv_id != prev:
+                        cut = at
+                        break
+                    prev = conv_id if conv_id is not None else prev
+            f.seek(start)
+            data = f.read(cut - start)
+            yield data, lines_before, start == 0
+            lines_before += data.count(b"\n")
+            start = cut
+
+
+def parse_slice(path: Path, data: bytes, lines_before: int, first: bool, profile: Profile, errors: list[InputError]) -> list[Conversation]:
+    """The conversations of one slice (slices()), its problems appended to errors in line order."""
+    lines = _lines_of(io.BytesIO(data), "utf-8", False, lines_before, first)
+    return list(_grouped(path, _messages_of(path, _line_records(path, lines, profile), profile, errors), errors))
