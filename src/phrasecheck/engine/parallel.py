@@ -1,10 +1,14 @@
 """check --jobs N: conversations checked in N worker processes, results handed on in reading order.
 
-The main process reads and groups (inputs/stream.py) and writes the report; workers only check.
-Conversations go out in batches of a few thousand turns, and only what checking adds (findings,
-courtesy evidence, greeting, score) comes back, to be put together with the conversation the main
-process kept: half the pickling. Both ways dataclasses travel as tuples of their fields (_Packer). At most 2 x N batches are in flight, so memory stays bounded.
-The checker is deterministic per conversation, so the output is the same byte for byte as --jobs 1.
+A grouped UTF-8 JSONL file (inputs/stream.sliceable) is cut into slices of whole conversations
+(stream.slices: the main process seeks ahead and reads only around each cut), and each worker
+reads, parses and checks its slice; conversations and findings come back as tuples of their
+fields (_Packer), with the slice's input errors. Other inputs are read and grouped by the main
+process and go out in batches of a few thousand turns; only what checking adds comes back. Either
+way the main process is left with surveying, redacting, writing and tallying. Input errors keep
+their order: a sliced file's slices are all back (FileEnd) before anything later is read. At most
+2 x N batches are in flight, so memory stays bounded. The checker is deterministic per
+conversation, so the output is the same byte for byte as --jobs 1.
 """
 
 from __future__ import annotations
