@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,3 +166,58 @@ def test_a_review_key_with_blanks_reads_back_as_written(checker, tmp_path):
     r.conversation.source = "\n"
     write_reviews(tmp_path / "review.csv", sync_entries(Run(results=[r]), {}))
     assert set(read_reviews(tmp_path / "review.csv")) == {"\n:\n:G01:1:0"}
+
+
+def _normalize_char_by_char(text: str) -> tuple[str, list[int], frozenset[int]]:
+    """normalize's loop as it was before its per-character table: the reference it must equal."""
+    from phrasecheck.text.normalize import FILLERS, _half_width, _invisible, _is_word_char, display_order, to_simplified
+
+    simple = to_simplified(text)
+    chars, index, breaks = [], [], set()
+    for i in display_order(simple):
+        ch = _half_width(simple[i]).lower()
+        if _invisible(ch):
+            continue
+        if not _is_word_char(ch):
+            if not ch.isspace():
+                breaks.add(len(chars))
+            continue
+        if ch in FILLERS:
+            continue
+        chars.append(ch)
+        index.append(i)
+    return "".join(chars), index, frozenset(breaks)
+
+
+@given(text=TEXT)
+def test_normalize_table_gives_what_the_char_by_char_loop_gave(text):
+    try:
+        want = _normalize_char_by_char(text)
+    except TypeError:  # a character whose lower case is two (İ): the loop failed, and so does the table
+        with pytest.raises(TypeError):
+            normalize(text)
+        return
+    n = normalize(text)
+    assert (n.norm, n.index, n.breaks) == want
+
+
+@given(texts=st.lists(TEXT, min_size=1, max_size=6))
+def test_answers_kept_on_prepared_turns_change_no_result(lexicon, texts):
+    """The checker keeps whole answers (courtesy hits, located forbidden phrases, greeting parts) on
+    prepared turns shared by every conversation with the same text: a conversation checked by a warm
+    checker, twice, gives what a fresh one with no caches gives."""
+    from phrasecheck.engine import match
+    from phrasecheck.engine.checker import Checker
+
+    turns = [("agent" if i % 3 != 1 else "customer", t) for i, t in enumerate(texts)]
+    warm = Checker(lexicon, Profile())
+    warm.check(conv(*turns[::-1]))  # the same texts met before in another order and other pairs
+    first, again = warm.check(conv(*turns)), warm.check(conv(*turns))
+    saved = match.PREPARED_CACHE
+    match.PREPARED_CACHE = 0
+    try:
+        cold = Checker(lexicon, Profile()).check(conv(*turns))
+    finally:
+        match.PREPARED_CACHE = saved
+    for r in (first, again):
+        assert (r.findings, r.courtesy, r.greeting, r.attitude_score) == (cold.findings, cold.courtesy, cold.greeting, cold.attitude_score)

@@ -70,6 +70,27 @@ def test_bad_lines_break_and_bom_as_read_file(tmp_path):
     assert len(errors) >= 5 and convs[1].agent_id == "B2"  # the agent named by a later message, as the reader does
 
 
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r", None])
+def test_a_break_deep_in_a_big_file_is_split_as_read_file_splits_it(tmp_path, odd):
+    """The survey tells the real pass whether any line can hold a break besides its end (Survey.breaks);
+    one odd character after the first megabyte still turns the per-line check on."""
+    filler = json.dumps({"conversation_id": "a", "agent_id": "A1", "role": "agent", "text": "您好，请问有什么可以帮您" * 4}, ensure_ascii=False)
+    lines = [filler] * (1_200_000 // len(filler.encode("utf-8")))
+    odd_line = json.dumps({"conversation_id": "b", "agent_id": "B1", "role": "agent", "text": "一§二"}, ensure_ascii=False)
+    lines.append(odd_line.replace("§", odd or ""))  # the character itself, as an export may hold it, not JSON's escape
+    lines.append(json.dumps({"conversation_id": "b", "agent_id": "B1", "role": "agent", "text": "好的"}, ensure_ascii=False))
+    path = tmp_path / "big.jsonl"
+    path.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+    assert path.stat().st_size > 1 << 20
+    s, convs, errors = streamed(path)
+    loaded = read_file(path, Profile())
+    assert s.breaks == (odd is not None)
+    assert shape(convs) == shape(loaded.conversations)
+    assert [(e.line, e.message) for e in errors] == [(e.line, e.message) for e in loaded.errors]
+    if odd in ("\u2028", "\u2029", "\x85", "\r"):  # a break inside valid JSON's text: the line is cut in two
+        assert errors and errors[0].line == len(lines) - 1
+
+
 def test_ungrouped_input_goes_through_the_spill_in_order_of_first_appearance(tmp_path):
     records = [json.loads(x) for x in DAY.read_text(encoding="utf-8").splitlines()]
     queues = {}
@@ -111,6 +132,7 @@ def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path, monkeypatch):
     from phrasecheck.engine import parallel
 
     monkeypatch.setattr(parallel, "BATCH_TURNS", 200)  # many batches, several in flight at once
+    monkeypatch.setattr(parallel, "SLICE_LINES", 150)  # and many slices that the workers read themselves
     inputs = [REPO / "samples" / "chats"] + ([REAL] if REAL.is_file() else [])
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     _cli(*inputs, "--format", "json", "-o", one, "--jobs", "1")
@@ -194,3 +216,63 @@ def test_a_part_whose_later_file_has_no_good_message_is_still_checked(tmp_path):
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
     doc = json.loads(result.stdout)
     assert [c["conversation_id"] for c in doc["conversations"]] == ["x1"] and doc["errors"][0]["line"] == 1
+
+
+def test_conversations_and_findings_cross_to_workers_unchanged():
+    """--jobs N sends conversations to workers and findings back as tuples of their fields
+    (parallel._Packer): what arrives equals what left, every field, through pickle."""
+    import pickle
+    from datetime import datetime, timedelta, timezone
+
+    from phrasecheck.data import Conversation, Finding, Greeting, Turn
+    from phrasecheck.engine import parallel
+
+    tz = timezone(timedelta(hours=8))
+    turns = [
+        Turn("agent", "您好，请问有什么可以帮您", 0.5, 2.25, datetime(2026, 11, 26, 9, 15, 2, tzinfo=tz), 3, "A7", [(0, 2, 0.5, 0.9)], [(0, 1, "喂", 1.5)]),
+        Turn("customer", "在吗"),
+    ]
+    c = Conversation("c1", "A7", "x.jsonl", turns, started_at=turns[0].timestamp, first_agent_s=0.5, duration_s=12.0)
+    back = parallel._unpack_conv(pickle.loads(pickle.dumps(parallel._pack_conv(c))))
+    assert back == c and type(back) is Conversation and all(type(t) is Turn for t in back.turns)
+    assert back.turns[0].timestamp.tzinfo is not None and back.turns[0].heard == [(0, 1, "喂", 1.5)]
+    f = Finding("F02", "forbidden", 0, 2, 5, "不知道", 97.5, "m", "s", "review", 1.0, 2.0, 1, None, "A7")
+    g = Greeting(False, "您好", ["company"], 0)
+    packed = pickle.loads(pickle.dumps(([parallel._FINDING.pack(f)], [], parallel._GREETING.pack(g), 7.5, ["n"])))
+    assert parallel._unpack_checked(packed) == ([f], [], g, 7.5, ["n"])
+    c.extra = "not a field"  # anything but its fields: travels as the object itself
+    assert parallel._pack_conv(c) is c
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_slices_parsed_apart_give_what_the_stream_gives(tmp_path, size):
+    """--jobs workers parse their own slices of a grouped UTF-8 file (stream.slices, parse_slice):
+    cut anywhere between conversations, the slices give the same conversations, line numbers and
+    problems, in the same order, as conversations() reading the whole file (BOM, CRLF, blank and
+    bad lines, a zone mismatch, a conversation spread over many lines)."""
+    from phrasecheck.inputs.stream import parse_slice, sliceable, slices
+
+    rows = []
+    for c in range(12):
+        for k in range(1 + c % 4):
+            rows.append(
+                json.dumps(
+                    {"conversation_id": f"c{c}", "agent_id": "A1", "role": "agent" if k % 2 == 0 else "customer", "text": f"您好{c}-{k}"}, ensure_ascii=False
+                )
+            )
+        if c == 3:
+            rows += ["", "{broken", json.dumps({"conversation_id": "c3", "role": "robot", "text": "x"})]
+        if c == 5:
+            rows.append(json.dumps({"conversation_id": "c5", "role": "agent", "text": "好的", "timestamp": "2026-11-26T09:15:02+08:00"}, ensure_ascii=False))
+            rows.append(json.dumps({"conversation_id": "c5", "role": "agent", "text": "嗯", "timestamp": "2026-11-26T09:16:02"}, ensure_ascii=False))
+    path = tmp_path / "g.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode("utf-8") + b"\r\n")
+    s, whole, whole_errors = streamed(path)
+    assert sliceable(s)
+    parts, errors = [], []
+    cuts = list(slices(s, size))
+    for data, before, first in cuts:
+        parts += parse_slice(path, data, before, first, Profile(), errors)
+    assert len(cuts) > 1 if size < 10 else len(cuts) == 1
+    assert shape(parts) == shape(whole)
+    assert [(e.line, e.message) for e in errors] == [(e.line, e.message) for e in whole_errors] and len(errors) >= 3

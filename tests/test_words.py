@@ -82,3 +82,60 @@ def test_a_failed_build_leaves_no_file_behind(tmp_path, monkeypatch, stock):
     tk = words.tokenizer(tmp_path)  # the NULL count fails the insert: jieba loads its own way
     assert isinstance(tk.FREQ, dict) and list(tk.cut("喂养", HMM=False)) == list(stock.cut("喂养", HMM=False))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def stock_pos(stock):
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(stock)
+
+
+def test_the_sqlite_tag_table_gives_jiebas_own_parts_of_speech(stock_pos, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("tags")
+    pos = words.pos_tokenizer(words.tokenizer(cache), cache)
+    assert isinstance(pos.word_tag_tab, words.LazyTags)
+    assert len(list(cache.glob("jieba-*-tags.sqlite"))) == 1
+    texts = sample_texts()
+    for text in texts:
+        assert [(p.word, p.flag) for p in pos.cut(text)] == [(p.word, p.flag) for p in stock_pos.cut(text)], text
+    # words added as the clause grammar adds them, and a word added with a tag, tag as in jieba
+    fresh_stock = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+    fresh_stock.tokenizer.FREQ, fresh_stock.tokenizer.total, fresh_stock.tokenizer.initialized = dict(stock_pos.tokenizer.FREQ), stock_pos.tokenizer.total, True
+    fresh = words.pos_tokenizer(words.tokenizer(cache), cache)
+    for p in (fresh_stock, fresh):
+        p.tokenizer.add_word("配送员", freq=20000)
+        p.tokenizer.add_word("小王哥", freq=20000, tag="nr")
+    text = "配送员小王哥说他也不知道"
+    got = [(p.word, p.flag) for p in fresh.cut(text)]
+    assert got == [(p.word, p.flag) for p in fresh_stock.cut(text)]
+    assert ("配送员", "x") in got and ("小王哥", "nr") in got
+
+
+def test_an_unwritable_cache_gives_the_tagger_jiebas_own_table(tmp_path, stock_pos):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    pos = words.pos_tokenizer(words.tokenizer(blocked / "cache"), blocked / "cache")
+    assert isinstance(pos.word_tag_tab, dict)
+    assert [(p.word, p.flag) for p in pos.cut("我也不知道呢")] == [(p.word, p.flag) for p in stock_pos.cut("我也不知道呢")]
+
+
+def test_jieba_posseg_imported_without_its_tag_table_still_tags_as_jieba(stock_pos, tmp_path):
+    """import_posseg() skips the 350k-tag read that importing jieba.posseg does; jieba.posseg.cut (its
+    module-level tokenizer) and our tagger still give jieba's own tags. In a fresh process, since
+    this one may have imported jieba.posseg already."""
+    import subprocess
+    import sys
+
+    texts = sample_texts()[:200]
+    code = (
+        "import json, sys\n"
+        "from phrasecheck.text import segment\n"
+        "posseg = segment.import_posseg()\n"
+        "texts = json.loads(sys.stdin.read())\n"
+        "print(type(posseg.dt.word_tag_tab).__name__)\n"
+        "print(json.dumps([[(p.word, p.flag) for p in posseg.cut(t)] for t in texts], ensure_ascii=False))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "LazyTags"
+    assert json.loads(out[1]) == [[[p.word, p.flag] for p in stock_pos.cut(t)] for t in texts]

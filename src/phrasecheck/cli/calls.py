@@ -10,12 +10,10 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from phrasecheck.calls.batch import audio_among, audio_reader, default_jobs, duration_s, make_options, over_limits, recordings_meta, transcribe_all
-from phrasecheck.calls.cache import TranscriptCache
-from phrasecheck.calls.transcribe import TranscribeOptions, transcript_json, transcript_srt, transcript_text
 from phrasecheck.calls.verify import Verification
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, failed, lexicon_option, manifest_option, redact_option
 from phrasecheck.cli.serve import db_options, record_run
@@ -23,6 +21,13 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.errors import InputError
+from phrasecheck.inputs.discover import AUDIO_SUFFIXES, discover
+
+if TYPE_CHECKING:
+    from phrasecheck.calls.transcribe import TranscribeOptions
+
+# The transcriber (calls.batch, calls.transcribe: numpy, faster-whisper's helpers) is imported by the
+# functions that use it: `check` on chat exports starts without it.
 
 
 def transcribe_with_bar(
@@ -37,6 +42,9 @@ def transcribe_with_bar(
 ) -> dict[Path, Conversation | InputError]:
     """transcribe_all with a progress bar on standard error when it is a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from phrasecheck.calls.batch import duration_s, transcribe_all
+    from phrasecheck.calls.cache import TranscriptCache
 
     cache = None if no_cache or not files else TranscriptCache()
     problem = cache.usable() if cache else None
@@ -61,6 +69,11 @@ def transcribe_with_bar(
         return transcribe_all(files, options, cache, meta, jobs, progress=advance, executor=executor, address=address, verification=verification)
 
 
+def _untranscribed(path: Path) -> Conversation:
+    """The reader when no recording was given: calls.batch.audio_reader({})."""
+    raise InputError(path, "was not transcribed")
+
+
 def recordings(
     paths: list[Path],
     profile: Profile,
@@ -77,9 +90,12 @@ def recordings(
 ) -> tuple[Callable[[Path], Conversation], list[InputError]]:
     """Transcribe the recordings among paths; the reader check_paths gets for them, and the problems
     met on the way that belong to no recording's result (manifest rows that could not be used)."""
-    audio = audio_among(paths)
+    files, _, _ = discover(paths)
+    audio = [f for f in files if f.suffix.lower() in AUDIO_SUFFIXES]  # calls.batch.audio_among
     if not audio:
-        return audio_reader({}), []
+        return _untranscribed, []
+    from phrasecheck.calls.batch import audio_reader, make_options, over_limits, recordings_meta
+
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs, profile.channels)
     meta, warnings, problems = recordings_meta(audio, manifest, profile.recording_path)
     for w in warnings:
@@ -119,6 +135,7 @@ def scan(
     """Transcribe and check a day's recordings and chat exports under FOLDER; write the report folder.
 
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
+    from phrasecheck.calls.batch import default_jobs
     from phrasecheck.report import EmitOptions
     from phrasecheck.report.folder import write_report_folder
     from phrasecheck.report.labels import rule_names
@@ -150,6 +167,9 @@ def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_cha
     """Print or write the transcript of recordings (agent/customer turns with times).
 
     Where the text comes close to a rule's words, JSON gives what acoustic verification heard."""
+    from phrasecheck.calls.batch import make_options
+    from phrasecheck.calls.transcribe import transcript_json, transcript_srt, transcript_text
+
     profile, checker = build_checker(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
     verification = None if no_verify else Verification(checker.lexicon, profile)
@@ -181,6 +201,8 @@ def cache() -> None:
 @cache.command("info")
 def cache_info() -> None:
     """The transcripts, and what else the cache folder holds (the joined model, jieba's table)."""
+    from phrasecheck.calls.cache import TranscriptCache
+
     info = TranscriptCache().info()
     click.echo(f"{info.path}: {info.entries} transcript(s), {info.size_bytes / 1e6:.2f} MB")
     transcripts = Path(info.path)
@@ -193,5 +215,7 @@ def cache_info() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Remove every cached transcript."""
+    from phrasecheck.calls.cache import TranscriptCache
+
     removed = TranscriptCache().clear()
     click.echo(f"removed {removed} transcript(s)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from phrasecheck.config.lexicon import load_yaml, resolve_lexicon
@@ -112,12 +113,15 @@ class Profile:
         return not any(rule_id.startswith(s) for s in self.ignore)
 
     def role_of(self, label: str) -> str | None:
-        low = label.strip().lower()
-        if low in (x.lower() for x in self.agent_labels):
-            return "agent"
-        if low in (x.lower() for x in self.customer_labels):
-            return "customer"
-        return None
+        return _roles(tuple(self.agent_labels), tuple(self.customer_labels)).get(label.strip().lower())
+
+
+@lru_cache(maxsize=16)
+def _roles(agent_labels: tuple[str, ...], customer_labels: tuple[str, ...]) -> dict[str, str]:
+    """Lower-cased label -> role, for Profile.role_of (asked once per message); an agent label wins."""
+    table = {x.lower(): "customer" for x in customer_labels}
+    table.update({x.lower(): "agent" for x in agent_labels})
+    return table
 
 
 _KEYS = {

@@ -213,13 +213,10 @@ class Checker:
         out = []
         for k, text in enumerate(texts):
             pair = self.matcher.join(text, texts[k + 1]) if k + 1 < len(texts) else None
-            ids = self.matcher.candidates(text) | (self.matcher.candidates(pair) if pair else set())
-            for phrase in self._of_kind["forbidden"]:
-                if phrase.id not in ids or k in taken.get(phrase.id, ()):
+            for phrase, at in self._located(text, pair, self._continued(conv, idx, k)):
+                if k in taken.get(phrase.id, ()):
                     continue
-                loc = self._locate(phrase, text, k, pair, self._continued(conv, idx, k))
-                if loc is None:
-                    continue
+                loc = replace(at, turn=k + at.turn, end_turn=k + at.end_turn)
                 finding = self._finding(phrase, loc, conv, idx, texts)
                 if loc.turn == 0 and finding.start_char < block_end:
                     continue  # the opening block's words are openers: 喂喂 opening the call is O01, not also F01
@@ -237,6 +234,18 @@ class Checker:
         if a.end_s is None or b.start_s is None or b.start_s - a.end_s > CONTINUE_GAP_S or a.text.rstrip()[-1:] in "。！？!?":
             return None
         return self.matcher.prepare(a.text.rstrip().rstrip("，,、") + b.text)
+
+    def _located(self, text: Prepared, pair: Prepared | None, continued: Prepared | None = None) -> list[tuple[Phrase, Located]]:
+        """_locate of every candidate forbidden phrase in a turn (as turn 0) and its pair with the next
+        turn, kept on the pair (or the last turn): both come back from the matcher's caches. A call's
+        sentence cut in two (`continued`) is part of the key: its exceptions read on into it."""
+        memo = (pair or text).hits
+        key = ("forbidden", pair is None, continued.nt.original if continued is not None else None)
+        got = memo.get(key)
+        if got is None:
+            ids = self.matcher.candidates(text) | (self.matcher.candidates(pair) if pair else set())
+            got = memo[key] = [(p, loc) for p in self._of_kind["forbidden"] if p.id in ids and (loc := self._locate(p, text, 0, pair, continued))]
+        return got
 
     def _locate(self, phrase: Phrase, text: Prepared, k: int, pair: Prepared | None, continued: Prepared | None = None) -> Located | None:
         """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
@@ -312,16 +321,23 @@ class Checker:
         """Each courtesy phrase at its first use, as evidence (by each agent, in a transfer)."""
         found: dict[tuple[str, str], Finding] = {}
         for k, text in enumerate(texts):
-            ids = self.matcher.candidates(text)
             agent = conv.agent_of(idx[k])
-            for phrase in self._of_kind["courtesy"]:
-                if phrase.id not in ids or (agent, phrase.id) in found:
-                    continue
-                hit = self._best(phrase, text)
-                if hit and not self._excepted(phrase, text, hit):
+            for phrase, hit in self._courtesy_hits(text):
+                if (agent, phrase.id) not in found:
                     found[agent, phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
         order = {p.id: i for i, p in enumerate(self._of_kind["courtesy"])}
-        return sorted(found.values(), key=lambda f: (conv.agents().index(conv.agent_of(f.turn)), order[f.id]))
+        agents = conv.agents()
+        return sorted(found.values(), key=lambda f: (agents.index(conv.agent_of(f.turn)), order[f.id]))
+
+    def _courtesy_hits(self, text: Prepared) -> list[tuple[Phrase, Hit]]:
+        """The courtesy phrases said in a turn (not excepted), kept on the prepared turn."""
+        got = text.hits.get(("courtesy",))
+        if got is None:
+            ids = self.matcher.candidates(text)
+            got = text.hits["courtesy",] = [
+                (p, hit) for p in self._of_kind["courtesy"] if p.id in ids and (hit := self._best(p, text)) and not self._excepted(p, text, hit)
+            ]
+        return got
 
     # --- greeting ------------------------------------------------------------------------------
 
@@ -377,7 +393,14 @@ class Checker:
 
     def _find_any(self, forms: list[Form], text: Prepared, lo: int, threshold: float):
         """One of the greeting part's forms (each one piece, see lexicon) found at or after lo:
-        said word for word if any is, else the first that aligns (aligning is the costly part)."""
+        said word for word if any is, else the first that aligns (aligning is the costly part).
+        Kept on the prepared text, like the matcher's own answers."""
+        key = ("any", id(forms), lo, threshold)  # forms: lists the checker keeps for its lifetime
+        if key not in text.hits:
+            text.hits[key] = self._find_any_uncached(forms, text, lo, threshold)
+        return text.hits[key]
+
+    def _find_any_uncached(self, forms: list[Form], text: Prepared, lo: int, threshold: float):
         patterns = [self.matcher.pattern(form.parts[0]) for form in forms]
         for pattern in patterns:
             span = pattern.find_verbatim(text, lo)

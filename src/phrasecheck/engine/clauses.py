@@ -30,13 +30,13 @@ _TAG_SKIP = ("d", "c", "p", "u", "y", "e", "t", "m", "q")  # adverbs, conjunctio
 
 @cache
 def _tagger():
-    """jieba.posseg over the project's lazily loaded jieba dictionary, built on first use."""
-    import jieba.posseg
+    """jieba.posseg over the project's lazily loaded jieba dictionary and tag table, built on first use."""
+    import jieba
 
     from phrasecheck.text import segment
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg.POSTokenizer(segment.tokenizer())
+    return segment.pos_tokenizer(segment.tokenizer())
 
 
 def plain(text: str) -> str:

@@ -27,7 +27,7 @@ from phrasecheck.engine.checker import Checker
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import discover
 from phrasecheck.inputs.readers import read_file
-from phrasecheck.inputs.stream import STREAMED_SUFFIXES, conversations, survey
+from phrasecheck.inputs.stream import STREAMED_SUFFIXES, FileEnd, FileState, Slice, conversations, sliceable, slices, survey
 from phrasecheck.scoring.kpi import AgentKpi, KpiTally, rank, tally_result
 
 
@@ -148,8 +148,11 @@ def stream_conversations(
     totals: Totals,
     agent: str | None = None,
     audio: Callable[[Path], Conversation] | None = None,
-) -> Iterator[tuple[Conversation, list[str]]]:
-    """(conversation, notes) in reading order, filling totals' errors, ignored and files."""
+    slice_lines: int = 0,
+) -> Iterator[tuple[Conversation, list[str]] | Slice | FileEnd]:
+    """(conversation, notes) in reading order, filling totals' errors, ignored and files.
+    slice_lines > 0 (--jobs workers): a file that can be cut (stream.sliceable, and not joined with
+    another) comes as Slices of raw lines for the workers to parse, then a FileEnd."""
     files, ignored, errors = discover(paths, with_audio=audio is not None)
     totals.errors.extend(errors)
     totals.ignored.extend(str(p) for p in ignored)
@@ -167,6 +170,8 @@ def stream_conversations(
             if conv_id in seen:
                 last_file[conv_id] = i
             seen[conv_id] = i
+    sliced = {p for p, s in surveys.items() if slice_lines > 0 and sliceable(s) and not any(c in last_file for c in s.ids)}
+    for s in surveys.values():
         s.ids = set()
     del seen
     parts = _Parts() if last_file else None
@@ -178,6 +183,15 @@ def stream_conversations(
                 totals.errors.extend(loaded.errors)
                 for conv in loaded.conversations:
                     yield conv, []
+                continue
+            if path in sliced:
+                state = FileState(path, totals.errors)
+                try:
+                    for data, lines_before, first in slices(s, slice_lines):
+                        yield Slice(state, data, lines_before, first, agent)
+                except OSError as exc:
+                    state.late = InputError(str(path), f"cannot read: {exc.strerror or exc}")
+                yield FileEnd(state)
                 continue
             before, read = len(totals.errors), 0
             for conv in conversations(s, profile, totals.errors):
@@ -211,13 +225,12 @@ def check_stream(
 ) -> Iterator[Result]:
     """Results in reading order, each handed on as soon as it is checked (totals updated first).
     jobs > 1 checks in that many worker processes; the results and their order are the same."""
-    convs = stream_conversations(paths, profile, totals, agent, audio)
     if jobs > 1:
-        from phrasecheck.engine.parallel import check_parallel
+        from phrasecheck.engine.parallel import SLICE_LINES, check_parallel
 
-        results = check_parallel(checker, convs, jobs)
+        results = check_parallel(checker, stream_conversations(paths, profile, totals, agent, audio, SLICE_LINES), jobs, profile)
     else:
-        results = _check_each(checker, convs)
+        results = _check_each(checker, stream_conversations(paths, profile, totals, agent, audio))
     for r in results:
         totals.add(r, profile)
         yield r

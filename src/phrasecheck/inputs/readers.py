@@ -173,28 +173,31 @@ def _zone_mismatch(conv: Conversation, turn: Turn, path: Path) -> InputError | N
 
 def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str, str, Turn, InputError | None]:
     """One exported message. A bad timestamp keeps the message (its text is fine) and is reported."""
-    missing = [k for k in ("conversation_id", "role", "text") if record.get(k) in (None, "")]
-    if missing:
+    get = record.get  # once per message of every export: kept lean
+    conv_id, label, text = get("conversation_id"), get("role"), get("text")
+    if conv_id in (None, "") or label in (None, "") or text in (None, ""):
+        missing = [k for k in ("conversation_id", "role", "text") if get(k) in (None, "")]
         raise InputError(str(path), f"missing {', '.join(missing)}", line)
-    role = profile.role_of(str(record["role"]))
+    role = profile.role_of(str(label))
     if role is None:
-        raise InputError(str(path), f"unknown role {record['role']!r} (expected agent or customer)", line)
-    text = record["text"]
+        raise InputError(str(path), f"unknown role {label!r} (expected agent or customer)", line)
     if not isinstance(text, str):
         raise InputError(str(path), "text must be a string", line)
-    too_long = _line_too_long(path, line, len(text), profile, "message")
-    if too_long:
-        raise too_long
+    if len(text) > profile.limits.max_line_chars:
+        raise _line_too_long(path, line, len(text), profile, "message")
     ts, problem = None, None
-    try:
-        ts = parse_time(record.get("timestamp"), path, line)
-    except InputError as exc:
-        problem = exc
-    agent_id = str(record.get("agent_id") or "").strip()
-    turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=_heard(record.get("heard"), path, line, text))
+    stamp = get("timestamp")
+    if stamp not in (None, ""):
+        try:
+            ts = parse_time(stamp, path, line)
+        except InputError as exc:
+            problem = exc
+    agent_id = str(get("agent_id") or "").strip()
+    heard = get("heard")
+    turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=[] if heard in (None, []) else _heard(heard, path, line, text))
     if "start_s" in record or "end_s" in record:
         turn.start_s, turn.end_s = _offsets(record, path, line)
-    return str(record["conversation_id"]), agent_id, turn, problem
+    return str(conv_id), agent_id, turn, problem
 
 
 def _offsets(record: dict, path: Path, line: int) -> tuple[float | None, float | None]:

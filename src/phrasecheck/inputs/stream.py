@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 # with str.splitlines(), so a line holding one of these is split the same way here.
 _CONTROL_BREAKS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]")
 # U+0085, U+2028, U+2029 are checked as their bytes in _other_breaks.
+_WIDE_BREAKS = (b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85")
 # The survey reads a JSONL line's conversation id without parsing the line where that is certain: the
 # key once, right after '{' or ',' (so outside any string: inside one every quote is escaped), and a
 # string value without escapes. Anything else is parsed. Its ids are then those of the real pass,
@@ -44,7 +46,14 @@ _ID_FIELD = re.compile(rb'[{,]\s*"conversation_id"\s*:\s*"([^"\\]*)"')
 
 
 def _other_breaks(raw: bytes, end: int) -> bool:
-    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or b"\xe2\x80\xa8" in raw or b"\xe2\x80\xa9" in raw or b"\xc2\x85" in raw
+    return bool(_CONTROL_BREAKS.search(raw, 0, end)) or any(b in raw for b in _WIDE_BREAKS)
+
+
+def _may_break(chunk: bytes) -> bool:
+    """Could a line of this UTF-8 chunk hold a break other than its \\n or \\r\\n (_other_breaks)? A few
+    memchr-speed scans of the chunk, so a file without any skips the per-line check (a regex per
+    line costs more than parsing the line). A \\r\\n cut by the chunk's end counts as a break: safe."""
+    return chunk.count(b"\r") != chunk.count(b"\r\n") or any(b in chunk for b in (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", *_WIDE_BREAKS))
 
 
 _BOM = codecs.BOM_UTF8
@@ -62,26 +71,33 @@ class Survey:
     grouped: bool = True  # every conversation's messages are contiguous
     ids: set[str] = field(default_factory=set)  # conversation ids (dropped by the caller once used)
     error: InputError | None = None  # a problem with the whole file (encoding, CSV header): nothing else is read
+    breaks: bool = True  # a line may hold a break str.splitlines() splits at besides its end (_may_break)
 
 
-def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str]]:
+def _jsonl_lines(path: Path, encoding: str, breaks: bool = True) -> Iterator[tuple[int, bytes | str]]:
     """(line number, text) of the non-blank lines, numbered as str.splitlines() numbers them.
-    UTF-8 lines come as bytes (orjson reads them without a decode), others as str."""
-    n = 0
+    UTF-8 lines come as bytes (orjson reads them without a decode), others as str.
+    breaks=False: the survey found no break but \\n and \\r\\n in the file (Survey.breaks)."""
     with open(path, "rb") as f:
-        for k, raw in enumerate(f):
-            if k == 0 and raw.startswith(_BOM) and encoding == "utf-8":
-                raw = raw[len(_BOM) :]
-            end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
-            if encoding == "utf-8" and not _other_breaks(raw, end):
-                n += 1
-                if raw.strip():
-                    yield n, raw[:end]
-                continue
-            for piece in raw.decode(encoding).splitlines() or [""]:
-                n += 1
-                if piece.strip():
-                    yield n, piece
+        yield from _lines_of(f, encoding, breaks)
+
+
+def _lines_of(f, encoding: str, breaks: bool, n: int = 0, first: bool = True) -> Iterator[tuple[int, bytes | str]]:
+    """_jsonl_lines over an open binary file (or a slice's bytes); n: lines before it, first: it
+    starts the file (a BOM may lead)."""
+    for k, raw in enumerate(f):
+        if k == 0 and first and raw.startswith(_BOM) and encoding == "utf-8":
+            raw = raw[len(_BOM) :]
+        end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
+        if encoding == "utf-8" and not (breaks and _other_breaks(raw, end)):
+            n += 1
+            if raw.strip():
+                yield n, raw[:end]
+            continue
+        for piece in raw.decode(encoding).splitlines() or [""]:
+            n += 1
+            if piece.strip():
+                yield n, piece
 
 
 def _parse(raw: bytes | str, path: Path, n: int) -> Record:
@@ -98,9 +114,13 @@ def _parse(raw: bytes | str, path: Path, n: int) -> Record:
     return n, record, None
 
 
-def jsonl_records(path: Path, encoding: str, profile: Profile | None = None) -> Iterator[Record]:
+def jsonl_records(path: Path, encoding: str, profile: Profile | None = None, breaks: bool = True) -> Iterator[Record]:
+    return _line_records(path, _jsonl_lines(path, encoding, breaks), profile)
+
+
+def _line_records(path: Path, lines: Iterable[tuple[int, bytes | str]], profile: Profile | None) -> Iterator[Record]:
     limit = profile.limits.max_line_chars if profile is not None else None
-    for n, raw in _jsonl_lines(path, encoding):
+    for n, raw in lines:
         if limit is not None and len(raw) > limit:  # bytes >= characters: decode only to be sure
             too_long = _line_too_long(path, n, len(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw), profile)
             if too_long is not None:
@@ -109,16 +129,19 @@ def jsonl_records(path: Path, encoding: str, profile: Profile | None = None) -> 
         yield _parse(raw, path, n)
 
 
-def _utf8(path: Path) -> bool:
+def _utf8(path: Path) -> tuple[bool, bool]:
+    """Is the file UTF-8, and may a line of it hold a break other than its end (_may_break)?"""
     decoder = codecs.getincrementaldecoder("utf-8")()
+    breaks = False
     try:
         with open(path, "rb") as f:
             while chunk := f.read(1 << 20):
                 decoder.decode(chunk)
+                breaks = breaks or _may_break(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return False, True
+    return True, breaks
 
 
 def _csv_open(path: Path, encoding: str):
@@ -139,18 +162,18 @@ def csv_records(path: Path, encoding: str, profile: Profile, f) -> Iterator[Reco
         yield reader.line_num, None, InputError(str(path), f"broken CSV row: {exc}", reader.line_num)
 
 
-def records(path: Path, encoding: str, profile: Profile) -> Iterator[Record]:
+def records(path: Path, encoding: str, profile: Profile, breaks: bool = True) -> Iterator[Record]:
     if path.suffix.lower() == ".jsonl":
-        yield from jsonl_records(path, encoding, profile)
+        yield from jsonl_records(path, encoding, profile, breaks)
     else:
         with _csv_open(path, encoding) as f:
             yield from csv_records(path, encoding, profile, f)
 
 
-def _ids(path: Path, encoding: str, profile: Profile) -> Iterator[str | None]:
+def _ids(path: Path, encoding: str, profile: Profile, breaks: bool = True) -> Iterator[str | None]:
     """The conversation id of each message (None where it has none)."""
     if path.suffix.lower() == ".jsonl" and encoding == "utf-8":
-        for n, raw in _jsonl_lines(path, encoding):
+        for n, raw in _jsonl_lines(path, encoding, breaks):
             if isinstance(raw, bytes) and raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
                 yield m[1].decode("utf-8") or None
                 continue
@@ -173,7 +196,8 @@ def survey(path: Path, profile: Profile) -> Survey:
     s = Survey(path)
     try:
         check_file_size(path, profile)  # memory is bounded here, but the profile's limit still says what a run takes on
-        if not _utf8(path):
+        utf8, s.breaks = _utf8(path)
+        if not utf8:
             s.encoding = "gb18030"
             decoder = codecs.getincrementaldecoder("gb18030")()
             with open(path, "rb") as f:
@@ -191,7 +215,7 @@ def survey(path: Path, profile: Profile) -> Survey:
         return s
     last = None
     try:
-        for conv_id in _ids(path, s.encoding, profile):
+        for conv_id in _ids(path, s.encoding, profile, s.breaks):
             s.messages += 1
             if conv_id is None:
                 continue
@@ -210,16 +234,17 @@ def survey(path: Path, profile: Profile) -> Survey:
 class _Open:
     """One conversation being built, as readers._Builder builds it."""
 
-    __slots__ = ("conv",)
+    __slots__ = ("conv", "path")
 
     def __init__(self, conv_id: str, agent_id: str, path: Path):
         self.conv = Conversation(conv_id, agent_id or "unknown", str(path))
+        self.path = path
 
     def add(self, agent_id: str, turn: Turn, errors: list[InputError]) -> None:
         conv = self.conv
         if conv.agent_id == "unknown" and agent_id:
             conv.agent_id = agent_id
-        problem = _zone_mismatch(conv, turn, Path(conv.source))
+        problem = None if turn.timestamp is None else _zone_mismatch(conv, turn, self.path)
         if problem is not None:
             turn.timestamp = None
             errors.append(problem)
@@ -228,9 +253,13 @@ class _Open:
             conv.started_at = turn.timestamp
 
 
-def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError]) -> Iterator[tuple[str, str, Turn]]:
+def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError], breaks: bool = True) -> Iterator[tuple[str, str, Turn]]:
     """(conversation id, agent id, turn) per good message; problems go to errors, in line order."""
-    for line, record, error in records(path, encoding, profile):
+    return _messages_of(path, records(path, encoding, profile, breaks), profile, errors)
+
+
+def _messages_of(path: Path, recs: Iterable[Record], profile: Profile, errors: list[InputError]) -> Iterator[tuple[str, str, Turn]]:
+    for line, record, error in recs:
         if error is None:
             try:
                 conv_id, agent_id, turn, error = _message(record, path, line, profile)
@@ -249,23 +278,118 @@ def conversations(s: Survey, profile: Profile, errors: list[InputError], spill_d
         return
     try:
         if s.grouped:
-            current: _Open | None = None
-            for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors):
-                if current is None or current.conv.conversation_id != conv_id:
-                    if current is not None:
-                        yield current.conv
-                    current = _Open(conv_id, agent_id, s.path)
-                current.add(agent_id, turn, errors)
-            if current is not None:
-                yield current.conv
+            yield from _grouped(s.path, messages(s.path, s.encoding, profile, errors, s.breaks), errors)
         else:
             from phrasecheck.inputs.spill import Spill
 
             with Spill(spill_dir) as spill:
-                for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors):
+                for conv_id, agent_id, turn in messages(s.path, s.encoding, profile, errors, s.breaks):
                     spill.add(conv_id, agent_id, turn)
                 yield from spill.conversations(str(s.path), errors)
     except InputError as exc:
         errors.append(exc)
     except OSError as exc:
         errors.append(InputError(str(s.path), f"cannot read: {exc.strerror or exc}"))
+
+
+def _grouped(path: Path, msgs: Iterable[tuple[str, str, Turn]], errors: list[InputError]) -> Iterator[Conversation]:
+    """Messages of a grouped file as conversations, each handed on when the next one starts."""
+    current: _Open | None = None
+    for conv_id, agent_id, turn in msgs:
+        if current is None or current.conv.conversation_id != conv_id:
+            if current is not None:
+                yield current.conv
+            current = _Open(conv_id, agent_id, path)
+        current.add(agent_id, turn, errors)
+    if current is not None:
+        yield current.conv
+
+
+# --- slices: a --jobs worker reads its own part of a file ----------------------------------------
+
+
+@dataclass
+class FileState:
+    """A sliced file as its slices come back, in order: what conversations() would have counted."""
+
+    path: Path
+    errors: list[InputError]  # the run's error list: each slice's problems are appended when it comes back
+    read: int = 0  # conversations the slices gave
+    problems: int = 0  # errors the slices gave
+    late: InputError | None = None  # a read error met while cutting the file, reported after its slices
+
+
+@dataclass
+class Slice:
+    """Lines of one file for a worker to parse (parse_slice) and check."""
+
+    state: FileState
+    data: bytes  # whole lines of the file
+    lines_before: int  # lines of the file before them
+    first: bool  # they start the file
+    agent: str | None = None  # --agent: every conversation's agent
+
+
+@dataclass
+class FileEnd:
+    """After a sliced file's last slice: its slices are all back before anything later is read."""
+
+    state: FileState
+
+
+def sliceable(s: Survey) -> bool:
+    """A file whose lines can be cut into slices that workers parse themselves (slices()): UTF-8
+    JSONL, grouped, without odd line breaks or a whole-file problem."""
+    return s.error is None and s.grouped and s.encoding == "utf-8" and not s.breaks and s.path.suffix.lower() == ".jsonl"
+
+
+def _line_id(raw: bytes, path: Path) -> str | None:
+    """A line's conversation id as the survey reads it (_ids)."""
+    end = len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0)
+    raw = raw[:end]
+    if not raw.strip():
+        return None
+    if raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
+        return m[1].decode("utf-8") or None
+    _, record, error = _parse(raw, path, 0)
+    return _id_of(record) if error is None else None
+
+
+def slices(s: Survey, max_lines: int) -> Iterator[tuple[bytes, int, bool]]:
+    """The file cut into slices of about max_lines lines, as (bytes, lines before it, starts the
+    file), only where the conversation id changes: each conversation lies in one slice, so
+    parse_slice() of each slice, in order, gives the conversations and errors conversations() gives.
+    The main process does not read every line: it jumps ahead by about max_lines lines' worth of
+    bytes and reads on only to the next change of id (ids read as the survey reads them; a line the
+    real pass rejects can only make a cut early, which changes nothing)."""
+    size = s.path.stat().st_size
+    step = max(1, int(size / max(s.messages, 1) * max_lines))
+    start, lines_before = 0, 0
+    with open(s.path, "rb") as f:
+        while start < size:
+            cut = size
+            if start + step < size:
+                f.seek(start + step)
+                f.readline()  # to the start of the next line
+                prev = None
+                while True:
+                    at = f.tell()
+                    raw = f.readline()
+                    if not raw:
+                        break
+                    conv_id = _line_id(raw, s.path)
+                    if conv_id is not None and prev is not None and conv_id != prev:
+                        cut = at
+                        break
+                    prev = conv_id if conv_id is not None else prev
+            f.seek(start)
+            data = f.read(cut - start)
+            yield data, lines_before, start == 0
+            lines_before += data.count(b"\n")
+            start = cut
+
+
+def parse_slice(path: Path, data: bytes, lines_before: int, first: bool, profile: Profile, errors: list[InputError]) -> list[Conversation]:
+    """The conversations of one slice (slices()), its problems appended to errors in line order."""
+    lines = _lines_of(io.BytesIO(data), "utf-8", False, lines_before, first)
+    return list(_grouped(path, _messages_of(path, _line_records(path, lines, profile), profile, errors), errors))

@@ -96,6 +96,12 @@ def _char_tone(ch: str) -> str:
     return lazy_pinyin(ch, style=Style.TONE3, errors=lambda s: list(s))[0]
 
 
+@lru_cache(maxsize=65536)
+def _toneless(syllable: str) -> str:
+    """zhang3 -> zhang, one shared string per syllable (cached turns hold tens of thousands)."""
+    return syllable.rstrip("012345") or syllable
+
+
 def _tones(text: str, context: bool) -> list[str]:
     """Toned syllable per character. Context (pypinyin's phrase dictionary) picks 长 zhang3 in
     没长眼睛; it is slow, so only the lexicon's short patterns use it and turns go char by char."""
@@ -139,23 +145,43 @@ def display_order(text: str) -> list[int]:
     return order
 
 
+_SKIP, _BREAK, _KEEP = 0, 1, 2
+_CLASSES: dict[str, tuple[int, str]] = {}  # character -> what normalize does with it (_classify)
+_CLASSES_MAX = 1 << 16
+
+
+def _classify(c: str) -> tuple[int, str]:
+    """What normalize does with one character of the simplified text: drop it (invisible, space,
+    filler), make it a break (punctuation), or keep it (folded to half width, lower case)."""
+    ch = _half_width(c).lower()
+    if _invisible(ch):
+        return _SKIP, ch
+    if not _is_word_char(ch):
+        return (_SKIP if ch.isspace() else _BREAK), ch
+    if ch in FILLERS:
+        return _SKIP, ch
+    return _KEEP, ch
+
+
 def normalize(text: str, context: bool = False) -> Normalized:
     simple = to_simplified(text)
     chars: list[str] = []
     index: list[int] = []
     breaks: set[int] = set()
+    classes = _CLASSES
     for i in display_order(simple):
-        ch = _half_width(simple[i]).lower()
-        if _invisible(ch):
-            continue
-        if not _is_word_char(ch):
-            if not ch.isspace():
-                breaks.add(len(chars))
-            continue
-        if ch in FILLERS:
-            continue
-        chars.append(ch)
-        index.append(i)
+        c = simple[i]
+        got = classes.get(c)
+        if got is None:
+            got = _classify(c)
+            if len(classes) < _CLASSES_MAX:
+                classes[c] = got
+        kind, ch = got
+        if kind == _KEEP:
+            chars.append(ch)
+            index.append(i)
+        elif kind == _BREAK:
+            breaks.add(len(chars))
     norm = "".join(chars)
     key = norm.translate(MATCH_CHARS).translate(DIGITS)
     tones = _tones(key, context)
@@ -164,7 +190,7 @@ def normalize(text: str, context: bool = False) -> Normalized:
         norm=norm,
         index=index,
         key=key,
-        pinyin=[t.rstrip("012345") or t for t in tones],
+        pinyin=[_toneless(t) for t in tones],
         tones=tones,
         breaks=frozenset(breaks),
     )
