@@ -190,3 +190,12 @@ def test_a_jsonl_export_with_offsets_is_checked_as_a_call(tmp_path, checker):
     assert conv.is_call and (conv.turns[0].start_s, conv.turns[0].end_s) == (0.2, 1.0)
     assert ids(checker.check(conv), "opener") == ["O01", "O02"]
     assert [e.line for e in loaded.errors] == [3, 4] and "start_s must be seconds" in str(loaded.errors[0])
+
+
+def test_a_character_whose_lower_case_is_two_characters_is_kept_as_it_is(checker):
+    """İ lowers to i + U+0307: normalize keeps one character for one, so the map back to the text holds."""
+    from phrasecheck.text.normalize import normalize
+
+    nt = normalize("İstanbul 不知道")
+    assert len(nt.key) == len(nt.index) and nt.key.startswith("İ")
+    assert "F02" in ids(checker.check(Conversation("c", "A", "c.jsonl", [Turn(AGENT, "İ 不知道")])))

@@ -153,7 +153,10 @@ _CLASSES_MAX = 1 << 16
 def _classify(c: str) -> tuple[int, str]:
     """What normalize does with one character of the simplified text: drop it (invisible, space,
     filler), make it a break (punctuation), or keep it (folded to half width, lower case)."""
-    ch = _half_width(c).lower()
+    folded = _half_width(c)
+    ch = folded.lower()
+    if len(ch) != 1:  # İ lowers to i + a combining dot: one character in, one out, or the map back breaks
+        ch = folded
     if _invisible(ch):
         return _SKIP, ch
     if not _is_word_char(ch):
