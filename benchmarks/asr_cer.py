@@ -115,7 +115,12 @@ def main() -> int:
     if a.only != "bare":
 
         def ours(path: str) -> str:
-            conv = transcribe_file(path, options, transcriber=transcriber)
+            from phrasecheck.errors import NoSpeech
+
+            try:
+                conv = transcribe_file(path, options, transcriber=transcriber)
+            except NoSpeech:  # a clip under a second is "no speech" to a scan: every character it holds is an error here
+                return ""
             return "".join(t.text for t in conv.turns)
 
         ours(str(clips[0][0]))  # warm-up, loads the model
