@@ -1,7 +1,8 @@
-"""The held-out calls set (samples/eval-calls-holdout): its labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
-results would turn the held-out set into one more set to tune on.
+results would turn a held-out set into one more set to tune on (the first set is spent and has
+floors in tests/test_accuracy.py; the second has none).
 """
 
 from __future__ import annotations
@@ -9,44 +10,65 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
 import yaml
 
 from helpers import REPO
 from phrasecheck.scoring.evaluate import load_gold
 
-HOLDOUT = REPO / "samples" / "eval-calls-holdout"
 LEXICON = REPO / "src" / "phrasecheck" / "lexicons" / "default"
+# folder, file stem, call ids, agents
+SETS = {
+    "eval-calls-holdout": ("holdout", [f"call-hold-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(4001, 4009)}),
+    "eval-calls-holdout2": ("holdout2", [f"call-h2-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(5001, 5009)}),
+}
 
 
-def _script_ids() -> list[str]:
-    lines = (HOLDOUT / "holdout.script.jsonl").read_text(encoding="utf-8").splitlines()
-    return list(dict.fromkeys(json.loads(line)["conversation_id"] for line in lines if line.strip()))
-
-
-def test_every_scripted_call_has_exactly_one_label():
-    gold, errors = load_gold(HOLDOUT / "holdout.gold.jsonl")
+@pytest.fixture(params=sorted(SETS))
+def holdout(request):
+    stem, ids, agents = SETS[request.param]
+    folder = REPO / "samples" / request.param
+    lines = (folder / f"{stem}.script.jsonl").read_text(encoding="utf-8").splitlines()
+    script = [json.loads(line) for line in lines if line.strip()]
+    gold, errors = load_gold(folder / f"{stem}.gold.jsonl")
     assert not errors
-    assert sorted(gold) == _script_ids() == [f"call-hold-{n:03d}" for n in range(1, 31)]
+    return folder, stem, ids, agents, script, gold
 
 
-def test_labels_use_the_shipped_rule_ids_and_cover_every_forbidden_phrase_and_opener():
+def test_every_scripted_call_has_exactly_one_label(holdout):
+    _, _, ids, _, script, gold = holdout
+    assert sorted(gold) == list(dict.fromkeys(m["conversation_id"] for m in script)) == ids
+
+
+def test_the_calls_are_their_own_agents_and_every_call_has_both_parties(holdout):
+    _, _, ids, agents, script, _ = holdout
+    assert {m["agent_id"] for m in script} == agents
+    for cid in ids:
+        roles = [m["role"] for m in script if m["conversation_id"] == cid]
+        assert roles[0] == "agent" and "customer" in roles, cid
+
+
+def test_labels_use_the_shipped_rule_ids_and_cover_every_forbidden_phrase_and_opener(holdout):
+    *_, gold = holdout
     known = {
         p["id"] for name in ("forbidden", "openers", "courtesy") for p in yaml.safe_load((LEXICON / f"{name}.yaml").read_text(encoding="utf-8"))["phrases"]
     }
-    gold, _ = load_gold(HOLDOUT / "holdout.gold.jsonl")
     used = Counter(i for row in gold.values() for c in ("forbidden", "openers", "courtesy") for i in row[c])
     assert set(used) <= known, set(used) - known
     assert all(used[f"F{n:02d}"] >= 2 for n in range(1, 14)), used
     assert all(used[f"O{n:02d}"] >= 1 for n in range(1, 5)), used
     assert sum(not row["greeting_ok"] for row in gold.values()) >= 8
+    assert sum(row["greeting_ok"] and not row["forbidden"] for row in gold.values()) >= 8  # compliant calls too
 
 
-def test_clean_and_hard_labels_are_the_holdout_labels():
-    source = (HOLDOUT / "holdout.gold.jsonl").read_bytes()
+def test_clean_and_hard_labels_are_the_holdout_labels(holdout):
+    folder, stem, *_ = holdout
+    source = (folder / f"{stem}.gold.jsonl").read_bytes()
     for sub in ("clean", "hard"):
-        assert (HOLDOUT / sub / "calls.gold.jsonl").read_bytes() == source, f"{sub}/calls.gold.jsonl: rerun build.sh (TRANSCRIBE=0 copies it)"
+        assert (folder / sub / "calls.gold.jsonl").read_bytes() == source, f"{sub}/calls.gold.jsonl: rerun build.sh (TRANSCRIBE=0 copies it)"
 
 
-def test_no_recording_is_committed():
+def test_no_recording_is_committed(holdout):
+    folder, *_ = holdout
     audio = {".wav", ".mp3", ".amr", ".opus", ".ogg", ".m4a", ".flac", ".aac", ".wma"}
-    assert not [p for p in HOLDOUT.rglob("*") if p.suffix.lower() in audio]
+    assert not [p for p in folder.rglob("*") if p.suffix.lower() in audio]

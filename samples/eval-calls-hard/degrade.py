@@ -93,11 +93,12 @@ def encode(path: Path, data: np.ndarray, codec: str, fmt: str, bit_rate: int | N
             out.mux(packet)
 
 
-def main(clean_dir: str, out_dir: str) -> int:
+def main(clean_dir: str, out_dir: str, pattern: str = "call-eval-*.wav") -> int:
+    """pattern: which recordings of clean_dir (the held-out sets pass their own, call-hold-*.wav)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for i, wav in enumerate(sorted(Path(clean_dir).glob("call-eval-*.wav"))):
+    for i, wav in enumerate(sorted(Path(clean_dir).glob(pattern))):
         rng = np.random.default_rng(zlib.crc32(wav.stem.encode()))
         y, info = degrade(read_wav(wav), rng)
         name, suffix, codec, fmt, bit_rate, channels = FORMATS[i % len(FORMATS)]
@@ -108,11 +109,14 @@ def main(clean_dir: str, out_dir: str) -> int:
         encode(target, y, codec, fmt, bit_rate)
         rows.append({"call": wav.stem, "file": target.name, "format": name, **info})
         print(f"{target.name}: {name}, speed {info['speed']}, gain {info['gain_db']} dB, SNR {info['snr_db']} dB, hum -{info['hum_db']} dB")
+    if not rows:
+        print(f"{clean_dir}: no {pattern}", file=sys.stderr)
+        return 1
     with open(out / "variants.tsv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t")
         writer.writeheader()
         writer.writerows(rows)
-    return 0 if rows else 1
+    return 0
 
 
 if __name__ == "__main__":
