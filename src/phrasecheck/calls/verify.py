@@ -42,7 +42,7 @@ CREDIT_TOLERANCE = 7.0
 HOMOPHONE_MARGIN = 2.0  # ... and what a reading that sounds the same must gain over it
 WINDOW_S = 30.0  # the encoder's window
 PAD_S = 0.3  # audio kept around an utterance
-GAP_S = 0.5  # silence laid between utterances
+TAIL_S = 0.5  # silence after the utterance (the scores were calibrated with it)
 MAX_PIECE_S = 12.0  # a longer turn is cut to the words around the candidate
 _PUNCT = re.compile(r"[\s，。！？、,.!?;；:：\"'“”…—-]+")
 
@@ -90,17 +90,11 @@ class Verifier:
         import numpy as np
 
         out = []
-        for window in _windows(turns, candidates):
-            audio = np.concatenate([x for piece in window for x in (channel[piece.lo : piece.hi], np.zeros(int(GAP_S * SAMPLE_RATE), np.float32))])
-            decoded = [p.text for p in window]
-            readings = []
-            for p, piece in enumerate(window):
-                for c in piece.candidates:
-                    texts = list(decoded)
-                    texts[p] = c.reading(turns[c.turn].text)[piece.first : piece.last + (len(c.words) - (c.end - c.start))]
-                    readings.append((c, "".join(texts)))
-            base, *others = self.scores(audio, ["".join(decoded)] + [text for _, text in readings])
-            out += [(c, round(score - base, 2)) for (c, _), score in zip(readings, others)]
+        for piece in _pieces(turns, candidates):
+            audio = np.concatenate([channel[piece.lo : piece.hi], np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
+            readings = [c.reading(turns[c.turn].text)[piece.first : piece.last + (len(c.words) - (c.end - c.start))] for c in piece.candidates]
+            base, *others = self.scores(audio, [piece.text, *readings])
+            out += [(c, round(score - base, 2)) for c, score in zip(piece.candidates, others)]
         return out
 
 
@@ -121,16 +115,12 @@ class _Piece:
         self.hi = int((end_s + PAD_S) * SAMPLE_RATE)
         self.candidates = candidates
 
-    @property
-    def seconds(self) -> float:
-        return (self.hi - self.lo) / SAMPLE_RATE + GAP_S
-
 
 def _piece(turn: Turn, candidates: list[Candidate]) -> _Piece | None:
     if turn.start_s is None or turn.end_s is None:
         return None
     if turn.end_s - turn.start_s <= MAX_PIECE_S or not turn.words:
-        if turn.end_s - turn.start_s > WINDOW_S - 2 * PAD_S - GAP_S:
+        if turn.end_s - turn.start_s > WINDOW_S - 2 * PAD_S - TAIL_S:
             return None
         return _Piece(turn, 0, len(turn.text), turn.start_s, turn.end_s, candidates)
     # A long turn: the words within MAX_PIECE_S around the candidates.
@@ -144,15 +134,15 @@ def _piece(turn: Turn, candidates: list[Candidate]) -> _Piece | None:
     return _Piece(turn, first, last, kept[0][2], kept[-1][3], [c for c in candidates if first <= c.start and c.end <= last])
 
 
-def _windows(turns: list[Turn], candidates: list[Candidate]) -> list[list[_Piece]]:
-    """The candidates' utterances, each encoded on its own: laid together in one window, each one's
-    scores moved with its neighbours' audio (急什么烦死人了: -3.3 alone, -5.5 beside another turn), and
+def _pieces(turns: list[Turn], candidates: list[Candidate]) -> list[_Piece]:
+    """The candidates' utterances, each scored on its own: laid together in one window, a reading's
+    score moved with its neighbours' audio (急什么烦死人了: -3.3 alone, -5.5 beside another turn), and
     audio encoded at its own length costs the same either way."""
     by_turn: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_turn.setdefault(c.turn, []).append(c)
     pieces = (_piece(turns[k], by_turn[k]) for k in sorted(by_turn))
-    return [[piece] for piece in pieces if piece is not None and piece.candidates]
+    return [piece for piece in pieces if piece is not None and piece.candidates]
 
 
 def _code_digest() -> str:
