@@ -170,6 +170,14 @@ def test_reworded_dismissals(checker):
     assert "F08" in ids(checker.check(call(GREETING, "身体不舒服就别来了")))
     assert "F08" not in ids(checker.check(call(GREETING, "您身体不舒服的话就别来了，我们派人上门")))
     assert "F13" not in ids(checker.check(call(GREETING, "如果您还没听懂，我再说一遍")))
+    assert "F12" in ids(checker.check(call(GREETING, "你嚷什么嚷，等一下"))) and "F12" in ids(checker.check(call(GREETING, "你吼什么")))
+    assert "F12" not in ids(checker.check(call(GREETING, "请问您叫什么名字？")))
+    assert "F10" in ids(checker.check(call(GREETING, "就这样，你还想怎么样")))
+    assert "F10" not in ids(checker.check(call(GREETING, "就这样处理，您看怎么样？")))
+    assert "F06" in ids(checker.check(call(GREETING, "哪个王师傅啊？我们这儿有三个。他不在，都出去了")))
+    assert "F06" not in ids(checker.check(call(GREETING, "请问您找哪个部门？他不在的话我帮您转告")))
+    assert "F07" in ids(checker.check(call(GREETING, "马上要下班了，你明天再打过来吧")))
+    assert "F07" not in ids(checker.check(call(GREETING, "我们要下班了，您明天再打过来也可以")))
 
 
 def test_a_jsonl_export_with_offsets_is_checked_as_a_call(tmp_path, checker):

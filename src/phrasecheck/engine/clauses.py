@@ -184,6 +184,8 @@ class Grammar:
             if self.subject(s[lo:at]) == "other":
                 return CLEAR  # 库房已经下班了，明天再联系您
         tail = s[end : end + 3]
+        if s[start:end].endswith("打") and tail.startswith("过来"):
+            tail = tail[2:]  # 你明天再打过来: call again (过来 is no service on the agent's side)
         if tail.startswith(("你", "亲")) or self._has("service", tail):
             return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise
         _, hi = self.clause(s, end, end)
