@@ -172,6 +172,10 @@ class Proposer:
                 if (rid, k) in found:
                     continue
                 out += self._closest(k, nt, readings, rid)
+        # Words the decoder wrote as a courtesy phrase are not a garbled forbidden one (请问有什么可以
+        # 帮您 sounds a little like 吼什么吼 character by character, and is said in every greeting).
+        polite = [(f.turn, f.start_char, f.end_char) for f in result.courtesy]
+        out = [c for c in out if c.credit or not any(t == c.turn and s < c.end and c.start < e for t, s, e in polite)]
         out.sort(key=lambda c: -c.similarity)
         return sorted(out[:MAX_PER_CALL], key=lambda c: (c.turn, c.start))
 
