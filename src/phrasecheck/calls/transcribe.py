@@ -570,6 +570,12 @@ def no_speech(tr: Transcript) -> bool:
     return tr.duration_s < MIN_RECORDING_S or not any(_WORDY.search(t.text) for t in tr.turns)
 
 
+def agent_channel(audio: Audio, options: TranscribeOptions) -> int:
+    """The agent's channel of a decoded stereo recording: the first of the (agent, customer) pair
+    picked from a many-channel file, else the one the options name."""
+    return 0 if audio.source_channels > 2 else options.agent_channel
+
+
 def verify_calls(
     transcripts: dict[int, Transcript], jobs: list, audios: dict[int, Audio], options: TranscribeOptions, transcriber, verification, cache, key_of: dict
 ) -> None:
@@ -594,15 +600,15 @@ def verify_calls(
         heard: dict[int, list] = {}
         if candidates:
             audio = audios.get(i) or load_audio(job.path, options.channel_map)
-            stereo = len(audio.channels) >= 2
-            agent = (0 if audio.source_channels > 2 else options.agent_channel) if stereo else 0
+            agent = agent_channel(audio, options) if len(audio.channels) >= 2 else 0
             heard = transcriber.verifier().verify(audio.channels[agent], tr.turns, candidates)
-        _apply_heard(tr, {str(k): v for k, v in heard.items()})
+        _apply_heard(tr, heard)
         if vkey is not None:
             cache.put(*vkey, {"heard": {str(k): [list(h) for h in v] for k, v in heard.items()}}, source=job.path)
 
 
-def _apply_heard(tr: Transcript, heard: dict[str, list]) -> None:
+def _apply_heard(tr: Transcript, heard: dict) -> None:
+    """heard: turn index (an int, or its string as the cache's JSON keeps it) -> entries."""
     for k, entries in heard.items():
         if 0 <= int(k) < len(tr.turns):
             tr.turns[int(k)].heard = [(int(a), int(b), str(w), float(g)) for a, b, w, g in entries]
@@ -648,7 +654,7 @@ def transcribe_batch(
     if pending:
         segments = transcriber.channel_segments_many([a.channels for _, a, _ in pending])
         for (i, audio, key), channel_segs in zip(pending, segments):
-            transcripts[i] = build_transcript(channel_segs, options, audio.duration_s, 0 if audio.source_channels > 2 else None)
+            transcripts[i] = build_transcript(channel_segs, options, audio.duration_s, agent_channel(audio, options))
             audios[i] = audio
             if audio.dual_mono:
                 transcripts[i].notes.append(DUAL_MONO_NOTE)

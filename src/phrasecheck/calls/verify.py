@@ -27,6 +27,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from phrasecheck.calls.audio import SAMPLE_RATE
@@ -145,6 +146,7 @@ def _pieces(turns: list[Turn], candidates: list[Candidate]) -> list[_Piece]:
     return [piece for piece in pieces if piece is not None and piece.candidates]
 
 
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
     """The proposing and scoring code itself: any change to it redoes cached verifications (they
     are cheap next to transcription, and a stale one would hide what the change does)."""

@@ -195,7 +195,7 @@ class Checker:
         another blunt opener (为讲话, 为你找谁, 魏魏): the position says what the characters cannot."""
         phrase = next((p for p in self._of_kind["opener"] if p.id == "O01"), None)
         key = texts[0].key
-        if phrase is None or not conv.is_call or len(key) < 2 or key[0] not in WEI_SPELLINGS or key[0] == "喂":
+        if phrase is None or not conv.is_call or len(key) < 2 or key[0] not in WEI_SPELLINGS:
             return None
         rest = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(1, 2)[0] :])
         follows = key[1] in WEI_SPELLINGS or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")

@@ -19,7 +19,7 @@ from functools import lru_cache
 from phrasecheck.data import AGENT, Conversation
 from phrasecheck.text.normalize import Normalized, fuzzy_syllable, normalize
 
-# Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance.
+# Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance (喂 itself is not one).
 WEI_SPELLINGS = "为未微位卫围唯维威违谓味尾畏魏慰胃伟委"
 TIE, MAX_TIED = 0.05, 3  # readings of one rule this close to the closest are all scored, at most MAX_TIED
 MAX_PER_CALL = 12  # candidates scored per call, closest first: each costs one alignment of the decoder
@@ -161,11 +161,11 @@ class Proposer:
         out: list[Candidate] = []
         if agent:
             first = agent[0]
-            out += self._openers_at(first, normalize(conv.turns[first].text), {rid for rid, turn in found if turn == first})
+            out += self._openers_at(first, self._normalized(conv, first), {rid for rid, turn in found if turn == first})
             if not result.greeting.ok:
                 out += self._greeting(conv, first, result.greeting.missing)
         for k in agent:
-            nt = normalize(conv.turns[k].text)
+            nt = self._normalized(conv, k)
             if k != agent[0] and self._has_f01 and ("F01", k) not in found and self._wei_opens(nt):
                 out.append(_candidate(k, nt, 0, 1, "喂", "F01", 0.95))  # 为！地址说一下: a rude 喂 mid-call
             for rid, readings in self._forbidden:
@@ -199,11 +199,15 @@ class Proposer:
                     break
         return out
 
+    def _normalized(self, conv: Conversation, k: int) -> Normalized:
+        """Turn k as the checker normalised it a moment ago (the matcher keeps prepared turns by text)."""
+        return self.checker.matcher.prepare(conv.turns[k].text).nt
+
     @staticmethod
     def _wei_opens(nt: Normalized) -> bool:
         """The turn opens with a spelling of 喂 (为/未/微…), not the agent's polite 为您/为你."""
         key = nt.key
-        return len(key) >= 2 and key[0] in WEI_SPELLINGS and key[0] != "喂" and key[1] != "你"
+        return len(key) >= 2 and key[0] in WEI_SPELLINGS and key[1] != "你"
 
     def _stray_sound(self, k: int, nt: Normalized, found: set[str]) -> Candidate | None:
         """红，讲话 for 嗯，讲话: one character on its own before the call's first opener is likely a
@@ -218,7 +222,7 @@ class Proposer:
 
     def _greeting(self, conv: Conversation, k: int, missing: list[str]) -> list[Candidate]:
         rule = self.checker.greeting
-        nt = normalize(conv.turns[k].text)
+        nt = self._normalized(conv, k)
         out = []
         gid = rule.id
         if "greeting" in missing:  # 很好 / 等您好 for 您好: the greeting word, perhaps after a stray sound
