@@ -60,13 +60,21 @@ class Totals:
     files: int = 0
     messages: int = 0  # chat messages the first pass counted (for a progress bar), 0 if unknown
     conversations: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the run's reading (joins), printed once at its end
     tallies: dict[str, KpiTally] = field(default_factory=dict)
 
     def add(self, r: Result, profile: Profile) -> None:
         self.conversations += 1
         tally_result(self.tallies, r, profile, frozenset())
-        self.notes.extend(r.notes)
+
+    def noted(self, convs: list[tuple[Conversation, list[str]]]) -> list[tuple[Conversation, list[str]]]:
+        """convs, their reading notes (a conversation joined across files) kept for the run's
+        summary too. A result's own notes (a rule not checked on a mono call, a greeting part heard
+        by verification) stay with the result, in every report: one stderr line per call would bury
+        the summary, and a list of them would grow with a month's input."""
+        for _, notes in convs:
+            self.notes.extend(notes)
+        return convs
 
     def agents(self, profile: Profile) -> list[AgentKpi]:
         """compute_kpi's rows (no fatal rule counted, as the report emitters call it), ranked."""
@@ -204,11 +212,11 @@ def stream_conversations(
                 elif last != i:
                     parts.put(conv)
                 else:
-                    yield from joined([*parts.take(conv.conversation_id), conv])
+                    yield from totals.noted(joined([*parts.take(conv.conversation_id), conv]))
             if not read and len(totals.errors) == before:
                 totals.errors.append(InputError(str(path), "no conversation in this file"))
         for conv_id in parts.left() if parts is not None else []:
-            yield from joined(parts.take(conv_id))
+            yield from totals.noted(joined(parts.take(conv_id)))
     finally:
         if parts is not None:
             parts.close()
