@@ -276,3 +276,17 @@ def test_slices_parsed_apart_give_what_the_stream_gives(tmp_path, size):
     assert len(cuts) > 1 if size < 10 else len(cuts) == 1
     assert shape(parts) == shape(whole)
     assert [(e.line, e.message) for e in errors] == [(e.line, e.message) for e in whole_errors] and len(errors) >= 3
+
+
+def test_a_conversations_own_notes_stay_in_its_report_not_on_stderr(tmp_path):
+    """A call's "surname heard by acoustic verification" belongs to that call's report; stderr keeps the run's notes."""
+    greeting = "您好，阳光物业客服中心，我敬礼，请问有什么可以帮助您？"
+    rows = [
+        {"conversation_id": "m1", "agent_id": "A", "role": "agent", "text": greeting, "start_s": 0.5, "end_s": 4.0, "heard": [[12, 15, "我姓李", -3.0]]},
+        {"conversation_id": "m1", "agent_id": "A", "role": "customer", "text": "我想查一下账单", "start_s": 4.5, "end_s": 6.0},
+    ]
+    (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    result = _cli(tmp_path / "t.jsonl", "--format", "json")
+    (c,) = json.loads(result.stdout)["conversations"]
+    assert c["greeting"]["ok"] and any("surname heard" in n for n in c["notes"])
+    assert "note:" not in result.stderr
