@@ -219,11 +219,30 @@ def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
     return Form(text, tuple(parts))
 
 
-def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP) -> list[Form]:
+def with_synonyms(text: str, groups: list[list[str]]) -> str:
+    """Each word of a synonym group in an expanded form (longest first, left to right) as the
+    group's alternatives: '讲了半天' with [讲, 说] -> '{讲|说}了半天'."""
+    members = sorted(((w, g) for g in groups for w in g), key=lambda wg: -len(wg[0]))
+    out, i = [], 0
+    while i < len(text):
+        hit = next(((w, g) for w, g in members if text.startswith(w, i)), None)
+        if hit:
+            out.append("{" + "|".join(hit[1]) + "}")
+            i += len(hit[0])
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None) -> list[Form]:
     forms: list[Form] = []
     seen = set()
     for text in texts:
-        for expanded in expand_alternatives(text):
+        expansions = expand_alternatives(text)
+        if synonyms:  # each way of saying it, also in other words
+            expansions += [e for x in expansions for e in expand_alternatives(with_synonyms(x, synonyms))]
+        for expanded in expansions:
             form = parse_form(expanded, max_gap)
             if form.parts not in seen:
                 seen.add(form.parts)
@@ -322,7 +341,7 @@ def _threshold(value, path: Path, line: int | None) -> float:
     return float(value)
 
 
-def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
+def _phrase(entry, kind: str, defaults: dict, path: Path, synonyms: list[list[str]] | None = None) -> Phrase:
     if not isinstance(entry, dict):
         raise ConfigError(path, "each phrase must be a mapping with at least id and text")
     line = entry.get("__line__")
@@ -345,7 +364,8 @@ def _phrase(entry, kind: str, defaults: dict, path: Path) -> Phrase:
     if "/" in text and not extra:
         raise ConfigError(path, f"{rule_id}: text with '/' alternatives needs forms ({{a|b}} syntax)", line)
     try:
-        forms = compile_forms(([] if "/" in text else [text]) + extra, max_gap)
+        # forbidden phrases are said in other words too (words.yaml's synonyms): 说了半天 for 讲了半天
+        forms = compile_forms(([] if "/" in text else [text]) + extra, max_gap, synonyms if kind == "forbidden" else None)
     except ValueError as exc:
         raise ConfigError(path, f"{rule_id}: {exc}", line) from None
     exceptions = []
@@ -424,7 +444,17 @@ def _words(data: dict, path: Path) -> dict[str, list[str]]:
     lists = data.get("lists")
     if not isinstance(lists, dict):
         raise ConfigError(path, "lists must map list names to lists of words", data.get("__line__"))
-    return {str(k): _str_list(v, path, lists.get("__line__"), f"lists.{k}") for k, v in lists.items() if k != "__line__"}
+    out = {str(k): _str_list(v, path, lists.get("__line__"), f"lists.{k}") for k, v in lists.items() if k != "__line__"}
+    for entry in out.get("synonyms", []):
+        group = entry.split("|")
+        if len(group) < 2 or not all(group) or any(c in entry for c in "{},×"):
+            raise ConfigError(path, f"lists.synonyms: {entry!r} must be two or more words separated by |", lists.get("__line__"))
+    return out
+
+
+def synonym_groups(words: dict[str, list[str]]) -> list[list[str]]:
+    """words.yaml's `synonyms` list (checked by _words): each entry a group of words said for each other."""
+    return [entry.split("|") for entry in words.get("synonyms", [])]
 
 
 def load_words(path: Path) -> dict[str, list[str]]:
@@ -497,7 +527,7 @@ def load_file(path: Path) -> tuple[list[Phrase], GreetingRule | None]:
     return _load_data(path, load_yaml(path))
 
 
-def _load_data(path: Path, data: dict) -> tuple[list[Phrase], GreetingRule | None]:
+def _load_data(path: Path, data: dict, synonyms: list[list[str]] | None = None) -> tuple[list[Phrase], GreetingRule | None]:
     kind = data.get("kind")
     if kind not in KINDS:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}", data.get("__line__"))
@@ -517,7 +547,7 @@ def _load_data(path: Path, data: dict) -> tuple[list[Phrase], GreetingRule | Non
     entries = data.get("phrases")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(path, "phrases must be a non-empty list", data.get("__line__"))
-    return [_phrase(e, kind, defaults, path) for e in entries], None
+    return [_phrase(e, kind, defaults, path, synonyms) for e in entries], None
 
 
 def load_lexicon(folder: Path) -> Lexicon:
@@ -533,10 +563,13 @@ def load_lexicon(folder: Path) -> Lexicon:
     words: dict[str, list[str]] = {}
     behaviour: list[BehaviourRule] = []
     seen: dict[str, str] = {}
-    for path in files:
-        data = load_yaml(path)
+    loaded = [(path, load_yaml(path)) for path in files]
+    for path, data in loaded:  # first: the forbidden phrases read its synonyms
         if data.get("kind") == "words":
-            words.update(load_words(path))
+            words.update(_words(data, path))
+    synonyms = synonym_groups(words)
+    for path, data in loaded:
+        if data.get("kind") == "words":
             continue
         if data.get("kind") == "behaviour":
             for rule in load_behaviour(path, data):
@@ -545,7 +578,7 @@ def load_lexicon(folder: Path) -> Lexicon:
                 seen[rule.id] = str(path)
                 behaviour.append(rule)
             continue
-        found, greet = _load_data(path, data)
+        found, greet = _load_data(path, data, synonyms)
         for p in found:
             if p.id in seen:
                 raise ConfigError(path, f"{p.id} is defined twice (also in {seen[p.id]})", p.line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time
+from functools import cached_property
 
 from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
@@ -47,7 +48,7 @@ class Checker:
         self.greeting = lexicon.greeting if lexicon.greeting and profile.enabled(lexicon.greeting.id) else None
         self._company_forms = self._pin_company(self.greeting, profile.company) if self.greeting else []
         extra = [f for forms in (self.greeting.parts.values() if self.greeting else []) for f in forms]
-        self.matcher = Matcher(self.phrases)
+        self.matcher = Matcher(self.phrases, inside="".join(self.words.get("inside", [])))
         for form in extra + self._company_forms:
             for part in form.parts:
                 self.matcher.pattern(part)
@@ -56,12 +57,16 @@ class Checker:
         self._grammar: Grammar | None = None
         _known_ids(lexicon, profile)
 
+    @cached_property
+    def words(self) -> dict[str, list[str]]:
+        """The lexicon's words.yaml lists (the default pack's where it has none)."""
+        return self.lexicon.words or load_words(default_lexicon_dir() / "words.yaml")
+
     @property
     def grammar(self) -> Grammar:
-        """The clause judges with the lexicon's words.yaml (the default pack's where it has none)."""
+        """The clause judges with the lexicon's word lists."""
         if self._grammar is None:
-            words = self.lexicon.words or load_words(default_lexicon_dir() / "words.yaml")
-            self._grammar = Grammar(words)
+            self._grammar = Grammar(self.words)
         return self._grammar
 
     @staticmethod

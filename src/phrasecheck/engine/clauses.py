@@ -177,7 +177,7 @@ class Grammar:
 
     def off_work(self, s: str, start: int, end: int) -> str:
         """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
-        m = re.search("下班", s[start:end])
+        m = re.search("下班|关门", s[start:end])
         if m:
             at = start + m.start()
             lo, _ = self.clause(s, at, at + 2)
@@ -197,9 +197,11 @@ class Grammar:
 
     def hurry(self, s: str, start: int, end: int) -> str:
         """F09 快点: hurrying the customer; 快点为您处理 / 让师傅快点过去 hurry the service."""
+        if "完了没" in s[start:end]:
+            return KEEP  # 说完了没有 hurries the customer whoever 快点 is about: 你说快点行不行，到底说完了没
         lo, hi = self.clause(s, start, end)
         left, right = s[lo:start], s[end:hi]
-        if s[start:end].endswith("说") and right[:1] in ("明", "服"):
+        if s[start:end][-1:] in ("说", "讲") and right[:1] in ("明", "服"):
             return CLEAR  # 我会快点说明: another word
         if self._has("service", right[:4]):
             return CLEAR

@@ -28,8 +28,10 @@ COST_HOMOPHONE = 0.1  # same toneless pinyin: 神么 for 什么
 COST_NEAR = 0.35  # same after folding zh/z, n/l, ang/an ...: ASR near-homophones
 COST_SUBSTITUTE = 1.0
 COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
+COST_INSIDE = 0.15  # a character of words.yaml's `inside` words, which change nothing: 没看见我[这边]正忙
 COST_DELETE = 1.0
 STRICT_LEN = 2  # parts this short match exactly only
+NEGATORS = "不没别未"  # an `inside` word right after one changes what is said: 不[就]知道了 is not 不知道
 # Prepared turns (and pairs of turns) kept by text: real exports repeat canned replies thousands of
 # times. About 8 KB each (tracemalloc over realdata), so the two caches hold at most ~65 MB.
 PREPARED_CACHE = 4096
@@ -127,8 +129,9 @@ class Codebook:
 class PartPattern:
     """One lexicon part with its pinyin views."""
 
-    def __init__(self, part: Part, codebook: Codebook):
+    def __init__(self, part: Part, codebook: Codebook, inside: frozenset[str] = frozenset()):
         self.part = part
+        self.inside = inside
         self.prepared = Prepared(part.key, codebook, context=True)
         self.key = part.key
         self.strict = len(part.key) <= STRICT_LEN
@@ -213,6 +216,8 @@ class PartPattern:
         m = len(p_key)
         give_up = m * (1.0 - (threshold - 0.05) / 100.0)  # 0.05: the score is rounded to one decimal
         window = list(zip(t_key[lo:window_end], t_py[lo:window_end], t_fz[lo:window_end]))
+        inside = self.inside
+        inserts = [COST_INSIDE if tc in inside and t_key[j - 1 : j] not in NEGATORS else COST_INSERT for j, tc in enumerate(t_key[lo:window_end], lo)]
         # prev_cost[j], prev_start[j]: cheapest alignment of the part's first i chars ending before column j
         prev_cost = [0.0] * (len(window) + 1)
         prev_start = list(range(lo, window_end + 1))
@@ -226,8 +231,8 @@ class PartPattern:
                 up = prev_cost[j + 1] + COST_DELETE
                 if up < c:
                     c, st = up, prev_start[j + 1]
-                if cost + COST_INSERT < c:  # a start is free, so this is always inside
-                    c, st = cost + COST_INSERT, start
+                if cost + inserts[j] < c:  # a start is free, so this is always inside
+                    c, st = cost + inserts[j], start
                 cost, start = c, st
                 cur_cost.append(c)
                 cur_start.append(st)
@@ -304,8 +309,9 @@ class Hit:
 class Matcher:
     """Compiled lexicon forms; one per lexicon, shared by every conversation of a run."""
 
-    def __init__(self, phrases: list[Phrase]):
+    def __init__(self, phrases: list[Phrase], inside: str = ""):
         self.codebook = Codebook()
+        self.inside = frozenset(inside)  # characters an inserted word may be made of at COST_INSIDE
         # Parts are numbered: the per-turn sets below hold ints, whose hashing costs nothing.
         self._parts: dict[Part, PartPattern] = {}
         self._pid: dict[Part, int] = {}
@@ -327,7 +333,7 @@ class Matcher:
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
         if pat is None:
-            pat = self._parts[part] = PartPattern(part, self.codebook)
+            pat = self._parts[part] = PartPattern(part, self.codebook, self.inside)
             pid = self._pid[part] = len(self._pid)
             for gram in pat.grams:
                 self._index.setdefault(gram, set()).add(pid)
