@@ -157,7 +157,7 @@ def test_traditional_characters(checker):
 
 
 def test_evidence_is_the_matched_words_when_the_phrase_ends_differently(checker):
-    # 有本事你就去告 said as 有本事你就去投诉: the evidence is what matched, not a single character
-    result = checker.check(agent_says("有本事你就去投诉，我们的保安没问题。"))
+    # 有本事你就去告 said as 有本事你就去找领导: the evidence is what matched, not a single character
+    result = checker.check(agent_says("有本事你就去找领导，我们的保安没问题。"))
     (finding,) = [f for f in result.findings if f.kind == "forbidden"]
     assert finding.id == "F11" and finding.text == "有本事你就去"

@@ -153,7 +153,7 @@ def test_verification_is_cached_apart_from_the_transcript(tmp_path, lexicon):
     other = Verification(replace(lexicon, phrases=[p for p in lexicon.phrases if p.id != "F12"]), Profile())
     redo = _Scripted("", {"急什么烦死人了": -2.0}, fail=True)
     fresh = transcribe_file(wav, TranscribeOptions(), transcriber=redo, cache=cache, verification=other)
-    assert redo.scored == ["急什么烦死人了"] and fresh.turns[0].heard == [(0, 8, "急什么烦死人了", -2.0)]
+    assert "急什么烦死人了" in redo.scored and fresh.turns[0].heard == [(0, 8, "急什么烦死人了", -2.0)]
     # no verification asked: the transcript alone
     plain = transcribe_file(wav, TranscribeOptions(), transcriber=_Scripted("", {}, fail=True), cache=cache)
     assert plain.turns[0].heard == []
