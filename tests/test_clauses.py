@@ -273,6 +273,20 @@ def test_words_file_and_grammar_are_validated(tmp_path):
         load_lexicon(folder)
 
 
+def test_synonyms_expand_forbidden_forms_only_and_are_validated(tmp_path):
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F13\n    text: 讲了半天\n", encoding="utf-8")
+    (folder / "c.yaml").write_text("kind: courtesy\nphrases:\n  - id: C01\n    text: 讲清楚了\n", encoding="utf-8")
+    (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲|说']\n", encoding="utf-8")
+    lexicon = load_lexicon(folder)
+    forms = {p.id: sorted(f.text for f in p.forms) for p in lexicon.phrases}
+    assert forms == {"F13": ["讲了半天", "说了半天"], "C01": ["讲清楚了"]}
+    (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="synonyms"):
+        load_lexicon(folder)
+
+
 def test_a_lexicon_without_words_file_borrows_the_default_lists(tmp_path):
     folder = tmp_path / "lex"
     folder.mkdir()

@@ -28,6 +28,15 @@ FORBIDDEN = [
     ("F01", "为为为，听得到吗"),  # ASR writes 喂喂喂 with its homophones
     ("F12", "喊什么，等一下！"),
     ("F13", "讲了半天，你还没听懂？"),
+    # said in other words: words.yaml's synonyms and inside words
+    ("F13", "说了半天你还是没听明白？"),  # 说 for 讲, 听明白 for 听懂, 是 inside
+    ("F05", "你没看见我这边正忙着吗"),  # 这边 inside
+    ("F06", "哪个师傅啊？他又不在我们这儿。"),  # 又 inside
+    ("F11", "有本事你现在就去投诉"),  # 现在 inside, 投诉 for 告
+    ("F09", "你念快点，到底念完了没？"),  # 念 for 说, 没 for 没有
+    ("F12", "你吼啥，等我一下"),  # 啥 for 什么
+    ("F03", "门上贴着那么大一张纸，眼睛没长啊？"),
+    ("F10", "就这么着了，你还想咋样？"),
 ]
 
 
@@ -60,6 +69,10 @@ BENIGN = [
     "如果您还没听懂，我再讲一遍",
     "我们下午去您家看看墙上的裂缝",
     "好的，我马上为为您查询一下",  # a stutter of 为您, not 喂喂
+    "您一看不就知道了",  # no cheap inside word right after a negator: not 不知道
+    "刚才您喊了什么，我没听清",  # 了 is no inside word: asks what was said
+    "我们会联系物业让楼上别吵了",  # 别吵了 is a noise complaint handled, not F12
+    "订单完成了一直卡在待收货，烦死了",  # 烦死了 alone: a sigh, not said at the customer
 ]
 
 
