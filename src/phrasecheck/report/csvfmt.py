@@ -29,12 +29,18 @@ COLUMNS = [
 ]
 
 
+def _one_line_end(value):
+    """A lone CR in a text as LF: with "\n" ending the rows the csv module would leave it unquoted,
+    and a reader splits the row there (a cell '\r=...' would then start a formula)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def rows(r: Result) -> list[list]:
     """One row per finding, every cell safe for a spreadsheet (safe_cell)."""
     c = r.conversation
     return [
         [
-            safe_cell(v)
+            safe_cell(_one_line_end(v))
             for v in [
                 c.source,
                 c.conversation_id,
