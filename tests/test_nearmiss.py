@@ -207,3 +207,24 @@ def test_a_character_whose_lower_case_is_two_characters_is_kept_as_it_is(checker
     nt = normalize("İstanbul 不知道")
     assert len(nt.key) == len(nt.index) and nt.key.startswith("İ")
     assert "F02" in ids(checker.check(Conversation("c", "A", "c.jsonl", [Turn(AGENT, "İ 不知道")])))
+
+
+def test_sound_table_scores_every_window_as_similarity_does():
+    from phrasecheck.engine.nearmiss import _best_window, syllable_similarity
+    from phrasecheck.engine.sounds import SoundTable
+
+    table = SoundTable(syllable_similarity)
+    turns = ["其什么，反此言论，我这就记下来", "就这么折扰，你还想怎么样", "好的请稍等", "急"]
+    readings = ["急什么烦死人了", "就这么着了你还想怎么样", "请稍等", "烦死人了", "好的请稍等"]
+    for text in turns:
+        nt = normalize(text)
+        got = table.best_windows(nt, [normalize(r, context=True) for r in readings])
+        for words, window in zip(readings, got):
+            slow = _best_window(nt, words)  # the same, unless below its threshold
+            if slow is not None:
+                assert window is not None and window[0] == slow[0] and window[1] == pytest.approx(slow[1])
+            if window is not None:
+                w = normalize(words, context=True)
+                assert window[1] == pytest.approx(similarity(nt, window[0], w))
+                assert nt.key[window[0] : window[0] + len(w.key)] != w.key  # never the reading itself
+    assert table.best_windows(normalize("好的请稍等"), [normalize("好的请稍等", context=True)]) == [None]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from phrasecheck.data import AGENT, Conversation
+from phrasecheck.engine.sounds import SoundTable
 from phrasecheck.text.normalize import Normalized, fuzzy_syllable, normalize
 
 # Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance (喂 itself is not one).
@@ -153,6 +154,7 @@ class Proposer:
         self._forbidden = [(p.id, _readings(p, 2)) for p in checker.phrases if p.kind == "forbidden"]
         self._openers = [(p.id, _readings(p, 1)) for p in checker.phrases if p.kind == "opener"]
         self._has_f01 = any(p.id == "F01" for p in checker.phrases)
+        self.sounds = SoundTable(syllable_similarity)
 
     def propose(self, conv: Conversation) -> list[Candidate]:
         result = self.checker.check(conv)
@@ -259,11 +261,12 @@ class Proposer:
             out += self._closest(k, nt, readings, gid, credit=True)
         return out
 
-    @staticmethod
-    def _closest(k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False) -> list[Candidate]:
+    def _closest(self, k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False) -> list[Candidate]:
         """The reading that sounds closest to some window of the turn, and those as close as it
         (没看见我在忙 and 没看见我正忙 for 没看见我就忙: the audio tells which)."""
-        found = [(got, words) for words in readings if (got := _best_window(nt, words))]
+        spoken = [_reading(words) for words in readings]
+        wins = self.sounds.best_windows(nt, spoken)
+        found = [(got, words) for words, w, got in zip(readings, spoken, wins) if got and got[1] >= MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG)]
         if not found:
             return []
         best = max(got[1] for got, _ in found)
