@@ -37,6 +37,8 @@ FORBIDDEN = [
     ("F12", "你吼啥，等我一下"),  # 啥 for 什么
     ("F03", "门上贴着那么大一张纸，眼睛没长啊？"),
     ("F10", "就这么着了，你还想咋样？"),
+    ("F02", "我哪知道你家表装哪儿了，自己找。"),  # rhetorical: never the polite question
+    ("F08", "不舒服就别往这儿跑了"),
 ]
 
 
@@ -73,6 +75,10 @@ BENIGN = [
     "刚才您喊了什么，我没听清",  # 了 is no inside word: asks what was said
     "我们会联系物业让楼上别吵了",  # 别吵了 is a noise complaint handled, not F12
     "订单完成了一直卡在待收货，烦死了",  # 烦死了 alone: a sigh, not said at the customer
+    "鬼嘛，早知道就不买了",  # two inside words in 3 characters are too many: not 鬼知道
+    "成年犬一般一天喂两次",  # feeding, counted
+    "您刚入住，不知道很正常",
+    "他讲了半天您还没弄明白，是我们没解释清楚",  # the agent takes the blame
 ]
 
 

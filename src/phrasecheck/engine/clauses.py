@@ -128,6 +128,8 @@ class Grammar:
 
     def dont_know(self, s: str, start: int, end: int) -> str:
         """F02 不知道: only the agent's own bare 'I don't know' is the forbidden phrase."""
+        if re.search("鬼|哪|咋|怎么", s[start:end]):
+            return KEEP  # 鬼知道 / 我哪知道: the rhetorical form is never a polite question
         lo, hi = self.clause(s, start, end)
         left, right = s[lo:start], s[end:hi]
         if self.hypothetical(left, right):
