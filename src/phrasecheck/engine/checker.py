@@ -150,9 +150,9 @@ class Checker:
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
         if phrase.id not in self.matcher.candidates(text):
             return None
-        best = None
-        for form in phrase.forms:
-            hit = self.matcher.find_form(form, text, self.threshold(phrase), anchored)
+        best, threshold = None, self.threshold(phrase)
+        for form in self.matcher.viable(phrase, text):
+            hit = self.matcher.find_form(form, text, threshold, anchored)
             if hit and (best is None or hit.score > best.score):
                 best = hit
         return best

@@ -319,6 +319,7 @@ class Matcher:
         self._owners_of: dict[int, set[str]] = {}  # part -> ids of phrases with a form using it
         self._form_sets: dict[str, list[frozenset[int]]] = {}  # phrase id -> its forms' part sets
         self._form_set: dict[Form, frozenset[int]] = {}
+        self._forms_of: dict[str, list[tuple[Form, frozenset[int]]]] = {}  # phrase id -> (form, its part set)
         for phrase in phrases:
             sets = set()
             for form in phrase.forms:
@@ -326,6 +327,7 @@ class Matcher:
                 for part in form.parts:
                     self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
             self._form_sets[phrase.id] = sorted(sets, key=len)
+            self._forms_of[phrase.id] = [(form, self.form_set(form)) for form in phrase.forms]
         self._tokenizer: jieba.Tokenizer | None = None
         self._prepared = TextCache(PREPARED_CACHE)
         self._joined = TextCache(PREPARED_CACHE)
@@ -368,6 +370,12 @@ class Matcher:
             covered = present.issuperset
             text.owners = {o for o in owners if any(map(covered, self._form_sets[o]))}
         return text.owners
+
+    def viable(self, phrase: Phrase, text: Prepared) -> list[Form]:
+        """The phrase's forms whose parts could all match in text: words.yaml's synonyms give a
+        phrase a hundred forms, and a turn rarely holds the n-grams of more than a few."""
+        present = self.present(text)
+        return [form for form, parts in self._forms_of[phrase.id] if parts <= present]
 
     def prepare(self, text: str) -> Prepared:
         """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,
