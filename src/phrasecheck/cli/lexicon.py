@@ -20,6 +20,14 @@ def lexicon() -> None:
     """Show or validate lexicons."""
 
 
+SHOWN_FORMS = 8  # words.yaml's synonyms give a forbidden phrase a hundred forms: the first few, and the count
+
+
+def _forms(forms) -> str:
+    shown = " / ".join(f.text for f in forms[:SHOWN_FORMS])
+    return shown if len(forms) <= SHOWN_FORMS else f"{shown} / … ({len(forms)} forms with words.yaml's synonyms)"
+
+
 @lexicon.command("show")
 @config_option
 @lexicon_option
@@ -40,7 +48,7 @@ def lexicon_show(config, lexicon_dir) -> None:
             p.id,
             p.kind,
             p.text,
-            " / ".join(f.text for f in p.forms),
+            _forms(p.forms),
             f"{checker.threshold(p):g}",
             str(len(p.exceptions)),
             "yes" if p.id in checker.fatal else "",

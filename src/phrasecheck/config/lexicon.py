@@ -238,15 +238,14 @@ def with_synonyms(text: str, groups: list[list[str]]) -> str:
 def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None) -> list[Form]:
     forms: list[Form] = []
     seen = set()
-    for text in texts:
-        expansions = expand_alternatives(text)
-        if synonyms:  # each way of saying it, also in other words
-            expansions += [e for x in expansions for e in expand_alternatives(with_synonyms(x, synonyms))]
-        for expanded in expansions:
-            form = parse_form(expanded, max_gap)
-            if form.parts not in seen:
-                seen.add(form.parts)
-                forms.append(form)
+    written = [e for text in texts for e in expand_alternatives(text)]
+    # each way of saying it, also in other words (after the forms as written: `lexicon show` lists those first)
+    said = [e for x in written for e in expand_alternatives(with_synonyms(x, synonyms))] if synonyms else []
+    for expanded in written + said:
+        form = parse_form(expanded, max_gap)
+        if form.parts not in seen:
+            seen.add(form.parts)
+            forms.append(form)
     return forms
 
 
