@@ -217,7 +217,7 @@ class PartPattern:
         give_up = m * (1.0 - (threshold - 0.05) / 100.0)  # 0.05: the score is rounded to one decimal
         window = list(zip(t_key[lo:window_end], t_py[lo:window_end], t_fz[lo:window_end]))
         inside = self.inside
-        inserts = [COST_INSIDE if tc in inside and t_key[j - 1 : j] not in NEGATORS else COST_INSERT for j, tc in enumerate(t_key[lo:window_end], lo)]
+        inserts = [COST_INSIDE if tc in inside and j and t_key[j - 1] not in NEGATORS else COST_INSERT for j, tc in enumerate(t_key[lo:window_end], lo)]
         # prev_cost[j], prev_start[j]: cheapest alignment of the part's first i chars ending before column j
         prev_cost = [0.0] * (len(window) + 1)
         prev_start = list(range(lo, window_end + 1))
