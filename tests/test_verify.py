@@ -169,3 +169,29 @@ def test_a_reading_the_audio_does_not_support_is_not_heard(lexicon):
     assert is_heard(credit, -6.5) and not is_heard(credit, -7.5)
     same_sound = Candidate(0, 0, 1, "喂", "O01", 0.95, homophone=True)
     assert not is_heard(same_sound, 0.0) and is_heard(same_sound, 2.1)
+
+
+def test_an_inserted_word_must_fit_the_audio_on_its_own():
+    from phrasecheck.calls.verify import INSERTED_FLOOR, INSERTED_TOLERANCE, _added, is_heard
+    from phrasecheck.engine.nearmiss import Candidate
+
+    wei = Candidate(0, 0, 4, "喂，那里，讲话", "O01", 0.9, homophone=False, inserted=True)
+    assert is_heard(wei, -5.9, -5.6)  # the held-out call's 喂 the decoder dropped
+    assert not is_heard(wei, -5.9, INSERTED_FLOOR - 0.1)  # the added tokens alone do not fit
+    assert not is_heard(wei, -INSERTED_TOLERANCE - 0.1, -1.0)  # the rest of the reading fits much worse
+    assert not is_heard(wei, 0.0, None)  # never without its own score
+    assert _added([5, 6, 7], [9, 5, 6, 7]) == 1 and _added([5, 6, 7], [9, 8, 6, 7]) == 2 and _added([1], [1]) == 0
+
+
+def test_a_dropped_first_word_keeps_the_audio_before_the_turn():
+    from phrasecheck.calls.verify import _pieces
+    from phrasecheck.data import Turn
+    from phrasecheck.engine.nearmiss import Candidate
+
+    turns = [Turn("customer", "你好", 0.0, 0.5), Turn("agent", "那里讲话", 1.2, 2.0)]
+    wei = Candidate(1, 0, 4, "喂，那里，讲话", "O01", 0.9, homophone=False, inserted=True)
+    (piece,) = _pieces(turns, [wei])
+    assert piece.lo == int(0.5 * 16000)  # back to where the previous speaker stopped, not into their words
+    other = Candidate(1, 0, 2, "哪里", "O03", 0.9, homophone=False)
+    (plain,) = _pieces(turns, [other])
+    assert plain.lo == int((1.2 - 0.3) * 16000)
