@@ -307,11 +307,11 @@ class Proposer:
         like it: 我姓韦, 我姓石). The reading keeps the decoded character as the surname (the sound
         the audio carries; any surname completes the greeting), then the commonest surnames that
         sound like it, SURNAME_READINGS in all. Never where 请问 / 有什么 follows 我 (that is the offer),
-        nor for 我是 / 我叫 (a name said instead of the surname: 我是小王 is not 我姓×)."""
+        nor for 我是 / 我叫 (a name said instead of the surname: 我是小王 is not 我姓×) or 我们."""
         offers = {"".join(p.key for p in f.parts)[:2] for f in rule.parts.get("offer", [])}
         offer_at = min((i for i in range(len(nt.key)) if nt.key[i : i + 2] in offers), default=len(nt.key))
         for lo in range(1, len(nt.key) - 2):
-            if nt.key[lo] != "我" or nt.key[lo + 1] in "姓是叫" or nt.key[lo + 1 : lo + 3] in offers:
+            if nt.key[lo] != "我" or nt.key[lo + 1] in "姓是叫们" or nt.key[lo + 1 : lo + 3] in offers:
                 continue
             like = syllable_similarity(nt.pinyin[lo + 1], "xing")
             if like < SURNAME_SIMILARITY and not lo + 3 <= offer_at <= lo + 4:
