@@ -95,11 +95,11 @@ def main() -> int:
         audio = load_audio(conv.source)
         channel = audio.channels[0]
         t1 = time.process_time()
-        scored = verifier.gains(channel, conv.turns, proposed) + verifier.gains(channel, conv.turns, forced)
+        scored = verifier.scored(channel, conv.turns, proposed) + verifier.scored(channel, conv.turns, forced)
         spent += time.process_time() - t1
-        n_proposed = len([c for c, _ in scored if c in proposed])
-        for i, (c, gain) in enumerate(scored):
-            heard = is_heard(c, gain)
+        n_proposed = len([c for c, _, _ in scored if c in proposed])
+        for i, (c, gain, own) in enumerate(scored):
+            heard = is_heard(c, gain, own)  # own: an inserted word's own tokens (喂 the decoder dropped)
             if i < n_proposed:
                 true = c.rule in said if not c.rule.startswith("G") else bool(g.get("greeting_ok"))
                 group = "proposed true" if true else "proposed false"

@@ -108,8 +108,8 @@ def test_courtesy_found_in_real_chats(real_run):
 CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
 CALL_SETS = {
     # set folder: (forbidden recall, openers recall, courtesy F1, greeting accuracy) floors
-    "eval-calls": (0.90, 0.80, 0.93, 0.90),
-    "eval-calls-hard": (0.80, 0.80, 0.93, 0.85),
+    "eval-calls": (0.90, 0.80, 0.93, 0.95),
+    "eval-calls-hard": (0.80, 0.80, 0.93, 0.95),
     "eval-calls-holdout/clean": (0.80, 0.80, 0.93, 0.90),
     "eval-calls-holdout/hard": (0.70, 0.60, 0.90, 0.80),
 }

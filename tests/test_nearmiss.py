@@ -228,3 +228,38 @@ def test_sound_table_scores_every_window_as_similarity_does():
                 assert window[1] == pytest.approx(similarity(nt, window[0], w))
                 assert nt.key[window[0] : window[0] + len(w.key)] != w.key  # never the reading itself
     assert table.best_windows(normalize("好的请稍等"), [normalize("好的请稍等", context=True)]) == [None]
+
+
+def test_a_dropped_wei_is_proposed_before_the_blunt_words_that_open_the_call(checker):
+    def inserted(text):
+        return [(c.start, c.end, c.words) for c in Proposer(checker).propose(call(text)) if c.inserted]
+
+    assert inserted("那里讲话") == [(0, 4, "喂，那里，讲话")]  # the opener words kept apart, as said
+    assert inserted("讲话。") == [(0, 2, "喂，讲话")]
+    assert inserted("找谁？") == [(0, 2, "喂，找谁")]  # found by the checker
+    # not before a greeting, a question about a place, or where 喂 (or its spelling) is already there
+    assert inserted(GREETING) == [] and inserted("那里的订单？") == [] and inserted("喂，讲话") == [] and inserted("为讲话") == []
+    (c,) = [c for c in Proposer(checker).propose(call("那里讲话")) if c.inserted]
+    assert c.rule == "O01" and not c.credit and not c.homophone
+
+
+def test_a_heard_dropped_wei_makes_the_opening_block_and_quotes_the_decoded_words(checker):
+    assert "O01" not in ids(checker.check(call("那里讲话")))
+    result = checker.check(call("那里讲话", heard={0: [(0, 4, "喂，那里，讲话", -5.9)]}))
+    found = {f.id: f for f in result.findings if f.kind == "opener"}
+    assert set(found) == {"O01", "O02", "O03"}
+    assert (found["O01"].text, found["O01"].heard) == ("那里讲话", "喂")
+    assert "F01" not in ids(result)  # the opening 喂 is the opener, not also the forbidden mid-call 喂
+
+
+def test_a_surname_garbled_past_xing_is_read_with_the_decoded_sound_in_the_greetings_slot(checker):
+    got = proposed(checker, call("您好，美团外卖客服中心，我认为请问有什么可以帮您？"))
+    assert [w for r, s, w in got if r == "G01"] == ["我姓为", "我姓魏", "我姓韦"]  # the sound first, then surnames like it
+    got = proposed(checker, call("您好，美团外卖客服中心，我示范，请问有什么可以帮您？"))  # 示 sounds nothing like 姓
+    assert ("G01", "我示范", "我姓范") in got and len([g for g in got if g[0] == "G01"]) <= 3
+    # not away from the offer, not 我请问 (the offer itself), not 我是 / 我叫 (a name, not 我姓×)
+    assert [g for g in proposed(checker, call("您好，美团外卖客服中心，我示范一下，那个请问有什么可以帮您？")) if g[0] == "G01"] == []
+    assert [g for g in proposed(checker, call("您好，美团外卖客服中心，我请问有什么可以帮您？")) if g[0] == "G01"] == []
+    assert [g for g in proposed(checker, call("您好，美团外卖客服中心，我叫小丽，请问有什么可以帮您？")) if g[0] == "G01"] == []
+    result = checker.check(call("您好，美团外卖客服中心，我认为请问有什么可以帮您？", heard={0: [(12, 15, "我姓为", -6.3)]}))
+    assert result.greeting.ok

@@ -41,6 +41,13 @@ HEARD_TOLERANCE = 4.0  # total log-probability a heard reading may fall below th
 # A greeting part heard clears a G01 failure instead of accusing anyone: a looser tolerance there.
 CREDIT_TOLERANCE = 7.0
 HOMOPHONE_MARGIN = 2.0  # ... and what a reading that sounds the same must gain over it
+# A word the decoder dropped (喂 before 那里讲话, Candidate.inserted) always adds tokens, so the whole
+# reading falls below the decoded text even when it is true: the added tokens must fit the audio on
+# their own (their log-probability at least INSERTED_FLOOR) and the whole may fall at most
+# INSERTED_TOLERANCE below the decoded text. Calibrated with benchmarks/verify_callstart.py.
+INSERTED_FLOOR = -6.0
+INSERTED_TOLERANCE = 7.0
+INSERTED_PAD_S = 1.0  # audio kept before a turn whose first word was dropped (it was said before the turn's first timed word)
 WINDOW_S = 30.0  # the encoder's window
 PAD_S = 0.3  # audio kept around an utterance
 TAIL_S = 0.5  # silence after the utterance (the scores were calibrated with it)
@@ -59,6 +66,10 @@ class Verifier:
 
     def scores(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
         """Total log-probability of each text (punctuation left out) given at most 30 s of audio."""
+        return [float(lp.sum()) if len(lp) else -math.inf for _, lp in self.token_logprobs(audio, texts)]
+
+    def token_logprobs(self, audio: np.ndarray, texts: Sequence[str]) -> list[tuple[list[int], np.ndarray]]:
+        """Each text's tokens (punctuation left out) and the log-probability of each, given at most 30 s of audio."""
         import numpy as np
 
         features = self.model.feature_extractor(audio)[:, : int(WINDOW_S * 100)]
@@ -70,37 +81,54 @@ class Verifier:
         for text in texts:
             tokens = self.tokenizer.encode(_PUNCT.sub("", text))
             if not tokens:
-                out.append(-math.inf)
+                out.append((tokens, np.zeros(0)))
                 continue
             result = self.model.model.align(encoded, self.tokenizer.sot_sequence, [tokens], frames, median_filter_width=7)[0]
             probs = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-9)
-            out.append(float(np.log(probs).sum()))
+            out.append((tokens, np.log(probs)))
         return out
 
     def verify(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> dict[int, list[tuple[int, int, str, float]]]:
         """What was heard, per turn index: (char_start, char_end, words, gain over the decoded text)."""
         heard: dict[int, list[tuple[int, int, str, float]]] = {}
-        for c, gain in self.gains(channel, turns, candidates):
-            if is_heard(c, gain):
+        for c, gain, own in self.scored(channel, turns, candidates):
+            if is_heard(c, gain, own):
                 heard.setdefault(c.turn, []).append((c.start, c.end, c.words, gain))
         return heard
 
     def gains(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
         """Each candidate's log-probability gain over the decoded text on the same audio (candidates
         in turns without times, or too long to place, are left out)."""
+        return [(c, gain) for c, gain, _ in self.scored(channel, turns, candidates)]
+
+    def scored(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> list[tuple[Candidate, float, float | None]]:
+        """gains(), with the log-probability of an inserted candidate's added tokens (None for others)."""
         import numpy as np
 
         out = []
         for piece in _pieces(turns, candidates):
             audio = np.concatenate([channel[piece.lo : piece.hi], np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
             readings = [c.reading(turns[c.turn].text)[piece.first : piece.last + (len(c.words) - (c.end - c.start))] for c in piece.candidates]
-            base, *others = self.scores(audio, [piece.text, *readings])
-            out += [(c, round(score - base, 2)) for c, score in zip(piece.candidates, others)]
+            (base_tokens, base), *others = self.token_logprobs(audio, [piece.text, *readings])
+            for c, (tokens, lp) in zip(piece.candidates, others):
+                gain = round(float(lp.sum() - base.sum()), 2) if len(lp) and len(base) else -math.inf
+                out.append((c, gain, round(float(lp[: _added(base_tokens, tokens)].sum()), 2) if c.inserted else None))
         return out
 
 
-def is_heard(c: Candidate, gain: float) -> bool:
-    """The rule above: about as well as the decoded text, or clearly better for a homophone."""
+def _added(base: list[int], tokens: list[int]) -> int:
+    """How many tokens a reading adds before the decoded text's (the common tail left out)."""
+    same = 0
+    while same < min(len(base), len(tokens)) and base[-1 - same] == tokens[-1 - same]:
+        same += 1
+    return len(tokens) - same
+
+
+def is_heard(c: Candidate, gain: float, own: float | None = None) -> bool:
+    """The rule above: about as well as the decoded text, or clearly better for a homophone; an
+    inserted word also on its own (own: its tokens' log-probability)."""
+    if c.inserted:
+        return own is not None and own >= INSERTED_FLOOR and gain >= -INSERTED_TOLERANCE
     if c.homophone:
         return gain >= HOMOPHONE_MARGIN
     return gain >= -(CREDIT_TOLERANCE if c.credit else HEARD_TOLERANCE)
@@ -117,9 +145,14 @@ class _Piece:
         self.candidates = candidates
 
 
-def _piece(turn: Turn, candidates: list[Candidate]) -> _Piece | None:
+def _piece(turn: Turn, candidates: list[Candidate], before: float = 0.0) -> _Piece | None:
+    """before: where the audio before the turn is someone else's (the previous turn's end)."""
     if turn.start_s is None or turn.end_s is None:
         return None
+    if any(c.inserted and c.start == 0 for c in candidates) and turn.end_s - turn.start_s <= MAX_PIECE_S:
+        # a dropped first word: said before the turn's first timed word, so its audio is kept too
+        start_s = max(before, turn.start_s - INSERTED_PAD_S) + PAD_S
+        return _Piece(turn, 0, len(turn.text), min(start_s, turn.start_s), turn.end_s, candidates)
     if turn.end_s - turn.start_s <= MAX_PIECE_S or not turn.words:
         if turn.end_s - turn.start_s > WINDOW_S - 2 * PAD_S - TAIL_S:
             return None
@@ -142,7 +175,8 @@ def _pieces(turns: list[Turn], candidates: list[Candidate]) -> list[_Piece]:
     by_turn: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_turn.setdefault(c.turn, []).append(c)
-    pieces = (_piece(turns[k], by_turn[k]) for k in sorted(by_turn))
+    ends = [t.end_s for t in turns]
+    pieces = (_piece(turns[k], by_turn[k], max((e for e in ends[:k] if e is not None), default=0.0)) for k in sorted(by_turn))
     return [piece for piece in pieces if piece is not None and piece.candidates]
 
 

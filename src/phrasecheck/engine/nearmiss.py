@@ -38,6 +38,11 @@ COMMON_SURNAMES = (
 OPENER_REACH = 3  # an opener is looked for this far into the call's first words (after 喂喂)
 SURNAME_READINGS = 3  # surnames tried for one garbled 我姓×
 SURNAME_SIMILARITY = 0.3  # how much the word after 我 must sound like 姓 (正 zheng: 0.3; 是 shi: 0)
+# 喂 the decoder dropped at the call's first words (喂，哪里？讲话 decoded 那里讲话): read back before them
+WEI_INSERTED = "喂，"
+# A garbled 我姓× in the greeting's slot (我认为 for 我姓韦, 我听到 for 我姓窦): the surname readings
+# tried for the character after the garbled 姓, and how alike a surname must sound to be tried
+SLOT_SURNAME_SIMILARITY = 0.8
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
 # Initials a listener (and the recognizer) confuses: partial credit.
@@ -57,6 +62,9 @@ class Candidate:
     similarity: float  # how alike the decoded and the rule's words sound, 0-1
     homophone: bool  # the decoded characters already sound exactly so: only a clear preference counts
     credit: bool = False  # hearing it credits the agent (a greeting part) rather than accusing them
+    # words puts a word the decoder dropped before the span's own (喂， before 那里讲话): the audio
+    # must carry the added words themselves, not only fit the whole (verify.is_heard)
+    inserted: bool = False
 
     def reading(self, text: str) -> str:
         return text[: self.start] + self.words + text[self.end :]
@@ -133,6 +141,17 @@ def surnames_like(char: str, syllable: str) -> list[str]:
     return out
 
 
+def slot_surnames(char: str, syllable: str) -> list[str]:
+    """The surnames a garbled greeting's 我姓× is read with: the decoded character itself (the sound
+    the audio carries, 为 in 我认为), then common surnames that sound like it (韦, 魏; 窦 for 到)."""
+    out = [char]
+    close = sorted(
+        (s for s in COMMON_SURNAMES if s != char and syllable_similarity(_reading(s).pinyin[0], syllable) >= SLOT_SURNAME_SIMILARITY),
+        key=lambda s: -syllable_similarity(_reading(s).pinyin[0], syllable),
+    )
+    return (out + close)[:SURNAME_READINGS]
+
+
 def _candidate(k: int, nt: Normalized, lo: int, hi: int, words: str, rule: str, sim: float, credit: bool = False) -> Candidate:
     start, end = nt.span(lo, hi)
     spoken = _reading(words)
@@ -163,7 +182,11 @@ class Proposer:
         out: list[Candidate] = []
         if agent:
             first = agent[0]
-            out += self._openers_at(first, self._normalized(conv, first), {rid for rid, turn in found if turn == first})
+            nt = self._normalized(conv, first)
+            out += self._openers_at(first, nt, {rid for rid, turn in found if turn == first})
+            opened = [f for f in result.findings if f.kind == "opener" and f.turn == first]
+            if not any(f.id == "O01" for f in opened):
+                out += self._wei_dropped(first, nt, opened)
             if not result.greeting.ok:
                 out += self._greeting(conv, first, result.greeting.missing)
         for k in agent:
@@ -200,6 +223,29 @@ class Proposer:
                     out.append(_candidate(k, nt, got[0], got[0] + len(_reading(words).key), words, rid, got[1]))
                     break
         return out
+
+    def _wei_dropped(self, k: int, nt: Normalized, opened: list) -> list[Candidate]:
+        """喂 the decoder dropped before the blunt words that open the call (喂，哪里？讲话 decoded 那里讲话:
+        a short 喂 at the very start is often lost): the reading with 喂， before them, the opener
+        words kept apart as said. Only where the turn opens with an opener (found by the checker, or
+        opener words run together at its very start), not with 为/未 (their own candidate) or 您好."""
+        if not nt.key or nt.key[0] == "喂" or self._wei_opens(nt) or "O01" not in {rid for rid, _ in self._openers}:
+            return []
+        words, pos = [], 0  # the opener words at the very start, run together or apart (那里讲话)
+        readings = sorted({_reading(w).key for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
+        while pos < len(nt.key):
+            w = next((w for w in readings if nt.key[pos : pos + len(w)] == w), None)
+            if w is None:
+                break
+            words.append(nt.original[slice(*nt.span(pos, pos + len(w)))])
+            pos += len(w)
+        end = nt.span(0, pos)[1] if pos and (pos == len(nt.key) or pos in nt.breaks) else 0
+        first = min(opened, key=lambda f: f.start_char, default=None)
+        if first is not None and first.start_char == nt.span(0, 1)[0] and first.end_char > end:
+            end, words = max(f.end_char for f in opened), [nt.original[: max(f.end_char for f in opened)]]
+        if not end:
+            return []
+        return [Candidate(k, 0, end, WEI_INSERTED + "，".join(words), "O01", 0.9, homophone=False, inserted=True)]
 
     def _normalized(self, conv: Conversation, k: int) -> Normalized:
         """Turn k as the checker normalised it a moment ago (the matcher keeps prepared turns by text)."""
@@ -250,16 +296,31 @@ class Proposer:
             surname = self.checker.profile.agents.get(conv.agent_id)
             if surname:
                 out += self._closest(k, nt, [f"我姓{surname}"], gid, credit=True)
-            else:  # 我敬礼 for 我姓李: 姓 where a character after 我 sounds like it, and a surname after it
-                for lo in range(len(nt.key) - 2):
-                    if nt.key[lo] == "我" and nt.key[lo + 1] != "姓" and syllable_similarity(nt.pinyin[lo + 1], "xing") >= SURNAME_SIMILARITY:
-                        sim = 0.5 + 0.5 * syllable_similarity(nt.pinyin[lo + 1], "xing")
-                        out += [_candidate(k, nt, lo, lo + 3, f"我姓{s}", gid, sim, credit=True) for s in surnames_like(nt.key[lo + 2], nt.pinyin[lo + 2])]
-                        break
+            else:
+                out += self._slot_surname(k, nt, rule)
         if "offer" in missing:
             readings = ["".join(p.key for p in f.parts) for f in rule.parts["offer"]]
             out += self._closest(k, nt, readings, gid, credit=True)
         return out
+
+    def _slot_surname(self, k: int, nt: Normalized, rule) -> list[Candidate]:
+        """我姓× garbled, with no agents list to say whose surname: 我敬礼 for 我姓李 (a character after
+        我 sounds like 姓), or 我认为 / 我示范 right before the offer of help (姓 garbled past anything
+        like it: 我姓韦, 我姓石). The reading keeps the decoded character as the surname (the sound
+        the audio carries; any surname completes the greeting), then the commonest surnames that
+        sound like it, SURNAME_READINGS in all. Never where 请问 / 有什么 follows 我 (that is the offer),
+        nor for 我是 / 我叫 (a name said instead of the surname: 我是小王 is not 我姓×) or 我们."""
+        offers = {"".join(p.key for p in f.parts)[:2] for f in rule.parts.get("offer", [])}
+        offer_at = min((i for i in range(len(nt.key)) if nt.key[i : i + 2] in offers), default=len(nt.key))
+        for lo in range(1, len(nt.key) - 2):
+            if nt.key[lo] != "我" or nt.key[lo + 1] in "姓是叫们" or nt.key[lo + 1 : lo + 3] in offers:
+                continue
+            like = syllable_similarity(nt.pinyin[lo + 1], "xing")
+            if like < SURNAME_SIMILARITY and not lo + 3 <= offer_at <= lo + 4:
+                continue
+            sim = 0.5 + 0.5 * like
+            return [_candidate(k, nt, lo, lo + 3, f"我姓{s}", rule.id, sim, credit=True) for s in slot_surnames(nt.key[lo + 2], nt.pinyin[lo + 2])]
+        return []
 
     def _closest(self, k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False) -> list[Candidate]:
         """The reading that sounds closest to some window of the turn, and those as close as it
