@@ -26,43 +26,24 @@ and the counts heard. Skips cleanly without recordings.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from labelled_calls import labelled_calls  # also puts ../src on sys.path
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("gold", type=Path)
-    ap.add_argument("recordings", nargs="*", type=Path)
-    ap.add_argument("-v", "--verbose", action="store_true")
-    a = ap.parse_args()
-    recordings = [p for p in a.recordings if p.is_file()]
-    if not recordings:
-        print("no recordings given or found; nothing measured")
+    got = labelled_calls(__doc__)
+    if got is None:
         return 0
-
     from phrasecheck.calls.audio import load_audio
-    from phrasecheck.calls.cache import TranscriptCache
-    from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
     from phrasecheck.calls.verify import is_heard
-    from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
-    from phrasecheck.config.profile import Profile
     from phrasecheck.data import AGENT, Conversation
-    from phrasecheck.engine.checker import Checker
     from phrasecheck.engine.nearmiss import WEI_INSERTED, WEI_SPELLINGS, Candidate, Proposer, syllable_similarity
     from phrasecheck.text.normalize import normalize
 
-    lines = [line for line in a.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
-    gold = {g["conversation_id"]: g for g in map(json.loads, lines)}
-    proposer = Proposer(Checker(load_lexicon(default_lexicon_dir()), Profile()))
-    options = TranscribeOptions()
-    transcriber = WhisperTranscriber(options)
-    convs = transcribe_batch([Job(str(p)) for p in recordings], options, transcriber, TranscriptCache())
+    a, gold, transcriber, convs = got.args, got.gold, got.transcriber, got.convs
+    proposer = Proposer(got.checker)
     verifier = transcriber.verifier()
     groups = ["proposed O01 true", "proposed O01 false", "proposed G01 true", "proposed G01 false", "喂 put back (true)", "喂 inserted (negative)"]
     groups += ["我姓× forced (negative)", "wrong surname (shown)"]

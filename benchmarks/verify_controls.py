@@ -23,48 +23,25 @@ whole process by benchmarks/scan_speed.py). Skips cleanly without recordings.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from labelled_calls import labelled_calls  # also puts ../src on sys.path
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("gold", type=Path)
-    ap.add_argument("recordings", nargs="*", type=Path)
-    ap.add_argument("--forced", type=int, default=2, help="negative controls per agent turn")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    a = ap.parse_args()
-    recordings = [p for p in a.recordings if p.is_file()]
-    if not recordings:
-        print("no recordings given or found; nothing measured")
+    got = labelled_calls(__doc__, lambda ap: ap.add_argument("--forced", type=int, default=2, help="negative controls per agent turn"))
+    if got is None:
         return 0
-
     from phrasecheck.calls.audio import load_audio
-    from phrasecheck.calls.cache import TranscriptCache
-    from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
     from phrasecheck.calls.verify import is_heard
-    from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
-    from phrasecheck.config.profile import Profile
     from phrasecheck.data import AGENT, Conversation
-    from phrasecheck.engine.checker import Checker
     from phrasecheck.engine.nearmiss import Candidate, Proposer, _best_window, _candidate, _reading
     from phrasecheck.text.normalize import normalize
 
-    lines = [line for line in a.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
-    gold = {g["conversation_id"]: g for g in map(json.loads, lines)}
-    checker = Checker(load_lexicon(default_lexicon_dir()), Profile())
+    a, gold, checker, transcriber, convs, transcribed = got.args, got.gold, got.checker, got.transcriber, got.convs, got.transcribed_s
     proposer = Proposer(checker)
-    options = TranscribeOptions()
-    transcriber = WhisperTranscriber(options)
-    t0 = time.process_time()
-    convs = transcribe_batch([Job(str(p)) for p in recordings], options, transcriber, TranscriptCache())
-    transcribed = time.process_time() - t0
     verifier = transcriber.verifier()
     rng = random.Random(11)
     forbidden = [(p.id, p) for p in checker.phrases if p.kind == "forbidden"]

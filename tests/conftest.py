@@ -23,3 +23,15 @@ def lexicon():
 @pytest.fixture(scope="session")
 def checker(lexicon):
     return Checker(lexicon, Profile())
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    """The base model from the PyPI package, loaded once for every slow test that transcribes."""
+    from phrasecheck.calls.transcribe import TranscribeOptions, WhisperTranscriber
+    from phrasecheck.errors import ModelError
+
+    try:
+        return WhisperTranscriber(TranscribeOptions())
+    except ModelError as e:  # pragma: no cover - only without the model packages
+        pytest.skip(str(e))

@@ -25,7 +25,6 @@ from phrasecheck.calls.transcribe import (
     Job,
     Segment,
     TranscribeOptions,
-    WhisperTranscriber,
     build_transcript,
     snap_to_speech,
     split_at_pauses,
@@ -91,14 +90,6 @@ def check_words(turn) -> None:
         assert turn.start_s - 0.01 <= s <= e <= turn.end_s + 0.01
     starts = [w[2] for w in turn.words]
     assert starts == sorted(starts)
-
-
-@pytest.fixture(scope="module")
-def whisper():
-    try:
-        return WhisperTranscriber(TranscribeOptions())
-    except ModelError as e:  # pragma: no cover - only without the model packages
-        pytest.skip(str(e))
 
 
 # ---------------------------------------------------------------- real transcription

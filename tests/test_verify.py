@@ -199,17 +199,6 @@ def test_a_dropped_first_word_keeps_the_audio_before_the_turn():
     assert plain.lo == int((1.2 - 0.3) * 16000)
 
 
-@pytest.fixture(scope="module")
-def whisper():
-    from phrasecheck.calls.transcribe import TranscribeOptions, WhisperTranscriber
-    from phrasecheck.errors import ModelError
-
-    try:
-        return WhisperTranscriber(TranscribeOptions())
-    except ModelError as e:  # pragma: no cover - only without the model packages
-        pytest.skip(str(e))
-
-
 @pytest.mark.slow
 def test_wei_never_said_is_not_heard_before_a_greeting(whisper):
     """samples/calls/call_clean.wav opens with 您好: 喂 put before it (a negative control) is not heard."""
