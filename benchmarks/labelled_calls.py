@@ -24,6 +24,14 @@ class Labelled:
     convs: list  # a Conversation (or the error of a bad file) per recording
     transcribed_s: float  # CPU seconds transcription took in this run (0 when cached)
 
+    def pairs(self):
+        """(conversation, its label line) for each transcribed and labelled recording."""
+        for conv in self.convs:
+            if not hasattr(conv, "turns"):
+                print(f"skipped: {conv}")
+            elif conv.conversation_id in self.gold:
+                yield conv, self.gold[conv.conversation_id]
+
 
 def labelled_calls(description: str, more_args=None) -> Labelled | None:
     """Parse `GOLD RECORDING... [-v]` (and more_args(parser)'s options) and transcribe the recordings

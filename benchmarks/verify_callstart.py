@@ -38,11 +38,11 @@ def main() -> int:
         return 0
     from phrasecheck.calls.audio import load_audio
     from phrasecheck.calls.verify import is_heard
-    from phrasecheck.data import AGENT, Conversation
+    from phrasecheck.data import AGENT
     from phrasecheck.engine.nearmiss import WEI_INSERTED, WEI_SPELLINGS, Candidate, Proposer, syllable_similarity
     from phrasecheck.text.normalize import normalize
 
-    a, gold, transcriber, convs = got.args, got.gold, got.transcriber, got.convs
+    a, transcriber = got.args, got.transcriber
     proposer = Proposer(got.checker)
     verifier = transcriber.verifier()
     groups = ["proposed O01 true", "proposed O01 false", "proposed G01 true", "proposed G01 false", "喂 put back (true)", "喂 inserted (negative)"]
@@ -65,13 +65,7 @@ def main() -> int:
                 own_s = f" own {own:+6.2f}" if own is not None else ""
                 print(f"{conv.conversation_id} t{c.turn + 1} {group:24s} gain {gain:+7.2f}{own_s} {'HEARD' if heard else '     '} {said!r} -> {c.words!r}")
 
-    for conv in convs:
-        if not isinstance(conv, Conversation):
-            print(f"skipped: {conv}")
-            continue
-        g = gold.get(conv.conversation_id)
-        if g is None:
-            continue
+    for conv, g in got.pairs():
         said_wei = "O01" in g.get("openers", [])
         agent = [k for k, t in enumerate(conv.turns) if t.role == AGENT]
         if not agent:

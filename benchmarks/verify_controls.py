@@ -36,11 +36,11 @@ def main() -> int:
         return 0
     from phrasecheck.calls.audio import load_audio
     from phrasecheck.calls.verify import is_heard
-    from phrasecheck.data import AGENT, Conversation
+    from phrasecheck.data import AGENT
     from phrasecheck.engine.nearmiss import Candidate, Proposer, _best_window, _candidate, _reading
     from phrasecheck.text.normalize import normalize
 
-    a, gold, checker, transcriber, convs, transcribed = got.args, got.gold, got.checker, got.transcriber, got.convs, got.transcribed_s
+    a, checker, transcriber, transcribed = got.args, got.checker, got.transcriber, got.transcribed_s
     proposer = Proposer(checker)
     verifier = transcriber.verifier()
     rng = random.Random(11)
@@ -48,13 +48,7 @@ def main() -> int:
     counts = {"proposed true": [0, 0], "proposed false": [0, 0], "forced negative": [0, 0]}
     worst = None
     spent = 0.0
-    for conv in convs:
-        if not isinstance(conv, Conversation):
-            print(f"skipped: {conv}")
-            continue
-        g = gold.get(conv.conversation_id)
-        if g is None:
-            continue
+    for conv, g in got.pairs():
         said = set(g.get("forbidden", [])) | set(g.get("openers", []))
         proposed = proposer.propose(conv)
         forced: list[Candidate] = []
