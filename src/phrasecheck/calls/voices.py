@@ -183,6 +183,7 @@ def attribute_voices(x: np.ndarray, turns: list[Turn], sr: int = SR) -> VoiceRes
     _fill_unsure(pieces)
     if any(p.voice is None for p in pieces):
         return VoiceResult(None, "pieces of speech whose voice is unclear: roles from the text", split)
+    pieces = _coalesce(pieces)
     agent_voice, why = _agent_voice(pieces, turns)
     if agent_voice is None:
         return VoiceResult(None, why, split)
@@ -216,17 +217,27 @@ def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit) -> list[Pie
 
 
 def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit) -> tuple[int, float] | None:
+    """The word boundary in [lo, hi) where one voice hands over to the other: both sides clearly a
+    different voice, the cut that fits the pitches best (least absolute deviation from each side's
+    median); returns (cut, gain over not cutting)."""
+    whole = np.concatenate(words[lo:hi]) if hi > lo else np.zeros(0)
+    if len(whole) < 2 * SPLIT_MIN_FRAMES:
+        return None
+    base = float(np.sum(np.abs(whole - np.median(whole))))
     best = None
     need = SURE_MARGIN * split.half_gap
     for c in range(lo + SPLIT_MIN_WORDS, hi - SPLIT_MIN_WORDS + 1):
-        a, na = _median(words[lo:c])
-        b, nb = _median(words[c:hi])
-        if a is None or b is None or min(na, nb) < SPLIT_MIN_FRAMES:
+        left, right = np.concatenate(words[lo:c]), np.concatenate(words[c:hi])
+        if min(len(left), len(right)) < SPLIT_MIN_FRAMES:
             continue
+        a, b = float(np.median(left)), float(np.median(right))
         da, db = a - split.threshold_log, b - split.threshold_log
-        if da * db < 0 and min(abs(da), abs(db)) >= need and (best is None or abs(a - b) > best[1]):
-            best = (c, abs(a - b))
-    return best
+        if da * db >= 0 or min(abs(da), abs(db)) < need:
+            continue
+        cost = float(np.sum(np.abs(left - a)) + np.sum(np.abs(right - b)))
+        if best is None or cost < best[1]:
+            best = (c, cost)
+    return None if best is None else (best[0], base - best[1])
 
 
 def _fill_unsure(pieces: list[Piece]) -> None:
@@ -239,6 +250,17 @@ def _fill_unsure(pieces: list[Piece]) -> None:
                 same = [q for q in near if q.turn == p.turn]
                 if same or near:
                     p.voice = (same or near)[0].voice
+
+
+def _coalesce(pieces: list[Piece]) -> list[Piece]:
+    """Neighbouring pieces of one turn with the same voice become one again."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and out[-1].turn == p.turn and out[-1].voice == p.voice:
+            out[-1] = Piece(p.turn, out[-1].lo, p.hi, None, out[-1].frames + p.frames, p.voice)
+        else:
+            out.append(p)
+    return out
 
 
 def _agent_voice(pieces: list[Piece], turns: list[Turn]) -> tuple[int | None, str]:
@@ -270,7 +292,8 @@ def _piece_text(p: Piece, turns: list[Turn]) -> str:
 def _rebuild(pieces: list[Piece], turns: list[Turn], agent_voice: int) -> list[Turn]:
     """Turns from the pieces with their voices' roles. Pieces of one turn with the same voice stay
     one turn; two turns the text heuristic gave to different parties join when they now share a
-    role and the pause between them is short (one utterance the text had split)."""
+    role and the pause between them is short (one utterance the text had split). Neighbouring
+    pieces of one turn have different voices (_coalesce)."""
     from phrasecheck.calls.transcribe import MERGE_GAP_S
 
     out: list[Turn] = []
@@ -292,7 +315,7 @@ def _rebuild(pieces: list[Piece], turns: list[Turn], agent_voice: int) -> list[T
         last = out[-1] if out else None
         join = False
         if last is not None and prev is not None and last.role == role:
-            join = prev.turn == p.turn or (turns[prev.turn].role != t.role and start - (last.end_s or 0) <= MERGE_GAP_S)
+            join = prev.turn != p.turn and turns[prev.turn].role != t.role and start - (last.end_s or 0) <= MERGE_GAP_S
         if join and text:
             sep = "" if not last.text or last.text[-1] in "，。！？、,.!?;；" else "，"
             shift = len(last.text) + len(sep)
