@@ -122,8 +122,13 @@ class VoiceSplit:
 # on the synthetic eval calls, whose customer is the agent's TTS voice lowered by 12 %: per turn
 # the pitches of the two overlap (agent 270-350 Hz, customer 230-330 Hz), so those calls keep the
 # text heuristic -- telling them apart by pitch moved customers' words onto agents.
-MIN_SEPARATION = 5.0
-MIN_RATIO = 1.4
+MIN_SEPARATION = 3.0
+MIN_RATIO = 1.12
+CLEAR_SEPARATION = 5.0
+CLEAR_RATIO = 1.4
+TEXT_FITS_T = 2.0
+MAX_MOVED = 0.75
+CUES_AGAINST = 2
 MIN_SHARE = 0.1  # the smaller voice holds at least this share of the voiced speech
 MIN_PIECES_PER_VOICE = 3
 MIN_PIECE_FRAMES = 12  # voiced frames (120 ms at 10 ms) a piece needs for a pitch of its own
@@ -142,6 +147,7 @@ class Piece:
     logf0: float | None  # median log F0 of its voiced frames
     frames: int  # voiced frames
     voice: int | None = None
+    sure: bool = False  # its own pitch says its voice (else it took its neighbours')
 
 
 @dataclass
@@ -173,13 +179,18 @@ def attribute_voices(x: np.ndarray, turns: list[Turn], sr: int = SR) -> VoiceRes
     whole = [Piece(ti, 0, len(t.words), *_median(frames[ti])) for ti, t in enumerate(turns)]
     split = two_voices([(p.logf0, p.frames) for p in whole if p.logf0 is not None])
     if split is None:
-        return VoiceResult(None, "no two clearly separate voices: roles from the text", None)
+        return VoiceResult(None, "no two separate voices: roles from the text", None)
+    clear = split.separation >= CLEAR_SEPARATION and split.high_hz / split.low_hz >= CLEAR_RATIO
+    text_t = _text_t(whole, turns)
+    if not clear and (text_t is None or text_t >= TEXT_FITS_T):
+        return VoiceResult(None, f"two close voices, and the text's parties differ in pitch (t {text_t}): roles from the text", split)
     pieces: list[Piece] = []
     for ti in range(len(turns)):
         pieces.extend(_split_turn(ti, frames[ti], split))
     for p in pieces:
         if p.logf0 is not None and abs(p.logf0 - split.threshold_log) >= SURE_MARGIN * split.half_gap:
             p.voice = split.voice(p.logf0)
+            p.sure = True
     _fill_unsure(pieces)
     if any(p.voice is None for p in pieces):
         return VoiceResult(None, "pieces of speech whose voice is unclear: roles from the text", split)
@@ -187,25 +198,45 @@ def attribute_voices(x: np.ndarray, turns: list[Turn], sr: int = SR) -> VoiceRes
     agent_voice, why = _agent_voice(pieces, turns)
     if agent_voice is None:
         return VoiceResult(None, why, split)
+    moved = sum(p.hi - p.lo for p in pieces if (AGENT if p.voice == agent_voice else CUSTOMER) != turns[p.turn].role)
+    if moved > MAX_MOVED * sum(len(t.words) for t in turns):
+        return VoiceResult(None, f"the voices would give {moved} words to the other party, more than the text can be that wrong: roles from the text", split)
     out = _rebuild(pieces, turns, agent_voice)
-    n_agent = sum(1 for p in pieces if p.voice == agent_voice)
-    summary = f"two voices {split.low_hz:.0f}/{split.high_hz:.0f} Hz (D {split.separation:.1f}), agent's {why}, {n_agent}/{len(pieces)} pieces agent's"
+    kind = "clearly separate" if clear else f"close (the text's parties t {text_t})"
+    summary = f"two {kind} voices {split.low_hz:.0f}/{split.high_hz:.0f} Hz (D {split.separation:.1f}), agent's {why}, {moved} words moved"
     return VoiceResult(out, summary, split)
 
 
 def _median(chunks: list[np.ndarray]) -> tuple[float | None, int]:
+    """The pitch of a stretch of speech: the mean log F0 of its voiced frames (measured per turn
+    on the eval calls, it tells the two parties apart better than the median: AUC 0.93 vs 0.84)."""
     v = np.concatenate(chunks) if chunks else np.zeros(0)
-    return (float(np.median(v)) if len(v) >= MIN_PIECE_FRAMES else None), len(v)
+    return (float(np.mean(v)) if len(v) >= MIN_PIECE_FRAMES else None), len(v)
 
 
-def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit) -> list[Piece]:
+def _text_t(whole: list[Piece], turns: list[Turn]) -> float | None:
+    g = {r: [(p.logf0, p.frames) for p in whole if p.logf0 is not None and turns[p.turn].role == r] for r in (AGENT, CUSTOMER)}
+    if min(len(v) for v in g.values()) < 2:
+        return None
+    st = []
+    for v in g.values():
+        x = np.array([a for a, _ in v])
+        w = np.array([float(n) for _, n in v])
+        m = float(np.average(x, weights=w))
+        st.append((m, float(np.average((x - m) ** 2, weights=w)), len(v)))
+    (ma, va, na), (mc, vc, nc) = st
+    sd = np.sqrt((va * na + vc * nc) / max(na + nc - 2, 1))
+    return round(float(abs(ma - mc) / max(sd * np.sqrt(1 / na + 1 / nc), 1e-9)), 1)
+
+
+def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit, sure: float = SURE_MARGIN) -> list[Piece]:
     """Cut a turn where the voice changes (at most twice): both sides hold enough voiced speech and
     each is clearly one voice, the two different."""
     spans = [(0, len(words))]
     for _ in range(2):
         best = None
         for k, (lo, hi) in enumerate(spans):
-            cut = _best_cut(words, lo, hi, split)
+            cut = _best_cut(words, lo, hi, split, sure)
             if cut is not None and (best is None or cut[1] > best[2]):
                 best = (k, cut[0], cut[1])
         if best is None:
@@ -216,7 +247,7 @@ def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit) -> list[Pie
     return [Piece(ti, lo, hi, *_median(words[lo:hi])) for lo, hi in spans]
 
 
-def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit) -> tuple[int, float] | None:
+def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit, sure: float = SURE_MARGIN) -> tuple[int, float] | None:
     """The word boundary in [lo, hi) where one voice hands over to the other: both sides clearly a
     different voice, the cut that fits the pitches best (least absolute deviation from each side's
     median); returns (cut, gain over not cutting)."""
@@ -225,12 +256,12 @@ def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit) -> t
         return None
     base = float(np.sum(np.abs(whole - np.median(whole))))
     best = None
-    need = SURE_MARGIN * split.half_gap
+    need = sure * split.half_gap
     for c in range(lo + SPLIT_MIN_WORDS, hi - SPLIT_MIN_WORDS + 1):
         left, right = np.concatenate(words[lo:c]), np.concatenate(words[c:hi])
         if min(len(left), len(right)) < SPLIT_MIN_FRAMES:
             continue
-        a, b = float(np.median(left)), float(np.median(right))
+        a, b = float(np.mean(left)), float(np.mean(right))
         da, db = a - split.threshold_log, b - split.threshold_log
         if da * db >= 0 or min(abs(da), abs(db)) < need:
             continue
@@ -257,7 +288,7 @@ def _coalesce(pieces: list[Piece]) -> list[Piece]:
     out: list[Piece] = []
     for p in pieces:
         if out and out[-1].turn == p.turn and out[-1].voice == p.voice:
-            out[-1] = Piece(p.turn, out[-1].lo, p.hi, None, out[-1].frames + p.frames, p.voice)
+            out[-1] = Piece(p.turn, out[-1].lo, p.hi, None, out[-1].frames + p.frames, p.voice, out[-1].sure or p.sure)
         else:
             out.append(p)
     return out
@@ -270,12 +301,15 @@ def _agent_voice(pieces: list[Piece], turns: list[Turn]) -> tuple[int | None, st
 
     texts = [_piece_text(p, turns) for p in pieces]
     opener = next((k for k, t in enumerate(texts[:3]) if OPENING.search(t)), None)
-    voice = pieces[opener if opener is not None else 0].voice
+    first = pieces[opener if opener is not None else 0]
+    if not first.sure:
+        return None, "the voice of the call's first words is unclear: roles from the text"
+    voice = first.voice
     cues = [0, 0]
     for p, t in zip(pieces, texts):
         cues[p.voice] += score(t)
     how = "greets" if opener is not None else "speaks first"
-    if cues[voice] < cues[1 - voice] - 2:
+    if cues[voice] < cues[1 - voice] - CUES_AGAINST:
         return None, f"the voice that {how} talks like the customer (cues {cues[voice]:+d} vs {cues[1 - voice]:+d}): roles from the text"
     return voice, how
 
