@@ -186,7 +186,7 @@ def attribute_voices(x: np.ndarray, turns: list[Turn], sr: int = SR) -> VoiceRes
         return VoiceResult(None, f"two close voices, and the text's parties differ in pitch (t {text_t}): roles from the text", split)
     pieces: list[Piece] = []
     for ti in range(len(turns)):
-        pieces.extend(_split_turn(ti, frames[ti], split))
+        pieces.extend(_split_turn(ti, frames[ti], split, _cuttable(turns[ti])))
     for p in pieces:
         if p.logf0 is not None and abs(p.logf0 - split.threshold_log) >= SURE_MARGIN * split.half_gap:
             p.voice = split.voice(p.logf0)
@@ -229,14 +229,30 @@ def _text_t(whole: list[Piece], turns: list[Turn]) -> float | None:
     return round(float(abs(ma - mc) / max(sd * np.sqrt(1 / na + 1 / nc), 1e-9)), 1)
 
 
-def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit, sure: float = SURE_MARGIN) -> list[Piece]:
-    """Cut a turn where the voice changes (at most twice): both sides hold enough voiced speech and
-    each is clearly one voice, the two different."""
+CUT_PAUSE_S = 0.15  # a pause between two words this long (or a punctuation mark) may separate two speakers
+
+
+def _cuttable(turn: Turn) -> set[int]:
+    """Word boundaries where one speaker may hand over to the other: after a punctuation mark or at
+    a pause. Never inside a run of words: cutting 不知道您觉得… after 不知道 would show an exception's
+    words apart and accuse the agent of a bare 不知道."""
+    out = set()
+    for k in range(1, len(turn.words)):
+        prev, nxt = turn.words[k - 1], turn.words[k]
+        between = turn.text[prev[1] : nxt[0]] + turn.text[prev[0] : prev[1]][-1:]
+        if nxt[2] - prev[3] >= CUT_PAUSE_S or any(ch in "，。！？、,.!?;；：:" for ch in between):
+            out.add(k)
+    return out
+
+
+def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit, cuttable: set[int]) -> list[Piece]:
+    """Cut a turn where the voice changes (at most twice), at a boundary in `cuttable`: both sides
+    hold enough voiced speech and each is clearly one voice, the two different."""
     spans = [(0, len(words))]
     for _ in range(2):
         best = None
         for k, (lo, hi) in enumerate(spans):
-            cut = _best_cut(words, lo, hi, split, sure)
+            cut = _best_cut(words, lo, hi, split, cuttable)
             if cut is not None and (best is None or cut[1] > best[2]):
                 best = (k, cut[0], cut[1])
         if best is None:
@@ -247,7 +263,7 @@ def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit, sure: float
     return [Piece(ti, lo, hi, *_median(words[lo:hi])) for lo, hi in spans]
 
 
-def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit, sure: float = SURE_MARGIN) -> tuple[int, float] | None:
+def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit, cuttable: set[int]) -> tuple[int, float] | None:
     """The word boundary in [lo, hi) where one voice hands over to the other: both sides clearly a
     different voice, the cut that fits the pitches best (least absolute deviation from each side's
     median); returns (cut, gain over not cutting)."""
@@ -256,8 +272,10 @@ def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit, sure
         return None
     base = float(np.sum(np.abs(whole - np.median(whole))))
     best = None
-    need = sure * split.half_gap
+    need = SURE_MARGIN * split.half_gap
     for c in range(lo + SPLIT_MIN_WORDS, hi - SPLIT_MIN_WORDS + 1):
+        if c not in cuttable:
+            continue
         left, right = np.concatenate(words[lo:c]), np.concatenate(words[c:hi])
         if min(len(left), len(right)) < SPLIT_MIN_FRAMES:
             continue
