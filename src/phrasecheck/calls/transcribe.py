@@ -1,7 +1,8 @@
 """Recording -> Conversation: decode, transcribe each party with faster-whisper, attribute, merge.
 
 Stereo call-centre recordings carry one party per channel (roles "channels"); mono recordings get
-a text heuristic (speakers.py) and roles "inferred". The speech the VAD finds on each channel is
+a text heuristic (roles.py) and roles "inferred", then, after the transcript cache, the voices
+(voices.py: where the call shows two voices, turns are split and attributed by pitch). The speech the VAD finds on each channel is
 decoded in windows that never mix channels, all of a call's windows in one batched pass; each word
 goes back to its channel and original time (chunking.py), and segments are merged into turns by
 start time. Decoding choices, all measured on this project's samples, 37 synthetic calls and

@@ -106,6 +106,7 @@ class VoiceSplit:
     high_hz: float
     separation: float  # distance of the centres / spread inside the groups (Ashman's D)
     threshold_log: float  # log F0 boundary between them
+    sizes: tuple[int, int] = (0, 0)  # stretches of speech (turns) in the low and the high voice
 
     def voice(self, logf0: float) -> int:
         """0 for the low voice, 1 for the high one."""
@@ -130,7 +131,8 @@ TEXT_FITS_T = 2.0
 MAX_MOVED = 0.75
 CUES_AGAINST = 2
 MIN_SHARE = 0.1  # the smaller voice holds at least this share of the voiced speech
-MIN_PIECES_PER_VOICE = 3
+MIN_PIECES_PER_VOICE = 2
+CLOSE_MIN_TURNS = 3  # two close voices need this many turns each
 MIN_PIECE_FRAMES = 12  # voiced frames (120 ms at 10 ms) a piece needs for a pitch of its own
 SPLIT_MIN_FRAMES = 20  # each side of a voice change inside a turn holds this much voiced speech
 SPLIT_MIN_WORDS = 1
@@ -182,7 +184,7 @@ def attribute_voices(x: np.ndarray, turns: list[Turn], sr: int = SR) -> VoiceRes
         return VoiceResult(None, "no two separate voices: roles from the text", None)
     clear = split.separation >= CLEAR_SEPARATION and split.high_hz / split.low_hz >= CLEAR_RATIO
     text_t = _text_t(whole, turns)
-    if not clear and (text_t is None or text_t >= TEXT_FITS_T):
+    if not clear and (text_t is None or text_t >= TEXT_FITS_T or min(split.sizes) < CLOSE_MIN_TURNS):
         return VoiceResult(None, f"two close voices, and the text's parties differ in pitch (t {text_t}): roles from the text", split)
     pieces: list[Piece] = []
     for ti in range(len(turns)):
@@ -405,5 +407,5 @@ def two_voices(items: list[tuple[float, int]]) -> VoiceSplit | None:
     va = float(np.average((a - ma) ** 2, weights=wa))
     vb = float(np.average((b - mb) ** 2, weights=wb))
     sep = float(np.sqrt(2) * (mb - ma) / max(np.sqrt(va + vb), 1e-6))
-    split = VoiceSplit(float(np.exp(ma)), float(np.exp(mb)), sep, float((ma + mb) / 2))
+    split = VoiceSplit(float(np.exp(ma)), float(np.exp(mb)), sep, float((ma + mb) / 2), (cut, len(v) - cut))
     return split if sep >= MIN_SEPARATION and mb - ma >= np.log(MIN_RATIO) else None
