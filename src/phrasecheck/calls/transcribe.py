@@ -1,7 +1,8 @@
 """Recording -> Conversation: decode, transcribe each party with faster-whisper, attribute, merge.
 
 Stereo call-centre recordings carry one party per channel (roles "channels"); mono recordings get
-a text heuristic (speakers.py) and roles "inferred". The speech the VAD finds on each channel is
+a text heuristic (roles.py) and roles "inferred", then, after the transcript cache, the voices
+(voices.py: where the call shows two voices, turns are split and attributed by pitch). The speech the VAD finds on each channel is
 decoded in windows that never mix channels, all of a call's windows in one batched pass; each word
 goes back to its channel and original time (chunking.py), and segments are merged into turns by
 start time. Decoding choices, all measured on this project's samples, 37 synthetic calls and
@@ -95,6 +96,7 @@ class TranscribeOptions:
     # not part of the key:
     cpu_threads: int = 0
     batch_size: int = 8  # windows decoded together by the batched pipeline
+    voices: bool = True  # single-channel calls: tell the parties apart by their voices (voices.py), after the cache
 
     def __post_init__(self) -> None:
         if self.device not in ("cpu", "cuda", "auto"):
@@ -607,6 +609,44 @@ def verify_calls(
             cache.put(*vkey, {"heard": {str(k): [list(h) for h in v] for k, v in heard.items()}}, source=job.path)
 
 
+def apply_voices(transcripts: dict[int, Transcript], jobs: list, audios: dict[int, Audio], options: TranscribeOptions) -> set[int]:
+    """Single-channel calls whose roles the text guessed: split and attribute their turns by the
+    voices heard (voices.py), decoding the audio of cache hits for it. Runs after the transcript
+    cache, so what is cached (and its key) does not change. Returns the calls it changed; a call
+    without two clearly separate voices keeps its text-guessed roles."""
+    from phrasecheck.calls.voices import VOICES_NOTE, attribute_voices
+
+    changed: set[int] = set()
+    if not options.voices or options.mono_role:
+        return changed
+    for i, tr in transcripts.items():
+        if tr.channels != 1 or tr.roles != ROLES_INFERRED or not tr.turns:
+            continue
+        try:
+            audio = audios.get(i) or load_audio(jobs[i].path, options.channel_map)
+        except InputError:
+            continue  # decoded before (a cache hit of a file that changed would miss): keep the text roles
+        audios[i] = audio
+        if len(audio.channels) != 1:
+            continue
+        result = attribute_voices(audio.channels[0], tr.turns)
+        if result.turns is not None:
+            tr.turns = result.turns
+            tr.notes.append(VOICES_NOTE)
+            changed.add(i)
+    return changed
+
+
+def _voiced_key(key: tuple | None, voiced: bool) -> tuple | None:
+    """Verification is cached by turn index: turns re-split by voices get their own entry."""
+    if key is None or not voiced:
+        return key
+    from phrasecheck.calls.voices import VOICES_VERSION
+
+    sha, identity, okey = key
+    return (sha, identity, f"{okey}:voices{VOICES_VERSION}")
+
+
 def _apply_heard(tr: Transcript, heard: dict) -> None:
     """heard: turn index (an int, or its string as the cache's JSON keeps it) -> entries."""
     for k, entries in heard.items():
@@ -660,7 +700,8 @@ def transcribe_batch(
                 transcripts[i].notes.append(DUAL_MONO_NOTE)
             if cache is not None and key is not None:
                 cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
-    verify_calls(transcripts, jobs, audios, options, transcriber, verification, cache, key_of)
+    voiced = apply_voices(transcripts, jobs, audios, options)
+    verify_calls(transcripts, jobs, audios, options, transcriber, verification, cache, {i: _voiced_key(k, i in voiced) for i, k in key_of.items()})
     for i, tr in transcripts.items():
         job = jobs[i]
         if no_speech(tr):
