@@ -1,8 +1,8 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2, -holdout3): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2, -holdout3, -holdout4): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on (the first set is spent and has
-floors in tests/test_accuracy.py; the second and third have none).
+floors in tests/test_accuracy.py; the others have none).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ SETS = {
     "eval-calls-holdout": ("holdout", [f"call-hold-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(4001, 4009)}),
     "eval-calls-holdout2": ("holdout2", [f"call-h2-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(5001, 5009)}),
     "eval-calls-holdout3": ("holdout3", [f"call-h3-{n:03d}" for n in range(1, 25)], {f"A{n}" for n in range(6001, 6007)}),
+    "eval-calls-holdout4": ("holdout4", [f"call-h4-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(7001, 7009)}),
 }
 
 
