@@ -20,6 +20,10 @@ from phrasecheck.data import AGENT, CUSTOMER
         "您好，陽光物業客服中心，我姓王，請問有什麼可以幫助您？",
         "下午好，阳光物业客服中心，我姓赵，有什么可以帮您？",
         "上午好,安心保险客服中心,我信章,请问有什么可以帮助您。",  # ASR: 姓 heard as 信 (in/ing)
+        # a centre named as it names itself, not only ××客服中心
+        "您好，华山医院预约挂号中心，我姓周，请问有什么可以帮您？",
+        "晚上好，锦江酒店预订中心，我姓吕，请问有什么可以帮您？",
+        "您好，东风日产售后服务中心，我姓戴，请问有什么可以帮您？",
     ],
 )
 def test_greeting_ok(checker, text):
@@ -103,3 +107,9 @@ def test_words_turn_timing_points_at_phrase(checker):
     t.words = [(0, 3, 10.2, 11.0), (3, 7, 11.1, 12.3)]
     f = next(f for f in checker.check(c).findings if f.id == "F04")
     assert (f.start_s, f.end_s) == (10.2, 12.3)
+
+
+def test_an_opening_block_reads_past_the_particle_the_recognizer_garbled(checker):
+    # 哪里啊？讲话，找谁？ decoded 那礼案,讲话,找谁?: 案 is the 啊, and the block goes on
+    result = checker.check(conv((AGENT, "那礼案,讲话,找谁?"), (CUSTOMER, "物业吗")))
+    assert ids(result, "opener") == ["O02", "O03", "O04"]

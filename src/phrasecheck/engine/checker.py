@@ -189,6 +189,8 @@ class Checker:
                 seen.add(phrase.id)
                 out.append(self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts))
             shift += hit.end
+            if shift + 1 < len(texts[0].key) and shift + 1 in texts[0].nt.breaks:
+                shift += 1  # one character alone before the pause is the opener's particle: 那礼案，讲话 (哪里啊，讲话)
             if shift >= len(texts[0].key):
                 break
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
