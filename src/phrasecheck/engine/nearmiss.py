@@ -107,7 +107,7 @@ def similarity(nt: Normalized, lo: int, words: Normalized) -> float:
     return total / len(words.key)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16384)  # every reading of every rule (about a thousand with words.yaml's synonyms), and more
 def _reading(words: str) -> Normalized:
     return normalize(words, context=True)
 
