@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -183,6 +184,12 @@ def expand_alternatives(text: str) -> list[str]:
     return ["".join(c) for c in combos]
 
 
+@lru_cache(maxsize=8192)
+def _part_key(text: str) -> str:
+    """A part's matching key: the synonyms make a thousand forms out of a few hundred distinct parts."""
+    return normalize(text).key
+
+
 def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
     """Split one expanded form into parts at punctuation and slots."""
     parts: list[Part] = []
@@ -192,7 +199,7 @@ def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
 
     def flush() -> None:
         nonlocal pending
-        key = normalize("".join(buf)).key
+        key = _part_key("".join(buf))
         buf.clear()
         if key:
             parts.append(Part(key, pending if parts else (0, 0)))
