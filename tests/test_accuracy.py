@@ -103,8 +103,8 @@ def test_courtesy_found_in_real_chats(real_run):
 # Measured on the committed transcripts (issue #11, README's Accuracy table):
 #   eval-calls (clean, 32 calls):              forbidden P 1.000 R 1.000, openers 1.000, courtesy F1 0.99, greeting 0.97
 #   eval-calls-hard (degraded, 36 calls):      forbidden P 1.000 R 0.87,  openers 1.000, courtesy F1 0.99, greeting 0.97
-#   eval-calls-holdout clean / hard (30 each): see README (the set was read to fix openers and F01/F02/F08/F13,
-#                                              so it is a regression set now; eval-calls-holdout2 is the held-out one)
+#   eval-calls-holdout*, clean / hard:         see README; each was measured once as held out, then read to fix
+#                                              general rules, so all four are regression sets now
 CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
 CALL_SETS = {
     # set folder: (forbidden recall, openers recall, courtesy F1, greeting accuracy) floors
@@ -112,6 +112,12 @@ CALL_SETS = {
     "eval-calls-hard": (0.80, 0.80, 0.93, 0.95),
     "eval-calls-holdout/clean": (0.80, 0.80, 0.93, 0.90),
     "eval-calls-holdout/hard": (0.70, 0.60, 0.90, 0.80),
+    "eval-calls-holdout2/clean": (0.80, 0.75, 0.93, 0.90),
+    "eval-calls-holdout2/hard": (0.55, 0.60, 0.90, 0.85),
+    "eval-calls-holdout3/clean": (0.85, 0.85, 0.93, 0.90),
+    "eval-calls-holdout3/hard": (0.70, 0.85, 0.90, 0.80),
+    "eval-calls-holdout4/clean": (0.80, 0.75, 0.93, 0.90),
+    "eval-calls-holdout4/hard": (0.60, 0.75, 0.90, 0.85),
 }
 
 
@@ -129,7 +135,7 @@ def calls_eval(request, checker):
 
 def test_calls_set_is_fully_labelled(calls_eval):
     _, ev = calls_eval
-    assert ev.greeting_total >= 30
+    assert ev.greeting_total >= 24  # holdout3 has 24 calls, the others 30-36
     assert ev.unlabelled == 0 and not ev.errors
 
 
