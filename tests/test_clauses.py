@@ -285,6 +285,11 @@ def test_synonyms_expand_forbidden_forms_only_and_are_validated(tmp_path):
     (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="synonyms"):
         load_lexicon(folder)
+    # a group that multiplies one form past the limit is named as the cause, with the phrase's line
+    (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲|说|谈|聊|道|述|叙|话|言']\n", encoding="utf-8")
+    (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F13\n    text: 讲了讲又讲\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="f.yaml:3: F13: .* synonyms expands to more than"):
+        load_lexicon(folder)
 
 
 def test_a_lexicon_without_words_file_borrows_the_default_lists(tmp_path):

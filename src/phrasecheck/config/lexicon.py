@@ -247,7 +247,12 @@ def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: li
     seen = set()
     written = [e for text in texts for e in expand_alternatives(text)]
     # each way of saying it, also in other words (after the forms as written: `lexicon show` lists those first)
-    said = [e for x in written for e in expand_alternatives(with_synonyms(x, synonyms))] if synonyms else []
+    said: list[str] = []
+    for x in written if synonyms else []:
+        try:
+            said += expand_alternatives(with_synonyms(x, synonyms))
+        except ValueError:
+            raise ValueError(f"'{x}' with words.yaml's synonyms expands to more than {MAX_FORMS} forms (fewer or smaller groups)") from None
     for expanded in written + said:
         form = parse_form(expanded, max_gap)
         if form.parts not in seen:
