@@ -518,8 +518,10 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
         pytest.skip("PR_SET_PDEATHSIG is Linux's")
     script = tmp_path / "parent.py"
     script.write_text(
-        "import os, time\n"
+        "import os, signal, time\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
+        # a parent that ignores SIGTERM (its workers inherit that): they must still end with it
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "from phrasecheck.calls.batch import die_with_parent\n"
         "def work(_):\n"
         "    print(os.getpid(), flush=True)\n"

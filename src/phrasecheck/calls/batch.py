@@ -101,7 +101,9 @@ def die_with_parent() -> None:
 
     parent = os.getppid()
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        # PR_SET_PDEATHSIG with SIGKILL: a SIGTERM can arrive ignored or blocked, as both are inherited
+        # from whatever started phrasecheck (the test suite's process, after Ray and servers ran in it)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
