@@ -12,7 +12,7 @@ from helpers import ids
 from phrasecheck.config.profile import Profile, load_profile
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
 from phrasecheck.engine.checker import Checker
-from phrasecheck.engine.nearmiss import Proposer, similarity, surnames_like, syllable_similarity
+from phrasecheck.engine.nearmiss import Proposer, similarity, slot_surnames, syllable_similarity
 from phrasecheck.errors import ConfigError
 from phrasecheck.text.normalize import normalize
 
@@ -61,7 +61,7 @@ def test_greeting_parts_are_proposed_only_when_missing(checker):
     assert ("G01", "我敬礼", "我姓李") in got  # 礼 is no surname: the commonest that sound like it
     assert ("G01", "我是小", "我姓小") not in proposed(checker, call("您好，阳光物业客服中心，我是小王，请问有什么可以帮助您？"))
     assert [p for p in proposed(checker, call(GREETING)) if p[0] == "G01"] == []
-    assert surnames_like("程", "cheng")[:2] == ["程", "陈"]
+    assert slot_surnames("程", "cheng")[:2] == ["程", "陈"]
 
 
 def test_the_profile_names_the_agents_surname(lexicon):

@@ -96,13 +96,10 @@ class Verifier:
                 heard.setdefault(c.turn, []).append((c.start, c.end, c.words, gain))
         return heard
 
-    def gains(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
-        """Each candidate's log-probability gain over the decoded text on the same audio (candidates
-        in turns without times, or too long to place, are left out)."""
-        return [(c, gain) for c, gain, _ in self.scored(channel, turns, candidates)]
-
     def scored(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> list[tuple[Candidate, float, float | None]]:
-        """gains(), with the log-probability of an inserted candidate's added tokens (None for others)."""
+        """Each candidate's log-probability gain over the decoded text on the same audio, and the
+        log-probability of an inserted candidate's added tokens (None for others). Candidates in
+        turns without times, or too long to place, are left out."""
         import numpy as np
 
         out = []

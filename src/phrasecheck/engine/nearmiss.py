@@ -130,26 +130,12 @@ def _best_window(nt: Normalized, words: str, positions: range | None = None) -> 
     return best
 
 
-def surnames_like(char: str, syllable: str) -> list[str]:
-    """The character itself if it is a common surname, then the commonest surnames that sound like it."""
-    out = [char] if char in COMMON_SURNAMES else []
-    for s in COMMON_SURNAMES:
-        if len(out) >= SURNAME_READINGS:
-            break
-        if s != char and fuzzy_syllable(_reading(s).pinyin[0]) == fuzzy_syllable(syllable):
-            out.append(s)
-    return out
-
-
 def slot_surnames(char: str, syllable: str) -> list[str]:
     """The surnames a garbled greeting's 我姓× is read with: the decoded character itself (the sound
     the audio carries, 为 in 我认为), then common surnames that sound like it (韦, 魏; 窦 for 到)."""
-    out = [char]
-    close = sorted(
-        (s for s in COMMON_SURNAMES if s != char and syllable_similarity(_reading(s).pinyin[0], syllable) >= SLOT_SURNAME_SIMILARITY),
-        key=lambda s: -syllable_similarity(_reading(s).pinyin[0], syllable),
-    )
-    return (out + close)[:SURNAME_READINGS]
+    like = [(syllable_similarity(_reading(s).pinyin[0], syllable), s) for s in COMMON_SURNAMES if s != char]
+    close = [s for sim, s in sorted(like, key=lambda x: -x[0]) if sim >= SLOT_SURNAME_SIMILARITY]
+    return [char, *close][:SURNAME_READINGS]
 
 
 def _candidate(k: int, nt: Normalized, lo: int, hi: int, words: str, rule: str, sim: float, credit: bool = False) -> Candidate:
@@ -173,6 +159,8 @@ class Proposer:
         self._forbidden = [(p.id, _readings(p, 2)) for p in checker.phrases if p.kind == "forbidden"]
         self._openers = [(p.id, _readings(p, 1)) for p in checker.phrases if p.kind == "opener"]
         self._has_f01 = any(p.id == "F01" for p in checker.phrases)
+        # the blunt words a dropped 喂 may stand before, longest first (_wei_dropped)
+        self._opener_keys = sorted({_reading(w).key for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
         self.sounds = SoundTable(syllable_similarity)
 
     def propose(self, conv: Conversation) -> list[Candidate]:
@@ -232,9 +220,8 @@ class Proposer:
         if not nt.key or nt.key[0] == "喂" or self._wei_opens(nt) or "O01" not in {rid for rid, _ in self._openers}:
             return []
         words, pos = [], 0  # the opener words at the very start, run together or apart (那里讲话)
-        readings = sorted({_reading(w).key for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
         while pos < len(nt.key):
-            w = next((w for w in readings if nt.key[pos : pos + len(w)] == w), None)
+            w = next((w for w in self._opener_keys if nt.key[pos : pos + len(w)] == w), None)
             if w is None:
                 break
             words.append(nt.original[slice(*nt.span(pos, pos + len(w)))])
