@@ -17,7 +17,6 @@ from phrasecheck.config.profile import Limits
 from phrasecheck.config.recording_path import PathPattern
 from phrasecheck.data import Conversation
 from phrasecheck.errors import ConfigError, InputError, ModelError
-from phrasecheck.inputs.discover import AUDIO_SUFFIXES, discover
 from phrasecheck.inputs.manifest import MANIFEST_NAME, match_manifest, read_manifest
 
 Progress = Callable[[int, float], None]  # (recordings done, seconds of audio done) after each group
@@ -191,18 +190,6 @@ def _gather(files, durations, groups, results, progress: Progress | None) -> dic
     return out
 
 
-def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable[[Path], Conversation]:
-    def read(path: Path) -> Conversation:
-        result = transcripts.get(path)
-        if result is None:
-            raise InputError(path, "was not transcribed")
-        if isinstance(result, InputError):
-            raise result
-        return result
-
-    return read
-
-
 def recordings_meta(audio: Iterable[Path], manifest: Path | None, path_pattern: PathPattern | None) -> tuple[dict[str, dict], list[str], list[InputError]]:
     """Agent, call id and time per recording (by resolved path): the manifest given, else each
     manifest.csv beside the recordings, else the profile's recording_path pattern. Returns the
@@ -250,8 +237,3 @@ def over_limits(files: list[Path], limits: Limits) -> dict[Path, InputError]:
                 f"the recording is {minutes:,.1f} minutes long, over the limit of {limits.max_recording_min:g} (limits.max_recording_min in phrasecheck.yaml)",
             )
     return out
-
-
-def audio_among(paths: Iterable[Path]) -> list[Path]:
-    files, _, _ = discover(paths)
-    return [f for f in files if f.suffix.lower() in AUDIO_SUFFIXES]

@@ -21,7 +21,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.run import build_checker, check_paths
 from phrasecheck.errors import InputError
-from phrasecheck.inputs.discover import AUDIO_SUFFIXES, discover
+from phrasecheck.inputs.discover import audio_among
 
 if TYPE_CHECKING:
     from phrasecheck.calls.transcribe import TranscribeOptions
@@ -69,9 +69,18 @@ def transcribe_with_bar(
         return transcribe_all(files, options, cache, meta, jobs, progress=advance, executor=executor, address=address, verification=verification)
 
 
-def _untranscribed(path: Path) -> Conversation:
-    """The reader when no recording was given: calls.batch.audio_reader({})."""
-    raise InputError(path, "was not transcribed")
+def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable[[Path], Conversation]:
+    """The reader check_paths gets for recordings: each one's transcript, or its error."""
+
+    def read(path: Path) -> Conversation:
+        result = transcripts.get(path)
+        if result is None:
+            raise InputError(path, "was not transcribed")
+        if isinstance(result, InputError):
+            raise result
+        return result
+
+    return read
 
 
 def recordings(
@@ -90,11 +99,10 @@ def recordings(
 ) -> tuple[Callable[[Path], Conversation], list[InputError]]:
     """Transcribe the recordings among paths; the reader check_paths gets for them, and the problems
     met on the way that belong to no recording's result (manifest rows that could not be used)."""
-    files, _, _ = discover(paths)
-    audio = [f for f in files if f.suffix.lower() in AUDIO_SUFFIXES]  # calls.batch.audio_among
+    audio = audio_among(paths)
     if not audio:
-        return _untranscribed, []
-    from phrasecheck.calls.batch import audio_reader, make_options, over_limits, recordings_meta
+        return audio_reader({}), []
+    from phrasecheck.calls.batch import make_options, over_limits, recordings_meta
 
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs, profile.channels)
     meta, warnings, problems = recordings_meta(audio, manifest, profile.recording_path)

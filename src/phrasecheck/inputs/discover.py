@@ -102,3 +102,9 @@ class _Walk:
 def _is_input(path: Path, wanted: set[str]) -> bool:
     name = path.name.lower()
     return name not in NOT_INPUT_NAMES and not name.endswith(NOT_INPUT_SUFFIXES) and path.suffix.lower() in wanted
+
+
+def audio_among(paths: Iterable[Path]) -> list[Path]:
+    """The recordings among paths (folders searched as discover does)."""
+    files, _, _ = discover(paths)
+    return [f for f in files if f.suffix.lower() in AUDIO_SUFFIXES]
