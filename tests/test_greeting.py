@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from helpers import conv, ids
-from phrasecheck.data import AGENT, CUSTOMER
+from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,45 @@ def test_an_opening_block_reads_past_the_particle_the_recognizer_garbled(checker
     # 哪里啊？讲话，找谁？ decoded 那礼案,讲话,找谁?: 案 is the 啊, and the block goes on
     result = checker.check(conv((AGENT, "那礼案,讲话,找谁?"), (CUSTOMER, "物业吗")))
     assert ids(result, "opener") == ["O02", "O03", "O04"]
+
+
+def _call(first: str) -> Conversation:
+    return Conversation("c1", "A1", "c1.wav", [Turn(AGENT, first, 0.2, 5.0), Turn(CUSTOMER, "我家漏水了", 6.0, 8.0)], roles="channels")
+
+
+@pytest.mark.parametrize("garbled", ["我建交", "我见到", "我许为", "我"])
+def test_a_garbled_surname_in_its_place_in_a_call_is_taken_as_said(checker, garbled):
+    # 我姓焦 decoded 我建交, 我姓窦 as 我见到, 姓× lost (我请问): between the company and the offer
+    result = checker.check(_call(f"您好，阳光物业客服中心，{garbled}，请问有什么可以帮助您？"))
+    assert result.greeting.ok and result.greeting.garbled_surname == garbled
+    assert any(garbled in n and "surname" in n for n in result.notes)
+    # typed chat text is not garbled by a recognizer
+    chat = checker.check(conv((AGENT, f"您好，阳光物业客服中心，{garbled}，请问有什么可以帮助您？")))
+    assert chat.greeting.missing == ["surname"]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "您好，阳光物业客服中心，请问有什么可以帮助您？",  # no surname at all
+        "您好，阳光物业客服中心，我是小王，请问有什么可以帮助您？",  # a name instead
+        "您好，阳光物业客服中心，我工号三七，请问有什么可以帮助您？",
+        "您好，阳光物业客服中心，我们很高兴为您服务，请问有什么可以帮助您？",
+        "您好，我建交，请问有什么可以帮助您？",  # no company: the slot is not bounded
+    ],
+)
+def test_a_call_without_the_surnames_slot_still_fails(checker, first):
+    assert "surname" in checker.check(_call(first)).greeting.missing
+
+
+@pytest.mark.parametrize(("first", "n"), [("为", 1), ("未？", 1), ("为，您好，请问有什么可以帮您？", 1), ("为为，哪位？", 2)])
+def test_a_spelling_of_wei_standing_alone_opens_a_call_with_o01(checker, first, n):
+    result = checker.check(_call(first))
+    (o01,) = [f for f in result.findings if f.id == "O01"]
+    assert (o01.start_char, o01.end_char) == (0, n)
+    assert "F01" not in ids(result)
+
+
+@pytest.mark.parametrize("first", ["为您服务，请问有什么可以帮您？", "为什么事？", "未必吧"])
+def test_wei_spellings_that_are_words_open_nothing(checker, first):
+    assert "O01" not in ids(checker.check(_call(first)))

@@ -46,6 +46,20 @@ def test_a_garbled_forbidden_phrase_is_proposed_a_clean_turn_is_not(checker):
     assert [p for p in proposed(checker, call(GREETING, "请您稍等，我帮您登记一下。", "感谢您的来电，再见。")) if p[0].startswith("F")] == []
 
 
+def test_a_part_said_apart_from_the_rest_of_its_form_is_proposed_where_it_stands(checker):
+    # 急什么 … 烦死人了 with words between: only the garbled part is read again, and the heard text
+    # completes the form with the 及什么 decoded (a homophone of 急什么)
+    got = proposed(checker, call(GREETING, "你及什么呀，一天打好几个电话来催，真是反死言论。"))
+    assert [p for p in got if p[0] == "F04"] == [("F04", "反死言", "烦死人")]
+
+
+def test_a_reading_the_checker_would_not_flag_in_its_turn_is_not_proposed(checker):
+    # 急什么 alone is no F04 (it needs a 烦): reading 及什么 as 急什么 could find nothing
+    got = proposed(checker, call(GREETING, "以及什么样，我帮您看看。"))
+    assert ("F04", "及什么", "急什么") not in got
+    assert all(checker.check(call(GREETING, "以" + w + "样，我帮您看看。")).findings for r, s, w in got if r == "F04" and s == "及什么")
+
+
 def test_nothing_is_proposed_for_what_the_text_already_says_or_the_customer_says(checker):
     conv = call(GREETING, "急什么，烦死人了，我这就记下来。")
     assert "F04" in ids(checker.check(conv))
@@ -55,7 +69,7 @@ def test_nothing_is_proposed_for_what_the_text_already_says_or_the_customer_says
 
 
 def test_greeting_parts_are_proposed_only_when_missing(checker):
-    garbled = "您好，阳光物业客服中心，我敬礼，请问有什么可以帮助您？"
+    garbled = "您好，阳光物业，我敬礼，请问有什么可以帮助您？"
     assert not checker.check(call(garbled)).greeting.ok
     got = proposed(checker, call(garbled))
     assert ("G01", "我敬礼", "我姓李") in got  # 礼 is no surname: the commonest that sound like it
@@ -66,13 +80,29 @@ def test_greeting_parts_are_proposed_only_when_missing(checker):
 
 def test_the_profile_names_the_agents_surname(lexicon):
     checker = Checker(lexicon, Profile(agents={"A7": "赵"}))
-    got = proposed(checker, call("您好，阳光物业客服中心，我现照，请问有什么可以帮助您？", agent_id="A7"))
+    got = proposed(checker, call("您好，阳光物业，我现照，请问有什么可以帮助您？", agent_id="A7"))
     assert [p for p in got if p[0] == "G01"] == [("G01", "我现照", "我姓赵")]
 
 
 def test_a_wei_spelling_opening_the_call_is_proposed_as_a_homophone(checker):
     (wei,) = [c for c in Proposer(checker).propose(call("为什么事")) if c.rule == "O01"]
     assert wei.homophone and wei.words == "喂"
+
+
+def test_a_lone_syllable_opening_the_call_is_read_as_wei(checker):
+    # 喂？ alone, decoded as another syllable on a degraded line: the audio tells which
+    assert [(c.rule, c.words, c.homophone) for c in Proposer(checker).propose(call("对"))] == [("O01", "喂", False)]
+    assert [c for c in Proposer(checker).propose(call("喂")) if c.rule == "O01"] == []  # already said
+
+
+@pytest.mark.parametrize(("line", "found"), [("为，还在不在？单号报一下。", True), ("未？人呢？", True), ("为您查一下。", False), ("为什么，您说。", False)])
+def test_a_spelling_of_wei_standing_alone_later_in_a_call_is_f01(checker, line, found):
+    # 喂！还在不在？ after a hold, decoded 为,还在不在: 为 alone before a pause is no word of its own
+    result = checker.check(call(GREETING, line))
+    assert ("F01" in ids(result)) is found
+    if found:
+        (f01,) = [f for f in result.findings if f.id == "F01"]
+        assert (f01.turn, f01.text) == (2, line[0])
 
 
 def test_a_heard_forbidden_phrase_quotes_the_decoded_words(checker):
@@ -96,10 +126,11 @@ def test_heard_words_that_do_not_make_the_rule_give_nothing(checker):
 
 
 def test_a_heard_surname_completes_the_greeting_and_says_so(checker):
-    garbled = "您好，阳光物业客服中心，我敬礼，请问有什么可以帮助您？"
-    result = checker.check(call(garbled, heard={0: [(12, 15, "我姓李", -3.2)]}))
-    assert result.greeting.ok and result.greeting.text == garbled
-    assert [f for f in result.findings if f.id == "G01"] == []
+    # the company garbled too (阳光物业 is no company form), so the slot's place alone does not credit it
+    garbled = "您好，阳光物业，我敬礼，请问有什么可以帮助您？"
+    assert checker.check(call(garbled)).greeting.missing == ["company", "surname"]
+    result = checker.check(call(garbled, heard={0: [(8, 11, "我姓李", -3.2)]}))
+    assert result.greeting.missing == ["company"] and result.greeting.text == garbled
     assert any("surname heard by acoustic verification" in n for n in result.notes)
 
 
@@ -253,13 +284,13 @@ def test_a_heard_dropped_wei_makes_the_opening_block_and_quotes_the_decoded_word
 
 
 def test_a_surname_garbled_past_xing_is_read_with_the_decoded_sound_in_the_greetings_slot(checker):
-    got = proposed(checker, call("您好，美团外卖客服中心，我认为请问有什么可以帮您？"))
+    got = proposed(checker, call("您好，美团外卖，我认为请问有什么可以帮您？"))
     assert [w for r, s, w in got if r == "G01"] == ["我姓为", "我姓魏", "我姓韦"]  # the sound first, then surnames like it
-    got = proposed(checker, call("您好，美团外卖客服中心，我示范，请问有什么可以帮您？"))  # 示 sounds nothing like 姓
+    got = proposed(checker, call("您好，美团外卖，我示范，请问有什么可以帮您？"))  # 示 sounds nothing like 姓
     assert ("G01", "我示范", "我姓范") in got and len([g for g in got if g[0] == "G01"]) <= 3
     # not away from the offer, not 我请问 (the offer itself), not 我是 / 我叫 (a name, not 我姓×)
-    assert [g for g in proposed(checker, call("您好，美团外卖客服中心，我示范一下，那个请问有什么可以帮您？")) if g[0] == "G01"] == []
-    assert [g for g in proposed(checker, call("您好，美团外卖客服中心，我请问有什么可以帮您？")) if g[0] == "G01"] == []
-    assert [g for g in proposed(checker, call("您好，美团外卖客服中心，我叫小丽，请问有什么可以帮您？")) if g[0] == "G01"] == []
-    result = checker.check(call("您好，美团外卖客服中心，我认为请问有什么可以帮您？", heard={0: [(12, 15, "我姓为", -6.3)]}))
-    assert result.greeting.ok
+    assert [g for g in proposed(checker, call("您好，美团外卖，我示范一下，那个请问有什么可以帮您？")) if g[0] == "G01"] == []
+    assert [g for g in proposed(checker, call("您好，美团外卖，我请问有什么可以帮您？")) if g[0] == "G01"] == []
+    assert [g for g in proposed(checker, call("您好，美团外卖，我叫小丽，请问有什么可以帮您？")) if g[0] == "G01"] == []
+    result = checker.check(call("您好，美团外卖，我认为请问有什么可以帮您？", heard={0: [(8, 11, "我姓为", -6.3)]}))
+    assert result.greeting.missing == ["company"]

@@ -10,6 +10,7 @@ import json
 import struct
 import wave
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from phrasecheck.calls.transcribe import (
     Job,
     Segment,
     TranscribeOptions,
+    WhisperTranscriber,
     build_transcript,
     snap_to_speech,
     split_at_pauses,
@@ -38,6 +40,7 @@ from phrasecheck.errors import InputError, ModelError, NoSpeech
 from phrasecheck.text.simplify import fix_zhu
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "calls"
+DATA = Path(__file__).resolve().parent / "data"
 REFS = {json.loads(line)["file"]: json.loads(line) for line in open(SAMPLES / "calls.refs.jsonl", encoding="utf-8")}
 TOL_S = 1.0
 
@@ -385,3 +388,19 @@ def test_clips_tile_the_audio_on_the_sample_grid():
     samples = [(int(c["start"] * 16000), int(c["end"] * 16000)) for c in got]  # as faster-whisper reads them
     assert sum(e - s for s, e in samples) <= 60 * 16000
     assert all(a[1] <= b[0] for a, b in zip(samples, samples[1:])) and samples[-1][1] <= 60 * 16000
+
+
+@pytest.mark.slow
+def test_a_lone_wei_opening_the_call_is_decoded(whisper, lexicon):
+    """tests/data/lone_wei.wav: the first 3.5 s of a synthetic call (eval-calls-holdout2's call-h2-025,
+    made with ../shared/tools/synth_call.py) whose agent opens with 喂？ alone: 0.16 s of speech once
+    the VAD's pad is off. Under the old 250 ms minimum the VAD dropped it before decoding."""
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.engine.checker import Checker
+
+    conv = transcribe_file(DATA / "lone_wei.wav", transcriber=whisper)
+    assert (conv.turns[0].role, conv.turns[0].text[:1]) == (AGENT, "喂")
+    assert "O01" in {f.id for f in Checker(lexicon, Profile()).check(conv).findings}
+    old = WhisperTranscriber(replace(whisper.options, vad_min_speech_ms=250))
+    old._pipeline = whisper._load()  # the same model: only the VAD's minimum differs
+    assert AGENT not in {t.role for t in transcribe_file(DATA / "lone_wei.wav", transcriber=old).turns}

@@ -104,6 +104,7 @@ class Greeting:
     text: str  # what the agent said at the opening (original text)
     missing: list[str] = field(default_factory=list)  # greeting | company | surname | offer
     turn: int | None = None
+    garbled_surname: str | None = None  # a call's 我姓× the recognizer garbled, taken as said (我建交)
 
 
 @dataclass

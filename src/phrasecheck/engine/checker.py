@@ -20,6 +20,20 @@ from phrasecheck.scoring.score import score_result
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
 
 
+WEI_ALONE = "a spelling of 喂 standing alone at the turn's start: the recognizer's 喂"
+
+
+def _wei_alone(text: Prepared) -> int:
+    """How many characters open the turn as a spelling of 喂 standing alone (为，还在不在 / 未？/ 为为，):
+    为 or 未 with nothing after it before a pause is no word of its own (为您 / 为什么 / 未必 never
+    stand so). 0 where the turn does not open so."""
+    key = text.key
+    n = 2 if len(key) >= 2 and key[0] in WEI_SPELLINGS and key[1] in WEI_SPELLINGS else 1
+    if not key or key[0] not in WEI_SPELLINGS or (n < len(key) and n not in text.nt.breaks):
+        return 0
+    return n
+
+
 @dataclass(frozen=True)
 class Located:
     """A hit placed in the agent's turns: from (turn, start) to (end_turn, end), key positions."""
@@ -34,6 +48,8 @@ class Located:
 
 CONTINUE_GAP_S = 2.0  # an agent's turns closer than this, the first not ending a sentence, are read as one sentence
 
+# Characters after 我 that say the slot holds something other than a garbled 我姓× (_garbled_surname)
+NOT_SURNAME_SLOT = set("是叫们您你帮来给工号的")
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
 
 
@@ -103,7 +119,10 @@ class Checker:
         behaviour = self.behaviour.check(conv)
         findings = greeting_findings + findings + behaviour.findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
-        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=behaviour.notes)
+        notes = list(behaviour.notes)
+        if greeting.garbled_surname is not None:
+            notes.append(f"{self.greeting.id}: surname taken as said: the recognizer wrote {greeting.garbled_surname} where the script has 我姓×")
+        return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=notes)
 
     def _confidence(self, result: Result) -> None:
         """Each call finding gets the recognizer's probability of its words; a forbidden phrase or
@@ -168,7 +187,7 @@ class Checker:
         if spelt is not None:
             out.append(spelt)
             seen.add(spelt.id)
-            shift = 2 if texts[0].key[1] in WEI_SPELLINGS else 1
+            shift = 2 if len(texts[0].key) > 1 and texts[0].key[1] in WEI_SPELLINGS else 1
             text = (
                 self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :]) if shift < len(texts[0].key) else self.matcher.prepare("")
             )
@@ -202,7 +221,13 @@ class Checker:
         another blunt opener (为讲话, 为你找谁, 魏魏): the position says what the characters cannot."""
         phrase = next((p for p in self._of_kind["opener"] if p.id == "O01"), None)
         key = texts[0].key
-        if phrase is None or not conv.is_call or len(key) < 2 or key[0] not in WEI_SPELLINGS:
+        if phrase is None or not conv.is_call or not key or key[0] not in WEI_SPELLINGS:
+            return None
+        alone = _wei_alone(texts[0])
+        if alone:
+            finding = self._finding(phrase, Located(0, 0, 0, alone, 95.0), conv, idx, texts)
+            return replace(finding, message=f"{finding.message} ({WEI_ALONE})")
+        if len(key) < 2:
             return None
         rest = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(1, 2)[0] :])
         follows = key[1] in WEI_SPELLINGS or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
@@ -210,6 +235,20 @@ class Checker:
             return None
         finding = self._finding(phrase, Located(0, 0, 0, 2 if key[1] in WEI_SPELLINGS else 1, 95.0), conv, idx, texts)
         return replace(finding, message=f"{finding.message} (said as the call's first word before another opener: the recognizer's spelling of 喂)")
+
+    def _wei_spelt_alone(self, conv: Conversation, idx: list[int], texts: list[Prepared], taken: set[int]) -> list[Finding]:
+        """F01 for a later agent turn of a call that opens with a spelling of 喂 standing alone
+        (为，还在不在 after a hold): see _wei_alone. Turn 0 is the opening block's (O01)."""
+        phrase = next((p for p in self._of_kind["forbidden"] if p.id == "F01"), None)
+        if phrase is None or not conv.is_call:
+            return []
+        out = []
+        for k, text in enumerate(texts):
+            alone = _wei_alone(text) if k and k not in taken else 0
+            if alone:
+                finding = self._finding(phrase, Located(k, 0, k, alone, 95.0), conv, idx, texts)
+                out.append(replace(finding, message=f"{finding.message} ({WEI_ALONE})"))
+        return out
 
     def _forbidden(self, conv: Conversation, idx: list[int], texts: list[Prepared], block_end: int) -> list[Finding]:
         """Each forbidden phrase once per agent turn, also when said across two turns (有本事 / 你去告).
@@ -229,7 +268,7 @@ class Checker:
                     continue  # the opening block's words are openers: 喂喂 opening the call is O01, not also F01
                 taken.setdefault(phrase.id, set()).update({loc.turn, loc.end_turn})
                 out.append(finding)
-        return out
+        return out + self._wei_spelt_alone(conv, idx, texts, taken.get("F01", set()))
 
     def _continued(self, conv: Conversation, idx: list[int], k: int) -> Prepared | None:
         """Agent turn k and the agent's next turn as one sentence, where a call's recognizer or a
@@ -368,16 +407,21 @@ class Checker:
         if head is None:
             missing.append("greeting")
         after = head.end if head else 0
-        if "company" in rule.parts and self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) is None:
+        company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) if "company" in rule.parts else None
+        if "company" in rule.parts and company is None:
             missing.append("company")
+        offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
+        garbled = None
         if "surname" in rule.parts:
             surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
             if surname is None or surname.end >= len(text.key):
-                missing.append("surname")
-        if self._find_any(rule.parts["offer"], text, after, rule.threshold) is None:
+                garbled = self._garbled_surname(text, company, offer) if conv.is_call else None
+                if garbled is None:
+                    missing.append("surname")
+        if offer is None:
             missing.append("offer")
         first = conv.turns[block[0]]
-        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0])
+        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled)
         findings = []
         if missing:
             what = ", ".join(GREETING_PARTS_LABEL[m] for m in missing)
@@ -387,6 +431,19 @@ class Checker:
             if warning:
                 findings.append(replace(self._turn_finding(rule, conv, block[0], warning, 100.0), severity="warning"))
         return greeting, findings
+
+    @staticmethod
+    def _garbled_surname(text: Prepared, company, offer) -> str | None:
+        """我姓× as the recognizer garbles it (我建交 for 我姓焦, 我见到 for 我姓窦, 我请问 with 姓× lost)
+        in its place in a call's script: 我 and at most three characters right between the company
+        and the offer. Not 我是 / 我叫 (a name said instead), 我们, 我帮您, nor digits (a staff
+        number). The decoded words, or None."""
+        if company is None or offer is None or not company.end < offer.start:
+            return None
+        slot = text.key[company.end : offer.start]
+        if not (1 <= len(slot) <= 4 and slot[0] == "我") or any(not "\u4e00" <= ch <= "\u9fff" or ch in NOT_SURNAME_SLOT for ch in slot[1:]):
+            return None
+        return text.nt.original[slice(*text.nt.span(company.end, offer.start))].strip("，,。 ")
 
     @staticmethod
     def _opening_block(conv: Conversation, idx: list[int]) -> list[int]:

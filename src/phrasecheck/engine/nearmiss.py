@@ -13,7 +13,7 @@ opener at the call's first words, the greeting's missing parts in the agent's fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from phrasecheck.data import AGENT, Conversation
@@ -28,6 +28,7 @@ MAX_PER_CALL = 12  # candidates scored per call, closest first: each costs one a
 # sound like many things, so they need to be closer.
 MIN_SIMILARITY = {2: 0.8, 3: 0.75}
 MIN_SIMILARITY_LONG = 0.62
+PART_SHORTEST = 3  # a part of a form of several parts is proposed alone from this many characters
 
 # The commonest surnames, commonest first (about 85% of people in China): the surname a greeting's
 # garbled 我姓× most likely says, where the profile does not list the agent's (agents:).
@@ -150,13 +151,21 @@ def _readings(phrase, shortest: int) -> list[str]:
     return sorted(r for r in {"".join(part.key for part in f.parts) for f in phrase.forms} if len(r) >= shortest)
 
 
+def _part_readings(phrase, shortest: int) -> list[str]:
+    """The parts of the phrase's forms of several parts, each on its own: 急什么…烦死人了 is said
+    with words between, so 烦死人了 garbled (反死言论) is a near miss only where it stands, and
+    the heard text then completes the form with the 急什么 already decoded."""
+    whole = {"".join(part.key for part in f.parts) for f in phrase.forms}
+    return sorted({part.key for f in phrase.forms if len(f.parts) > 1 for part in f.parts if len(part.key) >= shortest} - whole)
+
+
 class Proposer:
     """Candidates for one call, from the checker's lexicon and profile (company, agents' surnames)."""
 
     def __init__(self, checker) -> None:
         self.checker = checker
         # One character (喂 for F01) sounds like too many things to propose anywhere but at the start.
-        self._forbidden = [(p.id, _readings(p, 2)) for p in checker.phrases if p.kind == "forbidden"]
+        self._forbidden = [(p.id, _readings(p, 2) + _part_readings(p, PART_SHORTEST)) for p in checker.phrases if p.kind == "forbidden"]
         self._openers = [(p.id, _readings(p, 1)) for p in checker.phrases if p.kind == "opener"]
         self._has_f01 = any(p.id == "F01" for p in checker.phrases)
         # the blunt words a dropped 喂 may stand before, longest first (_wei_dropped)
@@ -184,7 +193,7 @@ class Proposer:
             for rid, readings in self._forbidden:
                 if (rid, k) in found:
                     continue
-                out += self._closest(k, nt, readings, rid)
+                out += self._closest(k, nt, readings, rid, fires=lambda c: self._fires(conv, c))
         # Words the decoder wrote as a courtesy phrase are not a garbled forbidden one (请问有什么可以
         # 帮您 sounds a little like 吼什么吼 character by character, and is said in every greeting).
         polite = [(f.turn, f.start_char, f.end_char) for f in result.courtesy]
@@ -192,12 +201,22 @@ class Proposer:
         out.sort(key=lambda c: -c.similarity)
         return sorted(out[:MAX_PER_CALL], key=lambda c: (c.turn, c.start))
 
+    def _fires(self, conv: Conversation, c: Candidate) -> bool:
+        """Whether the checker finds c's rule in c's turn with c's words in place of the decoded ones."""
+        turns = list(conv.turns)
+        turns[c.turn] = replace(turns[c.turn], text=c.reading(turns[c.turn].text), words=[], heard=[])
+        found = self.checker.check(replace(conv, turns=turns)).findings
+        return any(f.id == c.rule and f.turn == c.turn for f in found)
+
     def _openers_at(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
         """The blunt words at the call's first words: 喂 spelt 为/未/微 (not 为您…), and the others
         when they sound close."""
         out = []
-        if "O01" in {rid for rid, _ in self._openers} and "O01" not in found and self._wei_opens(nt):
-            out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
+        if "O01" in {rid for rid, _ in self._openers} and "O01" not in found:
+            if self._wei_opens(nt):
+                out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
+            elif len(nt.key) == 1 and nt.key != "喂":  # 喂？ alone, decoded as one other syllable (对, 位)
+                out.append(_candidate(k, nt, 0, 1, "喂", "O01", syllable_similarity(nt.pinyin[0], "wei")))
         stray = self._stray_sound(k, nt, found)
         if stray is not None:
             return out + [stray]
@@ -309,14 +328,20 @@ class Proposer:
             return [_candidate(k, nt, lo, lo + 3, f"我姓{s}", rule.id, sim, credit=True) for s in slot_surnames(nt.key[lo + 2], nt.pinyin[lo + 2])]
         return []
 
-    def _closest(self, k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False) -> list[Candidate]:
+    def _closest(self, k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False, fires=None) -> list[Candidate]:
         """The reading that sounds closest to some window of the turn, and those as close as it
-        (没看见我在忙 and 没看见我正忙 for 没看见我就忙: the audio tells which)."""
+        (没看见我在忙 and 没看见我正忙 for 没看见我就忙: the audio tells which). With `fires`, only
+        readings it accepts count: a forbidden reading the checker would not flag in its turn (a
+        part whose other part is not there, a look-alike an exception clears) finds nothing even if
+        heard, and must not crowd out one that would."""
         spoken = [_reading(words) for words in readings]
         wins = self.sounds.best_windows(nt, spoken)
         found = [(got, words) for words, w, got in zip(readings, spoken, wins) if got and got[1] >= MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG)]
-        if not found:
-            return []
-        best = max(got[1] for got, _ in found)
-        close = sorted((w for w in found if w[0][1] >= best - TIE), key=lambda w: -w[0][1])[:MAX_TIED]
-        return [_candidate(k, nt, lo, lo + len(_reading(words).key), words, rule, sim, credit) for (lo, sim), words in close]
+        out: list[Candidate] = []
+        for (lo, sim), words in sorted(found, key=lambda w: -w[0][1]):
+            if len(out) == MAX_TIED or (out and sim < out[0].similarity - TIE):
+                break
+            c = _candidate(k, nt, lo, lo + len(_reading(words).key), words, rule, sim, credit)
+            if fires is None or fires(c):
+                out.append(c)
+        return out
