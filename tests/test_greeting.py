@@ -125,6 +125,10 @@ def test_a_garbled_surname_in_its_place_in_a_call_is_taken_as_said(checker, garb
     result = checker.check(_call(f"您好，阳光物业客服中心，{garbled}，请问有什么可以帮助您？"))
     assert result.greeting.ok and result.greeting.garbled_surname == garbled
     assert any(garbled in n and "surname" in n for n in result.notes)
+    # and so does the courtesy phrase that says the whole script, quoting the decoded words
+    timed = checker.check(_call(f"下午好，阳光物业客服中心，{garbled}，请问有什么可以帮助您？"))
+    (c02,) = [f for f in timed.courtesy if f.id == "C02"]
+    assert garbled in c02.text and c02.text.startswith("下午好") and "我姓" not in c02.text
     # typed chat text is not garbled by a recognizer
     chat = checker.check(conv((AGENT, f"您好，阳光物业客服中心，{garbled}，请问有什么可以帮助您？")))
     assert chat.greeting.missing == ["surname"]

@@ -105,6 +105,7 @@ class Greeting:
     missing: list[str] = field(default_factory=list)  # greeting | company | surname | offer
     turn: int | None = None
     garbled_surname: str | None = None  # a call's 我姓× the recognizer garbled, taken as said (我建交)
+    slot: tuple[int, int] | None = None  # where it stands in the first turn's matching key
 
 
 @dataclass

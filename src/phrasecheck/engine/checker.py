@@ -20,6 +20,7 @@ from phrasecheck.scoring.score import score_result
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
 
 
+SURNAME_TAKEN = "我姓某"  # the garbled surname slot, read as said (_slot_courtesy)
 WEI_ALONE = "a spelling of 喂 standing alone at the turn's start: the recognizer's 喂"
 
 
@@ -122,6 +123,7 @@ class Checker:
         notes = list(behaviour.notes)
         if greeting.garbled_surname is not None:
             notes.append(f"{self.greeting.id}: surname taken as said: the recognizer wrote {greeting.garbled_surname} where the script has 我姓×")
+            courtesy = self._in_order(conv, courtesy + self._slot_courtesy(conv, idx, texts, courtesy, greeting.slot))
         return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=notes)
 
     def _confidence(self, result: Result) -> None:
@@ -371,9 +373,13 @@ class Checker:
             for phrase, hit in self._courtesy_hits(text):
                 if (agent, phrase.id) not in found:
                     found[agent, phrase.id] = self._finding(phrase, Located(k, hit.start, k, hit.end, hit.score), conv, idx, texts)
+        return self._in_order(conv, list(found.values()))
+
+    def _in_order(self, conv: Conversation, courtesy: list[Finding]) -> list[Finding]:
+        """Courtesy evidence by agent (in order of speaking), then in the lexicon's order."""
         order = {p.id: i for i, p in enumerate(self._of_kind["courtesy"])}
         agents = conv.agents()
-        return sorted(found.values(), key=lambda f: (agents.index(conv.agent_of(f.turn)), order[f.id]))
+        return sorted(courtesy, key=lambda f: (agents.index(conv.agent_of(f.turn)), order[f.id]))
 
     def _courtesy_hits(self, text: Prepared) -> list[tuple[Phrase, Hit]]:
         """The courtesy phrases said in a turn (not excepted), kept on the prepared turn."""
@@ -421,7 +427,8 @@ class Checker:
         if offer is None:
             missing.append("offer")
         first = conv.turns[block[0]]
-        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled)
+        slot = (company.end, offer.start) if garbled is not None and offer.start <= len(texts[0].key) else None
+        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled, slot=slot)
         findings = []
         if missing:
             what = ", ".join(GREETING_PARTS_LABEL[m] for m in missing)
@@ -431,6 +438,26 @@ class Checker:
             if warning:
                 findings.append(replace(self._turn_finding(rule, conv, block[0], warning, 100.0), severity="warning"))
         return greeting, findings
+
+    def _slot_courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared], courtesy: list[Finding], slot) -> list[Finding]:
+        """The courtesy phrases that say the greeting's script (上午好…我姓×…) read with the garbled
+        surname taken as said, as the greeting is: quoted as decoded."""
+        if slot is None:
+            return []
+        lo, hi = slot
+        first = texts[0]
+        start, end = first.nt.span(lo, hi) if hi > lo else (first.nt.index[lo],) * 2
+        read = self.matcher.prepare(first.nt.original[:start] + SURNAME_TAKEN + first.nt.original[end:])
+        shift = len(SURNAME_TAKEN) - (hi - lo)
+        agent = conv.agent_of(idx[0])
+        have = {f.id for f in courtesy if conv.agent_of(f.turn) == agent}
+        out = []
+        for phrase, hit in self._courtesy_hits(read):
+            if phrase.id in have or not hit.start <= lo < hit.end:
+                continue
+            f = self._finding(phrase, Located(0, hit.start, 0, max(hit.end - shift, hi), hit.score), conv, idx, texts)
+            out.append(replace(f, message=f"{f.message} (surname taken as said)"))
+        return out
 
     @staticmethod
     def _garbled_surname(text: Prepared, company, offer) -> str | None:
