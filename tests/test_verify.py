@@ -240,3 +240,28 @@ def test_a_dropped_wei_is_heard(whisper, lexicon, tmp_path):
     found = {f.id: f for f in Checker(lexicon, Profile()).check(conv).findings if f.kind == "opener"}
     assert "喂" not in conv.turns[0].text  # what the decoder wrote stays the transcript
     assert found["O01"].heard == "喂" and {"O02", "O03"} <= set(found)
+
+
+def test_a_reading_that_fits_the_audio_badly_on_its_own_is_not_heard():
+    """Where the decoded text fits its audio badly too (a turn's audio cut short, a garbled stretch), a
+    shorter reading 'beats' it: 你别来了 for 顶单好 gained +19.6 at -10 a token on a held-out call. A
+    reading must also fit the audio on its own (READING_FLOOR a token)."""
+    import numpy as np
+
+    from phrasecheck.calls.verify import READING_FLOOR, Verifier, is_heard
+    from phrasecheck.engine.nearmiss import Candidate
+
+    class Fixed(Verifier):
+        def __init__(self, decoded: float, reading: float) -> None:  # no model: fixed log-probabilities a token
+            self.per_token = (decoded, reading)
+
+        def token_logprobs(self, audio, texts):
+            return [(list(range(len(t))), np.full(len(t), self.per_token[min(i, 1)])) for i, t in enumerate(texts)]
+
+    turns = [Turn(AGENT, "顶单好", 9.9, 10.4)]
+    accuse = Candidate(0, 0, 3, "你别来了", "F08", 0.7, homophone=False)
+    channel = np.zeros(16000 * 12, np.float32)
+    ((_, gain, _),) = Fixed(-10.0, READING_FLOOR - 1.0).scored(channel, turns, [accuse])
+    assert gain == -float("inf") and not is_heard(accuse, gain)  # 4 x -6 beat 3 x -10, yet fits nothing
+    ((_, gain, _),) = Fixed(-1.2, -1.0).scored(channel, turns, [accuse])
+    assert gain == pytest.approx(-0.4) and is_heard(accuse, gain)

@@ -48,6 +48,12 @@ HOMOPHONE_MARGIN = 2.0  # ... and what a reading that sounds the same must gain 
 INSERTED_FLOOR = -6.0
 INSERTED_TOLERANCE = 7.0
 INSERTED_PAD_S = 1.0  # audio kept before a turn whose first word was dropped (it was said before the turn's first timed word)
+# A reading is heard only if its tokens average at least this log-probability on the audio: where
+# the decoded text fits the audio badly too (a turn's audio cut short, a garbled stretch), any
+# shorter reading "beats" it (3 tokens at -10 over 4: 你别来了 for 顶单好, gain +19.6). Measured with
+# benchmarks/verify_controls.py on every committed set: readings heard as truly said average -0.4
+# to -4.6; 11 of the 14 forced negative controls that passed the gain rule average -4.6 to -12.2.
+READING_FLOOR = -5.0
 WINDOW_S = 30.0  # the encoder's window
 PAD_S = 0.3  # audio kept around an utterance
 TAIL_S = 0.5  # silence after the utterance (the scores were calibrated with it)
@@ -97,7 +103,8 @@ class Verifier:
         return heard
 
     def scored(self, channel: np.ndarray, turns: list[Turn], candidates: list[Candidate]) -> list[tuple[Candidate, float, float | None]]:
-        """Each candidate's log-probability gain over the decoded text on the same audio, and the
+        """Each candidate's log-probability gain over the decoded text on the same audio (-inf for a
+        reading that does not fit the audio on its own, READING_FLOOR), and the
         log-probability of an inserted candidate's added tokens (None for others). Candidates in
         turns without times, or too long to place, are left out."""
         import numpy as np
@@ -108,7 +115,8 @@ class Verifier:
             readings = [c.reading(turns[c.turn].text)[piece.first : piece.last + (len(c.words) - (c.end - c.start))] for c in piece.candidates]
             (base_tokens, base), *others = self.token_logprobs(audio, [piece.text, *readings])
             for c, (tokens, lp) in zip(piece.candidates, others):
-                gain = round(float(lp.sum() - base.sum()), 2) if len(lp) and len(base) else -math.inf
+                fits = len(lp) and len(base) and lp.mean() >= READING_FLOOR
+                gain = round(float(lp.sum() - base.sum()), 2) if fits else -math.inf
                 out.append((c, gain, round(float(lp[: _added(base_tokens, tokens)].sum()), 2) if c.inserted else None))
         return out
 

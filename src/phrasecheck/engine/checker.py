@@ -272,6 +272,11 @@ class Checker:
                 out.append(finding)
         return out + self._wei_spelt_alone(conv, idx, texts, taken.get("F01", set()))
 
+    def forbidden_in(self, text: str) -> set[str]:
+        """The ids of the forbidden phrases one agent turn's text says on its own (exceptions and the
+        clause grammar applied): what a reading of a call's turn would be flagged for (nearmiss.py)."""
+        return {phrase.id for phrase, _ in self._located(self.matcher.prepare(text), None)}
+
     def _continued(self, conv: Conversation, idx: list[int], k: int) -> Prepared | None:
         """Agent turn k and the agent's next turn as one sentence, where a call's recognizer or a
         customer's 嗯 cut one utterance in two: the next starts within CONTINUE_GAP_S and k does not

@@ -13,7 +13,7 @@ opener at the call's first words, the greeting's missing parts in the agent's fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from phrasecheck.data import AGENT, Conversation
@@ -171,6 +171,9 @@ class Proposer:
         # the blunt words a dropped 喂 may stand before, longest first (_wei_dropped)
         self._opener_keys = sorted({_reading(w).key for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
         self.sounds = SoundTable(syllable_similarity)
+        # every forbidden reading, scored against a turn's windows in one pass (sounds.py)
+        self._forbidden_flat = [(rid, words) for rid, readings in self._forbidden for words in readings]
+        self._forbidden_sounds = self.sounds.prepare([_reading(words) for _, words in self._forbidden_flat])
 
     def propose(self, conv: Conversation) -> list[Candidate]:
         result = self.checker.check(conv)
@@ -190,10 +193,12 @@ class Proposer:
             nt = self._normalized(conv, k)
             if k != agent[0] and self._has_f01 and ("F01", k) not in found and self._wei_opens(nt):
                 out.append(_candidate(k, nt, 0, 1, "喂", "F01", 0.95))  # 为！地址说一下: a rude 喂 mid-call
-            for rid, readings in self._forbidden:
-                if (rid, k) in found:
-                    continue
-                out += self._closest(k, nt, readings, rid, fires=lambda c: self._fires(conv, c))
+            wins: dict[str, list] = {}
+            for (rid, words), got in zip(self._forbidden_flat, self.sounds.best_windows(nt, self._forbidden_sounds)):
+                if (rid, k) not in found:
+                    wins.setdefault(rid, []).append((words, got))
+            for rid, scored in wins.items():
+                out += self._pick(k, nt, scored, rid, fires=lambda c: self._fires(conv, c))
         # Words the decoder wrote as a courtesy phrase are not a garbled forbidden one (请问有什么可以
         # 帮您 sounds a little like 吼什么吼 character by character, and is said in every greeting).
         polite = [(f.turn, f.start_char, f.end_char) for f in result.courtesy]
@@ -202,11 +207,9 @@ class Proposer:
         return sorted(out[:MAX_PER_CALL], key=lambda c: (c.turn, c.start))
 
     def _fires(self, conv: Conversation, c: Candidate) -> bool:
-        """Whether the checker finds c's rule in c's turn with c's words in place of the decoded ones."""
-        turns = list(conv.turns)
-        turns[c.turn] = replace(turns[c.turn], text=c.reading(turns[c.turn].text), words=[], heard=[])
-        found = self.checker.check(replace(conv, turns=turns)).findings
-        return any(f.id == c.rule and f.turn == c.turn for f in found)
+        """Whether the checker finds c's rule in c's turn, read on its own, with c's words in place
+        of the decoded ones."""
+        return c.rule in self.checker.forbidden_in(c.reading(conv.turns[c.turn].text))
 
     def _openers_at(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
         """The blunt words at the call's first words: 喂 spelt 为/未/微 (not 为您…), and the others
@@ -334,9 +337,11 @@ class Proposer:
         readings it accepts count: a forbidden reading the checker would not flag in its turn (a
         part whose other part is not there, a look-alike an exception clears) finds nothing even if
         heard, and must not crowd out one that would."""
-        spoken = [_reading(words) for words in readings]
-        wins = self.sounds.best_windows(nt, spoken)
-        found = [(got, words) for words, w, got in zip(readings, spoken, wins) if got and got[1] >= MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG)]
+        return self._pick(k, nt, list(zip(readings, self.sounds.best_windows(nt, [_reading(words) for words in readings]))), rule, credit, fires)
+
+    def _pick(self, k: int, nt: Normalized, scored: list, rule: str, credit: bool = False, fires=None) -> list[Candidate]:
+        """_closest's choice among (reading, its best window or None) pairs."""
+        found = [(got, words) for words, got in scored if got and got[1] >= MIN_SIMILARITY.get(len(_reading(words).key), MIN_SIMILARITY_LONG)]
         out: list[Candidate] = []
         for (lo, sim), words in sorted(found, key=lambda w: -w[0][1]):
             if len(out) == MAX_TIED or (out and sim < out[0].similarity - TIE):

@@ -9,10 +9,19 @@ sit in one table, and a reading is scored against all windows of a turn in one a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from phrasecheck.text.normalize import Normalized
+
+
+@dataclass(frozen=True)
+class Readings:
+    """SoundTable.prepare's readings: by length, (their indices, syllable numbers, characters)."""
+
+    count: int
+    groups: dict[int, tuple[list[int], np.ndarray, np.ndarray]]
 
 
 class SoundTable:
@@ -45,23 +54,32 @@ class SoundTable:
             table[:, i] = row
         self._table = table
 
-    def best_windows(self, nt: Normalized, readings: list[Normalized]) -> list[tuple[int, float] | None]:
+    def prepare(self, readings: list[Normalized]) -> Readings:
+        """Readings grouped by length with their syllable numbers and characters, for best_windows:
+        done once for a lexicon's readings, not once per turn."""
+        by_length: dict[int, list[int]] = {}
+        for i, w in enumerate(readings):
+            if w.key:
+                by_length.setdefault(len(w.key), []).append(i)
+        groups = {
+            m: (which, np.stack([self.ids(readings[i].pinyin) for i in which]), np.array([[ord(c) for c in readings[i].key] for i in which], dtype=np.int64))
+            for m, which in by_length.items()
+        }
+        return Readings(len(readings), groups)
+
+    def best_windows(self, nt: Normalized, readings: list[Normalized] | Readings) -> list[tuple[int, float] | None]:
         """For each reading, the window of nt most like it and not equal to it: (key position,
         mean syllable similarity, a same character counting 1), or None when nt is shorter.
         Readings of one length are scored together: one array operation per length."""
+        if not isinstance(readings, Readings):
+            readings = self.prepare(readings)
         n = len(nt.key)
-        out: list[tuple[int, float] | None] = [None] * len(readings)
-        by_length: dict[int, list[int]] = {}
-        for i, w in enumerate(readings):
-            if 0 < len(w.key) <= n:
-                by_length.setdefault(len(w.key), []).append(i)
-        if not by_length:
-            return out
+        out: list[tuple[int, float] | None] = [None] * readings.count
         turn = self.ids(nt.pinyin)
         chars = np.array([ord(c) for c in nt.key], dtype=np.int64)
-        for m, which in by_length.items():
-            spoken = np.stack([self.ids(readings[i].pinyin) for i in which])  # (k, m), before the table may grow
-            letters = np.array([[ord(c) for c in readings[i].key] for i in which], dtype=np.int64)
+        for m, (which, spoken, letters) in readings.groups.items():
+            if m > n:
+                continue
             windows = np.lib.stride_tricks.sliding_window_view(turn, m)[:, None, :]  # (positions, 1, m)
             same = np.lib.stride_tricks.sliding_window_view(chars, m)[:, None, :] == letters[None, :, :]
             sims = np.where(same, 1.0, self._table[windows, spoken[None, :, :]])  # (positions, k, m)
