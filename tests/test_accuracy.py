@@ -101,23 +101,23 @@ def test_courtesy_found_in_real_chats(real_run):
 # (calls.jsonl, made by each set's build.sh: TTS, 8 kHz stereo, `phrasecheck transcribe` with acoustic
 # verification, to_chat.py). A rebuild gives different ASR text: re-measure these floors with it.
 # Measured on the committed transcripts (issue #11, README's Accuracy table):
-#   eval-calls (clean, 32 calls):              forbidden P 1.000 R 1.000, openers 1.000, courtesy F1 0.99, greeting 0.97
-#   eval-calls-hard (degraded, 36 calls):      forbidden P 1.000 R 0.87,  openers 1.000, courtesy F1 0.99, greeting 0.97
+#   eval-calls (clean, 32 calls):              forbidden P 1.000 R 1.000, openers 1.000, courtesy F1 0.995, greeting 1.000
+#   eval-calls-hard (degraded, 36 calls):      forbidden P 1.000 R 0.87,  openers 1.000, courtesy F1 0.986, greeting 1.000
 #   eval-calls-holdout*, clean / hard:         see README; each was measured once as held out, then read to fix
 #                                              general rules, so all four are regression sets now
 CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
 CALL_SETS = {
     # set folder: (forbidden recall, openers recall, courtesy F1, greeting accuracy) floors
-    "eval-calls": (0.90, 0.80, 0.93, 0.95),
-    "eval-calls-hard": (0.80, 0.80, 0.93, 0.95),
-    "eval-calls-holdout/clean": (0.80, 0.80, 0.93, 0.90),
-    "eval-calls-holdout/hard": (0.70, 0.60, 0.90, 0.80),
-    "eval-calls-holdout2/clean": (0.80, 0.75, 0.93, 0.90),
-    "eval-calls-holdout2/hard": (0.55, 0.60, 0.90, 0.85),
-    "eval-calls-holdout3/clean": (0.85, 0.85, 0.93, 0.90),
-    "eval-calls-holdout3/hard": (0.70, 0.85, 0.90, 0.80),
-    "eval-calls-holdout4/clean": (0.80, 0.75, 0.93, 0.90),
-    "eval-calls-holdout4/hard": (0.60, 0.75, 0.90, 0.85),
+    "eval-calls": (0.95, 0.90, 0.95, 0.95),
+    "eval-calls-hard": (0.80, 0.90, 0.95, 0.95),
+    "eval-calls-holdout/clean": (0.85, 0.90, 0.95, 0.95),
+    "eval-calls-holdout/hard": (0.75, 0.90, 0.92, 0.95),
+    "eval-calls-holdout2/clean": (0.85, 0.90, 0.95, 0.95),
+    "eval-calls-holdout2/hard": (0.55, 0.80, 0.90, 0.90),
+    "eval-calls-holdout3/clean": (0.85, 0.90, 0.95, 0.95),
+    "eval-calls-holdout3/hard": (0.75, 0.90, 0.92, 0.90),
+    "eval-calls-holdout4/clean": (0.80, 0.90, 0.95, 0.95),
+    "eval-calls-holdout4/hard": (0.60, 0.80, 0.92, 0.90),
 }
 
 

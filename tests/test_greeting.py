@@ -159,3 +159,21 @@ def test_a_spelling_of_wei_standing_alone_opens_a_call_with_o01(checker, first, 
 @pytest.mark.parametrize("first", ["为您服务，请问有什么可以帮您？", "为什么事？", "未必吧"])
 def test_wei_spellings_that_are_words_open_nothing(checker, first):
     assert "O01" not in ids(checker.check(_call(first)))
+
+
+@pytest.mark.parametrize(
+    ("first", "rules"),
+    [
+        ("伪伪,那里爱,找谁?", ["O01", "O03", "O04"]),  # 喂喂，哪里啊？找谁？: 伪 spells 喂, 爱 the 啊
+        ("哪啊,讲话的", ["O02", "O03"]),  # 哪儿啊？讲话。 with the 儿 dropped
+        ("哪儿？", ["O03"]),
+        ("找谁？说话。", ["O02", "O04"]),  # 说话 the same command as 讲话
+    ],
+)
+def test_more_spellings_of_the_blunt_opening(checker, first, rules):
+    assert ids(checker.check(_call(first)), "opener") == rules
+
+
+@pytest.mark.parametrize("first", ["那儿的订单我帮您查一下", "您好，哪儿不舒服？", "那里爱心小屋的活动下周开始"])
+def test_the_new_spellings_keep_their_other_meanings(checker, first):
+    assert ids(checker.check(_call(first)), "opener") == []

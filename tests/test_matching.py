@@ -39,6 +39,9 @@ FORBIDDEN = [
     ("F10", "就这么着了，你还想咋样？"),
     ("F02", "我哪知道你家表装哪儿了，自己找。"),  # rhetorical: never the polite question
     ("F08", "不舒服就别往这儿跑了"),
+    ("F13", "说了这么半天，你怎么还是听不明白？"),  # 听不明白 for 听不懂, asked with 怎么
+    ("F05", "我这边忙着呢，你没看见吗？"),  # the other way round
+    ("F04", "急什么呀，又不是只有你一个人租车，真是烦死了"),  # 16 characters apart
 ]
 
 
@@ -82,6 +85,8 @@ BENIGN = [
     "如果您自己不会看，我一步一步教您",
     "我已经让楼上邻居别喊了",
     "您看了半天还不懂的话，我发个视频给您",
+    "不好意思，刚才半天没听清楚您说的",  # the agent did not catch the customer
+    "我这边忙着呢，您稍等，没看见您的订单",  # not 你没看见 said at the customer
 ]
 
 

@@ -105,6 +105,13 @@ def test_a_spelling_of_wei_standing_alone_later_in_a_call_is_f01(checker, line, 
         assert (f01.turn, f01.text) == (2, line[0])
 
 
+def test_wei_and_a_blunt_word_garbled_together_are_read_together(checker):
+    # 喂，讲话 decoded 为假话 (clean) and 我会讲话 (degraded): one reading, 喂， and the word
+    assert ("O01", "为假话", "喂，讲话") in proposed(checker, call("为假话"))
+    assert ("O01", "我会讲话", "喂，讲话") in proposed(checker, call("我会讲话"))
+    assert [p for p in proposed(checker, call("您好，讲话")) if p[2].startswith("喂")] == []  # 您好 sounds nothing like 喂
+
+
 def test_a_heard_forbidden_phrase_quotes_the_decoded_words(checker):
     line = "其什么，反此言论，我这就记下来。"
     plain = checker.check(call(GREETING, line))

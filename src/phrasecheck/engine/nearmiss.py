@@ -21,7 +21,7 @@ from phrasecheck.engine.sounds import SoundTable
 from phrasecheck.text.normalize import Normalized, fuzzy_syllable, normalize
 
 # Spellings the recognizer gives 喂 (wèi / wéi) with at the start of an utterance (喂 itself is not one).
-WEI_SPELLINGS = "为未微位卫围唯维威违谓味尾畏魏慰胃伟委"
+WEI_SPELLINGS = "为未微位卫围唯维威违谓味尾畏魏慰胃伟委伪韦惟纬蔚渭"
 TIE, MAX_TIED = 0.05, 3  # readings of one rule this close to the closest are all scored, at most MAX_TIED
 MAX_PER_CALL = 12  # candidates scored per call, closest first: each costs one alignment of the decoder
 # How close the decoded characters must sound, by the length of the rule's words: short words
@@ -44,6 +44,10 @@ WEI_INSERTED = "喂，"
 # A garbled 我姓× in the greeting's slot (我认为 for 我姓韦, 我听到 for 我姓窦): the surname readings
 # tried for the character after the garbled 姓, and how alike a surname must sound to be tried
 SLOT_SURNAME_SIMILARITY = 0.8
+# 喂，讲话 decoded 为假话 / 我会讲话 (_wei_and_opener): how alike the first characters must sound to 喂,
+# and the rest to the blunt word, where the call's first words stand
+WEI_LIKE = 0.5
+OPENER_AFTER_WEI = 0.7
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
 # Initials a listener (and the recognizer) confuses: partial credit.
@@ -220,6 +224,7 @@ class Proposer:
                 out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
             elif len(nt.key) == 1 and nt.key != "喂":  # 喂？ alone, decoded as one other syllable (对, 位)
                 out.append(_candidate(k, nt, 0, 1, "喂", "O01", syllable_similarity(nt.pinyin[0], "wei")))
+            out += self._wei_and_opener(k, nt, found)
         stray = self._stray_sound(k, nt, found)
         if stray is not None:
             return out + [stray]
@@ -233,6 +238,30 @@ class Proposer:
                     out.append(_candidate(k, nt, got[0], got[0] + len(_reading(words).key), words, rid, got[1]))
                     break
         return out
+
+    def _wei_and_opener(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
+        """喂，讲话 decoded 为假话 or 我会讲话: one or two characters sounding like 喂, then a window
+        sounding like another blunt word, read together as 喂， and that word (the audio weighs the
+        two as one reading; each alone is too short to tell). The closest such reading, if any."""
+        best = None
+        for n in (1, 2):
+            if len(nt.key) <= n or max(syllable_similarity(p, "wei") for p in nt.pinyin[:n]) < WEI_LIKE:
+                continue
+            for rid, readings in self._openers:
+                if rid == "O01" or rid in found:
+                    continue
+                for words in readings:
+                    w = _reading(words)
+                    m = len(w.key)
+                    if n + m > len(nt.key) or (n + m < len(nt.key) and n + m not in nt.breaks):
+                        continue
+                    sim = similarity(nt, n, w)
+                    if sim >= OPENER_AFTER_WEI and (best is None or sim > best[0]):
+                        best = (sim, n + m, words)
+        if best is None:
+            return []
+        sim, end, words = best
+        return [_candidate(k, nt, 0, end, WEI_INSERTED + words, "O01", sim)]
 
     def _wei_dropped(self, k: int, nt: Normalized, opened: list) -> list[Candidate]:
         """喂 the decoder dropped before the blunt words that open the call (喂，哪里？讲话 decoded 那里讲话:
