@@ -104,7 +104,7 @@ def test_courtesy_found_in_real_chats(real_run):
 #   eval-calls (clean, 32 calls):              forbidden P 1.000 R 1.000, openers 1.000, courtesy F1 0.995, greeting 1.000
 #   eval-calls-hard (degraded, 36 calls):      forbidden P 1.000 R 0.87,  openers 1.000, courtesy F1 0.986, greeting 1.000
 #   eval-calls-holdout*, clean / hard:         see README; each was measured once as held out, then read to fix
-#                                              general rules, so all four are regression sets now
+#                                              general rules, so all five are regression sets now
 CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
 CALL_SETS = {
     # set folder: (forbidden recall, openers recall, courtesy F1, greeting accuracy) floors
@@ -118,6 +118,8 @@ CALL_SETS = {
     "eval-calls-holdout3/hard": (0.75, 0.90, 0.92, 0.90),
     "eval-calls-holdout4/clean": (0.80, 0.90, 0.95, 0.95),
     "eval-calls-holdout4/hard": (0.60, 0.80, 0.92, 0.90),
+    "eval-calls-holdout5/clean": (0.90, 0.85, 0.95, 0.95),
+    "eval-calls-holdout5/hard": (0.75, 0.85, 0.90, 0.90),
 }
 
 
