@@ -24,7 +24,7 @@ def opener_candidates(checker, text: str) -> list[tuple[int, int, str]]:
 
 def test_candidates_only_for_a_wei_spelling_opening_the_utterance(checker):
     assert opener_candidates(checker, "为什么事") == [(0, 1, "喂")]
-    assert opener_candidates(checker, " 未哪位") == [(1, 2, "喂")]
+    assert opener_candidates(checker, " 为什么事") == [(1, 2, "喂")]
     assert opener_candidates(checker, "为您服务") == [] and opener_candidates(checker, "未您") == []  # the agent's polite words
     assert opener_candidates(checker, "喂，什么事") == []  # the text already says it
     assert opener_candidates(checker, "您好，阳光物业客服中心") == [] and opener_candidates(checker, "那为什么") == []
