@@ -278,3 +278,29 @@ def test_daily_sums_stay_equal_to_the_conversations_through_reviews_and_reimport
     assert kept == fresh() and len(kept) == 4  # C3 (no date), A1 and B2 on the 26th, Z9 on the 30th
     assert "A1" in {a["agent_id"] for a in store.agents()} and {a["agent_id"]: a["conversations"] for a in store.agents()}["Z9"] == 1
     assert {d["day"] for d in store.overview().days} == {"2026-11-26", "2026-11-30"}
+
+
+def test_a_report_records_its_run_under_the_profiles_own_lexicon(tmp_path):
+    """The database names the rules the run was checked with: the lexicon the profile names, not
+    the default one (`report` and `scan` read it once and hand it on)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from phrasecheck.cli import main
+    from phrasecheck.config.lexicon import default_lexicon_dir
+
+    lexicon = tmp_path / "lexicon"
+    shutil.copytree(default_lexicon_dir(), lexicon)
+    rules = lexicon / "forbidden.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("text: 不知道\n", "text: 不知道（本中心）\n", 1), encoding="utf-8")
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"lexicon: {lexicon}\n", encoding="utf-8")
+    chat = tmp_path / "day.jsonl"
+    chat.write_text(
+        json.dumps({"conversation_id": "c1", "agent_id": "A1", "role": "agent", "text": "这个我不知道"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    db = tmp_path / "a.db"
+    res = CliRunner().invoke(main, ["report", str(chat), "--config", str(profile), "--out", str(tmp_path / "out"), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert Store(db).rule_names()["F02"][0] == "不知道（本中心）"

@@ -202,26 +202,37 @@ class Verification:
     """What call transcripts are verified against: the rules' words, from one lexicon and profile.
     Sent to worker processes and Ray tasks as it is; each builds its own checker on first use."""
 
-    def __init__(self, lexicon, profile) -> None:
+    def __init__(self, lexicon, profile, checker=None) -> None:
+        """checker: the run's own Checker of this lexicon and profile, if built (reused in this
+        process; workers build theirs)."""
         self.lexicon = lexicon
         self.profile = profile
+        self._checker = checker
         self._proposer = None
 
     def __getstate__(self) -> dict:
-        return {"lexicon": self.lexicon, "profile": self.profile, "_proposer": None}
+        return {"lexicon": self.lexicon, "profile": self.profile, "_checker": None, "_proposer": None}
+
+    @property
+    def checker(self):
+        if self._checker is None:
+            from phrasecheck.engine.checker import Checker
+
+            self._checker = Checker(self.lexicon, self.profile)
+        return self._checker
 
     @property
     def proposer(self):
+        """Built on the first recording to verify: a run whose verification is all cached never needs it."""
         if self._proposer is None:
-            from phrasecheck.engine.checker import Checker
             from phrasecheck.engine.nearmiss import Proposer
 
-            self._proposer = Proposer(Checker(self.lexicon, self.profile))
+            self._proposer = Proposer(self.checker)
         return self._proposer
 
     def key(self, agent_id: str) -> str:
         """The cache key of one recording's verification: everything proposing and scoring read."""
-        checker = self.proposer.checker
+        checker = self.checker
         rules = sorted((p.id, tuple(f.text for f in p.forms)) for p in checker.phrases if p.kind in ("forbidden", "opener"))
         greeting = checker.greeting
         parts = sorted((k, tuple(f.text for f in v)) for k, v in greeting.parts.items()) if greeting else []

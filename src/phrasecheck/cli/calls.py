@@ -151,7 +151,7 @@ def scan(
 
     profile, checker = build_checker(config, lexicon_dir)
     jobs = jobs or default_jobs(device)
-    verification = None if no_verify else Verification(checker.lexicon, profile)
+    verification = None if no_verify else Verification(checker.lexicon, profile, checker)
     reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs, executor, address, verification)
     run = check_paths([folder], checker, profile, audio=reader)
     run.errors += problems
@@ -160,7 +160,7 @@ def scan(
     emit_text(run, profile, sys.stdout, EmitOptions())
     click.echo(f"report folder: {out_dir} ({', '.join(sorted(p.name for p in written.files))})")
     if not no_db:
-        record_run(written.findings, db, lexicon_dir)
+        record_run(written.findings, db, checker.lexicon)
     sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 
@@ -180,7 +180,7 @@ def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_cha
 
     profile, checker = build_checker(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
-    verification = None if no_verify else Verification(checker.lexicon, profile)
+    verification = None if no_verify else Verification(checker.lexicon, profile, checker)
     transcripts = transcribe_with_bar(list(files), options, no_cache, {}, 1, verification=verification)
     convs, errors = [], []
     for path in files:

@@ -90,7 +90,8 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
 
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
     review_path = _review_file(review, out_dir, *(d.parent for d in docs))
-    names = rule_names(load_rules(profile, lexicon_dir))  # the rules as report.html names them: F02 不知道
+    rules = load_rules(profile, lexicon_dir)
+    names = rule_names(rules)  # the rules as report.html names them: F02 不知道
     written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path, rule_names=names)
     report_errors(run)
     for moved in written.migrated_reviews:
@@ -99,7 +100,7 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
         click.echo(f"warning: review entry {key} matches no finding", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
     if not no_db:
-        record_run(written.findings, db, lexicon_dir)
+        record_run(written.findings, db, rules)
     sys.exit(EXIT_ERROR if failed(run) else EXIT_OK)
 
 

@@ -36,19 +36,16 @@ def db_options(f):
     return click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help="Add the run to this database. " + DB_HELP)(f)
 
 
-def record_run(findings_json: Path, db: Path | None, lexicon_dir: Path | None = None) -> None:
-    """What `report` and `scan` call after writing their folder: add the run to the database.
-    A problem with the database is a warning: the report folder is already written."""
+def record_run(findings_json: Path, db: Path | None, lexicon) -> None:
+    """What `report` and `scan` call after writing their folder: add the run to the database, named
+    by the rules the run was checked with (the lexicon already loaded: not read a second time, and
+    not the default one where the profile names another). A problem with the database is a
+    warning: the report folder is already written."""
     from phrasecheck.store.db import Store
     from phrasecheck.store.importer import import_findings_file
 
     path = _db(db)
     try:
-        lexicon = None
-        if lexicon_dir is not None:
-            from phrasecheck.config.lexicon import load_lexicon, resolve_lexicon
-
-            lexicon = load_lexicon(resolve_lexicon(lexicon_dir))
         store = Store(path)
         try:
             stats = import_findings_file(store, findings_json, lexicon=lexicon)
