@@ -229,8 +229,6 @@ class Checker:
         if alone:
             finding = self._finding(phrase, Located(0, 0, 0, alone, 95.0), conv, idx, texts)
             return replace(finding, message=f"{finding.message} ({WEI_ALONE})")
-        if len(key) < 2:
-            return None
         rest = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(1, 2)[0] :])
         follows = key[1] in WEI_SPELLINGS or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
         if not follows:

@@ -172,6 +172,7 @@ class Proposer:
         self._forbidden = [(p.id, _readings(p, 2) + _part_readings(p, PART_SHORTEST)) for p in checker.phrases if p.kind == "forbidden"]
         self._openers = [(p.id, _readings(p, 1)) for p in checker.phrases if p.kind == "opener"]
         self._has_f01 = any(p.id == "F01" for p in checker.phrases)
+        self._has_o01 = any(rid == "O01" for rid, _ in self._openers)
         # the blunt words a dropped 喂 may stand before, longest first (_wei_dropped)
         self._opener_keys = sorted({_reading(w).key for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
         self.sounds = SoundTable(syllable_similarity)
@@ -219,7 +220,7 @@ class Proposer:
         """The blunt words at the call's first words: 喂 spelt 为/未/微 (not 为您…), and the others
         when they sound close."""
         out = []
-        if "O01" in {rid for rid, _ in self._openers} and "O01" not in found:
+        if self._has_o01 and "O01" not in found:
             if self._wei_opens(nt):
                 out.append(_candidate(k, nt, 0, 1, "喂", "O01", 0.95))
             elif len(nt.key) == 1 and nt.key != "喂":  # 喂？ alone, decoded as one other syllable (对, 位)
@@ -268,7 +269,7 @@ class Proposer:
         a short 喂 at the very start is often lost): the reading with 喂， before them, the opener
         words kept apart as said. Only where the turn opens with an opener (found by the checker, or
         opener words run together at its very start), not with 为/未 (their own candidate) or 您好."""
-        if not nt.key or nt.key[0] == "喂" or self._wei_opens(nt) or "O01" not in {rid for rid, _ in self._openers}:
+        if not nt.key or nt.key[0] == "喂" or self._wei_opens(nt) or not self._has_o01:
             return []
         words, pos = [], 0  # the opener words at the very start, run together or apart (那里讲话)
         while pos < len(nt.key):
@@ -360,16 +361,16 @@ class Proposer:
             return [_candidate(k, nt, lo, lo + 3, f"我姓{s}", rule.id, sim, credit=True) for s in slot_surnames(nt.key[lo + 2], nt.pinyin[lo + 2])]
         return []
 
-    def _closest(self, k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False, fires=None) -> list[Candidate]:
+    def _closest(self, k: int, nt: Normalized, readings: list[str], rule: str, credit: bool = False) -> list[Candidate]:
         """The reading that sounds closest to some window of the turn, and those as close as it
-        (没看见我在忙 and 没看见我正忙 for 没看见我就忙: the audio tells which). With `fires`, only
+        (没看见我在忙 and 没看见我正忙 for 没看见我就忙: the audio tells which)."""
+        return self._pick(k, nt, list(zip(readings, self.sounds.best_windows(nt, [_reading(words) for words in readings]))), rule, credit)
+
+    def _pick(self, k: int, nt: Normalized, scored: list, rule: str, credit: bool = False, fires=None) -> list[Candidate]:
+        """_closest's choice among (reading, its best window or None) pairs. With `fires`, only
         readings it accepts count: a forbidden reading the checker would not flag in its turn (a
         part whose other part is not there, a look-alike an exception clears) finds nothing even if
         heard, and must not crowd out one that would."""
-        return self._pick(k, nt, list(zip(readings, self.sounds.best_windows(nt, [_reading(words) for words in readings]))), rule, credit, fires)
-
-    def _pick(self, k: int, nt: Normalized, scored: list, rule: str, credit: bool = False, fires=None) -> list[Candidate]:
-        """_closest's choice among (reading, its best window or None) pairs."""
         found = [(got, words) for words, got in scored if got and got[1] >= MIN_SIMILARITY.get(len(_reading(words).key), MIN_SIMILARITY_LONG)]
         out: list[Candidate] = []
         for (lo, sim), words in sorted(found, key=lambda w: -w[0][1]):
