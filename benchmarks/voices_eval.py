@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speaker attribution on the single-channel degraded eval calls: per word and per turn, against the script.
 
-    python3 benchmarks/voices_eval.py [SET ...]      # SET: hard holdout holdout2 holdout3 (default: all)
+    python3 benchmarks/voices_eval.py [SET ...]      # SET: hard holdout holdout2 holdout3 holdout4 holdout5 (default: all)
 
 Needs the degraded recordings (KEEP=DIR of the sets' build.sh; defaults below, override with
 VOICES_AUDIO_<SET>=DIR) and reads their transcripts from the transcript cache (a miss transcribes).
@@ -35,6 +35,8 @@ SETS = {
     "holdout": ("/tmp/holdout/hard", S / "eval-calls-holdout/hard/variants.tsv", [S / "eval-calls-holdout/holdout.script.jsonl"]),
     "holdout2": ("/tmp/holdout2/hard", S / "eval-calls-holdout2/hard/variants.tsv", [S / "eval-calls-holdout2/holdout2.script.jsonl"]),
     "holdout3": ("/tmp/holdout3/hard", S / "eval-calls-holdout3/hard/variants.tsv", [S / "eval-calls-holdout3/holdout3.script.jsonl"]),
+    "holdout4": ("/tmp/holdout4/hard", S / "eval-calls-holdout4/hard/variants.tsv", [S / "eval-calls-holdout4/holdout4.script.jsonl"]),
+    "holdout5": ("/tmp/holdout5/hard", S / "eval-calls-holdout5/hard/variants.tsv", [S / "eval-calls-holdout5/holdout5.script.jsonl"]),
 }
 MONO = ("mono-pcm", "amr-nb-12.2k", "dual-mono-alaw")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")

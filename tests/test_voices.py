@@ -122,10 +122,51 @@ def test_one_voice_keeps_the_text_roles():
 
 
 def test_voices_too_close_to_tell_keep_the_text_roles():
-    """The eval calls' customer is the agent's voice 12 % lower: per turn their pitches overlap."""
-    close = [(role, [(text, 200.0 if hz == AGENT_HZ else 200.0 * 0.88) for text, hz in parts]) for role, parts in CALL]
+    """Voices 4 % apart: the turns' pitches form no two groups, and pitch says nothing."""
+    close = [(role, [(text, 200.0 if hz == AGENT_HZ else 200.0 * 0.96) for text, hz in parts]) for role, parts in CALL]
     x, turns = build(close)
-    assert attribute_voices(x, turns).turns is None
+    result = attribute_voices(x, turns)
+    assert result.turns is None and "no two separate voices" in result.summary
+
+
+def jittered(lines, agent_hz: float, customer_hz: float, seed: int):
+    """The call with each part's pitch moved by up to +-5 % (a sentence's own intonation), as the
+    synthetic eval calls' agent and customer (the same TTS voice, the customer's lowered 12-20 %)."""
+    rng = np.random.default_rng(seed)
+    return [(role, [(text, (agent_hz if hz == AGENT_HZ else customer_hz) * rng.uniform(0.95, 1.05)) for text, hz in parts]) for role, parts in lines]
+
+
+# The text heuristic's roles of an irritated agent's call on one channel, as it gave them: the
+# agent's 急什么 and 你没看见吗 read like a customer's.
+IRRITATED = [
+    (AGENT, [("您好，燃气客服，请问有什么可以帮您？", AGENT_HZ)]),
+    (CUSTOMER, [("我家燃气表不走字了，你们什么时候来修？", CUSTOMER_HZ)]),
+    (CUSTOMER, [("急什么，我这边忙着呢，你没看见吗？", AGENT_HZ)]),
+    (CUSTOMER, [("那到底什么时候来？我等了一上午了。", CUSTOMER_HZ)]),
+    (AGENT, [("请您稍等，我帮您登记一下。", AGENT_HZ)]),
+    (CUSTOMER, [("好吧，快点。", CUSTOMER_HZ)]),
+    (CUSTOMER, [("师傅下午到，别打了。", AGENT_HZ)]),
+    (CUSTOMER, [("行，谢谢你。", CUSTOMER_HZ)]),
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_close_voices_and_the_turn_taking_give_the_agent_his_lines(seed):
+    """Voices 15 % apart, each sentence's pitch wandering: no one cue decides, together they do."""
+    x, turns = build(jittered(IRRITATED, 300.0, 255.0, seed), seed=seed)
+    result = attribute_voices(x, turns)
+    assert result.turns is not None, result.summary
+    assert [t.role for t in result.turns] == [AGENT, CUSTOMER, AGENT, CUSTOMER, AGENT, CUSTOMER, AGENT, CUSTOMER]
+
+
+def test_without_a_clear_agent_voice_the_text_roles_stay():
+    """Nothing says which voice is the agent's: the first word has no pitch (0 Hz: silence where the
+    recognizer heard a word), no greeting, no cues either way. The voices could be swapped
+    wholesale, so they are not used."""
+    lines = [(AGENT, [("嗯", 0.0)])] + [(role, [("这个那个这个那个", hz)]) for role, hz in [(CUSTOMER, CUSTOMER_HZ), (AGENT, AGENT_HZ)] * 3]
+    x, turns = build(lines)
+    result = attribute_voices(x, turns)
+    assert result.turns is None and "which voice is the agent's" in result.summary
 
 
 def test_two_voices_needs_enough_speech_of_each():

@@ -639,14 +639,14 @@ def apply_voices(transcripts: dict[int, Transcript], jobs: list, audios: dict[in
     return changed
 
 
-def _voiced_key(key: tuple | None, voiced: bool) -> tuple | None:
-    """Verification is cached by turn index: turns re-split by voices get their own entry."""
-    if key is None or not voiced:
+def _voiced_key(key: tuple | None, tr: Transcript | None, voiced: bool) -> tuple | None:
+    """Verification is cached by turn index: turns re-split by voices get an entry of their own,
+    named by what the turns are, so that any change to how voices split them misses."""
+    if key is None or tr is None or not voiced:
         return key
-    from phrasecheck.calls.voices import VOICES_VERSION
-
+    digest = hashlib.sha1(repr([(t.role, t.text, t.start_s) for t in tr.turns]).encode()).hexdigest()[:12]
     sha, identity, okey = key
-    return (sha, identity, f"{okey}:voices{VOICES_VERSION}")
+    return (sha, identity, f"{okey}:voices-{digest}")
 
 
 def _apply_heard(tr: Transcript, heard: dict) -> None:
@@ -703,7 +703,8 @@ def transcribe_batch(
             if cache is not None and key is not None:
                 cache.put(*key, transcripts[i].to_json(), source=jobs[i].path)
     voiced = apply_voices(transcripts, jobs, audios, options)
-    verify_calls(transcripts, jobs, audios, options, transcriber, verification, cache, {i: _voiced_key(k, i in voiced) for i, k in key_of.items()})
+    keys = {i: _voiced_key(k, transcripts.get(i), i in voiced) for i, k in key_of.items()}
+    verify_calls(transcripts, jobs, audios, options, transcriber, verification, cache, keys)
     for i, tr in transcripts.items():
         job = jobs[i]
         if no_speech(tr):

@@ -10,16 +10,16 @@ with no model to download, is the fundamental frequency (F0):
      decimated to 8 kHz, 60-600 Hz, voiced frames only (a dip below 0.25 and enough energy). The
      pitch of a stretch of speech is the mean log F0 of its voiced frames.
   2. Two voices: weighted 2-means on the turns' pitches, with Ashman's D and the ratio of the
-     centres. Clearly separate voices (D >= 5, ratio >= 1.4: a man and a woman) are used; close ones
-     (D >= 3, ratio >= 1.12) only where the text heuristic's two parties do not differ in pitch (t < 2,
-     i.e. the text mixed the speakers up: where they do, the text is kept, as it is more accurate
-     than close pitches). Otherwise, and for a single voice, the caller keeps the text's roles.
-  3. Turns are cut where the voice changes inside them, only after a punctuation mark or at a
-     pause (never inside a run of words), each side long enough and clearly one voice; a piece
-     whose pitch is unclear takes its neighbours' voice.
-  4. Roles: the voice of the call's first words (the greeting; the agent answers an inbound call)
-     is the agent's; its pitch must be sure, the text cues summed per voice must not clearly say the
-     opposite, and the voices may not move more than 75 % of the words.
+     centres; for one voice the caller keeps the text's roles. The centres are refined on the
+     clauses (a turn's words between commas and pauses) by a few EM steps.
+  3. Each clause's voice by Viterbi over the clauses, from three cues none of which is trusted
+     alone: its pitch against the two centres (how far a clause's pitch strays is measured), the
+     text cues of roles.py for whichever voice is the agent's, and how often the speaker changes
+     (hardly ever at a comma inside a turn, mostly after a pause between turns). A turn is cut
+     only where its clauses' voices differ, so never inside a run of words.
+  4. Which voice is the agent's: both choices are decoded, with the first speaker taken as the
+     agent (the agent answers) and a greeting as the agent's; one must win clearly, and the voices
+     may not move more than 75 % of the words, else the text's roles stay.
 
 Everything here is numpy on audio already decoded; it runs after the transcript cache, so cached
 transcripts need no new transcription (see transcribe.apply_voices).
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from phrasecheck.calls.roles import SAME_SPEAKER_GAP_S
 from phrasecheck.data import AGENT, CUSTOMER, Turn
 
 SR = 16000
@@ -42,8 +43,7 @@ YIN_THRESHOLD = 0.25  # a frame is voiced when its normalised difference dips be
 
 ENERGY_FLOOR_DB = -35.0  # frames this far below the call's loud frames are silence
 
-VOICES_VERSION = 1  # bump when attribution changes: verification results cached per turn index then miss
-VOICES_NOTE = "single-channel call: agent and customer told apart by their voices (pitch), roles inferred"
+VOICES_NOTE = "single-channel call: agent and customer told apart by their voices (pitch) with their words and turn-taking, roles inferred"
 
 
 def frame_f0(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
@@ -114,31 +114,19 @@ class VoiceSplit:
         """0 for the low voice, 1 for the high one."""
         return int(logf0 > self.threshold_log)
 
-    @property
-    def half_gap(self) -> float:
-        return (np.log(self.high_hz) - np.log(self.low_hz)) / 2
 
-
-# Two voices are accepted only when clearly apart. Cutting ONE voice's pitches in two by 2-means
-# gives D of about 2.7 (a normal cut at its mean), so D must be well above that; and the centres
-# differ by at least 25 % (about four semitones: a man and a woman differ by an octave). Measured
-# on the synthetic eval calls, whose customer is the agent's TTS voice lowered by 12 %: per turn
-# the pitches of the two overlap (agent 270-350 Hz, customer 230-330 Hz), so those calls keep the
-# text heuristic -- telling them apart by pitch moved customers' words onto agents.
+# Two voices are told apart only when the call's turns fall into two groups of pitch: cutting ONE
+# voice's pitches in two by 2-means gives D of about 2.7 (a normal cut at its mean), so D must be
+# above that, and the centres differ by at least 12 %. The synthetic eval calls' customer is the
+# agent's TTS voice lowered by 12-20 %: per turn their pitches overlap (agent 250-350 Hz, customer
+# 220-300 Hz), so pitch alone is never trusted there; it is one cue of three (see _decode).
 MIN_SEPARATION = 3.0
 MIN_RATIO = 1.12
-CLEAR_SEPARATION = 5.0
-CLEAR_RATIO = 1.4
-TEXT_FITS_T = 2.0
-MAX_MOVED = 0.75
-CUES_AGAINST = 2
 MIN_SHARE = 0.1  # the smaller voice holds at least this share of the voiced speech
 MIN_PIECES_PER_VOICE = 2
-CLOSE_MIN_TURNS = 3  # two close voices need this many turns each
 MIN_PIECE_FRAMES = 12  # voiced frames (120 ms at 10 ms) a piece needs for a pitch of its own
-SPLIT_MIN_FRAMES = 20  # each side of a voice change inside a turn holds this much voiced speech
-SPLIT_MIN_WORDS = 1
-SURE_MARGIN = 0.5  # a piece this far (share of the half gap) from the boundary is sure of its voice
+MAX_MOVED = 0.75  # the voices may not give more than this share of the words to the other party
+CUT_PAUSE_S = 0.15  # a pause between two words this long (or a punctuation mark) may separate two speakers
 
 
 @dataclass
@@ -150,8 +138,7 @@ class Piece:
     hi: int
     logf0: float | None  # mean log F0 of its voiced frames
     frames: int  # voiced frames
-    voice: int | None = None
-    sure: bool = False  # its own pitch says its voice (else it took its neighbours')
+    voice: int | None = None  # 0 the lower voice, 1 the higher
 
 
 @dataclass
@@ -177,38 +164,141 @@ def word_frames(x: np.ndarray, turns: list[Turn], sr: int = SR) -> list[list[np.
 
 
 def attribute_voices(x: np.ndarray, turns: list[Turn], sr: int = SR) -> VoiceResult:
-    """Roles of a single-channel call's turns from the voices heard (x: the mono audio). Turns
-    without word times are kept whole."""
+    """Roles of a single-channel call's turns from the voices heard and the words said (x: the mono
+    audio). Turns without word times are kept whole."""
     frames = word_frames(x, turns, sr)
     whole = [Piece(ti, 0, len(t.words), *_pitch(frames[ti])) for ti, t in enumerate(turns)]
+    clauses = [Piece(ti, lo, hi, *_pitch(frames[ti][lo:hi])) for ti, t in enumerate(turns) for lo, hi in _clauses(t)]
     split = two_voices([(p.logf0, p.frames) for p in whole if p.logf0 is not None])
     if split is None:
         return VoiceResult(None, "no two separate voices: roles from the text", None)
-    clear = split.separation >= CLEAR_SEPARATION and split.high_hz / split.low_hz >= CLEAR_RATIO
-    text_t = _text_t(whole, turns)
-    if not clear and (text_t is None or text_t >= TEXT_FITS_T or min(split.sizes) < CLOSE_MIN_TURNS):
-        return VoiceResult(None, f"two close voices, and the text's parties differ in pitch (t {text_t}): roles from the text", split)
-    pieces: list[Piece] = []
-    for ti in range(len(turns)):
-        pieces.extend(_split_turn(ti, frames[ti], split, _cuttable(turns[ti])))
-    for p in pieces:
-        if p.logf0 is not None and abs(p.logf0 - split.threshold_log) >= SURE_MARGIN * split.half_gap:
-            p.voice = split.voice(p.logf0)
-            p.sure = True
-    _fill_unsure(pieces)
-    if any(p.voice is None for p in pieces):
-        return VoiceResult(None, "pieces of speech whose voice is unclear: roles from the text", split)
-    pieces = _coalesce(pieces)
-    agent_voice, why = _agent_voice(pieces, turns)
-    if agent_voice is None:
-        return VoiceResult(None, why, split)
+    centres = _centres(clauses, split)
+    decoded = _decode(clauses, turns, centres)
+    if decoded is None:
+        return VoiceResult(None, "the voices and the words do not say which voice is the agent's: roles from the text", split)
+    agent_voice, margin = decoded
+    pieces = _coalesce(clauses)
     moved = sum(p.hi - p.lo for p in pieces if (AGENT if p.voice == agent_voice else CUSTOMER) != turns[p.turn].role)
     if moved > MAX_MOVED * sum(len(t.words) for t in turns):
         return VoiceResult(None, f"the voices would give {moved} words to the other party, more than the text can be that wrong: roles from the text", split)
     out = _rebuild(pieces, turns, agent_voice)
-    kind = "clearly separate" if clear else f"close (the text's parties t {text_t})"
-    summary = f"two {kind} voices {split.low_hz:.0f}/{split.high_hz:.0f} Hz (D {split.separation:.1f}), agent's {why}, {moved} words moved"
+    low, high = np.exp(centres)
+    which = "higher" if agent_voice else "lower"
+    summary = f"two voices {low:.0f}/{high:.0f} Hz (D {split.separation:.1f}), the agent's the {which} (by {margin:.1f}), {moved} words moved"
     return VoiceResult(out, summary, split)
+
+
+# How a stretch of speech's mean log F0 scatters around its speaker's: FRAME_VAR / voiced frames
+# (neighbouring frames are not independent) plus what a speaker's sentences differ by (TAU2).
+# Measured per clause on the 72 single-channel calls of the degraded eval sets: sd 0.086 at 20-50
+# frames, 0.061 at 100-200, 0.044 above 200.
+FRAME_VAR = 0.2
+TAU2 = 0.0015
+# How often the speaker changes between two clauses: inside one recognizer turn (cut at a comma or
+# a pause) hardly ever; between turns closer than roles.SAME_SPEAKER_GAP_S sometimes; after a longer
+# pause mostly (the parties take turns). On those 72 calls: 2 %, 18 % and 90 %; set more cautiously
+# here, because on real calls one speaker's long answer is often cut into several turns.
+SWITCH_IN_TURN = 0.03
+SWITCH_SHORT_GAP = 0.3
+SWITCH_LONG_GAP = 0.7
+CUE_WEIGHT = 0.7  # log-odds for the agent per net text cue of a clause (roles.score), at most MAX_CUES of them
+MAX_CUES = 3
+OPENING_WEIGHT = 2.0  # a greeting among the call's first clauses: the agent's
+FIRST_IS_AGENT = 0.9  # the agent answers the call
+MIN_MARGIN = 2.0  # log-odds by which one voice must be the agent's rather than the other
+
+
+def _clauses(turn: Turn) -> list[tuple[int, int]]:
+    """The runs of words of a turn between the boundaries where one speaker may hand over."""
+    cuts = [0, *sorted(_cuttable(turn)), len(turn.words)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a] or [(0, len(turn.words))]
+
+
+def _var(p: Piece) -> float:
+    return TAU2 + FRAME_VAR / max(p.frames, 1)
+
+
+def _centres(clauses: list[Piece], split: VoiceSplit) -> np.ndarray:
+    """The two voices' mean log F0 (low, high), refined from the turns' 2-means by a few EM steps
+    on the clauses (a turn holding both voices pulls its centre towards the other)."""
+    mu = np.log([split.low_hz, split.high_hz])
+    have = [p for p in clauses if p.logf0 is not None]
+    if len(have) < 4:
+        return mu
+    m = np.array([p.logf0 for p in have])
+    v = np.array([_var(p) for p in have])
+    for _ in range(10):
+        ll = -((m[:, None] - mu[None, :]) ** 2) / (2 * v[:, None])
+        r = np.exp(ll - ll.max(axis=1, keepdims=True))
+        r /= r.sum(axis=1, keepdims=True)
+        w = r / v[:, None]
+        if (w.sum(axis=0) <= 0).any():
+            break
+        mu = (w * m[:, None]).sum(axis=0) / w.sum(axis=0)
+    return np.sort(mu)
+
+
+def _decode(clauses: list[Piece], turns: list[Turn], mu: np.ndarray) -> tuple[int, float] | None:
+    """Each clause's voice (0 low, 1 high) by Viterbi over the clauses, for each choice of the
+    agent's voice; the better choice must win by MIN_MARGIN, else None. Sets each clause's voice;
+    returns (the agent's voice, the margin)."""
+    pitch = np.array([-((p.logf0 - mu) ** 2) / (2 * _var(p)) if p.logf0 is not None else np.zeros(2) for p in clauses])
+    cues = _agentness(clauses, turns)
+    switch = _switches(clauses, turns)
+    best = []
+    for agent in (0, 1):
+        sign = np.where(np.arange(2) == agent, 0.5, -0.5)  # half the log-odds for, half against
+        first = np.log(np.where(np.arange(2) == agent, FIRST_IS_AGENT, 1 - FIRST_IS_AGENT))
+        best.append(_viterbi(pitch + cues[:, None] * sign[None, :], switch, first))
+    agent = int(best[1][0] > best[0][0])
+    margin = abs(best[1][0] - best[0][0])
+    if margin < MIN_MARGIN:
+        return None
+    for p, v in zip(clauses, best[agent][1]):
+        p.voice = v
+    return agent, margin
+
+
+def _agentness(clauses: list[Piece], turns: list[Turn]) -> np.ndarray:
+    """Log-odds that each clause is the agent's from its words: roles.py's cues, and a greeting
+    among the call's first clauses."""
+    from phrasecheck.calls.roles import OPENING, score
+
+    texts = [_piece_text(p, turns) for p in clauses]
+    out = np.array([np.clip(score(t), -MAX_CUES, MAX_CUES) * CUE_WEIGHT for t in texts], dtype=float)
+    opening = next((k for k, t in enumerate(texts[:3]) if OPENING.search(t)), None)
+    if opening is not None:
+        out[opening] += OPENING_WEIGHT
+    return out
+
+
+def _switches(clauses: list[Piece], turns: list[Turn]) -> np.ndarray:
+    """The chance that the speaker changes between each clause and the one before it."""
+    out = np.zeros(len(clauses))
+    for k in range(1, len(clauses)):
+        a, b = clauses[k - 1], clauses[k]
+        if a.turn == b.turn:
+            out[k] = SWITCH_IN_TURN
+        else:
+            gap = (turns[b.turn].start_s or 0) - (turns[a.turn].end_s or 0)
+            out[k] = SWITCH_SHORT_GAP if gap < SAME_SPEAKER_GAP_S else SWITCH_LONG_GAP
+    return out
+
+
+def _viterbi(emit: np.ndarray, switch: np.ndarray, first: np.ndarray) -> tuple[float, list[int]]:
+    """The best path through two states: (its log score, the state of each step)."""
+    n = len(emit)
+    score = first + emit[0]
+    back = np.zeros((n, 2), dtype=int)
+    for k in range(1, n):
+        sw = switch[k]
+        cand = score[:, None] + np.log(np.array([[1 - sw, sw], [sw, 1 - sw]]))  # from row to column
+        back[k] = np.argmax(cand, axis=0)
+        score = cand[back[k], [0, 1]] + emit[k]
+    path = [int(np.argmax(score))]
+    for k in range(n - 1, 0, -1):
+        path.append(int(back[k][path[-1]]))
+    return float(np.max(score)), path[::-1]
 
 
 def _pitch(chunks: list[np.ndarray]) -> tuple[float | None, int]:
@@ -216,24 +306,6 @@ def _pitch(chunks: list[np.ndarray]) -> tuple[float | None, int]:
     on the eval calls, it tells the two parties apart better than the median: AUC 0.93 vs 0.84)."""
     v = np.concatenate(chunks) if chunks else np.zeros(0)
     return (float(np.mean(v)) if len(v) >= MIN_PIECE_FRAMES else None), len(v)
-
-
-def _text_t(whole: list[Piece], turns: list[Turn]) -> float | None:
-    g = {r: [(p.logf0, p.frames) for p in whole if p.logf0 is not None and turns[p.turn].role == r] for r in (AGENT, CUSTOMER)}
-    if min(len(v) for v in g.values()) < 2:
-        return None
-    st = []
-    for v in g.values():
-        x = np.array([a for a, _ in v])
-        w = np.array([float(n) for _, n in v])
-        m = float(np.average(x, weights=w))
-        st.append((m, float(np.average((x - m) ** 2, weights=w)), len(v)))
-    (ma, va, na), (mc, vc, nc) = st
-    sd = np.sqrt((va * na + vc * nc) / max(na + nc - 2, 1))
-    return round(float(abs(ma - mc) / max(sd * np.sqrt(1 / na + 1 / nc), 1e-9)), 1)
-
-
-CUT_PAUSE_S = 0.15  # a pause between two words this long (or a punctuation mark) may separate two speakers
 
 
 def _cuttable(turn: Turn) -> set[int]:
@@ -249,91 +321,15 @@ def _cuttable(turn: Turn) -> set[int]:
     return out
 
 
-def _split_turn(ti: int, words: list[np.ndarray], split: VoiceSplit, cuttable: set[int]) -> list[Piece]:
-    """Cut a turn where the voice changes (at most twice), at a boundary in `cuttable`: both sides
-    hold enough voiced speech and each is clearly one voice, the two different."""
-    spans = [(0, len(words))]
-    for _ in range(2):
-        best = None
-        for k, (lo, hi) in enumerate(spans):
-            cut = _best_cut(words, lo, hi, split, cuttable)
-            if cut is not None and (best is None or cut[1] > best[2]):
-                best = (k, cut[0], cut[1])
-        if best is None:
-            break
-        k, c, _ = best
-        lo, hi = spans[k]
-        spans[k : k + 1] = [(lo, c), (c, hi)]
-    return [Piece(ti, lo, hi, *_pitch(words[lo:hi])) for lo, hi in spans]
-
-
-def _best_cut(words: list[np.ndarray], lo: int, hi: int, split: VoiceSplit, cuttable: set[int]) -> tuple[int, float] | None:
-    """The word boundary in [lo, hi) where one voice hands over to the other: both sides clearly a
-    different voice, the cut that fits the pitches best (least absolute deviation from each side's
-    mean); returns (cut, gain over not cutting)."""
-    whole = np.concatenate(words[lo:hi]) if hi > lo else np.zeros(0)
-    if len(whole) < 2 * SPLIT_MIN_FRAMES:
-        return None
-    base = float(np.sum(np.abs(whole - np.mean(whole))))
-    best = None
-    need = SURE_MARGIN * split.half_gap
-    for c in range(lo + SPLIT_MIN_WORDS, hi - SPLIT_MIN_WORDS + 1):
-        if c not in cuttable:
-            continue
-        left, right = np.concatenate(words[lo:c]), np.concatenate(words[c:hi])
-        if min(len(left), len(right)) < SPLIT_MIN_FRAMES:
-            continue
-        a, b = float(np.mean(left)), float(np.mean(right))
-        da, db = a - split.threshold_log, b - split.threshold_log
-        if da * db >= 0 or min(abs(da), abs(db)) < need:
-            continue
-        cost = float(np.sum(np.abs(left - a)) + np.sum(np.abs(right - b)))
-        if best is None or cost < best[1]:
-            best = (c, cost)
-    return None if best is None else (best[0], base - best[1])
-
-
-def _fill_unsure(pieces: list[Piece]) -> None:
-    """Pieces without a clear pitch (short, unvoiced, between the voices) take the voice of the
-    piece before them in their turn, else after it; at a turn's edge, of the neighbouring turn."""
-    for _ in range(2):
-        for k, p in enumerate(pieces):
-            if p.voice is None:
-                near = [q for q in pieces[max(k - 1, 0) : k] + pieces[k + 1 : k + 2] if q.voice is not None]
-                same = [q for q in near if q.turn == p.turn]
-                if same or near:
-                    p.voice = (same or near)[0].voice
-
-
 def _coalesce(pieces: list[Piece]) -> list[Piece]:
     """Neighbouring pieces of one turn with the same voice become one again."""
     out: list[Piece] = []
     for p in pieces:
         if out and out[-1].turn == p.turn and out[-1].voice == p.voice:
-            out[-1] = Piece(p.turn, out[-1].lo, p.hi, None, out[-1].frames + p.frames, p.voice, out[-1].sure or p.sure)
+            out[-1] = Piece(p.turn, out[-1].lo, p.hi, None, out[-1].frames + p.frames, p.voice)
         else:
             out.append(p)
     return out
-
-
-def _agent_voice(pieces: list[Piece], turns: list[Turn]) -> tuple[int | None, str]:
-    """The agent's voice: the one that greets (or speaks first: the agent answers), confirmed by
-    the text cues summed per voice (roles.py); None when they clearly disagree."""
-    from phrasecheck.calls.roles import OPENING, score
-
-    texts = [_piece_text(p, turns) for p in pieces]
-    opener = next((k for k, t in enumerate(texts[:3]) if OPENING.search(t)), None)
-    first = pieces[opener if opener is not None else 0]
-    if not first.sure:
-        return None, "the voice of the call's first words is unclear: roles from the text"
-    voice = first.voice
-    cues = [0, 0]
-    for p, t in zip(pieces, texts):
-        cues[p.voice] += score(t)
-    how = "greets" if opener is not None else "speaks first"
-    if cues[voice] < cues[1 - voice] - CUES_AGAINST:
-        return None, f"the voice that {how} talks like the customer (cues {cues[voice]:+d} vs {cues[1 - voice]:+d}): roles from the text"
-    return voice, how
 
 
 def _piece_text(p: Piece, turns: list[Turn]) -> str:
