@@ -168,12 +168,16 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
         ("哪啊,讲话的", ["O02", "O03"]),  # 哪儿啊？讲话。 with the 儿 dropped
         ("哪儿？", ["O03"]),
         ("找谁？说话。", ["O02", "O04"]),  # 说话 the same command as 讲话
+        ("你是哪里？", ["O03"]),  # the same question with its subject
+        ("喂，你要找谁？", ["O01", "O04"]),
+        ("找哪个啊？", ["O04"]),
+        ("喂，说吧", ["O01"]),  # the bare 说 is not 讲话: the labelled sets count it so
     ],
 )
 def test_more_spellings_of_the_blunt_opening(checker, first, rules):
     assert ids(checker.check(_call(first)), "opener") == rules
 
 
-@pytest.mark.parametrize("first", ["那儿的订单我帮您查一下", "您好，哪儿不舒服？", "那里爱心小屋的活动下周开始"])
+@pytest.mark.parametrize("first", ["那儿的订单我帮您查一下", "您好，哪儿不舒服？", "那里爱心小屋的活动下周开始", "找哪个订单？我帮您看", "请问您找哪个部门"])
 def test_the_new_spellings_keep_their_other_meanings(checker, first):
     assert ids(checker.check(_call(first)), "opener") == []

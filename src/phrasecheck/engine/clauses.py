@@ -221,5 +221,11 @@ class Grammar:
         return KEEP if rest in self._sets.get("where_call", set()) | {""} else CLEAR
 
     def who_opener(self, s: str, start: int, end: int) -> str:
-        """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener."""
-        return CLEAR if "请问" in s[max(0, start - 4) : start] else KEEP
+        """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener; 找哪个 only as the
+        question itself (找哪个？), not 找哪个订单."""
+        if "请问" in s[max(0, start - 4) : start]:
+            return CLEAR
+        after = s[end:].lstrip(_FINAL)[:1]
+        if s[start:end].endswith("哪个") and after and not _BOUNDARY.match(after):
+            return CLEAR
+        return KEEP
