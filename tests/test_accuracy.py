@@ -109,17 +109,17 @@ CALLS_GOLD = REPO / "samples" / "eval-calls" / "calls.gold.jsonl"
 CALL_SETS = {
     # set folder: (forbidden recall, openers recall, courtesy F1, greeting accuracy) floors
     "eval-calls": (0.95, 0.90, 0.95, 0.95),
-    "eval-calls-hard": (0.80, 0.90, 0.95, 0.95),
+    "eval-calls-hard": (0.90, 0.90, 0.95, 0.95),
     "eval-calls-holdout/clean": (0.85, 0.90, 0.95, 0.95),
     "eval-calls-holdout/hard": (0.75, 0.90, 0.92, 0.95),
     "eval-calls-holdout2/clean": (0.85, 0.90, 0.95, 0.95),
-    "eval-calls-holdout2/hard": (0.55, 0.80, 0.90, 0.90),
+    "eval-calls-holdout2/hard": (0.75, 0.80, 0.90, 0.90),
     "eval-calls-holdout3/clean": (0.85, 0.90, 0.95, 0.95),
-    "eval-calls-holdout3/hard": (0.75, 0.90, 0.92, 0.90),
+    "eval-calls-holdout3/hard": (0.85, 0.90, 0.92, 0.90),
     "eval-calls-holdout4/clean": (0.80, 0.90, 0.95, 0.95),
-    "eval-calls-holdout4/hard": (0.60, 0.80, 0.92, 0.90),
+    "eval-calls-holdout4/hard": (0.70, 0.80, 0.92, 0.90),
     "eval-calls-holdout5/clean": (0.90, 0.85, 0.95, 0.95),
-    "eval-calls-holdout5/hard": (0.75, 0.85, 0.90, 0.90),
+    "eval-calls-holdout5/hard": (0.85, 0.85, 0.90, 0.90),
 }
 
 
