@@ -78,6 +78,14 @@ def test_greeting_parts_are_proposed_only_when_missing(checker):
     assert slot_surnames("程", "cheng")[:2] == ["程", "陈"]
 
 
+def test_a_garbled_greeting_word_where_the_call_starts_is_proposed(checker):
+    # 于好 for 您好 (μ-law): too unlike 您好 anywhere else, but its place says what it is meant to be,
+    # and hearing it only credits the agent
+    got = proposed(checker, call("于好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"))
+    assert [(r, s) for r, s, _ in got if r == "G01"] == [("G01", "于好")]
+    assert [p for p in proposed(checker, call("很好，阳光物业客服中心，我姓王，请问有什么可以帮助您？")) if p[0] == "G01"] == []
+
+
 def test_the_profile_names_the_agents_surname(lexicon):
     checker = Checker(lexicon, Profile(agents={"A7": "赵"}))
     got = proposed(checker, call("您好，阳光物业，我现照，请问有什么可以帮助您？", agent_id="A7"))

@@ -28,6 +28,9 @@ MAX_PER_CALL = 12  # candidates scored per call, closest first: each costs one a
 # sound like many things, so they need to be closer.
 MIN_SIMILARITY = {2: 0.8, 3: 0.75}
 MIN_SIMILARITY_LONG = 0.62
+# The greeting word where the call starts (于好 / 如好 for 您好 on μ-law): its place says what it is
+# meant to be, and hearing it only credits the agent, so a looser likeness is scored.
+GREETING_WORD_SIMILARITY = 0.6
 PART_SHORTEST = 3  # a part of a form of several parts is proposed alone from this many characters
 
 # The commonest surnames, commonest first (about 85% of people in China): the surname a greeting's
@@ -117,8 +120,9 @@ def _reading(words: str) -> Normalized:
     return normalize(words, context=True)
 
 
-def _best_window(nt: Normalized, words: str, positions: range | None = None) -> tuple[int, float] | None:
-    """The window of nt most like words (not equal to them): (key position, similarity)."""
+def _best_window(nt: Normalized, words: str, positions: range | None = None, least: float | None = None) -> tuple[int, float] | None:
+    """The window of nt most like words (not equal to them): (key position, similarity), at least
+    `least` alike (default MIN_SIMILARITY by length)."""
     w = _reading(words)
     m = len(w.key)
     if m == 0 or len(nt.key) < m:
@@ -130,7 +134,7 @@ def _best_window(nt: Normalized, words: str, positions: range | None = None) -> 
         sim = similarity(nt, lo, w)
         if best is None or sim > best[1]:
             best = (lo, sim)
-    if best is None or best[1] < MIN_SIMILARITY.get(m, MIN_SIMILARITY_LONG):
+    if best is None or best[1] < (least if least is not None else MIN_SIMILARITY.get(m, MIN_SIMILARITY_LONG)):
         return None
     return best
 
@@ -321,7 +325,7 @@ class Proposer:
                     if skip and nt.key[skip : skip + len(w)] == w:
                         got = (skip, 1.0)  # 等您好: the greeting, after a sound the decoder made a word of
                     else:
-                        got = _best_window(nt, words, range(skip, skip + 1))
+                        got = _best_window(nt, words, range(skip, skip + 1), GREETING_WORD_SIMILARITY)
                     if got and (best is None or got[1] > best[2]):
                         best = (skip, words, got[1])
             if best:
