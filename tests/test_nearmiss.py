@@ -78,6 +78,14 @@ def test_greeting_parts_are_proposed_only_when_missing(checker):
     assert slot_surnames("程", "cheng")[:2] == ["程", "陈"]
 
 
+def test_words_read_as_a_blunt_opener_are_not_proposed_as_another_rule(checker):
+    # 喂，哪里的？ decoded 位，那里的: the checker reads O01 and O03 there, so the same words are not
+    # also scored as 我哪知道 (F02): the audio fitted that reading once, a false accusation
+    conv = call("位，那里的", "好的，稍等。")
+    assert {"O01", "O03"} <= set(ids(checker.check(conv)))
+    assert [p for p in proposed(checker, conv) if p[0].startswith("F")] == []
+
+
 def test_a_garbled_greeting_word_where_the_call_starts_is_proposed(checker):
     # 于好 for 您好 (μ-law): too unlike 您好 anywhere else, but its place says what it is meant to be,
     # and hearing it only credits the agent
@@ -138,6 +146,16 @@ def test_heard_words_that_do_not_make_the_rule_give_nothing(checker):
     # a heard reading the exceptions clear (不知道您… is the polite question)
     conv = call(GREETING, "步知道您方便吗？", heard={2: [(0, 3, "不知道", -0.5)]})
     assert "F02" not in ids(checker.check(conv))
+
+
+def test_a_heard_reading_inside_a_longer_one_that_says_it_too_gives_way(checker):
+    # 喂，找谁呢？ decoded 为少谁呢: both 找谁 and 喂，找谁 were heard; the shorter fits better, but the
+    # longer says the same words and the 喂 before them
+    conv = call("为少谁呢？", heard={0: [(0, 3, "喂，找谁", -0.98), (1, 3, "找谁", 2.71)]})
+    assert {"O01", "O04"} <= set(ids(checker.check(conv)))
+    # two readings that disagree: the better-fitting one stands alone
+    conv = call("为少谁呢？", heard={0: [(0, 3, "喂，讲话", -0.98), (1, 3, "找谁", 2.71)]})
+    assert "O04" in ids(checker.check(conv)) and "O02" not in ids(checker.check(conv))
 
 
 def test_a_heard_surname_completes_the_greeting_and_says_so(checker):

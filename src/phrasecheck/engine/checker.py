@@ -623,7 +623,10 @@ class HeardView:
 
 
 def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """The best-fitting heard readings that do not overlap, in text order."""
+    """The best-fitting heard readings that do not overlap, in text order. A reading inside a longer
+    one that says the same words and more (找谁 inside 喂，找谁, both heard for 为少谁) gives way to it:
+    the gains of readings of different lengths do not compare, and the longer one explains more."""
+    heard = [h for h in heard if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] and h[2] in o[2] for o in heard)]
     kept: list[tuple[int, int, str, float]] = []
     for entry in sorted(heard, key=lambda h: -h[3]):
         if all(entry[1] <= k[0] or entry[0] >= k[1] for k in kept):

@@ -209,9 +209,13 @@ class Proposer:
             for rid, scored in wins.items():
                 out += self._pick(k, nt, scored, rid, fires=lambda c: self._fires(conv, c))
         # Words the decoder wrote as a courtesy phrase are not a garbled forbidden one (请问有什么可以
-        # 帮您 sounds a little like 吼什么吼 character by character, and is said in every greeting).
-        polite = [(f.turn, f.start_char, f.end_char) for f in result.courtesy]
-        out = [c for c in out if c.credit or not any(t == c.turn and s < c.end and c.start < e for t, s, e in polite)]
+        # 帮您 sounds a little like 吼什么吼 character by character, and is said in every greeting),
+        # and words already read as a blunt opener are not another rule's (位，那里的: 喂，哪里的 is not
+        # 我哪知道; 那里，照谁: 那里 is 哪里, not the 你 of 你找谁).
+        taken = [(f.turn, f.start_char, f.end_char, None) for f in result.courtesy]
+        taken += [(f.turn, f.start_char, f.end_char, f.id) for f in result.findings if f.kind == "opener"]
+        # (a 喂 put back before them keeps their words: Candidate.inserted)
+        out = [c for c in out if c.credit or c.inserted or not any(t == c.turn and s < c.end and c.start < e and c.rule != rid for t, s, e, rid in taken)]
         out.sort(key=lambda c: -c.similarity)
         return sorted(out[:MAX_PER_CALL], key=lambda c: (c.turn, c.start))
 
@@ -236,12 +240,15 @@ class Proposer:
         for rid, readings in self._openers:
             if rid in found or rid == "O01":
                 continue
+            best = None  # the reading most like its window: 找谁 for 照谁, not 你找谁 for 里，照谁
             for words in readings:  # at the start, or after another opener (喂，讲话), as a word of its own
                 got = _best_window(nt, words, range(0, OPENER_REACH))
                 end = got[0] + len(_reading(words).key) if got else 0
-                if got and (end == len(nt.key) or end in nt.breaks):
-                    out.append(_candidate(k, nt, got[0], got[0] + len(_reading(words).key), words, rid, got[1]))
-                    break
+                if got and (end == len(nt.key) or end in nt.breaks) and (best is None or got[1] > best[1]):
+                    best = (got[0], got[1], words)
+            if best is not None:
+                lo, sim, words = best
+                out.append(_candidate(k, nt, lo, lo + len(_reading(words).key), words, rid, sim))
         return out
 
     def _wei_and_opener(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
@@ -316,7 +323,9 @@ class Proposer:
         nt = self._normalized(conv, k)
         out = []
         gid = rule.id
-        if "greeting" in missing:  # 很好 / 等您好 for 您好: the greeting word, perhaps after a stray sound
+        # 很好 / 等您好 for 您好: the greeting word, perhaps after a stray sound, in a turn that says
+        # another part of the greeting (not 那里，照谁)
+        if "greeting" in missing and len(missing) < len(rule.parts):
             best = None
             for form in rule.parts["greeting"]:
                 words = "".join(p.key for p in form.parts)
