@@ -171,7 +171,8 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
         ("你是哪里？", ["O03"]),  # the same question with its subject
         ("喂，你要找谁？", ["O01", "O04"]),
         ("找哪个啊？", ["O04"]),
-        ("喂，说吧", ["O01"]),  # the bare 说 is not 讲话: the labelled sets count it so
+        ("喂，说吧", ["O01"]),
+        ("喂，你讲话啊，找谁？", ["O01", "O02", "O04"]),  # 讲话 with its subject  # the bare 说 is not 讲话: the labelled sets count it so
     ],
 )
 def test_more_spellings_of_the_blunt_opening(checker, first, rules):

@@ -42,6 +42,7 @@ FORBIDDEN = [
     ("F13", "说了这么半天，你怎么还是听不明白？"),  # 听不明白 for 听不懂, asked with 怎么
     ("F05", "我这边忙着呢，你没看见吗？"),  # the other way round
     ("F04", "急什么呀，又不是只有你一个人租车，真是烦死了"),  # 16 characters apart
+    ("F05", "急什么，我这一堆工单忙着呢，你看不到吗？"),  # 急什么, 忙着 and not seeing it, words between
 ]
 
 
@@ -78,6 +79,8 @@ BENIGN = [
     "刚才您喊了什么，我没听清",  # 了 is no inside word: asks what was said
     "我们会联系物业让楼上别吵了",  # 别吵了 is a noise complaint handled, not F12
     "订单完成了一直卡在待收货，烦死了",  # 烦死了 alone: a sigh, not said at the customer
+    "我这边正忙着给您查，您看不到的话我发短信给您",  # busy for the customer, without 急什么
+    "哪个王师傅？他现在不在，我帮您转告",
     "鬼嘛，早知道就不买了",  # two inside words in 3 characters are too many: not 鬼知道
     "成年犬一般一天喂两次",  # feeding, counted
     "您刚入住，不知道很正常",
