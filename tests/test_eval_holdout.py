@@ -1,8 +1,8 @@
 """The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout6): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
-results would turn a held-out set into one more set to tune on (the first set is spent and has
-floors in tests/test_accuracy.py; the others have none).
+results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
+tests/test_accuracy.py holds floors for its committed transcripts (all six are spent now).
 """
 
 from __future__ import annotations
