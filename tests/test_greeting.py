@@ -182,3 +182,21 @@ def test_more_spellings_of_the_blunt_opening(checker, first, rules):
 @pytest.mark.parametrize("first", ["那儿的订单我帮您查一下", "您好，哪儿不舒服？", "那里爱心小屋的活动下周开始", "找哪个订单？我帮您看", "请问您找哪个部门"])
 def test_the_new_spellings_keep_their_other_meanings(checker, first):
     assert ids(checker.check(_call(first)), "opener") == []
+
+
+@pytest.mark.parametrize(("first", "rules"), [("那里，照谁？", ["O03", "O04"]), ("喂，将话", ["O01", "O02"]), ("照谁", ["O04"])])
+def test_an_opener_in_another_tone_at_a_calls_first_words_is_the_opener(checker, first, rules):
+    # 找谁 decoded 照谁 (zhào for zhǎo): the syllables and the place say it; the finding says why
+    result = checker.check(_call(first))
+    assert ids(result, "opener") == rules
+    assert any("another tone" in f.message for f in result.findings if f.kind == "opener")
+
+
+@pytest.mark.parametrize("first", ["江华物业客服中心，我姓王，请问有什么可以帮助您？", "照水表读数，请稍等"])
+def test_an_opener_homophone_that_begins_a_longer_word_is_not_the_opener(checker, first):
+    assert ids(checker.check(_call(first)), "opener") == []
+
+
+def test_an_opener_homophone_in_a_chat_is_not_read_so(checker):
+    chat = Conversation("c1", "A1", "c1.jsonl", [Turn(AGENT, "照谁？"), Turn(CUSTOMER, "我家漏水了")])
+    assert ids(checker.check(chat), "opener") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
@@ -193,10 +193,13 @@ class Checker:
             text = (
                 self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :]) if shift < len(texts[0].key) else self.matcher.prepare("")
             )
+        homophones: set[str] = set()  # ids found only as a homophone at the call's first words
         while text.key:
             found = None
             for phrase in self._of_kind["opener"]:
                 hit = self._best(phrase, text, anchored=True)
+                if hit is None and conv.is_call and (hit := _homophone_at_start(phrase, text)):
+                    homophones.add(phrase.id)
                 if hit and phrase.grammar:
                     start, end = text.nt.span(hit.start, hit.end)
                     if self.grammar.judge(phrase.grammar, text.nt.original, start, end) == CLEAR:
@@ -208,7 +211,10 @@ class Checker:
             phrase, hit = found
             if phrase.id not in seen:  # 喂喂，找谁: O01 once, then O04
                 seen.add(phrase.id)
-                out.append(self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts))
+                finding = self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts)
+                if phrase.id in homophones and hit.score < 100:
+                    finding = replace(finding, message=f"{finding.message} ({HOMOPHONE_AT_START})")
+                out.append(finding)
             shift += hit.end
             if shift + 1 < len(texts[0].key) and shift + 1 in texts[0].nt.breaks:
                 shift += 1  # one character alone before the pause is the opener's particle: 那礼案，讲话 (哪里啊，讲话)
@@ -620,6 +626,35 @@ class HeardView:
             verify_score=gain,
             message=f"{f.message} (heard {heard}: the audio fits it about as well as the decoded {said})",
         )
+
+
+HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
+HOMOPHONE_SCORE = 95.0
+
+
+def _homophone_at_start(phrase: Phrase, text: Prepared) -> Hit | None:
+    """An opener of two or more characters written with other characters of the same syllables in
+    another tone (照谁 for 找谁, 将话 for 讲话), standing alone at the start of what is left of the
+    call's first turn: the recognizer picks characters by sound there, and the place says which words
+    were meant. Never a longer word that begins so (江华物业…: no pause after it)."""
+    nt = text.nt
+    for form in phrase.forms:
+        if len(form.parts) != 1 or len(form.parts[0].key) < 2:
+            continue
+        key = form.parts[0].key
+        m = len(key)
+        if text.key[:m] == key or len(text.key) < m or not (m == len(text.key) or m in nt.breaks):
+            continue
+        if nt.pinyin[:m] == _toneless(key):
+            return Hit(form, 0, m, HOMOPHONE_SCORE)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _toneless(key: str) -> list[str]:
+    from phrasecheck.text.normalize import normalize
+
+    return normalize(key).pinyin
 
 
 def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
