@@ -187,14 +187,18 @@ def _pieces(turns: list[Turn], candidates: list[Candidate]) -> list[_Piece]:
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """The proposing and scoring code itself: any change to it redoes cached verifications (they
-    are cheap next to transcription, and a stale one would hide what the change does)."""
-    from phrasecheck.engine import nearmiss
+    """The proposing and scoring code itself, and the engine and text stages the proposer reads
+    through the checker (a rule the checker now finds is no longer proposed): any change to them
+    redoes cached verifications (they are cheap next to transcription, and a stale one would hide
+    what the change does)."""
+    from pathlib import Path
+
+    from phrasecheck import engine, text
 
     digest = hashlib.sha256()
-    for module in (nearmiss.__file__, __file__):
-        with open(module, "rb") as f:
-            digest.update(f.read())
+    modules = sorted(Path(engine.__file__).parent.glob("*.py")) + sorted(Path(text.__file__).parent.glob("*.py")) + [Path(__file__)]
+    for module in modules:
+        digest.update(module.read_bytes())
     return digest.hexdigest()[:16]
 
 
