@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -200,3 +201,18 @@ def test_an_opener_homophone_that_begins_a_longer_word_is_not_the_opener(checker
 def test_an_opener_homophone_in_a_chat_is_not_read_so(checker):
     chat = Conversation("c1", "A1", "c1.jsonl", [Turn(AGENT, "照谁？"), Turn(CUSTOMER, "我家漏水了")])
     assert ids(checker.check(chat), "opener") == []
+
+
+def test_a_wei_spelt_alone_later_in_a_single_channel_call_accuses_no_one(checker):
+    # 喂，你还在吗 after a wait, decoded 位，你还在吗: on a stereo call the agent's channel says who
+    # spoke; on a mono call the turn's role is itself a guess (a customer back from a wait says it
+    # too), and a guessed word on a guessed speaker is no F01
+    turns = [
+        Turn(AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？", 0.2, 5.0),
+        Turn(CUSTOMER, "稍等，我去拿一下单子", 6.0, 8.0),
+        Turn(AGENT, "位，你还在吗？", 28.0, 29.5),
+    ]
+    stereo = Conversation("c1", "A1", "c1.wav", [replace(t) for t in turns], roles="channels")
+    mono = Conversation("c1", "A1", "c1.wav", [replace(t) for t in turns], roles="inferred")
+    assert "F01" in ids(checker.check(stereo))
+    assert "F01" not in ids(checker.check(mono))

@@ -8,7 +8,7 @@ from functools import cached_property, lru_cache
 
 from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
-from phrasecheck.data import AGENT, Conversation, Finding, Greeting, Result
+from phrasecheck.data import AGENT, ROLES_INFERRED, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
@@ -244,9 +244,11 @@ class Checker:
 
     def _wei_spelt_alone(self, conv: Conversation, idx: list[int], texts: list[Prepared], taken: set[int]) -> list[Finding]:
         """F01 for a later agent turn of a call that opens with a spelling of 喂 standing alone
-        (为，还在不在 after a hold): see _wei_alone. Turn 0 is the opening block's (O01)."""
+        (为，还在不在 after a hold): see _wei_alone. Turn 0 is the opening block's (O01). Not on a
+        single-channel call: whose turn it is there is itself a guess, and a customer back from a
+        wait says 喂，你还在吗 too; a guessed word on a guessed speaker is no accusation."""
         phrase = next((p for p in self._of_kind["forbidden"] if p.id == "F01"), None)
-        if phrase is None or not conv.is_call:
+        if phrase is None or not conv.is_call or conv.roles == ROLES_INFERRED:
             return []
         out = []
         for k, text in enumerate(texts):
