@@ -43,6 +43,9 @@ FORBIDDEN = [
     ("F05", "我这边忙着呢，你没看见吗？"),  # the other way round
     ("F04", "急什么呀，又不是只有你一个人租车，真是烦死了"),  # 16 characters apart
     ("F05", "急什么，我这一堆工单忙着呢，你看不到吗？"),  # 急什么, 忙着 and not seeing it, words between
+    ("F05", "急什么，我这边正一个一个忙着处理投诉呢，你没听到我在查吗？"),  # not hearing it, the same reproach
+    ("F04", "两块钱而已，你急个什么劲，真是烦死人。"),  # 急个什么劲
+    ("F12", "喊什么，你这么大声我也听得见，等一下，我打给站点。"),  # 10 characters apart
 ]
 
 
@@ -81,6 +84,7 @@ BENIGN = [
     "订单完成了一直卡在待收货，烦死了",  # 烦死了 alone: a sigh, not said at the customer
     "我这边正忙着给您查，您看不到的话我发短信给您",  # busy for the customer, without 急什么
     "哪个王师傅？他现在不在，我帮您转告",
+    "他讲了半天您还没弄明白，是我们没解释清楚",  # 弄明白 is no 听懂 here: the agent owns the failure
     "鬼嘛，早知道就不买了",  # two inside words in 3 characters are too many: not 鬼知道
     "成年犬一般一天喂两次",  # feeding, counted
     "您刚入住，不知道很正常",
