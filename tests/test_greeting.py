@@ -173,14 +173,29 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
         ("喂，你要找谁？", ["O01", "O04"]),
         ("找哪个啊？", ["O04"]),
         ("喂，说吧", ["O01"]),
-        ("喂，你讲话啊，找谁？", ["O01", "O02", "O04"]),  # 讲话 with its subject  # the bare 说 is not 讲话: the labelled sets count it so
+        ("喂，你讲话啊，找谁？", ["O01", "O02", "O04"]),  # 讲话 with its subject
+        ("那里找谁呢?", ["O03", "O04"]),  # 哪里？找谁呢？ with the comma dropped
+        ("讲话呀,那里灯", ["O02", "O03"]),  # 哪里的 as the recognizer writes it
+        ("为叫谁爱", ["O01", "O04"]),  # 喂，找谁啊: 叫谁 is the recognizer's 找谁 there
+        ("叫谁呀讲话的", ["O02", "O04"]),  # a particle belongs to its opener, pause or not  # the bare 说 is not 讲话: the labelled sets count it so
     ],
 )
 def test_more_spellings_of_the_blunt_opening(checker, first, rules):
     assert ids(checker.check(_call(first)), "opener") == rules
 
 
-@pytest.mark.parametrize("first", ["那儿的订单我帮您查一下", "您好，哪儿不舒服？", "那里爱心小屋的活动下周开始", "找哪个订单？我帮您看", "请问您找哪个部门"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        "那儿的订单我帮您查一下",
+        "您好，哪儿不舒服？",
+        "那里爱心小屋的活动下周开始",
+        "找哪个订单？我帮您看",
+        "请问您找哪个部门",
+        "叫谁来修都可以",
+        "那里等一下我帮您查",
+    ],
+)
 def test_the_new_spellings_keep_their_other_meanings(checker, first):
     assert ids(checker.check(_call(first)), "opener") == []
 

@@ -216,8 +216,10 @@ class Checker:
                     finding = replace(finding, message=f"{finding.message} ({HOMOPHONE_AT_START})")
                 out.append(finding)
             shift += hit.end
-            if shift + 1 < len(texts[0].key) and shift + 1 in texts[0].nt.breaks:
-                shift += 1  # one character alone before the pause is the opener's particle: 那礼案，讲话 (哪里啊，讲话)
+            if shift + 1 < len(texts[0].key) and (shift + 1 in texts[0].nt.breaks or texts[0].key[shift] in OPENER_PARTICLES):
+                # one character alone before the pause is the opener's particle: 那礼案，讲话 (哪里啊，讲话);
+                # a particle is one with the pause dropped too (叫谁呀讲话的)
+                shift += 1
             if shift >= len(texts[0].key):
                 break
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
@@ -630,6 +632,7 @@ class HeardView:
         )
 
 
+OPENER_PARTICLES = "啊呀呢吧嘛哈"  # a sentence particle after a blunt opener belongs to it
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
 
@@ -645,7 +648,10 @@ def _homophone_at_start(phrase: Phrase, text: Prepared) -> Hit | None:
             continue
         key = form.parts[0].key
         m = len(key)
-        if text.key[:m] == key or len(text.key) < m or not (m == len(text.key) or m in nt.breaks):
+        # before the pause, or before one character and the pause where the grammar judges what
+        # follows (那礼压， for 哪里呀？)
+        ends = m == len(text.key) or m in nt.breaks or (phrase.grammar is not None and m + 1 in nt.breaks)
+        if text.key[:m] == key or len(text.key) < m or not ends:
             continue
         if nt.pinyin[:m] == _toneless(key):
             return Hit(form, 0, m, HOMOPHONE_SCORE)

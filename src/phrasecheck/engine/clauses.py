@@ -221,11 +221,13 @@ class Grammar:
         return KEEP if rest in self._sets.get("where_call", set()) | {""} else CLEAR
 
     def who_opener(self, s: str, start: int, end: int) -> str:
-        """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener; 找哪个 only as the
-        question itself (找哪个？), not 找哪个订单."""
+        """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener; 找哪个 and the
+        recognizer's 叫谁 only as the question itself (找哪个？/ 叫谁呀讲话), not 找哪个订单 / 叫谁来修."""
         if "请问" in s[max(0, start - 4) : start]:
             return CLEAR
-        after = s[end:].lstrip(_FINAL)[:1]
-        if s[start:end].endswith("哪个") and after and not _BOUNDARY.match(after):
-            return CLEAR
-        return KEEP
+        rest = s[end:].lstrip(_FINAL)
+        if not (s[start:end].endswith("哪个") or s[start:end] == "叫谁") or not rest or _BOUNDARY.match(rest[0]):
+            return KEEP
+        if s[start:end] == "叫谁" and (len(rest) == 1 or _BOUNDARY.match(rest[1]) or re.match("(你找谁|讲话|说话|哪里|那里)", rest)):
+            return KEEP  # a particle the recognizer spelt otherwise (叫谁爱), or the next blunt opener
+        return CLEAR
