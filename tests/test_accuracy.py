@@ -122,6 +122,8 @@ CALL_SETS = {
     "eval-calls-holdout5/hard": (0.85, 0.85, 0.90, 0.90),
     "eval-calls-holdout6/clean": (0.90, 0.80, 0.95, 0.95),
     "eval-calls-holdout6/hard": (0.75, 0.80, 0.95, 0.95),
+    "eval-calls-holdout7/clean": (0.90, 0.90, 0.93, 0.95),
+    "eval-calls-holdout7/hard": (0.75, 0.90, 0.93, 0.95),
 }
 
 
