@@ -518,13 +518,14 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
         pytest.skip("PR_SET_PDEATHSIG is Linux's")
     script = tmp_path / "parent.py"
     script.write_text(
-        "import os, signal, time\n"
+        "import os, signal, sys, time\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
         # a parent that ignores SIGTERM (its workers inherit that): they must still end with it
         "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "from phrasecheck.calls.batch import die_with_parent\n"
         "def work(_):\n"
-        "    print(os.getpid(), flush=True)\n"
+        # one write per line: two workers' print() calls (text, then newline) could interleave
+        "    sys.stdout.write(f'{os.getpid()}\\n'); sys.stdout.flush()\n"
         "    time.sleep(60)\n"
         "pool = ProcessPoolExecutor(2, initializer=die_with_parent)\n"
         "pool.map(work, range(2))\n"
