@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
@@ -198,7 +198,7 @@ class Checker:
             found = None
             for phrase in self._of_kind["opener"]:
                 hit = self._best(phrase, text, anchored=True)
-                if hit is None and conv.is_call and (hit := _homophone_at_start(phrase, text)):
+                if hit is None and conv.is_call and (hit := self._homophone_at_start(phrase, text)):
                     homophones.add(phrase.id)
                 if hit and phrase.grammar:
                     start, end = text.nt.span(hit.start, hit.end)
@@ -225,6 +225,26 @@ class Checker:
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
         return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
+
+    def _homophone_at_start(self, phrase: Phrase, text: Prepared) -> Hit | None:
+        """An opener of two or more characters written with other characters of the same syllables in
+        another tone (照谁 for 找谁, 将话 for 讲话), standing alone at the start of what is left of the
+        call's first turn: the recognizer picks characters by sound there, and the place says which
+        words were meant. Never a longer word that begins so (江华物业…: no pause after it). Toneless
+        pinyin as the matcher keeps it for the text and for each part."""
+        for form in phrase.forms:
+            if len(form.parts) != 1 or len(form.parts[0].key) < 2:
+                continue
+            key = form.parts[0].key
+            m = len(key)
+            # before the pause, or before one character and the pause where the grammar judges what
+            # follows (那礼压， for 哪里呀？)
+            ends = m == len(text.key) or m in text.nt.breaks or (phrase.grammar is not None and m + 1 in text.nt.breaks)
+            if text.key[:m] == key or len(text.key) < m or not ends:
+                continue
+            if text.pinyin_codes[:m] == self.matcher.pattern(form.parts[0]).prepared.pinyin_codes:
+                return Hit(form, 0, m, HOMOPHONE_SCORE)
+        return None
 
     def _wei_spelling(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding | None:
         """O01 on a call whose agent opens with a spelling of 喂 (为/未/魏, the same sound) followed by
@@ -635,34 +655,6 @@ class HeardView:
 OPENER_PARTICLES = "啊呀呢吧嘛哈"  # a sentence particle after a blunt opener belongs to it
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
-
-
-def _homophone_at_start(phrase: Phrase, text: Prepared) -> Hit | None:
-    """An opener of two or more characters written with other characters of the same syllables in
-    another tone (照谁 for 找谁, 将话 for 讲话), standing alone at the start of what is left of the
-    call's first turn: the recognizer picks characters by sound there, and the place says which words
-    were meant. Never a longer word that begins so (江华物业…: no pause after it)."""
-    nt = text.nt
-    for form in phrase.forms:
-        if len(form.parts) != 1 or len(form.parts[0].key) < 2:
-            continue
-        key = form.parts[0].key
-        m = len(key)
-        # before the pause, or before one character and the pause where the grammar judges what
-        # follows (那礼压， for 哪里呀？)
-        ends = m == len(text.key) or m in nt.breaks or (phrase.grammar is not None and m + 1 in nt.breaks)
-        if text.key[:m] == key or len(text.key) < m or not ends:
-            continue
-        if nt.pinyin[:m] == _toneless(key):
-            return Hit(form, 0, m, HOMOPHONE_SCORE)
-    return None
-
-
-@lru_cache(maxsize=1024)
-def _toneless(key: str) -> list[str]:
-    from phrasecheck.text.normalize import normalize
-
-    return normalize(key).pinyin
 
 
 def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
