@@ -214,6 +214,11 @@ class Verification:
         self._checker = checker
         self._proposer = None
 
+    @classmethod
+    def of(cls, checker) -> Verification:
+        """Verification against a run's own checker: its lexicon and profile, the checker reused here."""
+        return cls(checker.lexicon, checker.profile, checker)
+
     def __getstate__(self) -> dict:
         return {"lexicon": self.lexicon, "profile": self.profile, "_checker": None, "_proposer": None}
 

@@ -151,7 +151,7 @@ def scan(
 
     profile, checker = build_checker(config, lexicon_dir)
     jobs = jobs or default_jobs(device)
-    verification = None if no_verify else Verification(checker.lexicon, profile, checker)
+    verification = None if no_verify else Verification.of(checker)
     reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs, executor, address, verification)
     run = check_paths([folder], checker, profile, audio=reader)
     run.errors += problems
@@ -180,7 +180,7 @@ def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_cha
 
     profile, checker = build_checker(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
-    verification = None if no_verify else Verification(checker.lexicon, profile, checker)
+    verification = None if no_verify else Verification.of(checker)
     transcripts = transcribe_with_bar(list(files), options, no_cache, {}, 1, verification=verification)
     convs, errors = [], []
     for path in files:

@@ -80,7 +80,7 @@ def check(
 
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
     profile, checker = build_checker(config, lexicon_dir, select, ignore)
-    verification = None if no_verify else Verification(checker.lexicon, profile, checker)
+    verification = None if no_verify else Verification.of(checker)
     reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache, verification=verification)
     sys.exit(run_check(list(paths), checker, profile, fmt, output, options, color, redact, agent, reader, jobs, problems))
 

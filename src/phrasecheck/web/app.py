@@ -381,7 +381,7 @@ def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
         path.write_bytes(data)
         try:
             with wb.check_lock:
-                conv = transcribe_file(path, agent_id=agent or "unknown", verification=Verification(wb.checker.lexicon, wb.profile))
+                conv = transcribe_file(path, agent_id=agent or "unknown", verification=Verification.of(wb.checker))
         except (InputError, ModelError) as exc:
             run.errors.append(InputError("录音", exc.message))
             return run
