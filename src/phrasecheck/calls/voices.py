@@ -108,7 +108,6 @@ class VoiceSplit:
     high_hz: float
     separation: float  # distance of the centres / spread inside the groups (Ashman's D)
     threshold_log: float  # log F0 boundary between them
-    sizes: tuple[int, int] = (0, 0)  # stretches of speech (turns) in the low and the high voice
 
     def voice(self, logf0: float) -> int:
         """0 for the low voice, 1 for the high one."""
@@ -131,7 +130,8 @@ CUT_PAUSE_S = 0.15  # a pause between two words this long (or a punctuation mark
 
 @dataclass
 class Piece:
-    """A run of words of one turn that one voice said (after splitting), with their pitch."""
+    """A run of words of one turn (the whole turn, or a clause of it), with its pitch and the voice
+    decoded for it."""
 
     turn: int  # index of the turn it came from
     lo: int  # its words: turn.words[lo:hi]
@@ -405,5 +405,5 @@ def two_voices(items: list[tuple[float, int]]) -> VoiceSplit | None:
     va = float(np.average((a - ma) ** 2, weights=wa))
     vb = float(np.average((b - mb) ** 2, weights=wb))
     sep = float(np.sqrt(2) * (mb - ma) / max(np.sqrt(va + vb), 1e-6))
-    split = VoiceSplit(float(np.exp(ma)), float(np.exp(mb)), sep, float((ma + mb) / 2), (cut, len(v) - cut))
+    split = VoiceSplit(float(np.exp(ma)), float(np.exp(mb)), sep, float((ma + mb) / 2))
     return split if sep >= MIN_SEPARATION and mb - ma >= np.log(MIN_RATIO) else None
