@@ -228,6 +228,6 @@ class Grammar:
         rest = s[end:].lstrip(_FINAL)
         if not (s[start:end].endswith("哪个") or s[start:end] == "叫谁") or not rest or _BOUNDARY.match(rest[0]):
             return KEEP
-        if s[start:end] == "叫谁" and (len(rest) == 1 or _BOUNDARY.match(rest[1]) or re.match("(你找谁|讲话|说话|哪里|那里)", rest)):
+        if s[start:end] == "叫谁" and (len(rest) == 1 or _BOUNDARY.match(rest[1]) or any(rest.startswith(w) for w in self._list("who_next"))):
             return KEEP  # a particle the recognizer spelt otherwise (叫谁爱), or the next blunt opener
         return CLEAR
