@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from helpers import REPO, SHARED
@@ -143,15 +141,16 @@ def calls_eval(request, checker):
     assert not errors
     loaded = read_file(gold_path.parent / "calls.jsonl", Profile())
     assert not loaded.errors
-    # The transcripts are chat JSONL, which does not say that a single-channel copy's roles were
-    # inferred; a scan of its recording knows (and judges some rules so): read them as the scan does.
+    # A single-channel copy's transcript says its roles were inferred (to_chat.py keeps `roles`), as a
+    # scan of its recording knows: some rules are judged so. Every such copy must say it.
     variants = gold_path.parent / "variants.tsv"
     mono = (
         {row.split("\t")[0] for row in variants.read_text(encoding="utf-8").splitlines()[1:] if row.split("\t")[2] in SINGLE_CHANNEL}
         if variants.exists()
         else set()
     )
-    results = [checker.check(replace(c, roles=ROLES_INFERRED) if c.conversation_id in mono else c) for c in loaded.conversations]
+    assert {c.conversation_id for c in loaded.conversations if c.roles == ROLES_INFERRED} == mono
+    results = [checker.check(c) for c in loaded.conversations]
     return request.param, evaluate(results, gold)
 
 

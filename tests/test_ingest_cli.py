@@ -151,6 +151,22 @@ def test_txt_transcript(tmp_path):
     assert run("check", f, "--agent", "B7", "--format", "json").stdout.count('"agent_id": "B7"') >= 1
 
 
+def test_a_call_transcripts_guessed_roles_are_judged_as_guesses(tmp_path):
+    """A 喂 spelt alone (为) in a later turn of a call that opened so is F01 when the channels say the
+    agent spoke it; on a single-channel call (`roles: inferred`) whose turn it is is a guess: no F01."""
+    rows = [
+        {"conversation_id": "m1", "agent_id": "A1", "role": "agent", "text": "为，哪里？", "start_s": 0.5, "end_s": 1.8},
+        {"conversation_id": "m1", "agent_id": "A1", "role": "customer", "text": "我家燃气灶打不着火了，我去看一下表。", "start_s": 2.5, "end_s": 6.0},
+        {"conversation_id": "m1", "agent_id": "A1", "role": "agent", "text": "为，还在不在？", "start_s": 25.0, "end_s": 26.5},
+    ]
+
+    def ids(path):
+        return [x["id"] for x in json.loads(run("check", path, "--format", "json").stdout)["conversations"][0]["findings"] if x["id"][0] in "FO"]
+
+    assert ids(jsonl(tmp_path / "channels.jsonl", [r | {"roles": "channels"} for r in rows])) == ["O01", "O03", "F01"]
+    assert ids(jsonl(tmp_path / "mono.jsonl", [r | {"roles": "inferred"} for r in rows])) == ["O01", "O03"]
+
+
 def test_txt_without_roles_is_an_error(tmp_path):
     f = tmp_path / "notes.txt"
     f.write_text("just some notes\n", encoding="utf-8")

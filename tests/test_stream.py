@@ -18,7 +18,7 @@ from phrasecheck.engine import match
 from phrasecheck.engine.checker import Checker
 from phrasecheck.engine.run import Totals, check_paths, check_stream
 from phrasecheck.inputs.readers import read_file
-from phrasecheck.inputs.stream import conversations, survey
+from phrasecheck.inputs.stream import conversations, parse_slice, sliceable, slices, survey
 from phrasecheck.report import EMITTERS
 from phrasecheck.report.options import EmitOptions
 from phrasecheck.report.redact import redact_result, redact_run
@@ -250,7 +250,6 @@ def test_slices_parsed_apart_give_what_the_stream_gives(tmp_path, size):
     cut anywhere between conversations, the slices give the same conversations, line numbers and
     problems, in the same order, as conversations() reading the whole file (BOM, CRLF, blank and
     bad lines, a zone mismatch, a conversation spread over many lines)."""
-    from phrasecheck.inputs.stream import parse_slice, sliceable, slices
 
     rows = []
     for c in range(12):
@@ -291,3 +290,40 @@ def test_a_conversations_own_notes_stay_in_its_report_not_on_stderr(tmp_path):
     (c,) = json.loads(result.stdout)["conversations"]
     assert c["greeting"]["ok"] and any("surname" in n for n in c["notes"])
     assert "note:" not in result.stderr
+
+
+def test_a_transcripts_guessed_roles_survive_every_reader(tmp_path):
+    """`"roles": "inferred"` on a single-channel call's exported messages makes the conversation's
+    roles guesses whichever way the file is read: whole, streamed, through the spill, in slices."""
+    rows = [
+        {"conversation_id": "m1", "agent_id": "A", "role": "agent", "text": "为，哪里？", "start_s": 0.5, "end_s": 1.8, "roles": "inferred"},
+        {"conversation_id": "s1", "agent_id": "A", "role": "agent", "text": "您好", "start_s": 0.5, "end_s": 1.8, "roles": "channels"},
+        {"conversation_id": "m1", "agent_id": "A", "role": "customer", "text": "我去看一下表", "start_s": 2.5, "end_s": 6.0, "roles": "inferred"},
+        {"conversation_id": "c1", "agent_id": "A", "role": "agent", "text": "您好"},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    want = {"m1": "inferred", "s1": "channels", "c1": "labelled"}
+    s, spilled, errors = streamed(path)  # m1 comes back after s1: not grouped, so through the spill
+    assert not s.grouped and not errors and {c.conversation_id: c.roles for c in spilled} == want
+    assert {c.conversation_id: c.roles for c in read_file(path, Profile()).conversations} == want
+    grouped = tmp_path / "g.jsonl"
+    grouped.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [rows[0], rows[2], rows[1], rows[3]]) + "\n", encoding="utf-8")
+    s, convs, errors = streamed(grouped)
+    assert s.grouped and not errors and {c.conversation_id: c.roles for c in convs} == want
+    parts = []
+    for data, before, first in slices(s, 1):
+        parts += parse_slice(grouped, data, before, first, Profile(), errors)
+    assert not errors and {c.conversation_id: c.roles for c in parts} == want
+
+
+def test_an_unknown_roles_value_is_an_error_on_its_line(tmp_path):
+    rows = [
+        {"conversation_id": "m1", "agent_id": "A", "role": "agent", "text": "您好", "roles": "guessed"},
+        {"conversation_id": "m1", "agent_id": "A", "role": "customer", "text": "你好"},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    loaded = read_file(path, Profile())
+    assert [str(e) for e in loaded.errors] == [f"{path}:1: roles 'guessed' is not one of labelled, channels, inferred"]
+    assert [len(c.turns) for c in loaded.conversations] == [1]

@@ -34,6 +34,7 @@ from phrasecheck.calls.transcribe import (
     transcribe_file,
     transcript_json,
     transcript_srt,
+    transcript_text,
 )
 from phrasecheck.data import AGENT, CUSTOMER, ROLES_CHANNELS, ROLES_INFERRED
 from phrasecheck.errors import InputError, ModelError, NoSpeech
@@ -203,6 +204,24 @@ def test_transcript_json_and_srt():
     conv = Conversation("c", "A1", "x.wav", [Turn(AGENT, "您好", 0.2, 1.25)], roles=ROLES_CHANNELS)
     assert transcript_json(conv) == {"source": "x.wav", "roles": "channels", "turns": [{"role": "agent", "text": "您好", "start_s": 0.2, "end_s": 1.25}]}
     assert "00:00:00,200 --> 00:00:01,250\n[agent] 您好" in transcript_srt(conv)
+
+
+def test_a_text_transcript_reads_back_as_the_call_it_is(tmp_path):
+    """`transcribe --format text`, corrected by hand, is checked as the call: offsets, roles and notes kept."""
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.data import Conversation, Turn
+    from phrasecheck.inputs.readers import read_file
+
+    turns = [Turn(AGENT, "您好，请问有什么可以帮您？", 0.25, 3.78), Turn(CUSTOMER, "我家宽带上不了网", 4.54, 7.76), Turn(AGENT, "请您稍等", 4000.5, 4002.0)]
+    conv = Conversation("call", "A1", "/rec/call.wav", turns, roles=ROLES_INFERRED, notes=["single-channel call"])
+    path = tmp_path / "call.txt"
+    path.write_text(transcript_text(conv) + "\n", encoding="utf-8")
+    (back,) = read_file(path, Profile()).conversations
+    assert [(t.role, t.text, t.start_s, t.end_s) for t in back.turns] == [(t.role, t.text, t.start_s, t.end_s) for t in turns]
+    assert back.roles == ROLES_INFERRED and back.notes == ["single-channel call"] and back.is_call and back.first_agent_s == 0.25
+    path.write_text(transcript_text(conv).replace("roles: inferred", "roles: mono"), encoding="utf-8")
+    (error,) = read_file(path, Profile()).errors
+    assert str(error) == f"{path}:2: roles 'mono' is not one of labelled, channels, inferred"
 
 
 # ---------------------------------------------------------------- text

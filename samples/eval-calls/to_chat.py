@@ -6,8 +6,9 @@
 transcripts.json is `phrasecheck transcribe --format json` over the recordings, each named
 <conversation_id>.wav. Each turn keeps the ASR's role and text; its timestamp is the call's start
 (the first scripted message's timestamp) plus the turn's start_s, so times stay with the text;
-start_s/end_s stay too (so `check` and `eval` read the messages as the call they are), and what
-acoustic verification heard (`heard`) stays with its message.
+start_s/end_s stay too (so `check` and `eval` read the messages as the call they are), so does how
+the roles were found (`roles`: "inferred" on a single-channel copy, which the checker treats as one),
+and what acoustic verification heard (`heard`) stays with its message.
 """
 
 import json
@@ -32,6 +33,7 @@ def main(script: str, transcripts: str, out: str) -> int:
                     "conversation_id": cid,
                     "agent_id": call["agent_id"],
                     "role": turn["role"],
+                    "roles": heard[cid]["roles"],
                     "text": turn["text"],
                     "timestamp": ts.isoformat(),
                     "start_s": turn["start_s"],  # offsets into the recording: checked as the call it is

@@ -14,6 +14,7 @@ CUSTOMER = "customer"
 ROLES_LABELLED = "labelled"  # the export says who spoke
 ROLES_CHANNELS = "channels"  # one stereo channel per party
 ROLES_INFERRED = "inferred"  # guessed from the text of a mono recording
+ROLES = (ROLES_LABELLED, ROLES_CHANNELS, ROLES_INFERRED)  # from the surest to the least sure
 
 # Key of Conversation.speech for a mono recording: everyone's speech, mixed in one channel.
 MIXED = "mixed"
@@ -34,6 +35,8 @@ class Turn:
     # What acoustic verification heard where the text says otherwise (calls/verify.py):
     # (char_start, char_end, heard text, log-probability gain over the decoded text).
     heard: list[tuple[int, int, str, float]] = field(default_factory=list)
+    # How `role` was obtained where a call's exported transcript says (ROLES_*); None in chats.
+    roles: str | None = None
 
 
 @dataclass

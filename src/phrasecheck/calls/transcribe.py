@@ -774,7 +774,8 @@ def transcript_srt(conv: Conversation) -> str:
 
 
 def transcript_text(conv: Conversation) -> str:
-    """Plain text, one line per turn: [start-end] role: text."""
-    head = f"# {conv.source} (roles: {conv.roles})" + "".join(f"\n# note: {n}" for n in conv.notes)
+    """Plain text, one line per turn: [start-end] role: text. `phrasecheck check` reads it back (a
+    transcript corrected by hand is checked as the call it is, its roles kept)."""
+    head = f"# source: {conv.source}\n# roles: {conv.roles}" + "".join(f"\n# note: {n}" for n in conv.notes)
     lines = [f"[{t.start_s:7.2f}-{t.end_s:7.2f}] {t.role}: {t.text}" for t in conv.turns]
     return "\n".join([head, *lines])

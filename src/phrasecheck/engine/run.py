@@ -22,7 +22,7 @@ from pathlib import Path
 
 from phrasecheck.config.lexicon import Lexicon, default_lexicon_dir, load_lexicon, resolve_lexicon
 from phrasecheck.config.profile import Profile, find_profile
-from phrasecheck.data import Conversation, Result, Run
+from phrasecheck.data import ROLES, Conversation, Result, Run
 from phrasecheck.engine.checker import Checker
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import discover
@@ -140,7 +140,7 @@ def joined(parts: list[Conversation]) -> list[tuple[Conversation, list[str]]]:
             out.append((group[0], []))
             continue
         first = group[0]
-        conv = Conversation(first.conversation_id, agent, first.source, roles=first.roles, first_agent_s=first.first_agent_s)
+        conv = Conversation(first.conversation_id, agent, first.source, roles=max((p.roles for p in group), key=ROLES.index), first_agent_s=first.first_agent_s)
         for p in group:
             conv.turns.extend(p.turns)
         conv.started_at = next((t.timestamp for t in conv.turns if t.timestamp is not None), None)

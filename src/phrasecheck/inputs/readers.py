@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from phrasecheck.config.profile import CSV_COLUMNS, Profile
-from phrasecheck.data import AGENT, Conversation, Turn
+from phrasecheck.data import AGENT, ROLES, Conversation, Turn
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import AUDIO_SUFFIXES, STDIN
 
@@ -29,11 +29,15 @@ HEADER_ALIASES = {
 }
 
 # 客服: / [00:12] 客服: / 10:02:03 客服: / 【客服】… / 客服小王: (a label that starts with a role word)
+# / [  3.20-   5.90] agent: (seconds into the recording, as `phrasecheck transcribe --format text` writes)
 TXT_LINE = re.compile(
-    r"^\s*(?:(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]|(?P<bare>\d{1,2}:\d{2}(?::\d{2})?)(?=\s))\s*)?"
+    r"^\s*(?:(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]|\[\s*(?P<start>\d+(?:\.\d+)?)\s*-\s*(?P<end>\d+(?:\.\d+)?)\s*\]"
+    r"|(?P<bare>\d{1,2}:\d{2}(?::\d{2})?)(?=\s))\s*)?"
     r"(?:【(?P<blabel>[^】\s]{1,12})】\s*[:：]?|(?P<label>[^:：\s\[\]【】]{1,12})\s*[:：])\s*(?P<text>.*)$"
 )
-TXT_HEADER = re.compile(r"^\s*#\s*(?P<key>agent|agent_id|conversation|conversation_id|started|call_time)\s*[:：]\s*(?P<value>\S.*?)\s*$", re.I)
+TXT_HEADER = re.compile(
+    r"^\s*#\s*(?P<key>agent|agent_id|conversation|conversation_id|started|call_time|source|roles|note)\s*[:：]\s*(?P<value>\S.*?)\s*$", re.I
+)
 
 
 @dataclass
@@ -148,13 +152,23 @@ class _Builder:
             conv = self.convs[conv_id] = Conversation(conv_id, agent_id or "unknown", str(self.path))
         elif conv.agent_id == "unknown" and agent_id:
             conv.agent_id = agent_id
-        problem = _zone_mismatch(conv, turn, self.path)
-        if problem is not None:
-            turn.timestamp = None
-        conv.turns.append(turn)
-        if conv.started_at is None and turn.timestamp is not None:
-            conv.started_at = turn.timestamp
-        return problem
+        return add_turn(conv, turn, self.path)
+
+
+def add_turn(conv: Conversation, turn: Turn, path: Path) -> InputError | None:
+    """Append one message to its conversation, as every reader builds one; returns the problem with its
+    timestamp, if any (the message is kept without it). A message whose role was guessed (a call
+    transcript's roles "inferred") makes the conversation's roles guesses: the checker then treats it
+    as a single-channel call."""
+    problem = None if turn.timestamp is None else _zone_mismatch(conv, turn, path)
+    if problem is not None:
+        turn.timestamp = None
+    conv.turns.append(turn)
+    if conv.started_at is None and turn.timestamp is not None:
+        conv.started_at = turn.timestamp
+    if turn.roles is not None and ROLES.index(turn.roles) > ROLES.index(conv.roles):
+        conv.roles = turn.roles
+    return problem
 
 
 def _zone_mismatch(conv: Conversation, turn: Turn, path: Path) -> InputError | None:
@@ -197,6 +211,11 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
     turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=[] if heard in (None, []) else _heard(heard, path, line, text))
     if "start_s" in record or "end_s" in record:
         turn.start_s, turn.end_s = _offsets(record, path, line)
+    roles = get("roles")
+    if roles not in (None, ""):
+        if roles not in ROLES:
+            raise InputError(str(path), f"roles {roles!r} is not one of {', '.join(ROLES)}", line)
+        turn.roles = roles
     return str(conv_id), agent_id, turn, problem
 
 
@@ -329,12 +348,18 @@ def _read_csv(path: Path, text: str, profile: Profile, loaded: Loaded) -> None:
 def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Conversation:
     meta: dict[str, str] = {}
     conv = Conversation(path.stem, agent or path.stem, str(path))
+    offsets = False  # [3.20-5.90]: seconds into a recording, never clock times
     for n, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
         header = TXT_HEADER.match(raw)
         if header and not conv.turns:
-            meta[header["key"].lower()] = header["value"]
+            key, value = header["key"].lower(), header["value"]
+            if key == "note":
+                conv.notes.append(value)
+            elif key == "roles" and value not in ROLES:
+                raise InputError(str(path), f"roles {value!r} is not one of {', '.join(ROLES)}", n)
+            meta[key] = value
             continue
         m = TXT_LINE.match(raw)
         role = _role(profile, m["blabel"] or m["label"]) if m else None
@@ -343,12 +368,19 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
                 conv.turns[-1].text += "\n" + raw.strip()
                 continue
             raise InputError(str(path), "expected '客服:…' or '客户:…' (or 【客服】…, 客服小王:…, optionally after [hh:mm:ss] or 10:02:03)", n)
-        conv.turns.append(Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"]), line=n))
+        turn = Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"]), line=n)
+        if m["start"] is not None:
+            turn.start_s, turn.end_s, offsets = float(m["start"]), float(m["end"]), True
+            if turn.end_s < turn.start_s:
+                raise InputError(str(path), f"end {m['end']} is before start {m['start']}", n)
+        conv.turns.append(turn)
     conv.agent_id = agent or meta.get("agent") or meta.get("agent_id") or path.stem
     conv.conversation_id = meta.get("conversation") or meta.get("conversation_id") or path.stem
+    conv.roles = meta.get("roles", conv.roles)
     if "started" in meta or "call_time" in meta:
         conv.started_at = parse_time(meta.get("started") or meta.get("call_time"), path, 1)
-    _clock_times(conv)
+    if not offsets:
+        _clock_times(conv)
     if not conv.turns:
         raise InputError(str(path), "no '客服:' or '客户:' lines in this transcript")
     for t in conv.turns:

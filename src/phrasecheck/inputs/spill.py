@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from phrasecheck.data import Conversation, Turn
-from phrasecheck.inputs.readers import _zone_mismatch
+from phrasecheck.inputs.readers import add_turn
 
 _SCHEMA = """
 CREATE TABLE convs (ord INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, agent TEXT NOT NULL, source TEXT);
@@ -77,14 +77,8 @@ class Spill:
         for ordinal, conv_id, agent, src in heads:
             conv = Conversation(conv_id, agent, src or source)
             while row is not None and row[0] == ordinal:
-                turn = pickle.loads(row[1])
-                problem = _zone_mismatch(conv, turn, Path(conv.source))
-                if problem is not None:  # reported when the conversation is rebuilt, with its line
-                    turn.timestamp = None
-                    if errors is not None:
-                        errors.append(problem)
-                conv.turns.append(turn)
-                if conv.started_at is None and turn.timestamp is not None:
-                    conv.started_at = turn.timestamp
+                problem = add_turn(conv, pickle.loads(row[1]), Path(conv.source))
+                if problem is not None and errors is not None:  # reported when the conversation is rebuilt, with its line
+                    errors.append(problem)
                 row = rows.fetchone()
             yield conv

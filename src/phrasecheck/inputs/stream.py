@@ -29,7 +29,7 @@ import orjson
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation, Turn
 from phrasecheck.errors import InputError
-from phrasecheck.inputs.readers import _line_too_long, _message, _zone_mismatch, check_file_size, csv_header
+from phrasecheck.inputs.readers import _line_too_long, _message, add_turn, check_file_size, csv_header
 
 STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 
@@ -244,13 +244,9 @@ class _Open:
         conv = self.conv
         if conv.agent_id == "unknown" and agent_id:
             conv.agent_id = agent_id
-        problem = None if turn.timestamp is None else _zone_mismatch(conv, turn, self.path)
+        problem = add_turn(conv, turn, self.path)
         if problem is not None:
-            turn.timestamp = None
             errors.append(problem)
-        conv.turns.append(turn)
-        if conv.started_at is None and turn.timestamp is not None:
-            conv.started_at = turn.timestamp
 
 
 def messages(path: Path, encoding: str, profile: Profile, errors: list[InputError], breaks: bool = True) -> Iterator[tuple[str, str, Turn]]:
