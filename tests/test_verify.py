@@ -167,7 +167,10 @@ def test_a_reading_the_audio_does_not_support_is_not_heard(lexicon):
     from phrasecheck.engine.nearmiss import Candidate
 
     accuse = Candidate(0, 0, 4, "烦死人了", "F04", 0.7, homophone=False)
-    assert is_heard(accuse, -3.9) and not is_heard(accuse, -4.1)
+    assert is_heard(accuse, -4.9) and not is_heard(accuse, -5.1)  # a reading of three characters or more
+    short = Candidate(0, 0, 2, "喂喂", "F01", 0.9, homophone=False)
+    assert is_heard(short, -3.9) and not is_heard(short, -4.1)  # fewer tokens, less room
+    assert not is_heard(Candidate(0, 0, 3, "喂，喂", "F01", 0.9, homophone=False), -4.1)  # punctuation is no character
     credit = Candidate(0, 0, 3, "我姓李", "G01", 0.9, homophone=False, credit=True)
     assert is_heard(credit, -6.5) and not is_heard(credit, -7.5)
     same_sound = Candidate(0, 0, 1, "喂", "O01", 0.95, homophone=True)

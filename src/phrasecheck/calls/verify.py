@@ -38,6 +38,12 @@ if TYPE_CHECKING:  # numpy is imported where audio is scored: a chat check never
     import numpy as np
 
 HEARD_TOLERANCE = 4.0  # total log-probability a heard reading may fall below the decoded text
+# ... and a reading of LONG_READING characters or more (more tokens, more room to fall): measured with
+# benchmarks/verify_controls.py on 16 sets (476 calls), the proposed forbidden readings that scored
+# between -5 and -4 were all truly said (7: 烦死人了 for 反死原来, 有事明天再来, 还没听明白), and the
+# best untrue one scored -5.87 (我哪知道 for 喂,您在到).
+LONG_READING = 3
+LONG_TOLERANCE = 5.0
 # A greeting part heard clears a G01 failure instead of accusing anyone: a looser tolerance there.
 CREDIT_TOLERANCE = 7.0
 HOMOPHONE_MARGIN = 2.0  # ... and what a reading that sounds the same must gain over it
@@ -136,7 +142,9 @@ def is_heard(c: Candidate, gain: float, own: float | None = None) -> bool:
         return own is not None and own >= INSERTED_FLOOR and gain >= -INSERTED_TOLERANCE
     if c.homophone:
         return gain >= HOMOPHONE_MARGIN
-    return gain >= -(CREDIT_TOLERANCE if c.credit else HEARD_TOLERANCE)
+    if c.credit:
+        return gain >= -CREDIT_TOLERANCE
+    return gain >= -(LONG_TOLERANCE if len(_PUNCT.sub("", c.words)) >= LONG_READING else HEARD_TOLERANCE)
 
 
 class _Piece:
