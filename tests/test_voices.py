@@ -294,3 +294,37 @@ def test_real_single_speaker_clips_keep_their_roles():
         audio += [x, np.zeros(int(1.5 * SR), np.float32)]
         at += dur + 1.5
     assert attribute_voices(np.concatenate(audio), turns).turns is None
+
+
+def held(x: np.ndarray, turns: list[Turn], after: int, seconds: float) -> tuple[np.ndarray, list[Turn]]:
+    """A hold of `seconds` of silence after turn `after`: the later turns and their words move on."""
+    cut = int((turns[after].end_s + 0.2) * SR)
+    x = np.concatenate([x[:cut], np.zeros(int(seconds * SR), np.float32), x[cut:]])
+    moved = []
+    for k, t in enumerate(turns):
+        d = seconds if k > after else 0.0
+        moved.append(
+            Turn(
+                t.role, t.text, round(t.start_s + d, 3), round(t.end_s + d, 3), words=[(a, b, round(s + d, 3), round(e + d, 3), p) for a, b, s, e, p in t.words]
+            )
+        )
+    return x, moved
+
+
+def test_after_a_hold_the_agent_comes_back():
+    """Across a hold-length silence it is mostly the agent who speaks next (back from 请稍等). A
+    line whose pitch lies between the two voices, right after the agent's hold, is the agent's; the
+    same line after an ordinary pause goes to the customer, as the parties take turns."""
+    middle = (300.0 * 255.0) ** 0.5
+    lines = [(role, [(text, 300.0 if hz == AGENT_HZ else 255.0) for text, hz in parts]) for role, parts in IRRITATED[:5]]
+    lines.append((CUSTOMER, [("查到了，师傅下午两点到。", middle)]))
+    lines += [(role, [(text, 300.0 if hz == AGENT_HZ else 255.0) for text, hz in parts]) for role, parts in IRRITATED[5:]]
+    x, turns = build(lines)
+    ordinary = attribute_voices(x, turns)
+    x, turns = held(x, turns, 4, 15.0)
+    after_hold = attribute_voices(x, turns)
+    assert ordinary.turns is not None and after_hold.turns is not None
+    line = "查到了，师傅下午两点到。"
+    assert [t.role for t in ordinary.turns if t.text == line] == [CUSTOMER]
+    assert [t.role for t in after_hold.turns if t.text == line] == [AGENT]
+    assert [t.role for t in after_hold.turns if t.text != line] == [t.role for t in ordinary.turns if t.text != line]
