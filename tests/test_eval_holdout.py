@@ -1,8 +1,8 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout7): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout8): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
-tests/test_accuracy.py holds floors for its committed transcripts (all seven are spent now).
+tests/test_accuracy.py holds floors for its committed transcripts (the first seven are spent; holdout8 is held out, not measured yet).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ SETS = {
     "eval-calls-holdout5": ("holdout5", [f"call-h5-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(8001, 8009)}),
     "eval-calls-holdout6": ("holdout6", [f"call-h6-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9001, 9009)}),
     "eval-calls-holdout7": ("holdout7", [f"call-h7-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9501, 9509)}),
+    "eval-calls-holdout8": ("holdout8", [f"call-h8-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9601, 9609)}),
 }
 
 
@@ -63,7 +64,7 @@ def test_labels_use_the_shipped_rule_ids_and_cover_every_forbidden_phrase_and_op
     assert all(used[f"F{n:02d}"] >= 2 for n in range(1, 14)), used
     assert all(used[f"O{n:02d}"] >= 1 for n in range(1, 5)), used
     assert sum(not row["greeting_ok"] for row in gold.values()) >= 8
-    assert sum(row["greeting_ok"] and not row["forbidden"] for row in gold.values()) >= 6  # compliant calls too (sets 5-7 have 6: ten calls go to openers)
+    assert sum(row["greeting_ok"] and not row["forbidden"] for row in gold.values()) >= 6  # compliant calls too (sets 5-8 have 6: ten calls go to openers)
 
 
 def test_clean_and_hard_labels_are_the_holdout_labels(holdout):
