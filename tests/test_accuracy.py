@@ -126,6 +126,8 @@ CALL_SETS = {
     "eval-calls-holdout6/hard": (0.75, 0.80, 0.95, 0.95),
     "eval-calls-holdout7/clean": (0.90, 0.90, 0.93, 0.95),
     "eval-calls-holdout7/hard": (0.75, 0.90, 0.93, 0.95),
+    "eval-calls-holdout8/clean": (0.75, 0.90, 0.93, 0.95),
+    "eval-calls-holdout8/hard": (0.55, 0.80, 0.93, 0.95),
 }
 
 

@@ -2,7 +2,7 @@
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
-tests/test_accuracy.py holds floors for its committed transcripts (the first seven are spent; holdout8 is held out, not measured yet).
+tests/test_accuracy.py holds floors for its committed transcripts (all eight are spent).
 """
 
 from __future__ import annotations

@@ -177,6 +177,8 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
         ("那里找谁呢?", ["O03", "O04"]),  # 哪里？找谁呢？ with the comma dropped
         ("讲话呀,那里灯", ["O02", "O03"]),  # 哪里的 as the recognizer writes it
         ("为叫谁爱", ["O01", "O04"]),  # 喂，找谁啊: 叫谁 is the recognizer's 找谁 there
+        ("想画，听着呢", ["O02"]),  # 讲话 as the recognizer writes it at the call's first words
+        ("那里,你想画吗?", ["O02", "O03"]),
         ("叫谁呀讲话的", ["O02", "O04"]),  # a particle belongs to its opener, pause or not  # the bare 说 is not 讲话: the labelled sets count it so
     ],
 )
@@ -194,6 +196,7 @@ def test_more_spellings_of_the_blunt_opening(checker, first, rules):
         "请问您找哪个部门",
         "叫谁来修都可以",
         "那里等一下我帮您查",
+        "想话费的事我帮您查一下",  # the phone bill
     ],
 )
 def test_the_new_spellings_keep_their_other_meanings(checker, first):

@@ -46,6 +46,14 @@ FORBIDDEN = [
     ("F05", "急什么，我这边正一个一个忙着处理投诉呢，你没听到我在查吗？"),  # not hearing it, the same reproach
     ("F04", "两块钱而已，你急个什么劲，真是烦死人。"),  # 急个什么劲
     ("F12", "喊什么，你这么大声我也听得见，等一下，我打给站点。"),  # 10 characters apart
+    ("F09", "还有什么？你到底说完没有？"),  # 说完没有 without 了, 到底 before it
+    ("F07", "我们这边马上到点下班了，有事明天白天再打。"),  # the day's part named
+    ("F07", "快下班了，有啥事明儿再来吧。"),  # 明儿, 啥
+    ("F13", "我讲了老半天了，只能换货，你咋还是不懂呢？"),  # the question after the explanation
+    ("F13", "讲了半天，这是厂家的问题，你怎么还转不过弯来？"),  # 转不过弯 for 听不懂
+    ("F05", "急什么，我一上午都忙着处理单子，你当我闲着呢？"),  # 你当我闲着 for 没看到
+    ("F10", "就这么定了，明天到，你还能怎么着？"),  # 怎么着 for 怎么样
+    ("F12", "好什么好，等一下，我先查你的单子。"),  # the recognizer's 吼什么吼
 ]
 
 
@@ -90,6 +98,9 @@ BENIGN = [
     "您刚入住，不知道很正常",
     "他讲了半天您还没弄明白，是我们没解释清楚",  # the agent takes the blame
     "如果您自己不会看，我一步一步教您",
+    "您说完了吗？没有的话请继续。",  # a question, then another sentence
+    "质检那边马上下班了，明天上午再联系您。",  # someone else's hours, the agent's promise
+    "库房那边快下班了，有事明天再来取也可以。",  # an option offered
     "我已经让楼上邻居别喊了",
     "您看了半天还不懂的话，我发个视频给您",
     "不好意思，刚才半天没听清楚您说的",  # the agent did not catch the customer

@@ -200,6 +200,8 @@ class Checker:
                 hit = self._best(phrase, text, anchored=True)
                 if hit is None and conv.is_call and (hit := self._homophone_at_start(phrase, text)):
                     homophones.add(phrase.id)
+                if hit and self._excepted(phrase, text, hit):
+                    hit = None  # an opener's exceptions too (想话费: the phone bill)
                 if hit and phrase.grammar:
                     start, end = text.nt.span(hit.start, hit.end)
                     if self.grammar.judge(phrase.grammar, text.nt.original, start, end) == CLEAR:

@@ -199,8 +199,10 @@ class Grammar:
 
     def hurry(self, s: str, start: int, end: int) -> str:
         """F09 快点: hurrying the customer; 快点为您处理 / 让师傅快点过去 hurry the service."""
-        if "完了没" in s[start:end]:
-            return KEEP  # 说完了没有 hurries the customer whoever 快点 is about: 你说快点行不行，到底说完了没
+        if re.search("吗[，,？?]", s[start:end]):
+            return CLEAR  # 您说完了吗？没有的话请继续: a question, then another sentence
+        if re.search("完了?没", s[start:end]):
+            return KEEP  # 说完(了)没有 hurries the customer whoever 快点 is about: 你说快点行不行，到底说完了没
         lo, hi = self.clause(s, start, end)
         left, right = s[lo:start], s[end:hi]
         if s[start:end][-1:] in ("说", "讲") and right[:1] in ("明", "服"):

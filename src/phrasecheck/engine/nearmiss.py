@@ -241,9 +241,12 @@ class Proposer:
             if rid in found or rid == "O01":
                 continue
             best = None  # the reading most like its window: 找谁 for 照谁, not 你找谁 for 里，照谁
+            keys = {_reading(words).key for words in readings}
             for words in readings:  # at the start, or after another opener (喂，讲话), as a word of its own
                 got = _best_window(nt, words, range(0, OPENER_REACH))
                 end = got[0] + len(_reading(words).key) if got else 0
+                if got and nt.key[got[0] : end] in keys:
+                    continue  # the window already says one of the rule's readings (想画 for 讲话 is no news)
                 if got and (end == len(nt.key) or end in nt.breaks) and (best is None or got[1] > best[1]):
                     best = (got[0], got[1], words)
             if best is not None:
