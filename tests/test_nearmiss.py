@@ -68,6 +68,14 @@ def test_nothing_is_proposed_for_what_the_text_already_says_or_the_customer_says
     assert proposed(checker, customer) == []
 
 
+def test_a_request_ending_in_yixia_is_read_as_nothing_else(checker):
+    """您查一下 sounds a little like 你是眼瞎 syllable by syllable; the decoder writes 一下 right, and
+    the audio never favoured the reading there: not proposed. 等一下 readings still are."""
+    for line in ("您查一下，订单号报一下。", "麻烦您联系一下物业。"):
+        assert [p for p in proposed(checker, call(GREETING, line)) if p[2].startswith("你是眼瞎")] == []
+    assert ("F12", "号马报一下", "吼啥等一下") in proposed(checker, call(GREETING, "你的行李排号马报一下。"))
+
+
 def test_greeting_parts_are_proposed_only_when_missing(checker):
     garbled = "您好，阳光物业，我敬礼，请问有什么可以帮助您？"
     assert not checker.check(call(garbled)).greeting.ok
