@@ -2,8 +2,7 @@
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
-tests/test_accuracy.py holds floors for its committed transcripts (the first eight are spent; holdout9 is held out,
-not measured: no transcripts, no floors).
+tests/test_accuracy.py holds floors for its committed transcripts (all nine are spent).
 """
 
 from __future__ import annotations

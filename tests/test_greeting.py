@@ -25,6 +25,8 @@ from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
         "您好，华山医院预约挂号中心，我姓周，请问有什么可以帮您？",
         "晚上好，锦江酒店预订中心，我姓吕，请问有什么可以帮您？",
         "您好，东风日产售后服务中心，我姓戴，请问有什么可以帮您？",
+        "您好，南方电信宽带服务专线，我姓丁，请问有什么可以帮您？",
+        "下午好，复旦大学招生办，我姓顾，请问有什么可以帮您？",
     ],
 )
 def test_greeting_ok(checker, text):

@@ -99,6 +99,8 @@ BENIGN = [
     "他讲了半天您还没弄明白，是我们没解释清楚",  # the agent takes the blame
     "如果您自己不会看，我一步一步教您",
     "您说完了吗？没有的话请继续。",  # a question, then another sentence
+    "药可以拌在湿粮里喂，或者用喂药器。",  # feeding a pet: the verb inside a clause
+    "术前八小时不要给它喂东西，喂水可以。",
     "质检那边马上下班了，明天上午再联系您。",  # someone else's hours, the agent's promise
     "库房那边快下班了，有事明天再来取也可以。",  # an option offered
     "我已经让楼上邻居别喊了",
