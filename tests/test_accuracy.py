@@ -128,8 +128,8 @@ CALL_SETS = {
     "eval-calls-holdout7/hard": (0.75, 0.90, 0.93, 0.95),
     "eval-calls-holdout8/clean": (0.75, 0.90, 0.93, 0.95),
     "eval-calls-holdout8/hard": (0.55, 0.80, 0.93, 0.95),
-    "eval-calls-holdout9/clean": (0.55, 0.80, 0.93, 0.95),
-    "eval-calls-holdout9/hard": (0.45, 0.85, 0.92, 0.95),
+    "eval-calls-holdout9/clean": (0.65, 0.80, 0.93, 0.95),
+    "eval-calls-holdout9/hard": (0.55, 0.85, 0.92, 0.95),
 }
 
 
