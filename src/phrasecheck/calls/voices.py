@@ -260,7 +260,8 @@ def _decode(clauses: list[Piece], turns: list[Turn], mu: np.ndarray) -> tuple[in
         first = np.log(np.where(np.arange(2) == agent, FIRST_IS_AGENT, 1 - FIRST_IS_AGENT))
         return _viterbi(pitch + cues[:, None] * sign[None, :], switch if agent == 0 else switch[:, ::-1], first)
 
-    best = [best_path(agent, _switches(clauses, turns, hold=False)) for agent in (0, 1)]
+    plain = _switches(clauses, turns, hold=False)
+    best = [best_path(agent, plain) for agent in (0, 1)]
     agent = int(best[1][0] > best[0][0])
     margin = abs(best[1][0] - best[0][0])
     if margin < MIN_MARGIN:

@@ -213,10 +213,15 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
         turn.start_s, turn.end_s = _offsets(record, path, line)
     roles = get("roles")
     if roles not in (None, ""):
-        if roles not in ROLES:
-            raise InputError(str(path), f"roles {roles!r} is not one of {', '.join(ROLES)}", line)
-        turn.roles = roles
+        turn.roles = _roles(roles, path, line)
     return str(conv_id), agent_id, turn, problem
+
+
+def _roles(value, path: Path, line: int) -> str:
+    """A transcript's `roles` (JSONL field or `# roles:` header): one of data.ROLES."""
+    if value not in ROLES:
+        raise InputError(str(path), f"roles {value!r} is not one of {', '.join(ROLES)}", line)
+    return value
 
 
 def _offsets(record: dict, path: Path, line: int) -> tuple[float | None, float | None]:
@@ -357,8 +362,8 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
             key, value = header["key"].lower(), header["value"]
             if key == "note":
                 conv.notes.append(value)
-            elif key == "roles" and value not in ROLES:
-                raise InputError(str(path), f"roles {value!r} is not one of {', '.join(ROLES)}", n)
+            elif key == "roles":
+                conv.roles = _roles(value, path, n)
             meta[key] = value
             continue
         m = TXT_LINE.match(raw)
@@ -376,7 +381,6 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
         conv.turns.append(turn)
     conv.agent_id = agent or meta.get("agent") or meta.get("agent_id") or path.stem
     conv.conversation_id = meta.get("conversation") or meta.get("conversation_id") or path.stem
-    conv.roles = meta.get("roles", conv.roles)
     if "started" in meta or "call_time" in meta:
         conv.started_at = parse_time(meta.get("started") or meta.get("call_time"), path, 1)
     if not offsets:
