@@ -59,6 +59,21 @@ FORBIDDEN = [
     ("F05", "你急啥，你瞧不见我忙着吗？"),  # 瞧不见 for 看不见
     ("F11", "你要是有这个本事，就去消协告我们好了。"),  # where to complain named
     ("F13", "我说了半天，你还没听进去？"),  # 没听进去 for 没听懂
+    ("F06", "哪个隋老师？不在，顾问不接电话的。"),  # the question, then only 'not here'
+    ("F06", "漆？哪个漆？人都出去派件了，不在。"),  # words between
+    ("F06", "你找哪个？不在。"),
+    ("F06", "哪个马师傅？不在不在。"),  # 在不在 inside 不在不在 is no question
+    ("F08", "你身体不舒服的话，那别来了呗，复查往后拖。"),  # a condition, no offer
+    ("F08", "换不了人。不舒服就别寄了呗，等你脚好了自己送过来。"),
+    ("F09", "一个一个问，你到底问完了没有？"),  # 问完 for 说完
+    ("F10", "下礼拜三吧，就这么说，行不行你看着办。"),  # take it or leave it
+    ("F03", "价格页上明明白白贴着呢，你这眼睛是摆设啊？"),
+    ("F05", "你着什么急啊，我这不是忙着呢嘛，没看到啊？"),  # 着什么急 for 急什么
+    ("F13", "讲了半天了，协议签了就算数，你这还没弄明白？"),
+    # 下班 is the warehouse's (cleared), then the agent's own 你有啥事明儿再来: one cleared hit hides no other
+    ("F07", "这都五点多了，质检那边马上下班，今天肯定弄不了，你有啥事明儿再来电话吧。"),
+    ("F07", "我们马上就下班，你有什么事明天上班时间再打过来。"),
+    ("F02", "行李现在在哪我也不知道，你要么下午再打电话问问。"),  # the customer is to ask: no offer
 ]
 
 
@@ -112,6 +127,10 @@ BENIGN = [
     "您看了半天还不懂的话，我发个视频给您",
     "不好意思，刚才半天没听清楚您说的",  # the agent did not catch the customer
     "我这边忙着呢，您稍等，没看见您的订单",  # not 你没看见 said at the customer
+    "您找哪个师傅？我看看他在不在。",  # asks whether he is in
+    "哪个小区？不在我们的服务范围。",  # a place, not a person
+    "哪个快递？不在我们这儿，是别家的。",  # a thing, not a person
+    "您身体不舒服就别跑了，我们派师傅上门。",  # care and an offer
 ]
 
 

@@ -169,14 +169,16 @@ class Checker:
         result.findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
 
     def _best(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> Hit | None:
+        hits = self._hits(phrase, text, anchored)
+        return hits[0] if hits else None
+
+    def _hits(self, phrase: Phrase, text: Prepared, anchored: bool = False) -> list[Hit]:
+        """Each viable form's hit, the best score first (the first form written wins a tie)."""
         if phrase.id not in self.matcher.candidates(text):
-            return None
-        best, threshold = None, self.threshold(phrase)
-        for form in self.matcher.viable(phrase, text):
-            hit = self.matcher.find_form(form, text, threshold, anchored)
-            if hit and (best is None or hit.score > best.score):
-                best = hit
-        return best
+            return []
+        threshold = self.threshold(phrase)
+        hits = [hit for form in self.matcher.viable(phrase, text) if (hit := self.matcher.find_form(form, text, threshold, anchored))]
+        return sorted(hits, key=lambda h: -h.score)
 
     def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> tuple[list[Finding], int]:
         """The blunt words that open the agent's first turn, as a block: 喂，讲话 is O01 and O02.
@@ -332,14 +334,17 @@ class Checker:
 
     def _locate(self, phrase: Phrase, text: Prepared, k: int, pair: Prepared | None, continued: Prepared | None = None) -> Located | None:
         """The phrase in agent turn k, or across turn k and the agent's next turn (`pair`)."""
-        hit = self._best(phrase, text)
-        if hit:
+        hits = self._hits(phrase, text)
+        for hit in hits:
+            # best first; a hit the exceptions or the grammar clear does not hide another form's hit
+            # elsewhere in the turn (下班 cleared as the warehouse's, then 你有啥事明儿再来 on its own)
             if self._excepted(phrase, text, hit) or self._excepted_after(phrase, text, hit, continued):
-                return None
+                continue
             severity = self._judge(phrase, text, hit)
-            if severity == CLEAR:
-                return self._next_occurrence(phrase, text, k, hit)
-            return Located(k, hit.start, k, hit.end, hit.score, severity)
+            if severity != CLEAR:
+                return Located(k, hit.start, k, hit.end, hit.score, severity)
+        if hits:
+            return self._next_occurrence(phrase, text, k, hits[0])
         if pair is None:
             return None
         cut = len(text.key)
