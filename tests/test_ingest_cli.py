@@ -182,6 +182,16 @@ def test_folder_lists_files_it_did_not_read(tmp_path, clean):
     assert "2 file(s) under the folders are not inputs" in result.output
 
 
+def test_a_named_file_is_read_where_a_folder_walk_leaves_it_out(tmp_path, rude):
+    script = tmp_path / "calls.script.jsonl"
+    script.write_bytes(rude.read_bytes())
+    assert run("check", script).exit_code == 1  # a synthetic call's script is a chat export: checked
+    gold = tmp_path / "x.gold.jsonl"
+    gold.write_text("{}", encoding="utf-8")
+    result = run("check", gold)
+    assert result.exit_code == 2 and "x.gold.jsonl: eval labels, not conversations" in result.output
+
+
 def test_select_and_ignore(rude):
     assert run("check", rude, "--ignore", "F04").exit_code == 0
     assert run("check", rude, "--select", "O").exit_code == 0

@@ -40,8 +40,10 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
         elif path.is_dir():
             walk.folder(path, frozenset())
         elif path.is_file():
-            if _is_input(path, wanted):
+            if _is_input(path, wanted) or _named_input(path, wanted):
                 walk.add(path)
+            elif path.name.lower().endswith(".gold.jsonl"):
+                walk.errors.append(InputError(str(path), "eval labels, not conversations: give this file to `phrasecheck eval`"))
             else:
                 walk.errors.append(InputError(str(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
         elif path.is_symlink():
@@ -102,6 +104,13 @@ class _Walk:
 def _is_input(path: Path, wanted: set[str]) -> bool:
     name = path.name.lower()
     return name not in NOT_INPUT_NAMES and not name.endswith(NOT_INPUT_SUFFIXES) and path.suffix.lower() in wanted
+
+
+def _named_input(path: Path, wanted: set[str]) -> bool:
+    """A file named on the command line is read when its type is known, even where a folder's walk
+    leaves it out (a synthetic call's .script.jsonl is a chat export); eval labels never are."""
+    name = path.name.lower()
+    return path.suffix.lower() in wanted and not name.endswith(".gold.jsonl") and name not in NOT_INPUT_NAMES
 
 
 def audio_among(paths: Iterable[Path]) -> list[Path]:
