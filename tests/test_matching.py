@@ -74,6 +74,21 @@ FORBIDDEN = [
     ("F07", "这都五点多了，质检那边马上下班，今天肯定弄不了，你有啥事明儿再来电话吧。"),
     ("F07", "我们马上就下班，你有什么事明天上班时间再打过来。"),
     ("F02", "行李现在在哪我也不知道，你要么下午再打电话问问。"),  # the customer is to ask: no offer
+    # each half of a two-part phrase in its usual words (words written apart from the lexicon, eval-paraphrase2-4)
+    ("F04", "有什么好急的 天天来问 头都被你问大了 烦死了"),
+    ("F04", "您着什么急啊？一会儿一个电话，我都被您烦透了。"),
+    ("F05", "急啥，没瞅见我这儿正忙着呢吗"),
+    ("F05", "慢啥 手上一堆投诉在弄 你当我闲着啊"),
+    ("F03", "那么大的字贴在门上，眼睛长着是干嘛用的？"),
+    ("F07", "现在四点四十五了，马上就下班了，今天肯定办不了，您明天一早再来吧。"),
+    ("F08", "受不了就甭来了，去别家办去"),  # not pleased, so don't come: the other reading of 不舒服
+    ("F08", "不满意下次别来了"),
+    ("F09", "快点儿，完了没？我这边要录报案信息。"),
+    ("F10", "就赔五块 爱要不要 你能咋样"),
+    ("F11", "有种你就告，我还怕你啊"),
+    ("F12", "您喊那么大声干嘛，我又不聋。等会儿，我查一下。"),
+    ("F13", "我跟你说了八百遍了，你还没懂啊？"),
+    ("F02", "车几点发谁知道，我这边也不清楚，您就等着吧。"),
 ]
 
 
@@ -131,7 +146,24 @@ BENIGN = [
     "哪个小区？不在我们的服务范围。",  # a place, not a person
     "哪个快递？不在我们这儿，是别家的。",  # a thing, not a person
     "您身体不舒服就别跑了，我们派师傅上门。",  # care and an offer
+    "老人家身体不舒服就别来了，这个业务能委托办理，我把模板发您。",  # care and another way
+    "不知道订单号也能查，报一下手机号后四位就行。",  # not knowing it is no obstacle
+    "不知道孩子现在几年级了 我按年级给您推荐两个班",  # asks about the customer's case, then helps
+    "这样您就可以每天知道自己的流量了。",  # 每天知道 holds no 天知道
+    "我们会提醒楼上别吵吵了。",
+    "请问您找哪位管家？我们七号楼有两位。姜管家今天轮休，他暂时不在。",
+    "不会一口一口地喂，我们鼓励孩子自己吃。",  # feeding
+    "忙着给您查呢，您看不到的话我发短信给您。",
 ]
+
+
+def test_quoted_words_are_for_review_not_counted(checker):
+    """The agent reporting what someone said (in quotation marks) is listed for review, never counted."""
+    result = checker.check(agent_says('您说店员跟您讲"有本事你去告"，这是完全错误的，我已经上报门店店长处理。'))
+    assert [(f.id, f.severity) for f in result.findings if f.kind == "forbidden"] == [("F11", "review")]
+    assert "reported speech" in result.findings[0].message
+    said = checker.check(agent_says("有本事你去告，我们不怕。"))
+    assert [(f.id, f.severity) for f in said.findings if f.kind == "forbidden"] == [("F11", "error")]
 
 
 @pytest.mark.parametrize("text", BENIGN)

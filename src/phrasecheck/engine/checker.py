@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import time
 from functools import cached_property
 
+import regex
+
 from phrasecheck.config.lexicon import EXCEPTION_TIMEOUT_S, Form, GreetingRule, Lexicon, Phrase, compile_forms, default_lexicon_dir, load_words
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, ROLES_INFERRED, Conversation, Finding, Greeting, Result
@@ -576,6 +578,10 @@ class Checker:
             quote = f"{t.text[start:]} … {last.text[:last_end]}"
             start_s, _ = _times(t, start, end)
             _, end_s = _times(last, 0, last_end)
+        severity, why = loc.severity or phrase.severity, "arguable"
+        if phrase.kind == "forbidden" and end_turn is None and _quoted(t.text, start, end):
+            # 您说店员跟您讲"有本事你去告"，这是完全错误的: the agent reports someone's words
+            severity, why = REVIEW, "in quotation marks, reported speech?"
         return Finding(
             id=phrase.id,
             kind=phrase.kind,
@@ -584,9 +590,9 @@ class Checker:
             end_char=end,
             text=quote,
             score=loc.score,
-            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}" + (" (arguable: for review, not counted until confirmed)" if loc.severity == REVIEW else ""),
+            message=f"{KIND_LABEL[phrase.kind]} {phrase.text}" + (f" ({why}: for review, not counted until confirmed)" if severity == REVIEW else ""),
             suggestion=phrase.suggestion,
-            severity=loc.severity or phrase.severity,
+            severity=severity,
             start_s=start_s,
             end_s=end_s,
             end_turn=end_turn,
@@ -662,6 +668,14 @@ class HeardView:
 OPENER_PARTICLES = "啊呀呢吧嘛哈"  # a sentence particle after a blunt opener belongs to it
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
+
+
+_QUOTES = regex.compile(r'“[^“”]*”|「[^「」]*」|『[^『』]*』|‘[^‘’]*’|"[^"]*"')
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside one pair of quotation marks."""
+    return any(m.start() < start and end < m.end() for m in _QUOTES.finditer(text))
 
 
 def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:

@@ -136,6 +136,8 @@ class Grammar:
             return CLEAR  # 如果您不知道… / 不知道的话也没关系
         if self.subject(left) == "other":
             return CLEAR  # 配送员都不知道 / 很多业主还不知道 / 您不知道
+        if re.search("也(能|可以|行|没关系|不要紧|没事|照样|一样)|不要紧|没关系", right):
+            return CLEAR  # 不知道订单号也能查 / 老人家不知道是啥扣的不要紧: not knowing it is no obstacle
         if re.match(rf"[的了]?[{_FINAL}]", right):
             rest = ""  # 不知道呢 您还有…: the particle closed the sentence
         else:
@@ -155,6 +157,8 @@ class Grammar:
             question = rest.endswith("吗") or (hi < len(s) and s[hi] in "?？")
             if re.match("你(的|们的)", rest) or re.match("你(的|们的)", s[end:hi]):
                 return CLEAR  # 我还不知道您的地址: asks for what only the customer can tell
+            if self.subject(left) != "self" and self._has("question", rest) and re.match(r"[^,，。？?！!]{0,16}((给|帮|为)(您|你|亲)|我(把|按|给|帮))", after.lstrip(" ,，。")):
+                return CLEAR  # 不知道孩子现在几年级了 我按年级给您推荐…: asks about the customer's case, then helps
             if to_you and (question or self._has("question", rest) or len(rest) >= TO_YOU_CLAUSE) and not self._asks_back(rest):
                 # 不知道您想改到哪个地址 / 不知道您家里有人吗; on a call the recognizer often drops the
                 # question's mark and garbles its words (不知道您家老人需不需要… as 不知道您加劳延期不需要…):
