@@ -157,7 +157,11 @@ class Grammar:
             question = rest.endswith("吗") or (hi < len(s) and s[hi] in "?？")
             if re.match("你(的|们的)", rest) or re.match("你(的|们的)", s[end:hi]):
                 return CLEAR  # 我还不知道您的地址: asks for what only the customer can tell
-            if self.subject(left) != "self" and self._has("question", rest) and re.match(r"[^,，。？?！!]{0,16}((给|帮|为)(您|你|亲)|我(把|按|给|帮))", after.lstrip(" ,，。")):
+            if (
+                self.subject(left) != "self"
+                and self._has("question", rest)
+                and re.match(r"[^,，。？?！!]{0,16}((给|帮|为)(您|你|亲)|我(把|按|给|帮))", after.lstrip(" ,，。"))
+            ):
                 return CLEAR  # 不知道孩子现在几年级了 我按年级给您推荐…: asks about the customer's case, then helps
             if to_you and (question or self._has("question", rest) or len(rest) >= TO_YOU_CLAUSE) and not self._asks_back(rest):
                 # 不知道您想改到哪个地址 / 不知道您家里有人吗; on a call the recognizer often drops the
