@@ -201,6 +201,8 @@ class Grammar:
         _, hi = self.clause(s, end, end)
         if re.search("(也|都|就)(可以|行)", s[end:hi]):
             return CLEAR  # 您明天再来取也可以: an option offered
+        if re.search("的话", s[end:hi]):
+            return CLEAR  # 您明天再来办的话记得带身份证: a condition with advice
         if s[start:end].endswith("联系"):
             return REVIEW  # 我要下班了，明天再联系吧: closing early or arranging a call? arguable
         return KEEP
