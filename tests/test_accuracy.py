@@ -70,10 +70,13 @@ def test_forbidden_phrases_said_in_other_words(checker):
     assert t.recall >= 0.9, wrong
 
 
-# Three more sets by writers who never saw the lexicon (northern phone speech, southern chat, rude words inside
-# long business talk with hard look-alikes). First measured as written: 0.959 / 0.598, 0.940 / 0.538 and 0.767 /
-# 0.393 (precision / recall); then used to tune. Floors, not held-out figures.
-@pytest.mark.parametrize("folder,precision,recall", [("eval-paraphrase2", 0.99, 0.9), ("eval-paraphrase3", 1.0, 0.88), ("eval-paraphrase4", 0.99, 0.85)])
+# Four more sets by writers who never saw the lexicon (northern phone speech, southern chat, rude words inside long
+# business talk with hard look-alikes, four agent types mixed). First measured as written: 0.959 / 0.598, 0.940 /
+# 0.538, 0.767 / 0.393 and 0.913 / 0.718 (precision / recall); then used to tune. Floors, not held-out figures.
+@pytest.mark.parametrize(
+    "folder,precision,recall",
+    [("eval-paraphrase2", 0.99, 0.9), ("eval-paraphrase3", 1.0, 0.88), ("eval-paraphrase4", 0.99, 0.85), ("eval-paraphrase5", 0.99, 0.9)],
+)
 def test_forbidden_phrases_said_in_other_words_by_other_writers(checker, folder, precision, recall):
     gold_path = REPO / "samples" / folder / f"{folder}.gold.jsonl"
     gold, errors = load_gold(gold_path)
