@@ -66,9 +66,13 @@ class Checker:
         self._of_kind = {kind: [p for p in self.phrases if p.kind == kind] for kind in ("opener", "forbidden", "courtesy")}
         self.greeting = lexicon.greeting if lexicon.greeting and profile.enabled(lexicon.greeting.id) else None
         self._company_forms = self._pin_company(self.greeting, profile.company) if self.greeting else []
+        # Where no profile names the company and the greeting names no centre (客服中心, 热线 …), the
+        # organisation said by what it is (上海迪士尼度假区, 马龙齿科: words.yaml `organisations`) names it
+        named = profile.company or not self.greeting or "company" not in self.greeting.parts
+        self._org_forms = [] if named else compile_forms([f"××{w}" for w in self.words.get("organisations", [])])
         extra = [f for forms in (self.greeting.parts.values() if self.greeting else []) for f in forms]
         self.matcher = Matcher(self.phrases, inside="".join(self.words.get("inside", [])))
-        for form in extra + self._company_forms:
+        for form in extra + self._company_forms + self._org_forms:
             for part in form.parts:
                 self.matcher.pattern(part)
         self.behaviour = Behaviour(lexicon.behaviour, profile, self.matcher)
@@ -456,6 +460,8 @@ class Checker:
             missing.append("greeting")
         after = head.end if head else 0
         company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) if "company" in rule.parts else None
+        if company is None and self._org_forms:
+            company = self._find_any(self._org_forms, text, after + (1 if head else 0), rule.threshold)
         if "company" in rule.parts and company is None:
             missing.append("company")
         offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
