@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -60,6 +60,7 @@ class Part:
 class Form:
     text: str
     parts: tuple[Part, ...]
+    said: bool = field(default=False, compare=False)  # a form words.yaml's synonyms made, not one written
 
     def __hash__(self) -> int:  # equal forms have equal text; __eq__ still compares the parts
         return hash(self.text)
@@ -253,8 +254,10 @@ def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: li
             said += expand_alternatives(with_synonyms(x, synonyms))
         except ValueError:
             raise ValueError(f"'{x}' with words.yaml's synonyms expands to more than {MAX_FORMS} forms (fewer or smaller groups)") from None
-    for expanded in written + said:
+    for i, expanded in enumerate(written + said):
         form = parse_form(expanded, max_gap)
+        if i >= len(written):
+            form = replace(form, said=True)
         if form.parts not in seen:
             seen.add(form.parts)
             forms.append(form)

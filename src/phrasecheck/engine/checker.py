@@ -315,6 +315,13 @@ class Checker:
         clause grammar applied): what a reading of a call's turn would be flagged for (nearmiss.py)."""
         return {phrase.id for phrase, _ in self._located(self.matcher.prepare(text), None)}
 
+    def says(self, rule_id: str, text: str) -> bool:
+        """Whether one agent turn's text says the forbidden phrase rule_id on its own: forbidden_in for
+        one rule, without locating the others (the proposer asks it of every reading it weighs)."""
+        prepared = self.matcher.prepare(text)
+        phrase = next((p for p in self._of_kind["forbidden"] if p.id == rule_id), None)
+        return phrase is not None and rule_id in self.matcher.candidates(prepared) and self._locate(phrase, prepared, 0, None) is not None
+
     def _continued(self, conv: Conversation, idx: list[int], k: int) -> Prepared | None:
         """Agent turn k and the agent's next turn as one sentence, where a call's recognizer or a
         customer's 嗯 cut one utterance in two: the next starts within CONTINUE_GAP_S and k does not

@@ -164,8 +164,23 @@ def _request_window(nt: Normalized, lo: int, words: str) -> bool:
 
 
 def _readings(phrase, shortest: int) -> list[str]:
-    """The phrase's forms as the words a speaker says in one go (their parts run together)."""
-    return sorted(r for r in {"".join(part.key for part in f.parts) for f in phrase.forms} if len(r) >= shortest)
+    """The phrase's forms as the words a speaker says in one go: the forms of one part, and the seed's
+    own phrase with its parts run together (急什么烦死人了). The other forms of several parts say their
+    halves apart (急有什么用…真够烦的): their parts are read alone (_part_readings), or the halves of
+    every pairing would be weighed as one utterance nobody says."""
+    whole = {"".join(part.key for part in f.parts) for f in _written(phrase) if len(f.parts) == 1 or f.text == phrase.text}
+    return sorted(r for r in whole if len(r) >= shortest)
+
+
+def _written(phrase) -> list:
+    """The phrase's forms as written: a synonym's variants (words.yaml) are matched in the text, but
+    weighing each against the audio too makes thousands of readings, most of them nothing anyone
+    says (眼干使的 for 以帮您的)."""
+    return [f for f in phrase.forms if not f.said]
+
+
+def _slotted(form) -> bool:
+    return any(part.gap[0] > 0 for part in form.parts)
 
 
 def _part_readings(phrase, shortest: int) -> list[str]:
@@ -173,7 +188,7 @@ def _part_readings(phrase, shortest: int) -> list[str]:
     with words between, so 烦死人了 garbled (反死言论) is a near miss only where it stands, and
     the heard text then completes the form with the 急什么 already decoded."""
     whole = {"".join(part.key for part in f.parts) for f in phrase.forms}
-    return sorted({part.key for f in phrase.forms if len(f.parts) > 1 for part in f.parts if len(part.key) >= shortest} - whole)
+    return sorted({part.key for f in _written(phrase) if len(f.parts) > 1 for part in f.parts if len(part.key) >= shortest} - whole)
 
 
 class Proposer:
@@ -231,7 +246,7 @@ class Proposer:
     def _fires(self, conv: Conversation, c: Candidate) -> bool:
         """Whether the checker finds c's rule in c's turn, read on its own, with c's words in place
         of the decoded ones."""
-        return c.rule in self.checker.forbidden_in(c.reading(conv.turns[c.turn].text))
+        return self.checker.says(c.rule, c.reading(conv.turns[c.turn].text))
 
     def _openers_at(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
         """The blunt words at the call's first words: 喂 spelt 为/未/微 (not 为您…), and the others
