@@ -32,6 +32,9 @@ MIN_SIMILARITY_LONG = 0.62
 # meant to be, and hearing it only credits the agent, so a looser likeness is scored.
 GREETING_WORD_SIMILARITY = 0.6
 PART_SHORTEST = 3  # a part of a form of several parts is proposed alone from this many characters
+# a synonym's variant of a one-part form (有能耐你就去告 for 有本事你就去告) is a reading from this many
+# characters: the short ones (眼是摆设 for 眼睛是摆设) sound like anything (以帮您的)
+SAID_SHORTEST = 5
 
 # The commonest surnames, commonest first (about 85% of people in China): the surname a greeting's
 # garbled 我姓× most likely says, where the profile does not list the agent's (agents:).
@@ -164,31 +167,26 @@ def _request_window(nt: Normalized, lo: int, words: str) -> bool:
 
 
 def _readings(phrase, shortest: int) -> list[str]:
-    """The phrase's forms as the words a speaker says in one go: the forms of one part, and the seed's
-    own phrase with its parts run together (急什么烦死人了). The other forms of several parts say their
-    halves apart (急有什么用…真够烦的): their parts are read alone (_part_readings), or the halves of
-    every pairing would be weighed as one utterance nobody says."""
-    whole = {"".join(part.key for part in f.parts) for f in _written(phrase) if len(f.parts) == 1 or f.text == phrase.text}
+    """The phrase's forms as the words a speaker says in one go: the forms of one part (words.yaml's
+    synonym variants of them from SAID_SHORTEST characters), and the seed's own phrase with its parts
+    run together (急什么烦死人了). The other forms of several parts say their halves apart (急有什么用…
+    真够烦的): their parts are read alone (_part_readings), or the halves of every pairing would be
+    weighed as one utterance nobody says."""
+    whole = {_joined(f) for f in phrase.forms if (len(f.parts) == 1 or f.text == phrase.text) and (not f.said or len(_joined(f)) >= SAID_SHORTEST)}
     return sorted(r for r in whole if len(r) >= shortest)
 
 
-def _written(phrase) -> list:
-    """The phrase's forms as written: a synonym's variants (words.yaml) are matched in the text, but
-    weighing each against the audio too makes thousands of readings, most of them nothing anyone
-    says (眼干使的 for 以帮您的)."""
-    return [f for f in phrase.forms if not f.said]
-
-
-def _slotted(form) -> bool:
-    return any(part.gap[0] > 0 for part in form.parts)
+def _joined(form) -> str:
+    return "".join(part.key for part in form.parts)
 
 
 def _part_readings(phrase, shortest: int) -> list[str]:
     """The parts of the phrase's forms of several parts, each on its own: 急什么…烦死人了 is said
     with words between, so 烦死人了 garbled (反死言论) is a near miss only where it stands, and
-    the heard text then completes the form with the 急什么 already decoded."""
+    the heard text then completes the form with the 急什么 already decoded. The parts as written:
+    words.yaml's synonyms would multiply them into thousands."""
     whole = {"".join(part.key for part in f.parts) for f in phrase.forms}
-    return sorted({part.key for f in _written(phrase) if len(f.parts) > 1 for part in f.parts if len(part.key) >= shortest} - whole)
+    return sorted({part.key for f in phrase.forms if len(f.parts) > 1 and not f.said for part in f.parts if len(part.key) >= shortest} - whole)
 
 
 class Proposer:
