@@ -310,14 +310,10 @@ class Checker:
                 out.append(finding)
         return out + self._wei_spelt_alone(conv, idx, texts, taken.get("F01", set()))
 
-    def forbidden_in(self, text: str) -> set[str]:
-        """The ids of the forbidden phrases one agent turn's text says on its own (exceptions and the
-        clause grammar applied): what a reading of a call's turn would be flagged for (nearmiss.py)."""
-        return {phrase.id for phrase, _ in self._located(self.matcher.prepare(text), None)}
-
     def says(self, rule_id: str, text: str) -> bool:
-        """Whether one agent turn's text says the forbidden phrase rule_id on its own: forbidden_in for
-        one rule, without locating the others (the proposer asks it of every reading it weighs)."""
+        """Whether one agent turn's text says the forbidden phrase rule_id on its own (exceptions and the
+        clause grammar applied): whether a reading of a call's turn would be flagged for it (nearmiss.py
+        asks it of every reading it weighs, so only that rule is located)."""
         prepared = self.matcher.prepare(text)
         phrase = next((p for p in self._of_kind["forbidden"] if p.id == rule_id), None)
         return phrase is not None and rule_id in self.matcher.candidates(prepared) and self._locate(phrase, prepared, 0, None) is not None
