@@ -27,6 +27,9 @@ from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
         "您好，东风日产售后服务中心，我姓戴，请问有什么可以帮您？",
         "您好，南方电信宽带服务专线，我姓丁，请问有什么可以帮您？",
         "下午好，复旦大学招生办，我姓顾，请问有什么可以帮您？",
+        # the organisation named by what it is (words.yaml organisations), where no centre is said
+        "下午好，上海迪士尼度假区，我姓谢，请问有什么可以帮您？",
+        "您好，马泷齿科，我姓王，请问有什么可以帮您？",
     ],
 )
 def test_greeting_ok(checker, text):
@@ -39,6 +42,7 @@ def test_greeting_ok(checker, text):
     "text,missing",
     [
         ("您好，客服中心，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，服务中心，我姓王，请问有什么可以帮助您？", ["company"]),  # a centre's kind, no name of its own
         ("您好，阳光物业客服中心，请问有什么可以帮助您？", ["surname"]),
         ("您好，阳光物业客服中心，我姓王。", ["offer"]),
         ("阳光物业客服中心，我姓王，请问有什么可以帮助您？", ["greeting"]),

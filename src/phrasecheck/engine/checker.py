@@ -53,6 +53,10 @@ CONTINUE_GAP_S = 2.0  # an agent's turns closer than this, the first not ending 
 
 # Characters after 我 that say the slot holds something other than a garbled 我姓× (_garbled_surname)
 NOT_SURNAME_SLOT = set("是叫们您你帮来给工号的")
+# words.yaml's organisations name the company only after a name of at least this many characters
+# that is not itself a centre's kind (客服中心 alone names no company)
+ORG_NAME_SHORTEST = 2
+NO_ORG_NAME = ("客服", "服务", "售后", "客户", "呼叫", "预约")
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
 
 
@@ -464,7 +468,7 @@ class Checker:
         after = head.end if head else 0
         company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) if "company" in rule.parts else None
         if company is None and self._org_forms:
-            company = self._find_any(self._org_forms, text, after + (1 if head else 0), rule.threshold)
+            company = self._organisation(text, after, rule.threshold)
         if "company" in rule.parts and company is None:
             missing.append("company")
         offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
@@ -532,6 +536,14 @@ class Checker:
                 break
             block.append(i)
         return block
+
+    def _organisation(self, text: Prepared, after: int, threshold: float):
+        """An organisation word after the greeting word (which ends at `after`) with a name of its own
+        before it (安心保险, 马龙去夜中心; not 客服中心 alone)."""
+        span = self._find_any(self._org_forms, text, after + 1, threshold)
+        if span is None or span.start - after < ORG_NAME_SHORTEST or text.key[: span.start].endswith(NO_ORG_NAME):
+            return None
+        return span
 
     def _find_any(self, forms: list[Form], text: Prepared, lo: int, threshold: float):
         """One of the greeting part's forms (each one piece, see lexicon) found at or after lo:
