@@ -57,28 +57,23 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
     assert set(lexicon.ids()) - {"G01"} <= seen
 
 
-def test_forbidden_phrases_said_in_other_words(checker):
-    # samples/eval-paraphrase: written apart from the lexicon; measured once as written (0.962 / 0.490),
-    # then used to tune words.yaml's synonyms and the forms. A floor, not a held-out figure.
-    gold_path = REPO / "samples" / "eval-paraphrase" / "paraphrase.gold.jsonl"
-    gold, errors = load_gold(gold_path)
-    assert not errors
-    result = evaluate(check_paths([gold_path.parent], checker, Profile()).results, gold)
-    t = result.categories["forbidden"]
-    wrong = [d for d in result.disagreements if d.category == "forbidden"]
-    assert t.precision == 1.0, wrong
-    assert t.recall >= 0.9, wrong
-
-
-# Four more sets by writers who never saw the lexicon (northern phone speech, southern chat, rude words inside long
-# business talk with hard look-alikes, four agent types mixed). First measured as written: 0.959 / 0.598, 0.940 /
-# 0.538, 0.767 / 0.393 and 0.913 / 0.718 (precision / recall); then used to tune. Floors, not held-out figures.
+# samples/eval-paraphrase*: written apart from the lexicon. The first set was measured once as written (0.962 /
+# 0.490), then used to tune words.yaml's synonyms and the forms. Four more sets by other writers (northern phone
+# speech, southern chat, rude words inside long business talk with hard look-alikes, four agent types mixed) were
+# first measured as written at 0.959 / 0.598, 0.940 / 0.538, 0.767 / 0.393 and 0.913 / 0.718 (precision / recall),
+# then used to tune. Floors, not held-out figures.
 @pytest.mark.parametrize(
-    "folder,precision,recall",
-    [("eval-paraphrase2", 0.99, 0.9), ("eval-paraphrase3", 1.0, 0.88), ("eval-paraphrase4", 0.99, 0.85), ("eval-paraphrase5", 0.99, 0.9)],
+    "gold_file,precision,recall",
+    [
+        ("eval-paraphrase/paraphrase.gold.jsonl", 1.0, 0.9),
+        ("eval-paraphrase2/eval-paraphrase2.gold.jsonl", 0.99, 0.9),
+        ("eval-paraphrase3/eval-paraphrase3.gold.jsonl", 1.0, 0.88),
+        ("eval-paraphrase4/eval-paraphrase4.gold.jsonl", 0.99, 0.85),
+        ("eval-paraphrase5/eval-paraphrase5.gold.jsonl", 0.99, 0.9),
+    ],
 )
-def test_forbidden_phrases_said_in_other_words_by_other_writers(checker, folder, precision, recall):
-    gold_path = REPO / "samples" / folder / f"{folder}.gold.jsonl"
+def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, recall):
+    gold_path = REPO / "samples" / gold_file
     gold, errors = load_gold(gold_path)
     assert not errors
     result = evaluate(check_paths([gold_path.parent], checker, Profile()).results, gold)

@@ -73,7 +73,7 @@ class Checker:
         # Where no profile names the company and the greeting names no centre (客服中心, 热线 …), the
         # organisation said by what it is (上海迪士尼度假区, 马龙齿科: words.yaml `organisations`) names it
         named = profile.company or not self.greeting or "company" not in self.greeting.parts
-        self._org_forms = [] if named else compile_forms([f"××{w}" for w in self.words.get("organisations", [])])
+        self._org_forms = [] if named else compile_forms(list(self.words.get("organisations", [])))
         extra = [f for forms in (self.greeting.parts.values() if self.greeting else []) for f in forms]
         self.matcher = Matcher(self.phrases, inside="".join(self.words.get("inside", [])))
         for form in extra + self._company_forms + self._org_forms:

@@ -134,7 +134,8 @@ class Grammar:
         left, right = s[lo:start], s[end:hi]
         if self.hypothetical(left, right):
             return CLEAR  # 如果您不知道… / 不知道的话也没关系
-        if self.subject(left) == "other":
+        who = self.subject(left)
+        if who == "other":
             return CLEAR  # 配送员都不知道 / 很多业主还不知道 / 您不知道
         if re.search("也(能|可以|行|没关系|不要紧|没事|照样|一样)|不要紧|没关系", right):
             return CLEAR  # 不知道订单号也能查 / 老人家不知道是啥扣的不要紧: not knowing it is no obstacle
@@ -158,7 +159,7 @@ class Grammar:
             if re.match("你(的|们的)", rest) or re.match("你(的|们的)", s[end:hi]):
                 return CLEAR  # 我还不知道您的地址: asks for what only the customer can tell
             if (
-                self.subject(left) != "self"
+                who != "self"
                 and self._has("question", rest)
                 and re.match(r"[^,，。？?！!]{0,16}((给|帮|为)(您|你|亲)|我(把|按|给|帮))", after.lstrip(" ,，。"))
             ):

@@ -172,8 +172,12 @@ def _readings(phrase, shortest: int) -> list[str]:
     run together (急什么烦死人了). The other forms of several parts say their halves apart (急有什么用…
     真够烦的): their parts are read alone (_part_readings), or the halves of every pairing would be
     weighed as one utterance nobody says."""
-    whole = {_joined(f) for f in phrase.forms if (len(f.parts) == 1 or f.text == phrase.text) and (not f.said or len(_joined(f)) >= SAID_SHORTEST)}
-    return sorted(r for r in whole if len(r) >= shortest)
+    whole = set()
+    for f in phrase.forms:
+        words = _joined(f)
+        if (len(f.parts) == 1 or f.text == phrase.text) and len(words) >= (max(shortest, SAID_SHORTEST) if f.said else shortest):
+            whole.add(words)
+    return sorted(whole)
 
 
 def _joined(form) -> str:
@@ -185,7 +189,7 @@ def _part_readings(phrase, shortest: int) -> list[str]:
     with words between, so 烦死人了 garbled (反死言论) is a near miss only where it stands, and
     the heard text then completes the form with the 急什么 already decoded. The parts as written:
     words.yaml's synonyms would multiply them into thousands."""
-    whole = {"".join(part.key for part in f.parts) for f in phrase.forms}
+    whole = {_joined(f) for f in phrase.forms}
     return sorted({part.key for f in phrase.forms if len(f.parts) > 1 and not f.said for part in f.parts if len(part.key) >= shortest} - whole)
 
 

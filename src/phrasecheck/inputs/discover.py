@@ -21,7 +21,8 @@ CHAT_SUFFIXES = frozenset({".jsonl", ".csv", ".txt"})
 AUDIO_SUFFIXES = frozenset({".wav", ".amr", ".awb", ".3gp", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wma"})
 # Files beside the inputs that describe them rather than hold conversations: eval labels, the
 # scripts and placement references of synthetic calls, and the recordings' manifest.
-NOT_INPUT_SUFFIXES = (".gold.jsonl", ".script.jsonl", ".refs.jsonl")
+GOLD_SUFFIX = ".gold.jsonl"  # eval labels: never conversations, even when named
+NOT_INPUT_SUFFIXES = (GOLD_SUFFIX, ".script.jsonl", ".refs.jsonl")
 NOT_INPUT_NAMES = {"manifest.csv"}
 STDIN = "-"  # `phrasecheck check -`: a transcript or JSONL on standard input
 
@@ -40,9 +41,9 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
         elif path.is_dir():
             walk.folder(path, frozenset())
         elif path.is_file():
-            if _is_input(path, wanted) or _named_input(path, wanted):
+            if _named_input(path, wanted):
                 walk.add(path)
-            elif path.name.lower().endswith(".gold.jsonl"):
+            elif path.name.lower().endswith(GOLD_SUFFIX):
                 walk.errors.append(InputError(str(path), "eval labels, not conversations: give this file to `phrasecheck eval`"))
             else:
                 walk.errors.append(InputError(str(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
@@ -110,7 +111,7 @@ def _named_input(path: Path, wanted: set[str]) -> bool:
     """A file named on the command line is read when its type is known, even where a folder's walk
     leaves it out (a synthetic call's .script.jsonl is a chat export); eval labels never are."""
     name = path.name.lower()
-    return path.suffix.lower() in wanted and not name.endswith(".gold.jsonl") and name not in NOT_INPUT_NAMES
+    return path.suffix.lower() in wanted and not name.endswith(GOLD_SUFFIX) and name not in NOT_INPUT_NAMES
 
 
 def audio_among(paths: Iterable[Path]) -> list[Path]:
