@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from phrasecheck.calls.verify import Verification
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, failed, lexicon_option, manifest_option, redact_option
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile
@@ -25,9 +24,11 @@ from phrasecheck.inputs.discover import audio_among
 
 if TYPE_CHECKING:
     from phrasecheck.calls.transcribe import TranscribeOptions
+    from phrasecheck.calls.verify import Verification
 
-# The transcriber (calls.batch, calls.transcribe: numpy, faster-whisper's helpers) is imported by the
-# functions that use it: `check` on chat exports starts without it.
+# The transcriber (calls.batch, calls.transcribe: numpy, faster-whisper's helpers) and acoustic
+# verification (numpy) are imported by the functions that use them: `check` on chat exports starts
+# without them.
 
 
 def transcribe_with_bar(
@@ -144,6 +145,7 @@ def scan(
 
     Exit status: 0 done, 2 when a file failed (listed in the report and the summary)."""
     from phrasecheck.calls.batch import default_jobs
+    from phrasecheck.calls.verify import Verification
     from phrasecheck.report import EmitOptions
     from phrasecheck.report.folder import write_report_folder
     from phrasecheck.report.labels import rule_names
@@ -177,6 +179,7 @@ def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_cha
     Where the text comes close to a rule's words, JSON gives what acoustic verification heard."""
     from phrasecheck.calls.batch import make_options
     from phrasecheck.calls.transcribe import transcript_json, transcript_srt, transcript_text
+    from phrasecheck.calls.verify import Verification
 
     profile, checker = build_checker(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)

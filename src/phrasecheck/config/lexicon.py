@@ -230,17 +230,21 @@ def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
 def with_synonyms(text: str, groups: list[list[str]]) -> str:
     """Each word of a synonym group in an expanded form (longest first, left to right) as the
     group's alternatives: '讲了半天' with [讲, 说] -> '{讲|说}了半天'."""
-    members = sorted(((w, g) for g in groups for w in g), key=lambda wg: -len(wg[0]))
-    out, i = [], 0
-    while i < len(text):
-        hit = next(((w, g) for w, g in members if text.startswith(w, i)), None)
-        if hit:
-            out.append("{" + "|".join(hit[1]) + "}")
-            i += len(hit[0])
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+    pattern, alternatives = _synonym_pattern(tuple(map(tuple, groups)))
+    return pattern.sub(lambda m: alternatives[m.group()], text) if pattern else text
+
+
+@lru_cache(maxsize=8)
+def _synonym_pattern(groups: tuple[tuple[str, ...], ...]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One regex of every group's words, longest first (an alternation takes the first that fits),
+    and each word's replacement: compiled once per lexicon, not scanned word by word per form."""
+    members = sorted(((w, g) for g in groups for w in g if w), key=lambda wg: -len(wg[0]))
+    alternatives: dict[str, str] = {}
+    for w, g in members:
+        alternatives.setdefault(w, "{" + "|".join(g) + "}")
+    if not members:
+        return None, alternatives
+    return re.compile("|".join(re.escape(w) for w, _ in members)), alternatives
 
 
 def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None) -> list[Form]:

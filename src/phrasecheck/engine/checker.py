@@ -75,7 +75,7 @@ class Checker:
         named = profile.company or not self.greeting or "company" not in self.greeting.parts
         self._org_forms = [] if named else compile_forms(list(self.words.get("organisations", [])))
         extra = [f for forms in (self.greeting.parts.values() if self.greeting else []) for f in forms]
-        self.matcher = Matcher(self.phrases, inside="".join(self.words.get("inside", [])))
+        self.matcher = Matcher(self.phrases, inside="".join(self.words.get("inside", [])), thresholds={p.id: self.threshold(p) for p in self.phrases})
         for form in extra + self._company_forms + self._org_forms:
             for part in form.parts:
                 self.matcher.pattern(part)
@@ -187,7 +187,7 @@ class Checker:
         if phrase.id not in self.matcher.candidates(text):
             return []
         threshold = self.threshold(phrase)
-        hits = [hit for form in self.matcher.viable(phrase, text) if (hit := self.matcher.find_form(form, text, threshold, anchored))]
+        hits = [hit for form in self.matcher.viable(phrase, text, threshold) if (hit := self.matcher.find_form(form, text, threshold, anchored))]
         return sorted(hits, key=lambda h: -h.score)
 
     def _openers(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> tuple[list[Finding], int]:

@@ -30,11 +30,13 @@ COST_SUBSTITUTE = 1.0
 COST_INSERT = 0.6  # a word the speaker added inside the phrase: 墙上[都]贴着
 COST_INSIDE = 0.25  # a character of words.yaml's `inside` words, which change nothing: 没看见我[这边]正忙
 COST_DELETE = 1.0
+COST_UNPAIRED = min(COST_SUBSTITUTE, COST_DELETE)  # a part character nothing in the text sounds like
 STRICT_LEN = 2  # parts this short match exactly only
 NEGATORS = "不没别未"  # an `inside` word right after one changes what is said: 不[就]知道了 is not 不知道
 # Prepared turns (and pairs of turns) kept by text: real exports repeat canned replies thousands of
 # times. About 8 KB each (tracemalloc over realdata), so the two caches hold at most ~65 MB.
 PREPARED_CACHE = 4096
+INVENTORIES_KEPT = 4  # Matcher._inventory's: a turn, its pair, the sentence it continues, and one more
 PREFILTER_SLACK = 20  # partial_ratio of a match that aligns above the threshold stays within this of it
 
 
@@ -116,6 +118,14 @@ class Codebook:
         except KeyError:  # a syllable seen for the first time
             return "".join([self.code(s) for s in syllables])
 
+    @staticmethod
+    def bits(codes: str) -> int:
+        """A set of codes as an int with one bit per code: & and bit_count on it cost next to nothing."""
+        out = 0
+        for code in set(codes):
+            out |= 1 << (ord(code) - 0xE000)
+        return out
+
     def encode_fuzzy(self, syllables: list[str]) -> str:
         try:
             return "".join(map(self._fuzzy.__getitem__, syllables))
@@ -144,6 +154,7 @@ class PartPattern:
         self._char_set = frozenset(self.key)
         self._pinyin_set = frozenset(pre.pinyin_codes)
         self._fuzzy_set = frozenset(pre.codes)
+        self.sounds = Codebook.bits(pre.codes)  # its fuzzy-pinyin codes as bits (Matcher.viable)
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
@@ -164,7 +175,7 @@ class PartPattern:
         exact = self.find_verbatim(text, lo, hi)
         if exact:  # cost 0: no alignment can beat it, and the DP would pick the first too
             return exact
-        if 100.0 * (1.0 - self._cost_bound(text) / m) < threshold:
+        if not self.may_match(text.inventory, threshold):
             return None
         window_end = min(n, hi + m + 2)
         if fuzz.partial_ratio(self.prepared.codes, text.codes[lo:window_end]) < threshold - PREFILTER_SLACK:
@@ -183,17 +194,25 @@ class PartPattern:
             return Span(pos, pos + len(self.key), 100.0)
         return None
 
-    def _cost_bound(self, text: Prepared) -> float:
-        """A lower bound of the alignment cost: each part character whose character, pinyin or fuzzy
-        pinyin occurs nowhere in the text costs at least what its best possible pairing would."""
-        seen = text.inventory
-        if all(map(seen.__contains__, self._char_set)):  # map: no generator frame per character
-            return 0.0
+    def allowed(self, threshold: float) -> float:
+        """The most an alignment of the part may cost and still score `threshold`."""
+        return len(self.key) * (1.0 - threshold / 100.0) + 1e-9
+
+    def may_match(self, seen: str | set[str], threshold: float) -> bool:
+        """False where the part cannot match anywhere in a text whose inventory (Prepared.inventory)
+        is `seen`: each part character whose character, pinyin or fuzzy pinyin occurs nowhere in the
+        text costs at least what its best possible pairing would, and those costs alone exceed what
+        the threshold allows."""
+        if self.strict or all(map(seen.__contains__, self._char_set)):  # map: no generator frame per character
+            return True
+        allowed = self.allowed(threshold)
         bound = 0.0
         for ch, py, fz in self._chars:
             if ch not in seen:
-                bound += COST_HOMOPHONE if py in seen else COST_NEAR if fz in seen else min(COST_SUBSTITUTE, COST_DELETE)
-        return bound
+                bound += COST_HOMOPHONE if py in seen else COST_NEAR if fz in seen else COST_UNPAIRED
+                if bound > allowed:
+                    return False
+        return True
 
     def _find_exact(self, text: Prepared, lo: int, hi: int) -> Span | None:
         verbatim = self.find_verbatim(text, lo, hi)
@@ -309,25 +328,38 @@ class Hit:
 class Matcher:
     """Compiled lexicon forms; one per lexicon, shared by every conversation of a run."""
 
-    def __init__(self, phrases: list[Phrase], inside: str = ""):
+    def __init__(self, phrases: list[Phrase], inside: str = "", thresholds: dict[str, float] | None = None):
         self.codebook = Codebook()
         self.inside = frozenset(inside)  # characters an inserted word may be made of at COST_INSIDE
+        # phrase id -> the threshold its forms are found at (the profile's, else the lexicon's): what
+        # candidates() may rule a part out by
+        self._threshold = {p.id: p.threshold for p in phrases} | (thresholds or {})
         # Parts are numbered: the per-turn sets below hold ints, whose hashing costs nothing.
         self._parts: dict[Part, PartPattern] = {}
         self._pid: dict[Part, int] = {}
+        self._by_pid: list[PartPattern] = []  # part number -> its pattern
+        # character -> bits of every fuzzy-pinyin code it has in some part: a text holding the character
+        # holds each of those sounds, whatever its reading there (a polyphone)
+        self._char_sounds: dict[str, int] = {}
+        self._inventories: OrderedDict[int, tuple[Prepared, set[str], int]] = OrderedDict()  # _inventory's, by id(text)
         self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
-        self._owners_of: dict[int, set[str]] = {}  # part -> ids of phrases with a form using it
-        self._form_sets: dict[str, list[frozenset[int]]] = {}  # phrase id -> its forms' part sets
+        # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
+        # on its longest part, the one least often present: a form can match only where it is present)
+        self._keyed: dict[int, dict[str, list[frozenset[int]]]] = {}
         self._form_set: dict[Form, frozenset[int]] = {}
         self._forms_of: dict[str, list[tuple[Form, frozenset[int]]]] = {}  # phrase id -> (form, its part set)
+        self._keyed_forms: dict[str, dict[int, list[int]]] = {}  # phrase id -> key part -> its forms (positions in _forms_of)
         for phrase in phrases:
-            sets = set()
-            for form in phrase.forms:
-                sets.add(self.form_set(form))
-                for part in form.parts:
-                    self._owners_of.setdefault(self._pid[part], set()).add(phrase.id)
-            self._form_sets[phrase.id] = sorted(sets, key=len)
+            by_key: dict[int, list[int]] = {}
+            for i, form in enumerate(phrase.forms):
+                parts = self.form_set(form)
+                longest = self._pid[max(form.parts, key=lambda p: len(p.key))]
+                by_key.setdefault(longest, []).append(i)
+                keyed = self._keyed.setdefault(longest, {}).setdefault(phrase.id, [])
+                if parts not in keyed:
+                    keyed.append(parts)
             self._forms_of[phrase.id] = [(form, self.form_set(form)) for form in phrase.forms]
+            self._keyed_forms[phrase.id] = by_key
         self._tokenizer: jieba.Tokenizer | None = None
         self._prepared = TextCache(PREPARED_CACHE)
         self._joined = TextCache(PREPARED_CACHE)
@@ -337,6 +369,10 @@ class Matcher:
         if pat is None:
             pat = self._parts[part] = PartPattern(part, self.codebook, self.inside)
             pid = self._pid[part] = len(self._pid)
+            self._by_pid.append(pat)
+            for ch, fz in zip(pat.key, pat.prepared.codes):
+                self._char_sounds[ch] = self._char_sounds.get(ch, 0) | Codebook.bits(fz)
+            self._inventories.clear()  # a text's sounds are read through _char_sounds
             for gram in pat.grams:
                 self._index.setdefault(gram, set()).add(pid)
         return pat
@@ -361,21 +397,65 @@ class Matcher:
         return text.present
 
     def candidates(self, text: Prepared) -> set[str]:
-        """Ids of the phrases that could match in text; the rest need no alignment at all."""
+        """Ids of the phrases that could match in text; the rest need no alignment at all. A phrase
+        could where some form's parts are all present and its key part has the sounds it needs."""
         if text.owners is None:
             present = self.present(text)
-            owners: set[str] = set()
-            for pid in present:
-                owners |= self._owners_of.get(pid, set())
             covered = present.issuperset
-            text.owners = {o for o in owners if any(map(covered, self._form_sets[o]))}
+            sounds = self._inventory(text)[1]
+            owners: set[str] = set()
+            for pid in present & self._keyed.keys():
+                pat = self._by_pid[pid]
+                missing = 0 if pat.strict else (pat.sounds & ~sounds).bit_count() * COST_UNPAIRED
+                for owner, sets in self._keyed[pid].items():
+                    if owner not in owners and missing <= pat.allowed(self._threshold[owner]) and any(map(covered, sets)):
+                        owners.add(owner)
+            text.owners = owners
         return text.owners
 
-    def viable(self, phrase: Phrase, text: Prepared) -> list[Form]:
-        """The phrase's forms whose parts could all match in text: words.yaml's synonyms give a
-        phrase a hundred forms, and a turn rarely holds the n-grams of more than a few."""
+    def viable(self, phrase: Phrase, text: Prepared, threshold: float) -> list[Form]:
+        """The phrase's forms (in the lexicon's order) whose parts each match somewhere in text.
+
+        words.yaml's synonyms give a phrase hundreds of forms that share their parts, so each part is
+        aligned at most once (anywhere in the text, which every narrower search of find_form lies
+        inside), a form's key part first: where it is not found, none of the forms keyed on it is
+        looked at. Most key parts are turned down by their sounds alone: each sound of the part that
+        nothing in the text has costs a whole character (PartPattern.may_match)."""
         present = self.present(text)
-        return [form for form, parts in self._forms_of[phrase.id] if parts <= present]
+        seen, sounds = self._inventory(text)
+        found: dict[int, bool] = {}
+
+        def matches(pid: int) -> bool:
+            got = found.get(pid)
+            if got is None:
+                pat = self._by_pid[pid]
+                got = found[pid] = pat.strict or (
+                    (pat.sounds & ~sounds).bit_count() * COST_UNPAIRED <= pat.allowed(threshold)
+                    and pat.may_match(seen, threshold)
+                    and pat.find(text, 0, None, threshold) is not None
+                )
+            return got
+
+        forms = self._forms_of[phrase.id]
+        keyed = self._keyed_forms[phrase.id]
+        picked = [i for pid in present & keyed.keys() if matches(pid) for i in keyed[pid] if forms[i][1] <= present and all(map(matches, forms[i][1]))]
+        return [forms[i][0] for i in sorted(picked)]
+
+    def _inventory(self, text: Prepared) -> tuple[set[str], int]:
+        """text.inventory as a set, and the bits of every sound the text has (its fuzzy-pinyin codes
+        and those its characters have in the lexicon's parts), for the texts being checked now: a
+        turn, its pair with the next and the sentence it continues are asked in turn, phrase after
+        phrase. Kept for the last few only (a set per cached turn would cost kilobytes each)."""
+        got = self._inventories.get(id(text))
+        if got is None or got[0] is not text:
+            sounds = Codebook.bits(text.codes)
+            char_sounds = self._char_sounds
+            for ch in set(text.key):
+                sounds |= char_sounds.get(ch, 0)
+            got = self._inventories[id(text)] = (text, set(text.inventory), sounds)
+            if len(self._inventories) > INVENTORIES_KEPT:
+                self._inventories.popitem(last=False)
+        return got[1], got[2]
 
     def prepare(self, text: str) -> Prepared:
         """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from phrasecheck.text.normalize import Normalized
+
+if TYPE_CHECKING:  # numpy is imported where it is used: `check` on chats never needs it
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -28,18 +30,24 @@ class SoundTable:
     """Syllable -> number, and the similarity of every pair of numbered syllables."""
 
     def __init__(self, similarity: Callable[[str, str], float]):
+        import numpy as np
+
         self._similarity = similarity
         self._ids: dict[str, int] = {}
         self._syllables: list[str] = []
         self._table = np.zeros((0, 0))
 
     def ids(self, syllables: list[str]) -> np.ndarray:
+        import numpy as np
+
         new = [s for s in dict.fromkeys(syllables) if s not in self._ids]
         if new:
             self._grow(new)
         return np.fromiter((self._ids[s] for s in syllables), dtype=np.intp, count=len(syllables))
 
     def _grow(self, new: list[str]) -> None:
+        import numpy as np
+
         old = len(self._syllables)
         for s in new:
             self._ids[s] = len(self._syllables)
@@ -57,6 +65,8 @@ class SoundTable:
     def prepare(self, readings: list[Normalized]) -> Readings:
         """Readings grouped by length with their syllable numbers and characters, for best_windows:
         done once for a lexicon's readings, not once per turn."""
+        import numpy as np
+
         by_length: dict[int, list[int]] = {}
         for i, w in enumerate(readings):
             if w.key:
@@ -71,6 +81,8 @@ class SoundTable:
         """For each reading, the window of nt most like it and not equal to it: (key position,
         mean syllable similarity, a same character counting 1), or None when nt is shorter.
         Readings of one length are scored together: one array operation per length."""
+        import numpy as np
+
         if not isinstance(readings, Readings):
             readings = self.prepare(readings)
         n = len(nt.key)
