@@ -190,6 +190,10 @@ def test_a_named_file_is_read_where_a_folder_walk_leaves_it_out(tmp_path, rude):
     gold.write_text("{}", encoding="utf-8")
     result = run("check", gold)
     assert result.exit_code == 2 and "x.gold.jsonl: eval labels, not conversations" in result.output
+    manifest = tmp_path / "manifest.csv"  # the recordings' manifest is a .csv, but no chat export
+    manifest.write_text("file,agent_id,call_time\n", encoding="utf-8")
+    result = run("check", manifest)
+    assert result.exit_code == 2 and "manifest.csv: the recordings' manifest" in result.output and "not a known input type" not in result.output
 
 
 def test_select_and_ignore(rude):

@@ -119,7 +119,7 @@ class Codebook:
             return "".join([self.code(s) for s in syllables])
 
     @staticmethod
-    def bits(codes: str) -> int:
+    def bits(codes: str | set[str]) -> int:
         """A set of codes as an int with one bit per code: & and bit_count on it cost next to nothing."""
         out = 0
         for code in set(codes):
@@ -338,10 +338,10 @@ class Matcher:
         self._parts: dict[Part, PartPattern] = {}
         self._pid: dict[Part, int] = {}
         self._by_pid: list[PartPattern] = []  # part number -> its pattern
-        # character -> bits of every fuzzy-pinyin code it has in some part: a text holding the character
-        # holds each of those sounds, whatever its reading there (a polyphone)
-        self._char_sounds: dict[str, int] = {}
-        self._inventories: OrderedDict[int, tuple[Prepared, set[str], int]] = OrderedDict()  # _inventory's, by id(text)
+        # character -> every fuzzy-pinyin code it has in some part: a text holding the character holds
+        # each of those sounds, whatever its reading there (a polyphone)
+        self._char_codes: dict[str, set[str]] = {}
+        self._inventories: OrderedDict[int, tuple[Prepared, set[str], int, set[str]]] = OrderedDict()  # _inventory's, by id(text)
         self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
         # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
         # on its longest part, the one least often present: a form can match only where it is present)
@@ -360,9 +360,33 @@ class Matcher:
                     keyed.append(parts)
             self._forms_of[phrase.id] = [(form, self.form_set(form)) for form in phrase.forms]
             self._keyed_forms[phrase.id] = by_key
+        self._witnessed, self._unwitnessed = self._witnesses()
         self._tokenizer: jieba.Tokenizer | None = None
         self._prepared = TextCache(PREPARED_CACHE)
         self._joined = TextCache(PREPARED_CACHE)
+
+    def _witnesses(self) -> tuple[dict[str, set[int]], set[int]]:
+        """Key parts by sounds they cannot do without: a part that may leave u of its sounds unpaired
+        (an unpaired character costs COST_UNPAIRED; most short parts may leave none) can only match in a
+        text holding at least one of any u + 1 of its sounds, so it is filed under its u + 1 rarest,
+        and a text looks up only the parts filed under its own sounds. Short parts matched exactly, and
+        parts with too few sounds to file, are always looked at."""
+        rarity: dict[str, int] = {}
+        for pat in self._by_pid:
+            for code in set(pat.prepared.codes):
+                rarity[code] = rarity.get(code, 0) + 1
+        witnessed: dict[str, set[int]] = {}
+        unwitnessed: set[int] = set()
+        for pid, owners in self._keyed.items():
+            pat = self._by_pid[pid]
+            codes = sorted(set(pat.prepared.codes), key=rarity.__getitem__)
+            spare = int(pat.allowed(min(self._threshold[o] for o in owners)) // COST_UNPAIRED)
+            if pat.strict or spare >= len(codes):
+                unwitnessed.add(pid)
+            else:
+                for code in codes[: spare + 1]:
+                    witnessed.setdefault(code, set()).add(pid)
+        return witnessed, unwitnessed
 
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
@@ -371,8 +395,8 @@ class Matcher:
             pid = self._pid[part] = len(self._pid)
             self._by_pid.append(pat)
             for ch, fz in zip(pat.key, pat.prepared.codes):
-                self._char_sounds[ch] = self._char_sounds.get(ch, 0) | Codebook.bits(fz)
-            self._inventories.clear()  # a text's sounds are read through _char_sounds
+                self._char_codes.setdefault(ch, set()).add(fz)
+            self._inventories.clear()  # a text's sounds are read through _char_codes
             for gram in pat.grams:
                 self._index.setdefault(gram, set()).add(pid)
         return pat
@@ -402,9 +426,10 @@ class Matcher:
         if text.owners is None:
             present = self.present(text)
             covered = present.issuperset
-            sounds = self._inventory(text)[1]
+            _, sounds, codes = self._inventory(text)
+            witnessed = self._witnessed
             owners: set[str] = set()
-            for pid in present & self._keyed.keys():
+            for pid in (present & self._unwitnessed) | present.intersection(set().union(*[witnessed[c] for c in codes if c in witnessed])):
                 pat = self._by_pid[pid]
                 missing = 0 if pat.strict else (pat.sounds & ~sounds).bit_count() * COST_UNPAIRED
                 for owner, sets in self._keyed[pid].items():
@@ -422,7 +447,7 @@ class Matcher:
         looked at. Most key parts are turned down by their sounds alone: each sound of the part that
         nothing in the text has costs a whole character (PartPattern.may_match)."""
         present = self.present(text)
-        seen, sounds = self._inventory(text)
+        seen, sounds, _ = self._inventory(text)
         found: dict[int, bool] = {}
 
         def matches(pid: int) -> bool:
@@ -441,21 +466,22 @@ class Matcher:
         picked = [i for pid in present & keyed.keys() if matches(pid) for i in keyed[pid] if forms[i][1] <= present and all(map(matches, forms[i][1]))]
         return [forms[i][0] for i in sorted(picked)]
 
-    def _inventory(self, text: Prepared) -> tuple[set[str], int]:
-        """text.inventory as a set, and the bits of every sound the text has (its fuzzy-pinyin codes
-        and those its characters have in the lexicon's parts), for the texts being checked now: a
-        turn, its pair with the next and the sentence it continues are asked in turn, phrase after
+    def _inventory(self, text: Prepared) -> tuple[set[str], int, set[str]]:
+        """text.inventory as a set, and every sound the text has (its fuzzy-pinyin codes and those its
+        characters have in the lexicon's parts) as a set and as bits, for the texts being checked now:
+        a turn, its pair with the next and the sentence it continues are asked in turn, phrase after
         phrase. Kept for the last few only (a set per cached turn would cost kilobytes each)."""
         got = self._inventories.get(id(text))
         if got is None or got[0] is not text:
-            sounds = Codebook.bits(text.codes)
-            char_sounds = self._char_sounds
+            codes = set(text.codes)
+            char_codes = self._char_codes
             for ch in set(text.key):
-                sounds |= char_sounds.get(ch, 0)
-            got = self._inventories[id(text)] = (text, set(text.inventory), sounds)
+                if ch in char_codes:
+                    codes |= char_codes[ch]
+            got = self._inventories[id(text)] = (text, set(text.inventory), Codebook.bits(codes), codes)
             if len(self._inventories) > INVENTORIES_KEPT:
                 self._inventories.popitem(last=False)
-        return got[1], got[2]
+        return got[1], got[2], got[3]
 
     def prepare(self, text: str) -> Prepared:
         """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,

@@ -45,6 +45,13 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
                 walk.add(path)
             elif path.name.lower().endswith(GOLD_SUFFIX):
                 walk.errors.append(InputError(str(path), "eval labels, not conversations: give this file to `phrasecheck eval`"))
+            elif path.name.lower() in NOT_INPUT_NAMES:
+                walk.errors.append(
+                    InputError(
+                        str(path),
+                        "the recordings' manifest (file, agent_id, call_time), not a chat export: give its folder to `phrasecheck scan`, or the file to --manifest",
+                    )
+                )
             else:
                 walk.errors.append(InputError(str(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
         elif path.is_symlink():

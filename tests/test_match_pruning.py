@@ -1,0 +1,41 @@
+"""The matcher's shortcuts (a form tried only where its key part has the sounds it needs and every
+part aligns somewhere; a phrase a candidate only where such a form exists) must never lose a match:
+on real agent lines of the paraphrase sets, every rule's forms are also tried one by one, as the
+matcher did before it pruned, and both must give the same hits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def agent_lines() -> list[str]:
+    lines = []
+    for path in sorted(SAMPLES.glob("eval-paraphrase*/eval-paraphrase*.jsonl")):
+        if path.name.endswith(".gold.jsonl"):
+            continue
+        lines += [m["text"] for m in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if m["role"] == "agent"]
+    return lines
+
+
+@pytest.mark.parametrize("kind", ["forbidden", "courtesy"])
+def test_pruning_finds_what_every_form_tried_one_by_one_finds(checker, kind):
+    lines = agent_lines()
+    assert len(lines) > 1000
+    matcher = checker.matcher
+    phrases = [p for p in checker.phrases if p.kind == kind]
+    found = 0
+    for line in lines:
+        text = matcher.prepare(line)
+        for phrase in phrases:
+            threshold = checker.threshold(phrase)
+            every = [(f.text, h.start, h.end, h.score) for f in phrase.forms if (h := matcher.find_form(f, text, threshold))]
+            pruned = [(h.form.text, h.start, h.end, h.score) for h in checker._hits(phrase, text)]
+            assert sorted(pruned) == sorted(every), (phrase.id, line)
+            assert not every or phrase.id in matcher.candidates(text), (phrase.id, line)
+            found += bool(every)
+    assert found > len(lines) // 5  # the lines do hold the rules' words: the comparison is not between two empty lists
