@@ -61,7 +61,8 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
 # 0.490), then used to tune words.yaml's synonyms and the forms. Four more sets by other writers (northern phone
 # speech, southern chat, rude words inside long business talk with hard look-alikes, four agent types mixed) were
 # first measured as written at 0.959 / 0.598, 0.940 / 0.538, 0.767 / 0.393 and 0.913 / 0.718 (precision / recall),
-# then used to tune. Floors, not held-out figures.
+# then used to tune; two more (a bureaucratic utility hotline in Sichuan words, fast-typing young chat agents) at
+# 1.000 / 0.547 and 0.970 / 0.821. Floors, not held-out figures.
 @pytest.mark.parametrize(
     "gold_file,precision,recall",
     [
@@ -70,6 +71,8 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
         ("eval-paraphrase3/eval-paraphrase3.gold.jsonl", 1.0, 0.88),
         ("eval-paraphrase4/eval-paraphrase4.gold.jsonl", 0.99, 0.85),
         ("eval-paraphrase5/eval-paraphrase5.gold.jsonl", 0.99, 0.9),
+        ("eval-paraphrase6/eval-paraphrase6.gold.jsonl", 1.0, 0.92),
+        ("eval-paraphrase7/eval-paraphrase7.gold.jsonl", 1.0, 0.95),
     ],
 )
 def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, recall):
