@@ -1,9 +1,9 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout10): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout11): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
-tests/test_accuracy.py holds floors for its committed transcripts (the first nine are spent; holdout10 is held
-out and has not been measured).
+tests/test_accuracy.py holds floors for its committed transcripts (the first nine are spent; holdout10 and holdout11
+are held out and have not been measured).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ SETS = {
     "eval-calls-holdout8": ("holdout8", [f"call-h8-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9601, 9609)}),
     "eval-calls-holdout9": ("holdout9", [f"call-h9-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9701, 9709)}),
     "eval-calls-holdout10": ("holdout10", [f"call-h10-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9801, 9809)}),
+    "eval-calls-holdout11": ("holdout11", [f"call-h11-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9901, 9909)}),
 }
 
 

@@ -1,0 +1,8 @@
+#!/bin/sh
+# Regenerate the eleventh held-out set's transcripts (clean/calls.jsonl, hard/calls.jsonl): see
+# ../build_holdout.sh for what it does and its environment (KEEP, CLEAN, TRANSCRIBE, ONLY, TRANSCRIBE_ARGS).
+# --customer-pitch 0.90: unlike eval-calls' 0.88, eval-calls-holdout's 0.85, eval-calls-holdout2's 0.82,
+# eval-calls-holdout3's 0.80, eval-calls-holdout4's 0.84, eval-calls-holdout5's 0.87, eval-calls-holdout6's 0.83,
+# eval-calls-holdout7's 0.86, eval-calls-holdout8's 0.81, eval-calls-holdout9's 0.89 and eval-calls-holdout10's 0.79.
+here=$(cd "$(dirname "$0")" && pwd)
+exec sh "$here/../build_holdout.sh" "$here" holdout11.script.jsonl holdout11.gold.jsonl 'call-h11-*' 0.90
