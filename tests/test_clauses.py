@@ -282,9 +282,14 @@ def test_synonyms_expand_forbidden_forms_only_and_are_validated(tmp_path):
     lexicon = load_lexicon(folder)
     forms = {p.id: sorted(f.text for f in p.forms) for p in lexicon.phrases}
     assert forms == {"F13": ["讲了半天", "说了半天"], "C01": ["讲清楚了"]}
-    (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲']\n", encoding="utf-8")
+    (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲|讲']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="synonyms"):
         load_lexicon(folder)
+    # a word alone is kept whole: 讲究 is no 讲 to be said as 说
+    (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F13\n    text: 讲究讲了半天\n", encoding="utf-8")
+    (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲究', '讲|说']\n", encoding="utf-8")
+    f13 = next(p for p in load_lexicon(folder).phrases if p.id == "F13")
+    assert sorted(f.text for f in f13.forms) == ["讲究讲了半天", "讲究说了半天"]
     # a group that multiplies one form past the limit is named as the cause, with the phrase's line
     (folder / "words.yaml").write_text("kind: words\nlists:\n  synonyms: ['讲|说|谈|聊|道|述|叙|话|言']\n", encoding="utf-8")
     (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F13\n    text: 讲了讲又讲\n", encoding="utf-8")

@@ -464,9 +464,9 @@ def _words(data: dict, path: Path) -> dict[str, list[str]]:
         raise ConfigError(path, "lists must map list names to lists of words", data.get("__line__"))
     out = {str(k): _str_list(v, path, lists.get("__line__"), f"lists.{k}") for k, v in lists.items() if k != "__line__"}
     for entry in out.get("synonyms", []):
-        group = entry.split("|")
-        if len(group) < 2 or not all(group) or any(c in entry for c in "{},×"):
-            raise ConfigError(path, f"lists.synonyms: {entry!r} must be two or more words separated by |", lists.get("__line__"))
+        group = entry.split("|")  # one word alone is kept whole: '别人' is not 别 (a synonym of 莫) + 人
+        if not all(group) or len(set(group)) < len(group) or any(c in entry for c in "{},×"):
+            raise ConfigError(path, f"lists.synonyms: {entry!r} must be words separated by |, each once (one word alone: kept whole)", lists.get("__line__"))
     return out
 
 

@@ -162,6 +162,9 @@ class Checker:
             if f.kind in ("behaviour", "greeting") or (f.id, f.turn) in have:
                 continue
             mapped = heard.finding(f)
+            if mapped is not None and mapped.kind == "forbidden" and mapped.severity == "error" and (mapped.verify_score or 0) < -HEARD_SURE:
+                said = f"perhaps heard {mapped.heard}: the audio fits it less well than the decoded {mapped.text}"
+                mapped = replace(mapped, severity=REVIEW, message=f"{f.message} ({said}; for review, not counted until confirmed)")
             if mapped is not None:
                 result.findings.append(mapped)
         have_courtesy = {(f.id, conv.agent_of(f.turn)) for f in result.courtesy}
@@ -686,6 +689,11 @@ class HeardView:
         )
 
 
+# A forbidden phrase only acoustic verification gives, whose words fit the audio this much worse than
+# the decoded text (calls/verify.py's tolerance goes to 5), is listed for review (复核), not counted:
+# that low in the band untrue readings begin (说完没有 over 还有声儿没有 on an A-law copy, -4.0), among true
+# ones the QA lead should hear before anyone is charged (benchmarks/verify_controls.py).
+HEARD_SURE = 3.95
 OPENER_PARTICLES = "啊呀呢吧嘛哈"  # a sentence particle after a blunt opener belongs to it
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
