@@ -388,6 +388,10 @@ class Matcher:
                     witnessed.setdefault(code, set()).add(pid)
         return witnessed, unwitnessed
 
+    def normalized(self) -> dict[str, Normalized]:
+        """Each compiled part's key, normalised as a lexicon pattern is (pinyin in context)."""
+        return {pat.key: pat.prepared.nt for pat in self._by_pid}
+
     def pattern(self, part: Part) -> PartPattern:
         pat = self._parts.get(part)
         if pat is None:

@@ -208,7 +208,10 @@ class Proposer:
         self.sounds = SoundTable(syllable_similarity)
         # every forbidden reading, scored against a turn's windows in one pass (sounds.py)
         self._forbidden_flat = [(rid, words) for rid, readings in self._forbidden for words in readings]
-        self._forbidden_sounds = self.sounds.prepare([_reading(words) for _, words in self._forbidden_flat])
+        # most readings are the lexicon's parts, which the matcher has already normalised (pinyin in
+        # context is the slow part of starting up)
+        known = checker.matcher.normalized()
+        self._forbidden_sounds = self.sounds.prepare([known.get(words) or _reading(words) for _, words in self._forbidden_flat])
 
     def propose(self, conv: Conversation) -> list[Candidate]:
         result = self.checker.check(conv)
