@@ -268,3 +268,22 @@ def test_a_reading_that_fits_the_audio_badly_on_its_own_is_not_heard():
     assert gain == -float("inf") and not is_heard(accuse, gain)  # 4 x -6 beat 3 x -10, yet fits nothing
     ((_, gain, _),) = Fixed(-1.2, -1.0).scored(channel, turns, [accuse])
     assert gain == pytest.approx(-0.4) and is_heard(accuse, gain)
+
+
+def test_a_forbidden_phrase_heard_only_faintly_is_for_review_not_counted(checker):
+    """Heard within the tolerance, but with the audio fitting the rule's words 3.95 or more below the
+    decoded text: listed for the QA lead to hear (复核), no accusation (holdout11: 说完没有 heard over
+    还有声儿没有, decoded 还有生安没有, at -4.0)."""
+
+    def f09(score: float):
+        text = "喂,你那边还有生安没有,一张小票翻到现在。"
+        at = text.index("生安没有")
+        turn = Turn(AGENT, text, 43.4, 47.8, heard=[(at, at + 4, "说完没有", score)])
+        found = [f for f in checker.check(call(turn)).findings if f.id == "F09"]
+        assert len(found) == 1 and found[0].heard == "说完没有" and found[0].text == "生安没有"
+        return found[0]
+
+    faint = f09(-4.0)
+    assert faint.severity == "review" and "for review, not counted" in faint.message and "less well than the decoded 生安没有" in faint.message
+    close = f09(-1.5)
+    assert close.severity == "error" and "about as well as the decoded 生安没有" in close.message
