@@ -162,9 +162,6 @@ class Checker:
             if f.kind in ("behaviour", "greeting") or (f.id, f.turn) in have:
                 continue
             mapped = heard.finding(f)
-            if mapped is not None and mapped.kind == "forbidden" and mapped.severity == "error" and (mapped.verify_score or 0) < -HEARD_SURE:
-                said = f"perhaps heard {mapped.heard}: the audio fits it less well than the decoded {mapped.text}"
-                mapped = replace(mapped, severity=REVIEW, message=f"{f.message} ({said}; for review, not counted until confirmed)")
             if mapped is not None:
                 result.findings.append(mapped)
         have_courtesy = {(f.id, conv.agent_of(f.turn)) for f in result.courtesy}
@@ -656,7 +653,8 @@ class HeardView:
         return self.conversation.turns[turn].text if turn is not None else ""
 
     def finding(self, f: Finding, whole_turn: bool = False) -> Finding | None:
-        """f, found in the heard text, placed on the decoded text; None unless heard words are in it."""
+        """f, found in the heard text, placed on the decoded text (for review where a forbidden phrase is
+        heard only faintly: HEARD_SURE); None unless heard words are in it."""
         decoded = self.original.turns[f.turn]
         if whole_turn:
             return replace(f, end_char=len(decoded.text), text=decoded.text)
@@ -676,6 +674,12 @@ class HeardView:
         heard = self.conversation.turns[f.turn].text[f.start_char - lead : f.end_char]
         said = decoded.text[where[f.start_char - lead][0] if lead else start : end]
         gain = min(e[3] for e in entries)
+        faint = f.kind == "forbidden" and f.severity == "error" and gain < -HEARD_SURE
+        fits = (
+            f"perhaps heard {heard}: the audio fits it less well than the decoded {said}; for review, not counted until confirmed"
+            if faint
+            else f"heard {heard}: the audio fits it about as well as the decoded {said}"
+        )
         return replace(
             f,
             start_char=start,
@@ -685,7 +689,8 @@ class HeardView:
             end_s=end_s,
             heard=heard,
             verify_score=gain,
-            message=f"{f.message} (heard {heard}: the audio fits it about as well as the decoded {said})",
+            severity=REVIEW if faint else f.severity,
+            message=f"{f.message} ({fits})",
         )
 
 
