@@ -198,6 +198,11 @@ class PartPattern:
         """The most an alignment of the part may cost and still score `threshold`."""
         return len(self.key) * (1.0 - threshold / 100.0) + 1e-9
 
+    def unpaired_cost(self, sounds: int) -> float:
+        """What the part's sounds missing from a text's (Matcher._inventory's bits) cost at least: a
+        whole character each; nothing for a short part, which matches exactly or not at all."""
+        return 0.0 if self.strict else (self.sounds & ~sounds).bit_count() * COST_UNPAIRED
+
     def may_match(self, seen: str | set[str], threshold: float) -> bool:
         """False where the part cannot match anywhere in a text whose inventory (Prepared.inventory)
         is `seen`: each part character whose character, pinyin or fuzzy pinyin occurs nowhere in the
@@ -435,7 +440,7 @@ class Matcher:
             owners: set[str] = set()
             for pid in (present & self._unwitnessed) | present.intersection(set().union(*[witnessed[c] for c in codes if c in witnessed])):
                 pat = self._by_pid[pid]
-                missing = 0 if pat.strict else (pat.sounds & ~sounds).bit_count() * COST_UNPAIRED
+                missing = pat.unpaired_cost(sounds)
                 for owner, sets in self._keyed[pid].items():
                     if owner not in owners and missing <= pat.allowed(self._threshold[owner]) and any(map(covered, sets)):
                         owners.add(owner)
@@ -459,9 +464,7 @@ class Matcher:
             if got is None:
                 pat = self._by_pid[pid]
                 got = found[pid] = pat.strict or (
-                    (pat.sounds & ~sounds).bit_count() * COST_UNPAIRED <= pat.allowed(threshold)
-                    and pat.may_match(seen, threshold)
-                    and pat.find(text, 0, None, threshold) is not None
+                    pat.unpaired_cost(sounds) <= pat.allowed(threshold) and pat.may_match(seen, threshold) and pat.find(text, 0, None, threshold) is not None
                 )
             return got
 
