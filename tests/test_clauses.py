@@ -297,6 +297,27 @@ def test_synonyms_expand_forbidden_forms_only_and_are_validated(tmp_path):
         load_lexicon(folder)
 
 
+def test_a_phrases_word_lists_pair_every_way_of_saying_each_half(tmp_path):
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    rule = "kind: forbidden\nphrases:\n  - id: F04\n    text: 急什么,烦死人了\n    words:\n      hurry: [急什么, '{催|慌}什么']\n      nuisance: [烦死了, 头都大了]\n"
+    (folder / "f.yaml").write_text(rule + "    forms: ['{@hurry},{@nuisance}']\n", encoding="utf-8")
+    checker = Checker(load_lexicon(folder), Profile())
+    # a first half of one agent's and a second half of another's, a pair no form spelled out
+    assert said(checker.check(agent_says("慌什么，一大早的，我头都大了")), "F04") == "error"
+    assert said(checker.check(agent_says("您别慌，我头都大了也会帮您办好")), "F04") is None
+    for forms, message in [
+        ("['{@hurry},{@anger}']", r"f.yaml:3: F04: .*\{@anger\} names no list in this phrase's words \(hurry, nuisance\)"),
+        ("['{@hurry},烦死了']", "f.yaml:3: F04: words: nuisance is used by no form"),
+    ]:
+        (folder / "f.yaml").write_text(rule + f"    forms: {forms}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            load_lexicon(folder)
+    (folder / "f.yaml").write_text(rule.replace("hurry:", "Hurry:") + "    forms: ['{@nuisance}']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="a list's name must be lower-case"):
+        load_lexicon(folder)
+
+
 def test_a_lexicon_without_words_file_borrows_the_default_lists(tmp_path):
     folder = tmp_path / "lex"
     folder.mkdir()

@@ -24,8 +24,10 @@ DEFAULT_MAX_GAP = 8  # characters allowed between the parts of a compound phrase
 SHORT_SLOT = (1, 3)  # ×: a surname
 LONG_SLOT = (1, 12)  # ××: a company or department name
 MAX_FORMS = 64
+MAX_LIST_FORMS = 2048  # a form that pairs two of a phrase's word lists: every first half with every second
+WORDS_REF = re.compile(r"\{@([a-z_][a-z0-9_]*)\}")  # {@hurry}: one of the phrase's `words` lists
 
-PHRASE_KEYS = {"id", "text", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar"}
+PHRASE_KEYS = {"id", "text", "words", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar"}
 GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")  # judges in engine/clauses.py
 FILE_KEYS = {"kind", "defaults", "phrases"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
@@ -175,14 +177,26 @@ def load_yaml(path: Path) -> dict:
 # --- forms ------------------------------------------------------------------------------------
 
 
-def expand_alternatives(text: str) -> list[str]:
+def expand_alternatives(text: str, limit: int = MAX_FORMS) -> list[str]:
     """'{上午好|下午好}, ...' -> one string per combination."""
     pieces = re.split(r"(\{[^{}]*\})", text)
     choices = [p[1:-1].split("|") if p.startswith("{") and p.endswith("}") else [p] for p in pieces]
-    combos = list(itertools.islice(itertools.product(*choices), MAX_FORMS + 1))
-    if len(combos) > MAX_FORMS:
-        raise ValueError(f"'{text}' expands to more than {MAX_FORMS} forms")
+    combos = list(itertools.islice(itertools.product(*choices), limit + 1))
+    if len(combos) > limit:
+        raise ValueError(f"'{text}' expands to more than {limit} forms")
     return ["".join(c) for c in combos]
+
+
+def with_word_lists(text: str, lists: dict[str, str]) -> str:
+    """'{@hurry},{@nuisance}' -> each named list's words as alternatives: a rule's halves written once
+    each, and every way of saying one half paired with every way of saying the other."""
+
+    def words(m: re.Match) -> str:
+        if m.group(1) not in lists:
+            raise ValueError(f"'{text}': {{@{m.group(1)}}} names no list in this phrase's words ({', '.join(sorted(lists)) or 'it has none'})")
+        return lists[m.group(1)]
+
+    return WORDS_REF.sub(words, text)
 
 
 @lru_cache(maxsize=8192)
@@ -247,10 +261,18 @@ def _synonym_pattern(groups: tuple[tuple[str, ...], ...]) -> tuple[re.Pattern | 
     return re.compile("|".join(re.escape(w) for w, _ in members)), alternatives
 
 
-def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None) -> list[Form]:
+def _expand_written(text: str, lists: dict[str, str]) -> list[str]:
+    if not WORDS_REF.search(text):
+        return expand_alternatives(text)
+    return expand_alternatives(with_word_lists(text, lists), MAX_LIST_FORMS)
+
+
+def compile_forms(
+    texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None, lists: dict[str, str] | None = None
+) -> list[Form]:
     forms: list[Form] = []
     seen = set()
-    written = [e for text in texts for e in expand_alternatives(text)]
+    written = [e for text in texts for e in _expand_written(text, lists or {})]
     # each way of saying it, also in other words (after the forms as written: `lexicon show` lists those first)
     said: list[str] = []
     for x in written if synonyms else []:
@@ -353,6 +375,31 @@ def _str_list(value, path: Path, line: int | None, what: str) -> list[str]:
     return [str(v) for v in value]
 
 
+def _word_lists(value, forms: list[str], path: Path, line: int | None, rule_id: str) -> dict[str, str]:
+    """A phrase's `words`: named lists of the ways one half of it is said, each list as '{a|b|…}'."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ConfigError(path, f"{rule_id}: words must map a name to a list of words (hurry: [急什么, 催什么催])", line)
+    lists: dict[str, str] = {}
+    for name, words in value.items():
+        if name == "__line__":
+            continue
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise ConfigError(path, f"{rule_id}: words: a list's name must be lower-case letters, digits and _, got {name!r}", line)
+        expanded = [w for word in _str_list(words, path, line, f"{rule_id}: words: {name}") for w in expand_alternatives(word)]
+        if not expanded or any(not w.strip() or "|" in w or "{" in w or "}" in w for w in expanded):
+            raise ConfigError(path, f"{rule_id}: words: {name} must be a non-empty list of words", line)
+        lists[name] = "{" + "|".join(dict.fromkeys(expanded)) + "}"
+    used = {m for f in forms for m in WORDS_REF.findall(f)}
+    for name in sorted(used - set(lists)):
+        raise ConfigError(path, f"{rule_id}: forms: {{@{name}}} names no list in this phrase's words ({', '.join(sorted(lists)) or 'it has none'})", line)
+    unused = sorted(set(lists) - used)
+    if unused:
+        raise ConfigError(path, f"{rule_id}: words: {unused[0]} is used by no form (write {{@{unused[0]}}} in one)", line)
+    return lists
+
+
 def _threshold(value, path: Path, line: int | None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
         raise ConfigError(path, f"threshold must be a number in (0, 100], got {value!r}", line)
@@ -378,12 +425,13 @@ def _phrase(entry, kind: str, defaults: dict, path: Path, synonyms: list[list[st
     if not isinstance(max_gap, int) or isinstance(max_gap, bool) or max_gap < 0:
         raise ConfigError(path, f"{rule_id}: max_gap must be a whole number of characters", line)
     extra = _str_list(entry.get("forms"), path, line, f"{rule_id}: forms")
+    lists = _word_lists(entry.get("words"), extra, path, line, rule_id)
     # '上午好/下午好' in a display text is ambiguous to match: such a phrase lists its forms instead.
     if "/" in text and not extra:
         raise ConfigError(path, f"{rule_id}: text with '/' alternatives needs forms ({{a|b}} syntax)", line)
     try:
         # forbidden phrases are said in other words too (words.yaml's synonyms): 说了半天 for 讲了半天
-        forms = compile_forms(([] if "/" in text else [text]) + extra, max_gap, synonyms if kind == "forbidden" else None)
+        forms = compile_forms(([] if "/" in text else [text]) + extra, max_gap, synonyms if kind == "forbidden" else None, lists)
     except ValueError as exc:
         raise ConfigError(path, f"{rule_id}: {exc}", line) from None
     exceptions = []
