@@ -267,9 +267,7 @@ def _expand_written(text: str, lists: dict[str, str]) -> list[str]:
     return expand_alternatives(with_word_lists(text, lists), MAX_LIST_FORMS)
 
 
-def compile_forms(
-    texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None, lists: dict[str, str] | None = None
-) -> list[Form]:
+def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: list[list[str]] | None = None, lists: dict[str, str] | None = None) -> list[Form]:
     forms: list[Form] = []
     seen = set()
     written = [e for text in texts for e in _expand_written(text, lists or {})]
