@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -278,13 +278,12 @@ def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: li
             said += expand_alternatives(with_synonyms(x, synonyms))
         except ValueError:
             raise ValueError(f"'{x}' with words.yaml's synonyms expands to more than {MAX_FORMS} forms (fewer or smaller groups)") from None
+    shared: dict[Part, Part] = {}  # one object per distinct part: the forms of a phrase share most of theirs
     for i, expanded in enumerate(written + said):
         form = parse_form(expanded, max_gap)
-        if i >= len(written):
-            form = replace(form, said=True)
         if form.parts not in seen:
             seen.add(form.parts)
-            forms.append(form)
+            forms.append(Form(form.text, tuple(shared.setdefault(p, p) for p in form.parts), said=i >= len(written)))
     return forms
 
 

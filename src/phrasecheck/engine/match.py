@@ -350,18 +350,20 @@ class Matcher:
         self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
         # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
         # on its longest part, the one least often present: a form can match only where it is present)
-        self._keyed: dict[int, dict[str, list[frozenset[int]]]] = {}
-        self._form_set: dict[Form, frozenset[int]] = {}
-        self._forms_of: dict[str, list[tuple[Form, frozenset[int]]]] = {}  # phrase id -> (form, its part set)
+        self._keyed: dict[int, dict[str, list[tuple[int, ...]]]] = {}
+        self._form_set: dict[Form, tuple[int, ...]] = {}
+        self._forms_of: dict[str, list[tuple[Form, tuple[int, ...]]]] = {}  # phrase id -> (form, its part set)
         self._keyed_forms: dict[str, dict[int, list[int]]] = {}  # phrase id -> key part -> its forms (positions in _forms_of)
         for phrase in phrases:
             by_key: dict[int, list[int]] = {}
+            kept: set[tuple[int, int, tuple[int, ...]]] = set()
             for i, form in enumerate(phrase.forms):
                 parts = self.form_set(form)
                 longest = self._pid[max(form.parts, key=lambda p: len(p.key))]
                 by_key.setdefault(longest, []).append(i)
                 keyed = self._keyed.setdefault(longest, {}).setdefault(phrase.id, [])
-                if parts not in keyed:
+                if (longest, parts) not in kept:
+                    kept.add((longest, parts))
                     keyed.append(parts)
             self._forms_of[phrase.id] = [(form, self.form_set(form)) for form in phrase.forms]
             self._keyed_forms[phrase.id] = by_key
@@ -410,13 +412,14 @@ class Matcher:
                 self._index.setdefault(gram, set()).add(pid)
         return pat
 
-    def form_set(self, form: Form) -> frozenset[int]:
-        """The numbers of the form's parts (compiling the parts the first time)."""
+    def form_set(self, form: Form) -> tuple[int, ...]:
+        """The numbers of the form's parts, each once, in order (compiling the parts the first time).
+        A tuple, not a frozenset: tens of thousands of forms, and a set's table costs four times the room."""
         got = self._form_set.get(form)
         if got is None:
             for part in form.parts:
                 self.pattern(part)
-            got = self._form_set[form] = frozenset(self._pid[part] for part in form.parts)
+            got = self._form_set[form] = tuple(sorted({self._pid[part] for part in form.parts}))
         return got
 
     def present(self, text: Prepared) -> set[int]:
@@ -470,7 +473,8 @@ class Matcher:
 
         forms = self._forms_of[phrase.id]
         keyed = self._keyed_forms[phrase.id]
-        picked = [i for pid in present & keyed.keys() if matches(pid) for i in keyed[pid] if forms[i][1] <= present and all(map(matches, forms[i][1]))]
+        covered = present.issuperset
+        picked = [i for pid in present & keyed.keys() if matches(pid) for i in keyed[pid] if covered(forms[i][1]) and all(map(matches, forms[i][1]))]
         return [forms[i][0] for i in sorted(picked)]
 
     def _inventory(self, text: Prepared) -> tuple[set[str], int, set[str]]:
@@ -547,7 +551,7 @@ class Matcher:
         return hit
 
     def _find_form(self, form: Form, text: Prepared, threshold: float, anchored: bool) -> Hit | None:
-        if not self.form_set(form) <= self.present(text):
+        if not self.present(text).issuperset(self.form_set(form)):
             return None
         parts = [self._parts[p] for p in form.parts]
         head = parts[0].find(text, 0, 1 if anchored else None, threshold)
