@@ -24,7 +24,7 @@ DEFAULT_MAX_GAP = 8  # characters allowed between the parts of a compound phrase
 SHORT_SLOT = (1, 3)  # ×: a surname
 LONG_SLOT = (1, 12)  # ××: a company or department name
 MAX_FORMS = 64
-MAX_LIST_FORMS = 2048  # a form that pairs two of a phrase's word lists: every first half with every second
+MAX_LIST_FORMS = 4096  # a form that pairs two of a phrase's word lists: every first half with every second
 WORDS_REF = re.compile(r"\{@([a-z_][a-z0-9_]*)\}")  # {@hurry}: one of the phrase's `words` lists
 
 PHRASE_KEYS = {"id", "text", "words", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar"}
