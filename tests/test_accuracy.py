@@ -62,7 +62,8 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
 # speech, southern chat, rude words inside long business talk with hard look-alikes, four agent types mixed) were
 # first measured as written at 0.959 / 0.598, 0.940 / 0.538, 0.767 / 0.393 and 0.913 / 0.718 (precision / recall),
 # then used to tune; two more (a bureaucratic utility hotline in Sichuan words, fast-typing young chat agents) at
-# 1.000 / 0.547 and 0.970 / 0.821. Floors, not held-out figures.
+# 1.000 / 0.547 and 0.970 / 0.821; two more (sarcastic hospital and bank agents, condescending white-collar agents
+# mixing English words) at 0.970 / 0.821 and 0.959 / 0.607. Floors, not held-out figures.
 @pytest.mark.parametrize(
     "gold_file,precision,recall",
     [
@@ -73,6 +74,8 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
         ("eval-paraphrase5/eval-paraphrase5.gold.jsonl", 0.99, 0.9),
         ("eval-paraphrase6/eval-paraphrase6.gold.jsonl", 1.0, 0.92),
         ("eval-paraphrase7/eval-paraphrase7.gold.jsonl", 1.0, 0.95),
+        ("eval-paraphrase8/eval-paraphrase8.gold.jsonl", 1.0, 0.93),
+        ("eval-paraphrase9/eval-paraphrase9.gold.jsonl", 0.98, 0.85),
     ],
 )
 def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, recall):
@@ -150,6 +153,9 @@ CALL_SETS = {
     "eval-calls-holdout10/hard": (0.70, 0.85, 0.85, 0.90),
     "eval-calls-holdout11/clean": (0.70, 0.85, 0.93, 0.95),
     "eval-calls-holdout11/hard": (0.65, 0.75, 0.92, 0.95),
+    # the recognizer garbles holdout12's 入住咨询处 and 客服部 (资行处, 客服务), so the greeting names no company
+    "eval-calls-holdout12/clean": (0.70, 0.90, 0.93, 0.75),
+    "eval-calls-holdout12/hard": (0.65, 0.90, 0.90, 0.85),
 }
 # courtesy precision floors below 0.97: on holdout10's single-channel copies the voices give the agent a
 # customer's 你好 / 谢谢 said right after the agent's words (4 credits of 106)
