@@ -20,12 +20,12 @@ def lexicon() -> None:
     """Show or validate lexicons."""
 
 
-SHOWN_FORMS = 8  # words.yaml's synonyms give a forbidden phrase a hundred forms: the first few, and the count
+SHOWN_FORMS = 8  # word lists and words.yaml's synonyms give a forbidden phrase thousands of forms: the first few, and the count
 
 
 def _forms(forms) -> str:
     shown = " / ".join(f.text for f in forms[:SHOWN_FORMS])
-    return shown if len(forms) <= SHOWN_FORMS else f"{shown} / … ({len(forms)} forms with words.yaml's synonyms)"
+    return shown if len(forms) <= SHOWN_FORMS else f"{shown} / … ({len(forms)} forms with its word lists and words.yaml's synonyms)"
 
 
 @lexicon.command("show")

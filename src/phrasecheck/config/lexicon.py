@@ -389,8 +389,9 @@ def _word_lists(value, forms: list[str], path: Path, line: int | None, rule_id: 
             raise ConfigError(path, f"{rule_id}: words: {name} must be a non-empty list of words", line)
         lists[name] = "{" + "|".join(dict.fromkeys(expanded)) + "}"
     used = {m for f in forms for m in WORDS_REF.findall(f)}
-    for name in sorted(used - set(lists)):
-        raise ConfigError(path, f"{rule_id}: forms: {{@{name}}} names no list in this phrase's words ({', '.join(sorted(lists)) or 'it has none'})", line)
+    unknown = sorted(used - set(lists))
+    if unknown:
+        raise ConfigError(path, f"{rule_id}: forms: {{@{unknown[0]}}} names no list in this phrase's words ({', '.join(sorted(lists)) or 'it has none'})", line)
     unused = sorted(set(lists) - used)
     if unused:
         raise ConfigError(path, f"{rule_id}: words: {unused[0]} is used by no form (write {{@{unused[0]}}} in one)", line)

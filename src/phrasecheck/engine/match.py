@@ -356,7 +356,7 @@ class Matcher:
         self._keyed_forms: dict[str, dict[int, list[int]]] = {}  # phrase id -> key part -> its forms (positions in _forms_of)
         for phrase in phrases:
             by_key: dict[int, list[int]] = {}
-            kept: set[tuple[int, int, tuple[int, ...]]] = set()
+            kept: set[tuple[int, tuple[int, ...]]] = set()
             for i, form in enumerate(phrase.forms):
                 parts = self.form_set(form)
                 longest = self._pid[max(form.parts, key=lambda p: len(p.key))]
@@ -413,7 +413,7 @@ class Matcher:
         return pat
 
     def form_set(self, form: Form) -> tuple[int, ...]:
-        """The numbers of the form's parts, each once, in order (compiling the parts the first time).
+        """The numbers of the form's parts, each once, sorted (compiling the parts the first time).
         A tuple, not a frozenset: tens of thousands of forms, and a set's table costs four times the room."""
         got = self._form_set.get(form)
         if got is None:
