@@ -151,9 +151,9 @@ class PartPattern:
         else:  # a match above any threshold keeps at least one fuzzy-pinyin pair intact
             self.grams = {pre.codes[i : i + 2] for i in range(len(self.key) - 1)}
         self._chars = list(zip(self.key, pre.pinyin_codes, pre.codes))
-        self._char_set = frozenset(self.key)
-        self._pinyin_set = frozenset(pre.pinyin_codes)
-        self._fuzzy_set = frozenset(pre.codes)
+        # membership in the part's characters and codes: `in` on these short strings, not three sets per
+        # part (thousands of parts, and a small set costs a few hundred bytes)
+        self._pinyin, self._fuzzy = pre.pinyin_codes, pre.codes
         self.sounds = Codebook.bits(pre.codes)  # its fuzzy-pinyin codes as bits (Matcher.viable)
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
@@ -185,7 +185,7 @@ class PartPattern:
 
     def _related(self, text: Prepared, j: int) -> bool:
         """Does text position j equal, or sound like, some character of the part?"""
-        return text.key[j] in self._char_set or text.pinyin_codes[j] in self._pinyin_set or text.codes[j] in self._fuzzy_set
+        return text.key[j] in self.key or text.pinyin_codes[j] in self._pinyin or text.codes[j] in self._fuzzy
 
     def find_verbatim(self, text: Prepared, lo: int = 0, hi: int | None = None) -> Span | None:
         """The first occurrence of the part's exact characters starting in [lo, hi)."""
@@ -208,7 +208,7 @@ class PartPattern:
         is `seen`: each part character whose character, pinyin or fuzzy pinyin occurs nowhere in the
         text costs at least what its best possible pairing would, and those costs alone exceed what
         the threshold allows."""
-        if self.strict or all(map(seen.__contains__, self._char_set)):  # map: no generator frame per character
+        if self.strict or all(map(seen.__contains__, self.key)):  # map: no generator frame per character
             return True
         allowed = self.allowed(threshold)
         bound = 0.0
