@@ -189,14 +189,9 @@ def expand_alternatives(text: str, limit: int = MAX_FORMS) -> list[str]:
 
 def with_word_lists(text: str, lists: dict[str, str]) -> str:
     """'{@hurry},{@nuisance}' -> each named list's words as alternatives: a rule's halves written once
-    each, and every way of saying one half paired with every way of saying the other."""
-
-    def words(m: re.Match) -> str:
-        if m.group(1) not in lists:
-            raise ValueError(f"'{text}': {{@{m.group(1)}}} names no list in this phrase's words ({', '.join(sorted(lists)) or 'it has none'})")
-        return lists[m.group(1)]
-
-    return WORDS_REF.sub(words, text)
+    each, and every way of saying one half paired with every way of saying the other. Every name is
+    one of lists: _word_lists checked the phrase's forms."""
+    return WORDS_REF.sub(lambda m: lists[m.group(1)], text)
 
 
 @lru_cache(maxsize=8192)
@@ -373,7 +368,8 @@ def _str_list(value, path: Path, line: int | None, what: str) -> list[str]:
 
 
 def _word_lists(value, forms: list[str], path: Path, line: int | None, rule_id: str) -> dict[str, str]:
-    """A phrase's `words`: named lists of the ways one half of it is said, each list as '{a|b|…}'."""
+    """A phrase's `words`: named lists of the ways one half of it is said, each list as '{a|b|…}';
+    every list used by one of forms (the text and forms), and every {@name} in them a list."""
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -423,7 +419,7 @@ def _phrase(entry, kind: str, defaults: dict, path: Path, synonyms: list[list[st
     if not isinstance(max_gap, int) or isinstance(max_gap, bool) or max_gap < 0:
         raise ConfigError(path, f"{rule_id}: max_gap must be a whole number of characters", line)
     extra = _str_list(entry.get("forms"), path, line, f"{rule_id}: forms")
-    lists = _word_lists(entry.get("words"), extra, path, line, rule_id)
+    lists = _word_lists(entry.get("words"), [text, *extra], path, line, rule_id)
     # '上午好/下午好' in a display text is ambiguous to match: such a phrase lists its forms instead.
     if "/" in text and not extra:
         raise ConfigError(path, f"{rule_id}: text with '/' alternatives needs forms ({{a|b}} syntax)", line)

@@ -357,15 +357,16 @@ class Matcher:
         for phrase in phrases:
             by_key: dict[int, list[int]] = {}
             kept: set[tuple[int, tuple[int, ...]]] = set()
+            self._forms_of[phrase.id] = []
             for i, form in enumerate(phrase.forms):
                 parts = self.form_set(form)
+                self._forms_of[phrase.id].append((form, parts))
                 longest = self._pid[max(form.parts, key=lambda p: len(p.key))]
                 by_key.setdefault(longest, []).append(i)
                 keyed = self._keyed.setdefault(longest, {}).setdefault(phrase.id, [])
                 if (longest, parts) not in kept:
                     kept.add((longest, parts))
                     keyed.append(parts)
-            self._forms_of[phrase.id] = [(form, self.form_set(form)) for form in phrase.forms]
             self._keyed_forms[phrase.id] = by_key
         self._witnessed, self._unwitnessed = self._witnesses()
         self._tokenizer: jieba.Tokenizer | None = None
