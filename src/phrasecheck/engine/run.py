@@ -24,6 +24,7 @@ from phrasecheck.config.lexicon import Lexicon, default_lexicon_dir, load_lexico
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import ROLES, Conversation, Result, Run
 from phrasecheck.engine.checker import Checker
+from phrasecheck.engine.compiled import cached_checker
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import discover
 from phrasecheck.inputs.readers import read_file
@@ -31,9 +32,13 @@ from phrasecheck.inputs.stream import STREAMED_SUFFIXES, FileEnd, FileState, Sli
 from phrasecheck.scoring.kpi import AgentKpi, KpiTally, rank, tally_result
 
 
-def load_rules(profile: Profile, lexicon_dir: Path | None = None) -> Lexicon:
+def rules_folder(profile: Profile, lexicon_dir: Path | None = None) -> Path:
     """--lexicon (a folder, or a shipped pack's name: ecommerce), else the profile's, else lexicons/default."""
-    return load_lexicon(resolve_lexicon(lexicon_dir) if lexicon_dir else profile.lexicon or default_lexicon_dir())
+    return resolve_lexicon(lexicon_dir) if lexicon_dir else profile.lexicon or default_lexicon_dir()
+
+
+def load_rules(profile: Profile, lexicon_dir: Path | None = None) -> Lexicon:
+    return load_lexicon(rules_folder(profile, lexicon_dir))
 
 
 def split_ids(value: str | None) -> list[str]:
@@ -47,7 +52,7 @@ def build_checker(config: Path | None, lexicon_dir: Path | None = None, select: 
     if select:
         profile.select = split_ids(select)
     profile.ignore += split_ids(ignore)
-    return profile, Checker(load_rules(profile, lexicon_dir), profile)
+    return profile, cached_checker(profile, rules_folder(profile, lexicon_dir))
 
 
 @dataclass

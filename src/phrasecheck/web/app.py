@@ -99,9 +99,10 @@ class Workbench:
     @property
     def checker(self) -> Checker:
         if self._checker is None:
-            from phrasecheck.engine.run import load_rules
+            from phrasecheck.engine.compiled import cached_checker
+            from phrasecheck.engine.run import rules_folder
 
-            self._checker = Checker(load_rules(self.profile, self.settings.lexicon_dir), self.profile)
+            self._checker = cached_checker(self.profile, rules_folder(self.profile, self.settings.lexicon_dir))
         return self._checker
 
     def rule_label(self, rule: str) -> str:

@@ -1,0 +1,132 @@
+"""Checkers kept between runs, so a run starts in a tenth of a second, not a second and more.
+
+Building a checker expands the lexicon's tens of thousands of forms and reads the pinyin of its
+thousands of parts. The built checker is pickled to the cache folder (config/locations.py) under
+a key of everything it is built from: the lexicon's files, the default pack's (its words.yaml
+stands in for a pack without one), the profile, phrasecheck's own source and the versions of the
+libraries that read the text. Loading it back gives the checker a build would give; any change
+is a new key. A cache file that cannot be read is rebuilt, one that cannot be written is skipped:
+the cache only saves time.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import is_dataclass
+from pathlib import Path
+
+import phrasecheck
+from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+from phrasecheck.config.locations import user_cache_dir
+from phrasecheck.config.profile import Profile
+from phrasecheck.engine.checker import Checker
+
+KEPT = 8  # cached checkers kept (newest used first): a lexicon being edited makes one per save
+TEXT_LIBRARIES = ("jieba", "pypinyin", "rapidfuzz", "regex", "opencc", "yaml")
+PROFILE_ID = "<profile>"  # not a field name
+# what loading a cut-short, corrupted or foreign pickle raises
+UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError, TypeError, ValueError)
+
+
+def cached_checker(profile: Profile, folder: Path, cache: Path | None = None) -> Checker:
+    """Checker(load_lexicon(folder), profile), from the cache when it was built before. Raises
+    ConfigError as load_lexicon and Checker do (a lexicon or profile with an error is never cached)."""
+    path = (cache or user_cache_dir() / "rules") / f"{fingerprint(profile, folder)}.pickle"
+    checker = _load(path, profile)
+    if checker is None:
+        checker = Checker(load_lexicon(folder), profile)
+        _store(checker, path)
+    return checker
+
+
+def fingerprint(profile: Profile, folder: Path) -> str:
+    """A key that changes with anything the checker is built from."""
+    h = hashlib.sha256()
+    for text in (sys.version, repr(profile), str(folder), *(getattr(sys.modules.get(m), "__version__", "") for m in TEXT_LIBRARIES)):
+        h.update(text.encode() + b"\0")
+    code = Path(phrasecheck.__file__).parent
+    files = [*_rule_files(folder), *_rule_files(default_lexicon_dir()), *sorted(code.rglob("*.py"))]
+    for f in files:
+        h.update(str(f).encode() + b"\0")
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(b"\1unreadable")  # load_lexicon will say why
+    return h.hexdigest()[:32]
+
+
+def _rule_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+
+
+def _shared(profile: Profile) -> dict[int, str]:
+    """The profile and its mutable settings, by identity: they stay out of the file, and the
+    caller's own objects are put back in their place, so a setting changed on the profile later
+    reaches the checker as it would have reached a built one."""
+    refs = {id(value): name for name, value in vars(profile).items() if isinstance(value, (list, dict)) or is_dataclass(value)}
+    return refs | {id(profile): PROFILE_ID}
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, profile: Profile):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.refs = _shared(profile)
+
+    def persistent_id(self, obj):
+        return self.refs.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, profile: Profile):
+        super().__init__(file)
+        self.profile = profile
+
+    def persistent_load(self, pid):
+        if pid == PROFILE_ID:
+            return self.profile
+        if isinstance(pid, str) and pid in vars(self.profile):
+            return getattr(self.profile, pid)
+        raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+
+
+def _load(path: Path, profile: Profile) -> Checker | None:
+    try:
+        with open(path, "rb") as f:
+            gc.disable()  # a graph of a few hundred thousand objects: collecting while it is built triples the time
+            try:
+                checker = _Unpickler(f, profile).load()
+            finally:
+                gc.enable()
+        os.utime(path)  # newest used: the last to be pruned
+    except FileNotFoundError:
+        return None
+    except UNREADABLE:  # a truncated or foreign file: rebuild (and overwrite) it
+        return None
+    return checker if isinstance(checker, Checker) else None
+
+
+def _store(checker: Checker, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                _Pickler(f, checker.profile).dump(checker)
+            os.replace(tmp, path)  # whole or not at all: a concurrent run reads the old file or the new
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        _prune(path.parent)
+    except (OSError, pickle.PicklingError):
+        pass
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEPT:]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""Checkers kept between runs (engine/compiled.py): loaded back, they judge as a fresh build does;
+any change to what they are built from builds anew; a broken or unwritable cache only costs time."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from helpers import agent_says, ids
+from phrasecheck.config.lexicon import default_lexicon_dir
+from phrasecheck.config.profile import Profile
+from phrasecheck.engine import compiled
+from phrasecheck.engine.checker import Checker
+from phrasecheck.engine.compiled import cached_checker
+
+LINES = ["急什么急，烦死人了", "不知道，你问别人去", "您好，请问还有什么可以帮您？", "喂喂，说话啊", "要下班了，有事明天再来"]
+
+
+@pytest.fixture()
+def lexicon(tmp_path):
+    folder = tmp_path / "lexicon"
+    shutil.copytree(default_lexicon_dir(), folder)
+    return folder
+
+
+def findings(checker: Checker) -> list[list[str]]:
+    return [ids(checker.check(agent_says(line))) for line in LINES]
+
+
+def test_a_cached_checker_judges_as_a_built_one_and_is_not_built_again(lexicon, tmp_path, monkeypatch):
+    cache, profile = tmp_path / "cache", Profile()
+    built = cached_checker(profile, lexicon, cache)
+    assert len(list(cache.glob("*.pickle"))) == 1
+    expected = findings(built)
+    assert expected[0] == ["F04"] and expected[2] == []
+
+    def no_build(*_):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(compiled, "load_lexicon", no_build)
+    again = Profile()
+    loaded = cached_checker(again, lexicon, cache)
+    assert loaded is not built and findings(loaded) == expected
+    # the caller's own profile, everywhere the checker holds one: a later setting reaches it
+    assert loaded.profile is again and loaded.behaviour.profile is again and loaded.behaviour.settings is again.behaviour
+
+
+def test_a_changed_lexicon_or_profile_is_built_anew(lexicon, tmp_path):
+    cache = tmp_path / "cache"
+    before = cached_checker(Profile(), lexicon, cache)
+    assert ids(before.check(agent_says("这事归隔壁管，找他们去"))) == []
+    path = lexicon / "forbidden.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("forms: [说完了没有,", "forms: [归隔壁管, 说完了没有,"), encoding="utf-8")
+    after = cached_checker(Profile(), lexicon, cache)
+    assert ids(after.check(agent_says("这事归隔壁管，找他们去"))) == ["F09"]
+    ignoring = cached_checker(Profile(ignore=["F09"]), lexicon, cache)
+    assert ids(ignoring.check(agent_says("这事归隔壁管，找他们去"))) == []
+    assert len(list(cache.glob("*.pickle"))) == 3
+
+
+def test_a_broken_cache_file_is_rebuilt_and_an_unwritable_cache_skipped(lexicon, tmp_path):
+    cache = tmp_path / "cache"
+    cached_checker(Profile(), lexicon, cache)
+    (stored,) = cache.glob("*.pickle")
+    stored.write_bytes(stored.read_bytes()[:1000])  # cut short, as by a full disk
+    assert ids(cached_checker(Profile(), lexicon, cache).check(agent_says(LINES[0]))) == ["F04"]
+    assert stored.stat().st_size > 100_000  # written whole again
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert ids(cached_checker(Profile(), lexicon, blocked / "cache").check(agent_says(LINES[0]))) == ["F04"]
+
+
+def test_only_the_newest_checkers_are_kept(lexicon, tmp_path, monkeypatch):
+    monkeypatch.setattr(compiled, "KEPT", 2)
+    cache = tmp_path / "cache"
+    for i in range(3):
+        cached_checker(Profile(thresholds={"F04": 80.0 + i}), lexicon, cache)
+    assert len(list(cache.glob("*.pickle"))) == 2
