@@ -63,7 +63,8 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
 # first measured as written at 0.959 / 0.598, 0.940 / 0.538, 0.767 / 0.393 and 0.913 / 0.718 (precision / recall),
 # then used to tune; two more (a bureaucratic utility hotline in Sichuan words, fast-typing young chat agents) at
 # 1.000 / 0.547 and 0.970 / 0.821; two more (sarcastic hospital and bank agents, condescending white-collar agents
-# mixing English words) at 0.970 / 0.821 and 0.959 / 0.607. Floors, not held-out figures.
+# mixing English words) at 0.970 / 0.821 and 0.959 / 0.607; one more (county-town agents in 中原官话 and 西北话, a third of
+# the lines with the recognizer's homophones) at 0.941 / 0.547. Floors, not held-out figures.
 @pytest.mark.parametrize(
     "gold_file,precision,recall",
     [
@@ -76,6 +77,7 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
         ("eval-paraphrase7/eval-paraphrase7.gold.jsonl", 1.0, 0.95),
         ("eval-paraphrase8/eval-paraphrase8.gold.jsonl", 1.0, 0.93),
         ("eval-paraphrase9/eval-paraphrase9.gold.jsonl", 0.98, 0.85),
+        ("eval-paraphrase10/eval-paraphrase10.gold.jsonl", 1.0, 0.9),
     ],
 )
 def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, recall):

@@ -36,6 +36,8 @@ FORBIDDEN = [
     ("F09", "你念快点，到底念完了没？"),  # 念 for 说, 没 for 没有
     ("F12", "你吼啥，等我一下"),  # 啥 for 什么
     ("F03", "门上贴着那么大一张纸，眼睛没长啊？"),
+    ("F10", "俺就这么说了，你能把俺怎么样"),  # northern 俺 for 我
+    ("F02", "不清楚就是不清楚，问我干嘛"),
     ("F10", "就这么着了，你还想咋样？"),
     ("F02", "我哪知道你家表装哪儿了，自己找。"),  # rhetorical: never the polite question
     ("F08", "不舒服就别往这儿跑了"),
@@ -105,6 +107,10 @@ def test_forbidden_phrase_found(checker, rule_id, text):
 
 BENIGN = [
     "我这就让保洁快点过去清理",
+    "哪位？您那边在不在？听得到吗",  # asks whether the customer is there: not 他不在
+    "哪个村？再不再我们送气范围里我查一下",  # the recognizer's 再不再 for 在不在
+    "不知道咋在手机上买也木事，您来窗口，我给您出票。",  # not knowing how is no obstacle (木事: 没事)
+    "您要是身上不得劲，就别来所里了，养老金我们让投递员送到家。",  # care, with the money brought to the door
     "您觉得这个方案怎么样？",
     "您身体不舒服的话可以预约上门服务",
     "您明天再来取也可以，我们八点上班",

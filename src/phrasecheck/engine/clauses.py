@@ -137,7 +137,7 @@ class Grammar:
         who = self.subject(left)
         if who == "other":
             return CLEAR  # 配送员都不知道 / 很多业主还不知道 / 您不知道
-        if re.search("也(能|可以|行|没关系|不要紧|没事|照样|一样)|不要紧|没关系", right):
+        if re.search("也(能|可以|行|没关系|不要紧|没事|木事|不碍事|照样|一样)|不要紧|没关系|不碍事", right):
             return CLEAR  # 不知道订单号也能查 / 老人家不知道是啥扣的不要紧: not knowing it is no obstacle
         if re.match(rf"[的了]?[{_FINAL}]", right):
             rest = ""  # 不知道呢 您还有…: the particle closed the sentence

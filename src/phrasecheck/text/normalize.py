@@ -18,8 +18,8 @@ from phrasecheck.text.simplify import to_simplified
 # Sounds that carry no words; dropped before matching (a greeting after 嗯 is still a greeting).
 FILLERS = frozenset("嗯啊呃哦额呀呢嘛哈唉诶欸噢喔哎")
 
-# Characters that are the same word for matching purposes: polite/plain "you", the pronoun "ta".
-MATCH_CHARS = str.maketrans({"您": "你", "妳": "你", "她": "他", "它": "他"})
+# Characters that are the same word for matching purposes: polite/plain "you", the pronoun "ta", northern 俺 "I".
+MATCH_CHARS = str.maketrans({"您": "你", "妳": "你", "她": "他", "它": "他", "俺": "我"})
 
 # Chinese numerals for ASR digits: whisper writes 12 where a speaker said 一二.
 DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
