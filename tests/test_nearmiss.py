@@ -335,3 +335,17 @@ def test_a_surname_garbled_past_xing_is_read_with_the_decoded_sound_in_the_greet
     assert [g for g in proposed(checker, call("您好，美团外卖，我叫小丽，请问有什么可以帮您？")) if g[0] == "G01"] == []
     result = checker.check(call("您好，美团外卖，我认为请问有什么可以帮您？", heard={0: [(8, 11, "我姓为", -6.3)]}))
     assert result.greeting.missing == ["company"]
+
+
+def test_a_garbled_centre_is_read_as_each_kind_of_centre_and_heard_completes_the_greeting(checker):
+    # 花匠婚纱摄影客服部 decoded 花架婚纱税影客服务: no profile names the company, so the slot's end is read
+    # as the kinds of centre the greeting knows; the name before it stays as decoded
+    garbled = "下午好，花架婚纱税影客服务，我姓公，请问有什么可以帮您？"
+    assert checker.check(call(garbled)).greeting.missing == ["company"]
+    got = [(s, w) for r, s, w in proposed(checker, call(garbled)) if r == "G01"]
+    assert ("客服务", "客服部") in got
+    start = garbled.index("客服务")
+    assert checker.check(call(garbled, heard={0: [(start, start + 3, "客服部", 0.98)]})).greeting.ok
+    # a centre with no name before it names no company, heard or not
+    bare = "下午好，客服务，我姓公，请问有什么可以帮您？"
+    assert not checker.check(call(bare, heard={0: [(4, 7, "客服部", 0.98)]})).greeting.ok

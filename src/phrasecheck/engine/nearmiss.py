@@ -373,8 +373,9 @@ class Proposer:
                 skip, words, sim = best
                 out.append(_candidate(k, nt, 0, skip + len(_reading(words).key), words, gid, sim, credit=True))
         if "company" in missing:
-            forms = self.checker._company_forms if self.checker.profile.company else []
-            readings = ["".join(p.key for p in f.parts) for f in forms] or ["客服中心"]
+            # the profile's centre, else each kind of centre the slot ends in (资行处 for 咨询处, 客服务
+            # for 客服部): the name before it stays the decoded one, and the heard turn must still say one
+            readings = list(dict.fromkeys("".join(p.key for p in f.parts) for f in self.checker._company_forms)) or ["客服中心"]
             out += self._closest(k, nt, readings, gid, credit=True)
         if "surname" in missing:
             surname = self.checker.profile.agents.get(conv.agent_id)
