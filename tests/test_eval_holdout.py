@@ -1,9 +1,9 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout12): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout13): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
-tests/test_accuracy.py holds floors for its committed transcripts (the first nine are spent; holdout10, holdout11
-and holdout12 are held out and have not been measured).
+tests/test_accuracy.py holds floors for its committed transcripts (the first nine are spent; holdout10, holdout11,
+holdout12 and holdout13 are held out and have not been measured).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ SETS = {
     "eval-calls-holdout10": ("holdout10", [f"call-h10-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9801, 9809)}),
     "eval-calls-holdout11": ("holdout11", [f"call-h11-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9901, 9909)}),
     "eval-calls-holdout12": ("holdout12", [f"call-h12-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9911, 9919)}),
+    "eval-calls-holdout13": ("holdout13", [f"call-h13-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9921, 9929)}),
 }
 
 
