@@ -141,6 +141,8 @@ def test_short_phrases_used_innocently(checker, text):
         ("哪里？", ["O03"]),
         ("嗯，哪里打来的？", ["O03"]),
         ("哪里 说", ["O03"]),
+        ("哪里呀这是？", ["O03"]),  # 这是哪里 turned round
+        ("哪里呀这是我的订单", []),
         ("哪里的定位的亲", []),  # a question about a place
         ("哪里漏水了？", []),
         ("请问您找谁？", []),  # C09

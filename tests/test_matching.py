@@ -38,6 +38,8 @@ FORBIDDEN = [
     ("F03", "门上贴着那么大一张纸，眼睛没长啊？"),
     ("F10", "俺就这么说了，你能把俺怎么样"),  # northern 俺 for 我
     ("F02", "不清楚就是不清楚，问我干嘛"),
+    ("F07", "我们要关门了，你明儿赶早再过来。"),  # 过来: the customer comes, no service promised
+    ("F07", "我这儿也快收工了，改签你明儿一早自己到窗口问去。"),
     ("F10", "就这么着了，你还想咋样？"),
     ("F02", "我哪知道你家表装哪儿了，自己找。"),  # rhetorical: never the polite question
     ("F08", "不舒服就别往这儿跑了"),
@@ -109,6 +111,8 @@ BENIGN = [
     "我这就让保洁快点过去清理",
     "哪位？您那边在不在？听得到吗",  # asks whether the customer is there: not 他不在
     "哪个村？再不再我们送气范围里我查一下",  # the recognizer's 再不再 for 在不在
+    "哪位师傅？鄞师傅这周在总店培训，暂时不在，我帮您记下来",  # the polite 'not in for now'
+    "我们马上下班了，不过您的事我已经记下了，明天一早处理",
     "不知道咋在手机上买也木事，您来窗口，我给您出票。",  # not knowing how is no obstacle (木事: 没事)
     "您要是身上不得劲，就别来所里了，养老金我们让投递员送到家。",  # care, with the money brought to the door
     "您觉得这个方案怎么样？",

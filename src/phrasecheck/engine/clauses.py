@@ -195,9 +195,9 @@ class Grammar:
             if self.subject(s[lo:at]) == "other":
                 return CLEAR  # 库房已经下班了，明天再联系您
         tail = s[end : end + 3]
-        if s[start:end].endswith("打") and tail.startswith("过来"):
-            tail = tail[2:]  # 你明天再打过来: call again (过来 is no service on the agent's side)
-        if tail.startswith(("你", "亲")) or self._has("service", tail):
+        if s[start:end].endswith(("打", "早")) and s[end : end + 3].removeprefix("再").startswith("过来"):
+            tail = ""  # 你明天再打过来 / 你明儿赶早再过来: the customer calls or comes (过来 is no service on the agent's side)
+        if not tail.startswith("自己") and (tail.startswith(("你", "亲")) or self._has("service", tail)):  # 明天一早自己到窗口: the customer
             return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise
         _, hi = self.clause(s, end, end)
         if re.search("(也|都|就)(可以|行)", s[end:hi]):
@@ -227,11 +227,11 @@ class Grammar:
     def where_opener(self, s: str, start: int, end: int) -> str:
         """O03 哪里: the phone-answering 哪里? (哪里打来的?), not a question about a place (哪里的定位?)."""
         lo, hi = self.clause(s, start, end)
-        rest = s[end:hi].rstrip(_FINAL + "的了吧")
+        rest = s[end:hi].rstrip(_FINAL + "的了吧").lstrip(_FINAL)
         head = s[lo:start].lstrip("".join(_FILLERS))
         if head not in ("", "你", "是", "你是", "这是"):
             return CLEAR
-        return KEEP if rest in self._sets.get("where_call", set()) | {""} else CLEAR
+        return KEEP if rest in self._sets.get("where_call", set()) | {"", "这是"} else CLEAR  # 哪里呀这是: 这是哪里 turned round
 
     def who_opener(self, s: str, start: int, end: int) -> str:
         """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener; 找哪个 and the
