@@ -47,7 +47,7 @@ BEHAVIOUR_KEYS = {"id", "text", "severity", "suggestion", "threshold", "announce
 BEHAVIOUR_FILE_KEYS = {"kind", "rules"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     """A run of characters matched as one piece; gap is the (min, max) distance from the previous part."""
 
@@ -58,7 +58,7 @@ class Part:
         return hash(self.key) ^ hash(self.gap)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Form:
     text: str
     parts: tuple[Part, ...]

@@ -9,6 +9,7 @@ since fuzzy matching on them finds noise everywhere.
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -105,6 +106,11 @@ class Codebook:
     def __init__(self) -> None:
         self._codes: dict[str, str] = {}
         self._fuzzy: dict[str, str] = {}  # toneless syllable -> code of its folded form
+        self._sounds: dict[tuple[str, str, str], tuple[str, str, str]] = {}  # one (character, pinyin, fuzzy) tuple for all parts
+
+    def sounds(self, text: str, pinyin_codes: str, codes: str) -> list[tuple[str, str, str]]:
+        """Each character with its codes, the tuples shared by every part that has them."""
+        return [self._sounds.setdefault(t, t) for t in zip(text, pinyin_codes, codes)]
 
     def code(self, syllable: str) -> str:
         code = self._codes.get(syllable)
@@ -146,15 +152,18 @@ class PartPattern:
         self.key = part.key
         self.strict = len(part.key) <= STRICT_LEN
         pre = self.prepared
-        if self.strict:  # exact characters, or toned pinyin for two characters
-            self.grams = {self.key} | ({pre.tone_codes} if len(self.key) == 2 else set())
-        else:  # a match above any threshold keeps at least one fuzzy-pinyin pair intact
-            self.grams = {pre.codes[i : i + 2] for i in range(len(self.key) - 1)}
-        self._chars = list(zip(self.key, pre.pinyin_codes, pre.codes))
+        self._chars = codebook.sounds(self.key, pre.pinyin_codes, pre.codes)
         # membership in the part's characters and codes: `in` on these short strings, not three sets per
         # part (thousands of parts, and a small set costs a few hundred bytes)
         self._pinyin, self._fuzzy = pre.pinyin_codes, pre.codes
         self.sounds = Codebook.bits(pre.codes)  # its fuzzy-pinyin codes as bits (Matcher.viable)
+
+    def grams(self) -> set[str]:
+        """The n-grams the matcher files the part under (Matcher.present looks a text's up)."""
+        if self.strict:  # exact characters, or toned pinyin for two characters
+            return {self.key} | ({self.prepared.tone_codes} if len(self.key) == 2 else set())
+        codes = self._fuzzy  # a match above any threshold keeps at least one fuzzy-pinyin pair intact
+        return {codes[i : i + 2] for i in range(len(self.key) - 1)}
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
@@ -351,23 +360,30 @@ class Matcher:
         # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
         # on its longest part, the one least often present: a form can match only where it is present)
         self._keyed: dict[int, dict[str, list[tuple[int, ...]]]] = {}
-        self._form_set: dict[Form, tuple[int, ...]] = {}
-        self._forms_of: dict[str, list[tuple[Form, tuple[int, ...]]]] = {}  # phrase id -> (form, its part set)
-        self._keyed_forms: dict[str, dict[int, list[int]]] = {}  # phrase id -> key part -> its forms (positions in _forms_of)
+        # Tens of thousands of forms: what is kept per form is a position in an array and one shared
+        # tuple per distinct part set (no pair per form, no dict entry per form), so the checker stays
+        # small in memory and in the cache folder (engine/compiled.py)
+        self._form_set: dict[Form, tuple[int, ...]] = {}  # form_set's answers, for forms asked about one at a time
+        self._forms_of: dict[str, list[Form]] = {}  # phrase id -> its forms (the phrase's own list)
+        self._sets_of: dict[str, list[tuple[int, ...]]] = {}  # phrase id -> each form's part numbers, in step with _forms_of
+        self._keyed_forms: dict[str, dict[int, array]] = {}  # phrase id -> key part -> its forms (positions in _forms_of)
+        distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
         for phrase in phrases:
             by_key: dict[int, list[int]] = {}
             kept: set[tuple[int, tuple[int, ...]]] = set()
-            self._forms_of[phrase.id] = []
+            self._forms_of[phrase.id] = phrase.forms
+            sets = self._sets_of[phrase.id] = []
             for i, form in enumerate(phrase.forms):
-                parts = self.form_set(form)
-                self._forms_of[phrase.id].append((form, parts))
+                parts = self._part_numbers(form)
+                parts = distinct.setdefault(parts, parts)
+                sets.append(parts)
                 longest = self._pid[max(form.parts, key=lambda p: len(p.key))]
                 by_key.setdefault(longest, []).append(i)
                 keyed = self._keyed.setdefault(longest, {}).setdefault(phrase.id, [])
                 if (longest, parts) not in kept:
                     kept.add((longest, parts))
                     keyed.append(parts)
-            self._keyed_forms[phrase.id] = by_key
+            self._keyed_forms[phrase.id] = {pid: array("i", at) for pid, at in by_key.items()}
         self._witnessed, self._unwitnessed = self._witnesses()
         # key part -> what candidates() weighs it by, worked out once: its sounds as bits (none for a
         # short part, matched exactly or not at all), the most any owner allows, and each owner with
@@ -417,7 +433,7 @@ class Matcher:
             for ch, fz in zip(pat.key, pat.prepared.codes):
                 self._char_codes.setdefault(ch, set()).add(fz)
             self._inventories.clear()  # a text's sounds are read through _char_codes
-            for gram in pat.grams:
+            for gram in pat.grams():
                 self._index.setdefault(gram, set()).add(pid)
         return pat
 
@@ -426,10 +442,13 @@ class Matcher:
         A tuple, not a frozenset: tens of thousands of forms, and a set's table costs four times the room."""
         got = self._form_set.get(form)
         if got is None:
-            for part in form.parts:
-                self.pattern(part)
-            got = self._form_set[form] = tuple(sorted({self._pid[part] for part in form.parts}))
+            got = self._form_set[form] = self._part_numbers(form)
         return got
+
+    def _part_numbers(self, form: Form) -> tuple[int, ...]:
+        for part in form.parts:
+            self.pattern(part)
+        return tuple(sorted({self._pid[part] for part in form.parts}))
 
     def present(self, text: Prepared) -> set[int]:
         """Parts that could match in text: an n-gram index lookup instead of aligning every part."""
@@ -482,11 +501,11 @@ class Matcher:
                 )
             return got
 
-        forms = self._forms_of[phrase.id]
+        forms, sets = self._forms_of[phrase.id], self._sets_of[phrase.id]
         keyed = self._keyed_forms[phrase.id]
         covered = present.issuperset
-        picked = [i for pid in present & keyed.keys() if matches(pid) for i in keyed[pid] if covered(forms[i][1]) and all(map(matches, forms[i][1]))]
-        return [forms[i][0] for i in sorted(picked)]
+        picked = [i for pid in present & keyed.keys() if matches(pid) for i in keyed[pid] if covered(sets[i]) and all(map(matches, sets[i]))]
+        return [forms[i] for i in sorted(picked)]
 
     def _inventory(self, text: Prepared) -> tuple[set[str], int, set[str]]:
         """text.inventory as a set, and every sound the text has (its fuzzy-pinyin codes and those its
