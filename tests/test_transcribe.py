@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from phrasecheck.calls import model_files as asr_model
-from phrasecheck.calls.asr_text import WordPiece, ZhText, is_hallucination
+from phrasecheck.calls.asr_text import WordPiece, ZhText, has_loop, is_hallucination, is_loop
 from phrasecheck.calls.audio import load_audio
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.model_files import resolve_model
@@ -254,6 +254,20 @@ def test_cache_hit_skips_the_transcriber(tmp_path):
     info = cache.info()
     assert info.path == str(tmp_path / "t.sqlite3") and info.size_bytes > 0
     assert cache.clear() == 2 and cache.info().entries == 0
+
+
+def test_a_decoder_loop_is_told_from_real_repeats_and_a_cached_one_is_decoded_again(tmp_path):
+    assert is_loop("尤其是" * 12) and is_loop("我们会给孩子补一些" + "补" * 40)
+    assert not is_loop("喂喂喂喂喂") and not is_loop("好的好的好的，我马上帮您查一下这个订单的物流信息")
+    assert has_loop("您好请问有什么可以帮您，" + "尤其是" * 12) and not has_loop("喂，喂，喂，听得到吗？喂喂喂喂")
+    cache = TranscriptCache(tmp_path / "t.sqlite3")
+    stuck = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0), seg("尤其是" * 12, 2.1, 6.0)], [seg("我想查保单", 2.5, 4.0)]])
+    transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=stuck, cache=cache)
+    # a transcript decoded before loops were decoded again is not trusted from the cache
+    fixed = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0)], [seg("我想查保单", 2.5, 4.0)]])
+    again = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=fixed, cache=cache)
+    assert fixed.calls == 2 and not any(has_loop(t.text) for t in again.turns)
+    transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=FakeTranscriber(fail=True), cache=cache)  # now a plain hit
 
 
 def test_a_batch_decodes_fresh_recordings_together_and_keeps_order(tmp_path):

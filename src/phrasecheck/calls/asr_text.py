@@ -11,6 +11,7 @@ normalises numbers for matching.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 from phrasecheck.text.simplify import fix_zhu, t2s
@@ -97,3 +98,19 @@ def strip_spaces(text: str) -> tuple[str, list[int | None]]:
 
 def is_hallucination(text: str) -> bool:
     return bool(text.strip()) and bool(HALLUCINATIONS.search(text))
+
+
+# Whisper's own test for a decoder stuck in a loop (尤其是尤其是… / 补补补补…): text that compresses
+# more than 2.4 times. Long enough that a real 喂喂喂 or 好的好的 does not count.
+LOOP_RATIO = 2.4
+LOOP_MIN_CHARS = 24
+
+
+def is_loop(text: str) -> bool:
+    data = text.strip().encode("utf-8")
+    return len(text.strip()) >= LOOP_MIN_CHARS and len(data) / len(zlib.compress(data)) > LOOP_RATIO
+
+
+def has_loop(text: str) -> bool:
+    """A loop in any sentence of a turn (a turn joins segments, and a sound one dilutes the ratio)."""
+    return any(is_loop(piece) for piece in re.split(r"[，。？！、,.?!\s]+", text))

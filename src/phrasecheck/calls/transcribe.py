@@ -30,7 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
-from phrasecheck.calls.asr_text import WordPiece, ZhText, is_hallucination
+from phrasecheck.calls.asr_text import WordPiece, ZhText, has_loop, is_hallucination, is_loop
 from phrasecheck.calls.audio import DUAL_MONO_NOTE, SAMPLE_RATE, Audio, file_sha256, load_audio
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.chunking import WINDOW_S, Chunk, Span, Window, layout, pad_regions, window_at
@@ -72,6 +72,9 @@ _SENTENCE_END = re.compile(r"[。！？!?]\s*$")
 # gives the speech regions that word times are clamped to; the padded chunks derive from it.
 TIGHT_VAD = dict(min_silence_duration_ms=300, speech_pad_ms=100)
 RETRY_MIN_SPEECH_S = 0.4  # an utterance that gave no words is decoded again when it holds this much speech
+# A window whose decoding got stuck in a loop is decoded again with repeats penalised (the batched
+# pipeline has no temperature fallback); a loop left after that is dropped, never kept as speech.
+LOOP_RETRY = dict(repetition_penalty=1.3, no_repeat_ngram_size=4)
 VAD_BLOCK_S = 20.0  # the VAD starts afresh every 20 s (see speech_regions)
 VAD_OVERLAP_S = 2.0
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
@@ -250,7 +253,9 @@ class WhisperTranscriber:
             audio = np.concatenate(pieces)
             kwargs["clip_timestamps"] = clips(windows, len(audio))
             heard: set[tuple[int, int, float]] = set()  # (recording, channel, chunk start) that gave words
-            self._decode(audio, windows, kwargs, owner, out, heard)
+            looped = self._decode(audio, windows, kwargs, owner, out, heard)
+            if looped:
+                self._decode(audio, looped, {**kwargs, **LOOP_RETRY, "clip_timestamps": clips(looped, len(audio))}, owner, out, heard)
             # Whisper sometimes ends a window early and drops its last utterance (不客气，再见): an
             # utterance with speech that gave no words is decoded again on its own.
             retry: list[Window] = []
@@ -268,21 +273,31 @@ class WhisperTranscriber:
                     segs.sort(key=lambda sg: (sg.start_s, sg.end_s))
         return [Channels(self._finish(segs, tight), tight if o.vad_filter else None) for segs, (_, tight) in zip(out, speech)]
 
-    def _decode(self, audio: np.ndarray, windows: list[Window], kwargs: dict, owner: dict[int, int], out: list, heard: set) -> None:
+    def _decode(self, audio: np.ndarray, windows: list[Window], kwargs: dict, owner: dict[int, int], out: list, heard: set) -> list[Window]:
         """Decode the windows of `audio` in one batched pass; each word goes to its chunk's recording
-        and channel (out), and the chunks that gave words are added to `heard`."""
+        and channel (out), and the chunks that gave words are added to `heard`. Returns the windows
+        whose decoding looped: none of their words is kept."""
         o = self.options
         try:
             raw_segments = list(self._load().transcribe(audio, **kwargs)[0])
         except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
+        by_window: dict[int, list] = {}
         for raw in raw_segments:  # a segment lies inside its window; its middle tells which (its
             window = window_at(windows, (raw.start + raw.end) / 2)  # start is rounded, maybe just before)
-            for chunk, seg in self._split(raw, window):
-                seg.utterance = chunk.start_s
-                out[owner[id(window)]][chunk.channel].append(seg)
-                heard.add((owner[id(window)], chunk.channel, chunk.start_s))
+            by_window.setdefault(id(window), [window]).append(raw)
+        looped = []
+        for window, *raws in by_window.values():
+            if any(is_loop(raw.text) for raw in raws):
+                looped.append(window)
+                continue
+            for raw in raws:
+                for chunk, seg in self._split(raw, window):
+                    seg.utterance = chunk.start_s
+                    out[owner[id(window)]][chunk.channel].append(seg)
+                    heard.add((owner[id(window)], chunk.channel, chunk.start_s))
+        return looped
 
     def _speech_many(self, recordings: list[list[np.ndarray]], pool: ThreadPoolExecutor) -> list[tuple[list[list[Span]], list[list[Span]]]]:
         """(padded decoding chunks, tight speech regions) per channel, per recording; the VAD of
@@ -688,8 +703,10 @@ def transcribe_batch(
                 key = key_of[i] = (file_sha256(job.path), transcriber.identity, options.key())
                 hit = cache.get(*key)
                 if hit is not None:
-                    transcripts[i] = Transcript.from_json(hit)
-                    continue
+                    cached = Transcript.from_json(hit)
+                    if not any(has_loop(t.text) for t in cached.turns):  # one decoded before loops were decoded again
+                        transcripts[i] = cached
+                        continue
             pending.append((i, load_audio(job.path, options.channel_map), key))
         except InputError as exc:
             out[i] = exc
