@@ -155,9 +155,12 @@ CALL_SETS = {
     "eval-calls-holdout10/hard": (0.70, 0.85, 0.85, 0.90),
     "eval-calls-holdout11/clean": (0.70, 0.85, 0.93, 0.95),
     "eval-calls-holdout11/hard": (0.65, 0.75, 0.92, 0.95),
-    # the recognizer garbles holdout12's 入住咨询处 and 客服部 (资行处, 客服务), so the greeting names no company
-    "eval-calls-holdout12/clean": (0.70, 0.90, 0.93, 0.75),
-    "eval-calls-holdout12/hard": (0.65, 0.90, 0.90, 0.85),
+    # the recognizer garbles holdout12's 入住咨询处 (资行处) past what the audio confirms, so two greetings name no company
+    "eval-calls-holdout12/clean": (0.70, 0.90, 0.93, 0.90),
+    "eval-calls-holdout12/hard": (0.65, 0.90, 0.90, 0.90),
+    # holdout13's degraded copies lose most rewordings to the recognizer (script text 0.923, clean 0.667, degraded 0.410)
+    "eval-calls-holdout13/clean": (0.62, 0.90, 0.95, 0.95),
+    "eval-calls-holdout13/hard": (0.38, 0.80, 0.93, 0.95),
 }
 # courtesy precision floors below 0.97: on holdout10's single-channel copies the voices give the agent a
 # customer's 你好 / 谢谢 said right after the agent's words (4 credits of 106)
