@@ -10,9 +10,11 @@ import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, failed, redact_option, report_errors, rule_options
 from phrasecheck.cli.serve import db_options, record_run
+from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
-from phrasecheck.engine.run import build_checker, check_paths, load_rules
+from phrasecheck.engine.compiled import cached_checker
+from phrasecheck.engine.run import build_checker, check_paths, rules_folder
 from phrasecheck.report.findings_file import is_findings_file, load_findings
 from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, known_keys, mark, migrate, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
@@ -41,12 +43,18 @@ TERMINAL_COLUMNS = {
 }
 
 
+def rules_of(profile: Profile, lexicon_dir: Path | None) -> Lexicon:
+    """The lexicon, through the cache of built checkers (engine/compiled.py): the checker the run
+    itself used comes back in a tenth of a second, where parsing the lexicon again took most of one."""
+    return cached_checker(profile, rules_folder(profile, lexicon_dir)).lexicon
+
+
 def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple[Run, Profile, set[str], list[Path]]:
     """Check the inputs, and read back any findings.json among them instead of re-checking it.
     Returns the run, the profile, the fatal rule ids, and the findings files read."""
     docs = [p for p in paths if is_findings_file(p)]
     inputs = [p for p in paths if p not in docs]
-    run, fatal = Run(), set()
+    run, fatal, checker = Run(), set(), None
     if inputs:
         profile, checker = build_checker(config, lexicon, select, ignore)
         run = check_paths(inputs, checker, profile, agent)
@@ -58,7 +66,7 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
         if profile.fatal is not None:
             doc_fatal = set(profile.fatal)
         elif doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
-            doc_fatal = {p.id for p in load_rules(profile, lexicon).phrases if p.fatal}
+            doc_fatal = {p.id for p in (checker.lexicon if checker else rules_of(profile, lexicon)).phrases if p.fatal}
         fatal |= doc_fatal
         run.results += loaded.results
         run.errors += loaded.errors
@@ -90,7 +98,7 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
 
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
     review_path = _review_file(review, out_dir, *(d.parent for d in docs))
-    rules = load_rules(profile, lexicon_dir)
+    rules = rules_of(profile, lexicon_dir)
     names = rule_names(rules)  # the rules as report.html names them: F02 不知道
     written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path, rule_names=names)
     report_errors(run)
