@@ -263,6 +263,11 @@ def test_a_decoder_loop_is_told_from_real_repeats_and_a_cached_one_is_decoded_ag
     cache = TranscriptCache(tmp_path / "t.sqlite3")
     stuck = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0), seg("尤其是" * 12, 2.1, 6.0)], [seg("我想查保单", 2.5, 4.0)]])
     transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=stuck, cache=cache)
+    with cache._connect() as con:  # as an earlier version stored it, without the mark that loops were checked
+        (key, payload) = con.execute("SELECT rowid, payload FROM transcripts").fetchone()
+        old = json.loads(payload)
+        old.pop("loops_checked")
+        con.execute("UPDATE transcripts SET payload=? WHERE rowid=?", (json.dumps(old, ensure_ascii=False), key))
     # a transcript decoded before loops were decoded again is not trusted from the cache
     fixed = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0)], [seg("我想查保单", 2.5, 4.0)]])
     again = transcribe_file(SAMPLES / "call_nogreet.wav", transcriber=fixed, cache=cache)

@@ -75,6 +75,7 @@ RETRY_MIN_SPEECH_S = 0.4  # an utterance that gave no words is decoded again whe
 # A window whose decoding got stuck in a loop is decoded again with repeats penalised (the batched
 # pipeline has no temperature fallback); a loop left after that is dropped, never kept as speech.
 LOOP_RETRY = dict(repetition_penalty=1.3, no_repeat_ngram_size=4)
+LOOPS_CHECKED = "loops_checked"  # in a cached transcript: decoded by a version that decodes loops again
 VAD_BLOCK_S = 20.0  # the VAD starts afresh every 20 s (see speech_regions)
 VAD_OVERLAP_S = 2.0
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
@@ -497,6 +498,7 @@ class Transcript:
                 for t in self.turns
             ],
             "speech": {role: [list(r) for r in regions] for role, regions in self.speech.items()},
+            LOOPS_CHECKED: True,
         }
 
     @classmethod
@@ -704,7 +706,8 @@ def transcribe_batch(
                 hit = cache.get(*key)
                 if hit is not None:
                     cached = Transcript.from_json(hit)
-                    if not any(has_loop(t.text) for t in cached.turns):  # one decoded before loops were decoded again
+                    # one stored before loops were decoded again is trusted only without a loop
+                    if hit.get(LOOPS_CHECKED) or not any(has_loop(t.text) for t in cached.turns):
                         transcripts[i] = cached
                         continue
             pending.append((i, load_audio(job.path, options.channel_map), key))
