@@ -56,7 +56,7 @@ class Prepared:
     def __init__(self, text: str | Normalized, codebook: Codebook, context: bool = False):
         self.nt: Normalized = text if isinstance(text, Normalized) else normalize(text, context)
         self._codebook = codebook
-        self.present: set[int] | None = None  # numbers of the parts whose n-grams occur here (Matcher.present)
+        self.present: array | None = None  # numbers of the parts whose n-grams occur here (Matcher.present)
         self.owners: set[str] | None = None  # ids of phrases with a form whose parts are all present
         self.bounds: tuple[set[int], set[int]] | None = None  # jieba word starts and ends
         self.hits: dict[tuple, Hit | Span | None] = {}  # answers of Matcher.find_form and PartPattern.find here
@@ -356,6 +356,7 @@ class Matcher:
         # each of those sounds, whatever its reading there (a polyphone)
         self._char_codes: dict[str, set[str]] = {}
         self._inventories: OrderedDict[int, tuple[Prepared, set[str], int, set[str]]] = OrderedDict()  # _inventory's, by id(text)
+        self._present: OrderedDict[int, tuple[Prepared, set[int]]] = OrderedDict()  # present's sets, by id(text)
         self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
         # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
         # on its longest part, the one least often present: a form can match only where it is present)
@@ -451,14 +452,26 @@ class Matcher:
         return tuple(sorted({self._pid[part] for part in form.parts}))
 
     def present(self, text: Prepared) -> set[int]:
-        """Parts that could match in text: an n-gram index lookup instead of aligning every part."""
+        """Parts that could match in text: an n-gram index lookup instead of aligning every part.
+
+        A cached text keeps them as an array (4 bytes a part, where a set of a few hundred parts
+        costs kilobytes: thousands of cached turns and pairs held tens of MB of sets), and the
+        set is made again for the texts being checked now, as _inventory's are."""
+        got = self._present.get(id(text))
+        if got is not None and got[0] is text:
+            return got[1]
         if text.present is None:
             found: set[int] = set()
             index = self._index
             for gram in text.grams() & index.keys():  # a set operation in C, then the few hits
                 found |= index[gram]
-            text.present = found
-        return text.present
+            text.present = array("I", found)
+        else:
+            found = set(text.present)
+        self._present[id(text)] = (text, found)
+        if len(self._present) > INVENTORIES_KEPT:
+            self._present.popitem(last=False)
+        return found
 
     def candidates(self, text: Prepared) -> set[str]:
         """Ids of the phrases that could match in text; the rest need no alignment at all. A phrase
@@ -548,7 +561,7 @@ class Matcher:
         if a.key and b.key:
             for gram in (a.key[-1] + b.key[0], a.tone_codes[-1] + b.tone_codes[0], a.codes[-1] + b.codes[0]):
                 found |= self._index.get(gram, set())
-        pair.present = found
+        pair.present = array("I", found)
         return pair
 
     def tokenizer(self) -> jieba.Tokenizer:
