@@ -8,10 +8,11 @@ import wave
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from phrasecheck.config.lexicon import load_lexicon
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation, Run, Turn
 from phrasecheck.engine.checker import Checker
-from phrasecheck.engine.run import load_rules
+from phrasecheck.engine.run import rules_folder
 
 GREETING = "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"
 T0 = datetime(2026, 11, 26, 9, 0, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -44,7 +45,7 @@ DAY = [
 
 def checker(profile: Profile | None = None) -> Checker:
     profile = profile or Profile()
-    return Checker(load_rules(profile), profile)
+    return Checker(load_lexicon(rules_folder(profile)), profile)
 
 
 def write_day(path: Path, day=DAY) -> Path:

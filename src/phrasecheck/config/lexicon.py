@@ -610,12 +610,17 @@ def _load_data(path: Path, data: dict, synonyms: list[list[str]] | None = None) 
     return [_phrase(e, kind, defaults, path, synonyms) for e in entries], None
 
 
+def lexicon_files(folder: Path) -> list[Path]:
+    """The files a lexicon folder is read from, in the order they are read."""
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+
+
 def load_lexicon(folder: Path) -> Lexicon:
     """Every *.yaml in the folder, validated; ids must be unique across files."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(folder, f"lexicon folder not found (a path, or a shipped pack: {', '.join(shipped_packs())})")
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    files = lexicon_files(folder)
     if not files:
         raise ConfigError(folder, "no *.yaml lexicon files in this folder")
     phrases: list[Phrase] = []

@@ -195,7 +195,7 @@ class Grammar:
             if self.subject(s[lo:at]) == "other":
                 return CLEAR  # 库房已经下班了，明天再联系您
         tail = s[end : end + 3]
-        if s[start:end].endswith(("打", "早")) and s[end : end + 3].removeprefix("再").startswith("过来"):
+        if s[start:end].endswith(("打", "早")) and tail.removeprefix("再").startswith("过来"):
             tail = ""  # 你明天再打过来 / 你明儿赶早再过来: the customer calls or comes (过来 is no service on the agent's side)
         if not tail.startswith("自己") and (tail.startswith(("你", "亲")) or self._has("service", tail)):  # 明天一早自己到窗口: the customer
             return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise

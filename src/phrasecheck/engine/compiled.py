@@ -21,7 +21,7 @@ from dataclasses import is_dataclass
 from pathlib import Path
 
 import phrasecheck
-from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+from phrasecheck.config.lexicon import default_lexicon_dir, lexicon_files, load_lexicon
 from phrasecheck.config.locations import user_cache_dir
 from phrasecheck.config.profile import Profile
 from phrasecheck.engine.checker import Checker
@@ -61,7 +61,7 @@ def fingerprint(profile: Profile, folder: Path) -> str:
 
 
 def _rule_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+    return lexicon_files(folder) if folder.is_dir() else []
 
 
 def _shared(profile: Profile) -> dict[int, str]:
@@ -103,9 +103,7 @@ def _load(path: Path, profile: Profile) -> Checker | None:
             finally:
                 gc.enable()
         os.utime(path)  # newest used: the last to be pruned
-    except FileNotFoundError:
-        return None
-    except UNREADABLE:  # a truncated or foreign file: rebuild (and overwrite) it
+    except UNREADABLE:  # none yet, or a truncated or foreign file: build it (and write it anew)
         return None
     return checker if isinstance(checker, Checker) else None
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phrasecheck.config.lexicon import Lexicon, default_lexicon_dir, load_lexicon, resolve_lexicon
+from phrasecheck.config.lexicon import default_lexicon_dir, resolve_lexicon
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import ROLES, Conversation, Result, Run
 from phrasecheck.engine.checker import Checker
@@ -35,10 +35,6 @@ from phrasecheck.scoring.kpi import AgentKpi, KpiTally, rank, tally_result
 def rules_folder(profile: Profile, lexicon_dir: Path | None = None) -> Path:
     """--lexicon (a folder, or a shipped pack's name: ecommerce), else the profile's, else lexicons/default."""
     return resolve_lexicon(lexicon_dir) if lexicon_dir else profile.lexicon or default_lexicon_dir()
-
-
-def load_rules(profile: Profile, lexicon_dir: Path | None = None) -> Lexicon:
-    return load_lexicon(rules_folder(profile, lexicon_dir))
 
 
 def split_ids(value: str | None) -> list[str]:
