@@ -186,6 +186,10 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
         ("想画，听着呢", ["O02"]),  # 讲话 as the recognizer writes it at the call's first words
         ("那里,你想画吗?", ["O02", "O03"]),
         ("叫谁呀讲话的", ["O02", "O04"]),  # a particle belongs to its opener, pause or not  # the bare 说 is not 讲话: the labelled sets count it so
+        ("想画爱找谁", ["O02", "O04"]),  # 讲话啊，找谁: 爱 is the recognizer's 啊 between two openers
+        ("那里的讲话呀", ["O02", "O03"]),  # 哪里？讲话呀 with the pause dropped
+        ("叫谁爱为", ["O01", "O04"]),  # 找谁啊？喂？: a spelling of 喂 alone after another opener
+        ("喂,你找水子", ["O01", "O04"]),  # 你找谁呀 in another tone, one character before the turn's end
     ],
 )
 def test_more_spellings_of_the_blunt_opening(checker, first, rules):
@@ -203,6 +207,9 @@ def test_more_spellings_of_the_blunt_opening(checker, first, rules):
         "叫谁来修都可以",
         "那里等一下我帮您查",
         "想话费的事我帮您查一下",  # the phone bill
+        "那里的讲话稿我帮您找",  # 的 continues the block only before another opener's whole clause
+        "你找水果吗",
+        "哪里爱心捐款的事？",
     ],
 )
 def test_the_new_spellings_keep_their_other_meanings(checker, first):

@@ -221,6 +221,12 @@ class Checker:
                 if hit and (found is None or hit.end > found[1].end):
                     found = (phrase, hit)
             if found is None:
+                alone = _wei_alone(text) if conv.is_call and seen and "O01" not in seen else 0
+                if alone:  # 叫谁爱为 (找谁啊？喂？): a spelling of 喂 standing alone after another blunt opener
+                    o01 = next(p for p in self._of_kind["opener"] if p.id == "O01")
+                    finding = self._finding(o01, Located(0, shift, 0, shift + alone, 95.0), conv, idx, texts)
+                    out.append(replace(finding, message=f"{finding.message} ({WEI_AFTER_OPENER})"))
+                    shift += alone
                 break
             phrase, hit = found
             if phrase.id not in seen:  # 喂喂，找谁: O01 once, then O04
@@ -251,9 +257,9 @@ class Checker:
                 continue
             key = form.parts[0].key
             m = len(key)
-            # before the pause, or before one character and the pause where the grammar judges what
-            # follows (那礼压， for 哪里呀？)
-            ends = m == len(text.key) or m in text.nt.breaks or (phrase.grammar is not None and m + 1 in text.nt.breaks)
+            # before the pause, or before one character and the pause (or the turn's end) where the grammar
+            # judges what follows (那礼压， for 哪里呀？; 你找水子 ending the turn for 你找谁呀)
+            ends = m == len(text.key) or m in text.nt.breaks or (phrase.grammar is not None and (m + 1 in text.nt.breaks or m + 1 == len(text.key)))
             if text.key[:m] == key or len(text.key) < m or not ends:
                 continue
             if text.pinyin_codes[:m] == self.matcher.pattern(form.parts[0]).prepared.pinyin_codes:
@@ -699,7 +705,11 @@ class HeardView:
 # that low in the band untrue readings begin (说完没有 over 还有声儿没有 on an A-law copy, -4.0), among true
 # ones the QA lead should hear before anyone is charged (benchmarks/verify_controls.py).
 HEARD_SURE = 3.95
-OPENER_PARTICLES = "啊呀呢吧嘛哈"  # a sentence particle after a blunt opener belongs to it
+# a sentence particle after a blunt opener belongs to it; 爱 is how the recognizer writes 啊 there at
+# 8 kHz (想画爱找谁 for 讲话啊，找谁, 叫谁爱为 for 找谁啊？喂？) and 的 with the pause dropped (那里的讲话呀
+# for 哪里？讲话呀); only another blunt opener after it continues the block
+OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
+WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
 

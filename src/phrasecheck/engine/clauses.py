@@ -231,7 +231,9 @@ class Grammar:
         head = s[lo:start].lstrip("".join(_FILLERS))
         if head not in ("", "你", "是", "你是", "这是"):
             return CLEAR
-        return KEEP if rest in self._sets.get("where_call", set()) | {"", "这是"} else CLEAR  # 哪里呀这是: 这是哪里 turned round
+        call = self._sets.get("where_call", set()) | {"", "这是"}  # 哪里呀这是: 这是哪里 turned round
+        # one garbled particle, then another blunt opener with no pause written: 那里的讲话呀 (哪里？讲话呀)
+        return KEEP if rest in call or (len(rest) > 2 and rest[0] in call and rest[1:] in call) else CLEAR
 
     def who_opener(self, s: str, start: int, end: int) -> str:
         """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener; 找哪个 and the
