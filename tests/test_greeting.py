@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from helpers import conv, ids
+from phrasecheck.config.lexicon import load_lexicon
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
+from phrasecheck.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -153,6 +155,36 @@ def test_a_garbled_surname_in_its_place_in_a_call_is_taken_as_said(checker, garb
 )
 def test_a_call_without_the_surnames_slot_still_fails(checker, first):
     assert "surname" in checker.check(_call(first)).greeting.missing
+
+
+@pytest.mark.parametrize(
+    ("first", "c02"),
+    [
+        ("下午好,宗浩阳老院入住资行处,我信容,请问有什么可以帮助您。", True),  # centre and surname garbled: C02's forms miss it
+        ("晚上好,马龙取客去夜中心，我信顺,请问有什么可疑帮您?", True),
+        ("您好,宗浩阳老院入住资行处,我信容,请问有什么可以帮助您。", False),  # no time-of-day word: C01's greeting
+        ("下午好,宗浩阳老院入住资行处,我信容。", False),  # no offer: not the whole script
+        ("晚上好,上海必须泥度假期,我信息,请问有什么可以帮您?", False),  # no centre the greeting check can read
+    ],
+)
+def test_the_whole_script_the_greeting_check_finds_is_the_courtesy_phrase_that_says_it(checker, first, c02):
+    result = checker.check(_call(first))
+    found = [f for f in result.courtesy if f.id == "C02"]
+    assert bool(found) == c02
+    if c02:
+        assert result.greeting.ok
+        assert found[0].text.startswith(first[:3]) and "the whole script" in found[0].message
+
+
+def test_script_is_only_a_courtesy_phrases_and_a_boolean(tmp_path):
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    (folder / "f.yaml").write_text("kind: forbidden\nphrases:\n  - id: F01\n    text: 不知道\n    script: true\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="script must be"):
+        load_lexicon(folder)
+    (folder / "f.yaml").write_text("kind: courtesy\nphrases:\n  - id: C02\n    text: 上午好\n    script: 'yes'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="script must be"):
+        load_lexicon(folder)
 
 
 @pytest.mark.parametrize(("first", "n"), [("为", 1), ("未？", 1), ("为，您好，请问有什么可以帮您？", 1), ("为为，哪位？", 2)])

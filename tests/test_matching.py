@@ -215,6 +215,14 @@ COURTESY = [
     ("C17", "这是我们应该做的！"),
     ("C18", "感谢您的来电！"),
     ("C18", "感谢您的来店"),  # ASR homophone
+    # how the base model writes them on telephone audio (spent held-out calls)
+    ("C04", "最不起，给您带来不便了"),
+    ("C05", "我客气，再见"),
+    ("C06", "好的，再见识。"),
+    ("C07", "好的，请您收等，我查一下"),
+    ("C12", "请您以保安部的黄主任联系"),
+    ("C15", "请您先好投诉单"),
+    ("C18", "不客气，展现您的来电"),
     ("C19", "对不起，打扰了！"),
     ("C20", "对于您反映的问题我们会马上处理，并尽快给您回复，好吗？"),
 ]
@@ -246,6 +254,11 @@ def test_courtesy_not_credited_for_customer_speech(checker):
 
 def test_short_phrase_needs_word_boundary(checker):
     assert "C06" not in checker.check(conv((AGENT, "等我们再见面的时候再说"))).courtesy_used
+
+
+@pytest.mark.parametrize(("rule_id", "text"), [("C04", "这是最不起眼的那款"), ("C06", "带您再见识一下新款"), ("C07", "我们接收等额的退款")])
+def test_the_recognizers_spellings_keep_their_own_meanings(checker, rule_id, text):
+    assert rule_id not in checker.check(conv((AGENT, text))).courtesy_used
 
 
 def test_forbidden_split_across_turns(checker):

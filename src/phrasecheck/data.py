@@ -109,6 +109,8 @@ class Greeting:
     turn: int | None = None
     garbled_surname: str | None = None  # a call's 我姓× the recognizer garbled, taken as said (我建交)
     slot: tuple[int, int] | None = None  # where it stands in the first turn's matching key
+    # where the whole script opened with a time-of-day word (上午好…请问有什么可以帮您) stands there
+    script: tuple[int, int] | None = None
 
 
 @dataclass

@@ -27,7 +27,7 @@ MAX_FORMS = 64
 MAX_LIST_FORMS = 4096  # a form that pairs two of a phrase's word lists: every first half with every second
 WORDS_REF = re.compile(r"\{@([a-z_][a-z0-9_]*)\}")  # {@hurry}: one of the phrase's `words` lists
 
-PHRASE_KEYS = {"id", "text", "words", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar"}
+PHRASE_KEYS = {"id", "text", "words", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar", "script"}
 GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")  # judges in engine/clauses.py
 FILE_KEYS = {"kind", "defaults", "phrases"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
@@ -82,6 +82,9 @@ class Phrase:
     source: str = ""
     line: int | None = None
     grammar: str | None = None  # a clause judge of engine/clauses.py
+    # a courtesy phrase that is the greeting's script opened with a time-of-day word (C02): also used
+    # where the greeting check finds that whole script, however the recognizer garbled its words
+    script: bool = False
 
 
 @dataclass
@@ -440,6 +443,9 @@ def _phrase(entry, kind: str, defaults: dict, path: Path, synonyms: list[list[st
     grammar = entry.get("grammar")
     if grammar is not None and grammar not in GRAMMARS:
         raise ConfigError(path, f"{rule_id}: grammar must be one of {', '.join(GRAMMARS)}, got {grammar!r}", line)
+    script = entry.get("script", False)
+    if not isinstance(script, bool) or (script and kind != "courtesy"):
+        raise ConfigError(path, f"{rule_id}: script must be true or false, and only a courtesy phrase's", line)
     return Phrase(
         id=rule_id,
         kind=kind,
@@ -453,6 +459,7 @@ def _phrase(entry, kind: str, defaults: dict, path: Path, synonyms: list[list[st
         source=str(path),
         line=line,
         grammar=grammar,
+        script=script,
     )
 
 

@@ -134,6 +134,8 @@ class Checker:
         if greeting.garbled_surname is not None:
             notes.append(f"{self.greeting.id}: surname taken as said: the recognizer wrote {greeting.garbled_surname} where the script has 我姓×")
             courtesy = self._in_order(conv, courtesy + self._slot_courtesy(conv, idx, texts, courtesy, greeting.slot))
+        if greeting.script is not None:
+            courtesy = self._in_order(conv, courtesy + self._script_courtesy(conv, idx, texts, courtesy, greeting.script))
         return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=notes)
 
     def _confidence(self, result: Result) -> None:
@@ -489,7 +491,10 @@ class Checker:
             missing.append("offer")
         first = conv.turns[block[0]]
         slot = (company.end, offer.start) if garbled is not None and offer.start <= len(texts[0].key) else None
-        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled, slot=slot)
+        script = None
+        if not missing and head is not None and text.key[head.start : head.end] in rule.time_of_day:
+            script = (head.start, min(offer.end, len(texts[0].key)))
+        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled, slot=slot, script=script)
         findings = []
         if missing:
             what = ", ".join(GREETING_PARTS_LABEL[m] for m in missing)
@@ -518,6 +523,20 @@ class Checker:
                 continue
             f = self._finding(phrase, Located(0, hit.start, 0, max(hit.end - shift, hi), hit.score), conv, idx, texts)
             out.append(replace(f, message=f"{f.message} (surname taken as said)"))
+        return out
+
+    def _script_courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared], courtesy: list[Finding], span: tuple[int, int]) -> list[Finding]:
+        """The courtesy phrases that are the greeting's script (C02: 上午好，××客服中心，我姓×，请问…), used
+        where the greeting check found the whole script opened with a time-of-day word: it reads the
+        company, the surname and the offer as the recognizer garbled them (上午好,协定滑雪场由客服务中心,
+        我心痛,请问有什么可以帮您), which the phrase's own forms, matched as text, do not."""
+        agent = conv.agent_of(idx[0])
+        have = {f.id for f in courtesy if conv.agent_of(f.turn) == agent}
+        out = []
+        for phrase in self._of_kind["courtesy"]:
+            if phrase.script and phrase.id not in have:
+                f = self._finding(phrase, Located(0, span[0], 0, span[1], 100.0), conv, idx, texts)
+                out.append(replace(f, message=f"{f.message} (the whole script, as the greeting check read it)"))
         return out
 
     @staticmethod
