@@ -43,6 +43,7 @@ def said(result, rule_id: str) -> str | None:
         "妹子这边也不知道呢",  # e-commerce first person
         "小二不知道",
         "配送员不知道，我也不知道",  # the second one is the agent's
+        "工厂那边的进度我拿清楚，我又不管印刷",  # 我哪清楚 as the recognizer writes it: 那边 is not who does not know
     ],
 )
 def test_agents_own_bare_dont_know_is_an_error(checker, text):

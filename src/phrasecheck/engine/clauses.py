@@ -128,8 +128,10 @@ class Grammar:
 
     def dont_know(self, s: str, start: int, end: int) -> str:
         """F02 不知道: only the agent's own bare 'I don't know' is the forbidden phrase."""
-        if re.search("鬼|哪|咋|怎么", s[start:end]):
-            return KEEP  # 鬼知道 / 我哪知道: the rhetorical form is never a polite question
+        if re.search("鬼|哪|拿|咋|怎么", s[start:end]):
+            # 鬼知道 / 我哪知道: the rhetorical form is never a polite question (拿: the recognizer's 哪,
+            # 进度我拿清楚, where 那边 before it must not read as someone else not knowing)
+            return KEEP
         lo, hi = self.clause(s, start, end)
         left, right = s[lo:start], s[end:hi]
         if self.hypothetical(left, right):
