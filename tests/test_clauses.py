@@ -117,6 +117,8 @@ def test_off_work_then_talk_tomorrow_is_for_review(checker):
     "text",
     [
         "库房已经下班了，明天再联系您",
+        "仓库已经打烊了，快递明天再送过来",  # whoever closes, in any closing word
+        "仓库已经收工了，快递明天再送过来",
         "快递员下班了，明天再来取",
         "我们要下班了，明天再联系您",  # the agent's own promise
         "这边妹子现在联系库房也已经下班了呢",

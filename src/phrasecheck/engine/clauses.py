@@ -190,12 +190,13 @@ class Grammar:
 
     def off_work(self, s: str, start: int, end: int) -> str:
         """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
-        m = re.search("下班|关门", s[start:end])
+        # whoever closes: the subject of the clause the closing word stands in
+        m = re.search("下班|关门|打烊|收工|收摊|收档|放工|锁门|歇业|到点", s[start:end])
         if m:
             at = start + m.start()
             lo, _ = self.clause(s, at, at + 2)
             if self.subject(s[lo:at]) == "other":
-                return CLEAR  # 库房已经下班了，明天再联系您
+                return CLEAR  # 库房已经下班了，明天再联系您 / 仓库已经打烊了，快递明天再送过来
         tail = s[end : end + 3]
         if s[start:end].endswith(("打", "早")) and tail.removeprefix("再").startswith("过来"):
             tail = ""  # 你明天再打过来 / 你明儿赶早再过来: the customer calls or comes (过来 is no service on the agent's side)
