@@ -91,6 +91,22 @@ def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, re
     assert t.recall >= recall, wrong
 
 
+# samples/eval-reword/: banks of breadth, each a file pair in one folder, measured as written then used to
+# widen the halves' word lists (README there). Floors, not held-out figures.
+@pytest.mark.parametrize(("bank", "precision", "recall"), [("a", 1.0, 0.93), ("b", 1.0, 0.9), ("c", 0.99, 0.97)])
+def test_rewording_banks(checker, bank, precision, recall):
+    folder = REPO / "samples" / "eval-reword"
+    gold, errors = load_gold(folder / f"{bank}.gold.jsonl")
+    assert not errors
+    run = check_paths([folder / f"{bank}.jsonl"], checker, Profile())
+    assert not run.errors and {r.conversation.conversation_id for r in run.results} == set(gold)
+    result = evaluate(run.results, gold)
+    t = result.categories["forbidden"]
+    wrong = [d for d in result.disagreements if d.category == "forbidden"]
+    assert t.precision >= precision, wrong
+    assert t.recall >= recall, wrong
+
+
 def test_sample_day_matches_its_labels(checker):
     gold_path = REPO / "samples" / "chats" / "day-2026-11-26.gold.jsonl"
     gold, _ = load_gold(gold_path)
