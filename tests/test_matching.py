@@ -6,6 +6,7 @@ import pytest
 
 from helpers import agent_says, conv, ids
 from phrasecheck.data import AGENT, CUSTOMER
+from phrasecheck.text.normalize import normalize
 
 FORBIDDEN = [
     ("F01", "那个，喂！你听得到吗"),
@@ -37,6 +38,9 @@ FORBIDDEN = [
     ("F12", "你吼啥，等我一下"),  # 啥 for 什么
     ("F03", "门上贴着那么大一张纸，眼睛没长啊？"),
     ("F10", "俺就这么说了，你能把俺怎么样"),  # northern 俺 for 我
+    ("F12", "吼么子吼，等一下"),  # 湘鄂 么子 for 什么
+    ("F05", "急么子，冇看到我这里正在忙啊？"),  # 冇 for 没
+    ("F13", "讲了半天，你咋个还没听懂"),  # 川渝 咋个 for 怎么
     ("F02", "不清楚就是不清楚，问我干嘛"),
     ("F07", "我们要关门了，你明儿赶早再过来。"),  # 过来: the customer comes, no service promised
     ("F07", "我这儿也快收工了，改签你明儿一早自己到窗口问去。"),
@@ -288,3 +292,20 @@ def test_evidence_is_the_matched_words_when_the_phrase_ends_differently(checker)
     result = checker.check(agent_says("有本事你就去找领导，我们的保安没问题。"))
     (finding,) = [f for f in result.findings if f.kind == "forbidden"]
     assert finding.id == "F11" and finding.text == "有本事你就去"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("急么子", "急什么"),
+        ("冇看到", "没看到"),
+        ("你想么样就么样", "你想怎样就怎样"),
+        ("怎么样", "怎么样"),
+        ("感冒得很", "感冒得很"),
+        ("冒得法子", "没得法子"),
+    ],
+)
+def test_regional_function_words_match_as_the_standard_word(text, key):
+    # the same length, so the key's positions stay the text's; 怎么样 and 感冒 are left as they are
+    nt = normalize(text)
+    assert nt.key == key and nt.norm == text

@@ -7,6 +7,7 @@ always quotes the words the agent really wrote or said.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -20,6 +21,18 @@ FILLERS = frozenset("嗯啊呃哦额呀呢嘛哈唉诶欸噢喔哎")
 
 # Characters that are the same word for matching purposes: polite/plain "you", the pronoun "ta", northern 俺 "I".
 MATCH_CHARS = str.maketrans({"您": "你", "妳": "你", "她": "他", "它": "他", "俺": "我"})
+
+# Regional function words that are the standard word for matching purposes, each the same length as
+# it, so positions in the key stay those of the text: 湘鄂 么子 / 冇 / 冇得 / 么样 / 冒得, 川渝 啥子 /
+# 咋个 / 啷个 (急么子 is 急什么, 冇看到 is 没看到). Only where the characters say nothing else: not the 么样
+# of 怎么样, not the 冒 of 感冒 or 冒险.
+_REGIONAL = {"么子": "什么", "啥子": "什么", "冇": "没", "么样": "怎样", "咋个": "怎么", "啷个": "怎么", "冒得": "没得", "冒看": "没看", "冒听": "没听"}
+_REGIONAL_WORDS = re.compile("(?<![什怎这那多要])么[子样]|啥子|冇|咋个|啷个|(?<![感假])冒[得看听]")
+
+
+def _regional(key: str) -> str:
+    return _REGIONAL_WORDS.sub(lambda m: _REGIONAL[m.group()], key)
+
 
 # Chinese numerals for ASR digits: whisper writes 12 where a speaker said 一二.
 DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
@@ -186,7 +199,7 @@ def normalize(text: str, context: bool = False) -> Normalized:
         elif kind == _BREAK:
             breaks.add(len(chars))
     norm = "".join(chars)
-    key = norm.translate(MATCH_CHARS).translate(DIGITS)
+    key = _regional(norm.translate(MATCH_CHARS)).translate(DIGITS)
     tones = _tones(key, context)
     return Normalized(
         original=text,
