@@ -338,3 +338,19 @@ def test_every_grammar_a_lexicon_may_name_has_a_judge():
 
     grammar = Grammar({})
     assert all(callable(getattr(grammar, name, None)) for name in GRAMMARS)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("我翻翻后面几个周末的营喂", False),  # 营位 as the recognizer writes it: 喂 glued to the word before it
+        ("国庆的房车营喂室吧", False),
+        ("我说喂！你那边到底还听不听了？", True),  # called out
+        ("哎喂！电话挂了还是怎么了？", True),  # after a filler
+        ("预计今天到的 喂? 你还在吗", True),  # a space is a pause
+        ("喂，喂，还在吗？", True),
+    ],
+)
+def test_wei_is_a_call_only_where_it_opens_what_it_says(checker, text, found):
+    result = checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？"), (CUSTOMER, "我问一下"), (AGENT, text)))
+    assert ("F01" in [f.id for f in result.findings]) == found

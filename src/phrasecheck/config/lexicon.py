@@ -28,7 +28,7 @@ MAX_LIST_FORMS = 4096  # a form that pairs two of a phrase's word lists: every f
 WORDS_REF = re.compile(r"\{@([a-z_][a-z0-9_]*)\}")  # {@hurry}: one of the phrase's `words` lists
 
 PHRASE_KEYS = {"id", "text", "words", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar", "script"}
-GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener")  # judges in engine/clauses.py
+GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener", "wei_call")  # judges in engine/clauses.py
 FILE_KEYS = {"kind", "defaults", "phrases"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
 GREETING_PARTS = ("greeting", "company", "surname", "offer")

@@ -126,6 +126,13 @@ class Grammar:
         s = plain(text)
         return getattr(self, grammar)(s, start, end)
 
+    def wei_call(self, s: str, start: int, end: int) -> str:
+        """F01 喂: a call opens what it says (喂，喂，还在吗 / 预计今天到的 喂？); 喂 glued to the word before
+        it, with no pause or space, is a word's last syllable as the recognizer wrote it (营喂 for 营位,
+        营喂室), unless what stands before calls it out (我说喂 / 喂喂 / 哎喂 / 哎呀喂)."""
+        before = s[start - 1] if start else ""
+        return CLEAR if "\u4e00" <= before <= "\u9fff" and before not in "喂为说嘿嗨" and before not in _FILLERS else KEEP
+
     def dont_know(self, s: str, start: int, end: int) -> str:
         """F02 不知道: only the agent's own bare 'I don't know' is the forbidden phrase."""
         if re.search("鬼|哪|拿|咋|怎么", s[start:end]):
