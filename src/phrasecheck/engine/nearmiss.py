@@ -166,6 +166,15 @@ def _request_window(nt: Normalized, lo: int, words: str) -> bool:
     return hi >= 2 and nt.pinyin[hi - 2 : hi] == ["yi", "xia"] and not _reading(words).key.endswith("一下")
 
 
+def _across_pause(nt: Normalized, lo: int, words: str) -> bool:
+    """A window with a pause inside it, where the decoder wrote punctuation (还没翻到，我这儿 / 还有事没，
+    没有就挂了): a forbidden reading there would run two stretches of speech into one phrase the agent
+    said in one go (没看到我 / 说完没有). On two held-out calls the audio fitted such readings as well as
+    the decoded words, and both were false findings. The rule's parts are read on each side alone."""
+    hi = lo + len(_reading(words).key)
+    return any(b in nt.breaks for b in range(lo + 1, hi))
+
+
 def _readings(phrase, shortest: int) -> list[str]:
     """The phrase's forms as the words a speaker says in one go: the forms of one part (words.yaml's
     synonym variants of them from SAID_SHORTEST characters), and the seed's own phrase with its parts
@@ -420,7 +429,10 @@ class Proposer:
         found = [
             (got, words)
             for words, got in scored
-            if got and got[1] >= MIN_SIMILARITY.get(len(_reading(words).key), MIN_SIMILARITY_LONG) and not _request_window(nt, got[0], words)
+            if got
+            and got[1] >= MIN_SIMILARITY.get(len(_reading(words).key), MIN_SIMILARITY_LONG)
+            and not _request_window(nt, got[0], words)
+            and not (fires and _across_pause(nt, got[0], words))
         ]
         out: list[Candidate] = []
         for (lo, sim), words in sorted(found, key=lambda w: -w[0][1]):
