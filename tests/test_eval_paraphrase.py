@@ -13,7 +13,7 @@ import pytest
 from helpers import REPO
 
 # folder, file stem, conversation id prefix
-SETS = [("eval-paraphrase", "paraphrase", "para"), *((f"eval-paraphrase{n}", f"eval-paraphrase{n}", f"para{n}") for n in (2, 3, 4, 5, 6, 7, 8, 9, 10))]
+SETS = [("eval-paraphrase", "paraphrase", "para"), *((f"eval-paraphrase{n}", f"eval-paraphrase{n}", f"para{n}") for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11))]
 RULES = [f"F{i:02d}" for i in range(1, 14)]
 VALID = {"forbidden": set(RULES), "openers": {f"O{i:02d}" for i in range(1, 5)}, "courtesy": {f"C{i:02d}" for i in range(1, 21)}}
 
