@@ -182,6 +182,9 @@ CALL_SETS = {
     # holdout14 was first measured at 0.615 / 0.205 clean, 0.700 / 0.179 degraded (README), then read
     "eval-calls-holdout14/clean": (0.60, 0.80, 0.95, 0.90),
     "eval-calls-holdout14/hard": (0.42, 0.80, 0.95, 0.90),
+    # holdout15, measured once with session 27's final pipeline (README), then read for its false findings only
+    "eval-calls-holdout15/clean": (0.25, 0.90, 0.95, 0.95),
+    "eval-calls-holdout15/hard": (0.15, 0.75, 0.93, 0.90),
 }
 # False findings a set is known to keep, each read (README, Accuracy): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which

@@ -130,6 +130,8 @@ BENIGN = [
     "不好意思，王经理他不在，我帮您转告",
     "他不在座位上，我请他回电给您",
     "小区里不能喂养流浪猫",
+    "特价课不在哪个范围里，不在那个范围里",  # not within a range (the recognizer's 哪个 for 那个), not F06
+    "照片找出来，我看一眼车停在哪儿了",  # a glance (看一眼), not the eyes
     "我翻翻后面几个周末的营喂",  # 营位 as the recognizer writes it: 喂 glued to the word before it
     "已经帮您预留摸好了，稍后短信发给您",  # 摸好了 sounds as 莫嚎了 (别嚎了), an everyday 好了
     "为您服务是我们应该做的",
