@@ -9,7 +9,9 @@ import pytest
 
 from helpers import conv, ids
 from phrasecheck.config.lexicon import load_lexicon
+from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
+from phrasecheck.engine.checker import Checker
 from phrasecheck.errors import ConfigError
 
 
@@ -226,6 +228,12 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
 )
 def test_more_spellings_of_the_blunt_opening(checker, first, rules):
     assert ids(checker.check(_call(first)), "opener") == rules
+
+
+def test_a_wei_after_an_opener_with_o01_not_checked_is_no_finding_and_no_crash(lexicon):
+    # --ignore O01: the spelling of 喂 after 叫谁爱 has no rule to stand for
+    checker = Checker(lexicon, replace(Profile(), ignore=["O01"]))
+    assert ids(checker.check(_call("叫谁爱为")), "opener") == ["O04"]
 
 
 @pytest.mark.parametrize(

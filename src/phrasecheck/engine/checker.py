@@ -68,6 +68,7 @@ class Checker:
         self.profile = profile
         self.phrases = [p for p in lexicon.phrases if profile.enabled(p.id)]
         self._of_kind = {kind: [p for p in self.phrases if p.kind == kind] for kind in ("opener", "forbidden", "courtesy")}
+        self._by_id = {p.id: p for p in self.phrases}  # O01 / F01, which the call's 喂 spellings stand for (None where not checked)
         self.greeting = lexicon.greeting if lexicon.greeting and profile.enabled(lexicon.greeting.id) else None
         self._company_forms = self._pin_company(self.greeting, profile.company) if self.greeting else []
         # Where no profile names the company and the greeting names no centre (客服中心, 热线 …), the
@@ -223,9 +224,9 @@ class Checker:
                 if hit and (found is None or hit.end > found[1].end):
                     found = (phrase, hit)
             if found is None:
-                alone = _wei_alone(text) if conv.is_call and seen and "O01" not in seen else 0
+                o01 = self._by_id.get("O01")
+                alone = _wei_alone(text) if o01 and conv.is_call and seen and o01.id not in seen else 0
                 if alone:  # 叫谁爱为 (找谁啊？喂？): a spelling of 喂 standing alone after another blunt opener
-                    o01 = next(p for p in self._of_kind["opener"] if p.id == "O01")
                     finding = self._finding(o01, Located(0, shift, 0, shift + alone, 95.0), conv, idx, texts)
                     out.append(replace(finding, message=f"{finding.message} ({WEI_AFTER_OPENER})"))
                     shift += alone
@@ -271,7 +272,7 @@ class Checker:
     def _wei_spelling(self, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding | None:
         """O01 on a call whose agent opens with a spelling of 喂 (为/未/魏, the same sound) followed by
         another blunt opener (为讲话, 为你找谁, 魏魏): the position says what the characters cannot."""
-        phrase = next((p for p in self._of_kind["opener"] if p.id == "O01"), None)
+        phrase = self._by_id.get("O01")
         key = texts[0].key
         if phrase is None or not conv.is_call or not key or key[0] not in WEI_SPELLINGS:
             return None
@@ -291,7 +292,7 @@ class Checker:
         (为，还在不在 after a hold): see _wei_alone. Turn 0 is the opening block's (O01). Not on a
         single-channel call: whose turn it is there is itself a guess, and a customer back from a
         wait says 喂，你还在吗 too; a guessed word on a guessed speaker is no accusation."""
-        phrase = next((p for p in self._of_kind["forbidden"] if p.id == "F01"), None)
+        phrase = self._by_id.get("F01")
         if phrase is None or not conv.is_call or conv.roles == ROLES_INFERRED:
             return []
         out = []
