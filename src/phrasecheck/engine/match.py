@@ -291,6 +291,27 @@ class PartPattern:
         return Span(best_start, best_end, round(score, 1))
 
 
+class _Recent:
+    """What is derived from the texts being checked now (a turn, its pair with the next, the sentence
+    it continues, one more), asked phrase after phrase: kept for the last INVENTORIES_KEPT texts only,
+    since a set per cached turn would cost kilobytes each."""
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._kept: OrderedDict[int, tuple[Prepared, object]] = OrderedDict()  # by id(text), with the text itself
+
+    def __call__(self, text: Prepared):
+        got = self._kept.get(id(text))
+        if got is None or got[0] is not text:
+            got = self._kept[id(text)] = (text, self._make(text))
+            if len(self._kept) > INVENTORIES_KEPT:
+                self._kept.popitem(last=False)
+        return got[1]
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
 class TextCache:
     """A bounded cache of prepared texts: least recently used out, but a newcomer gets in only when
     it has been asked for more often (lately) than the entry it would push out (TinyLFU's admission).
@@ -355,8 +376,8 @@ class Matcher:
         # character -> every fuzzy-pinyin code it has in some part: a text holding the character holds
         # each of those sounds, whatever its reading there (a polyphone)
         self._char_codes: dict[str, set[str]] = {}
-        self._inventories: OrderedDict[int, tuple[Prepared, set[str], int, set[str]]] = OrderedDict()  # _inventory's, by id(text)
-        self._present: OrderedDict[int, tuple[Prepared, set[int]]] = OrderedDict()  # present's sets, by id(text)
+        self._inventories = _Recent(self._sounds_of)  # _inventory's
+        self._present = _Recent(self._present_in)  # present's sets
         self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
         # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
         # on its longest part, the one least often present: a form can match only where it is present)
@@ -457,20 +478,16 @@ class Matcher:
         A cached text keeps them as an array (4 bytes a part, where a set of a few hundred parts
         costs kilobytes: thousands of cached turns and pairs held tens of MB of sets), and the
         set is made again for the texts being checked now, as _inventory's are."""
-        got = self._present.get(id(text))
-        if got is not None and got[0] is text:
-            return got[1]
-        if text.present is None:
-            found: set[int] = set()
-            index = self._index
-            for gram in text.grams() & index.keys():  # a set operation in C, then the few hits
-                found |= index[gram]
-            text.present = array("I", found)
-        else:
-            found = set(text.present)
-        self._present[id(text)] = (text, found)
-        if len(self._present) > INVENTORIES_KEPT:
-            self._present.popitem(last=False)
+        return self._present(text)
+
+    def _present_in(self, text: Prepared) -> set[int]:
+        if text.present is not None:
+            return set(text.present)
+        found: set[int] = set()
+        index = self._index
+        for gram in text.grams() & index.keys():  # a set operation in C, then the few hits
+            found |= index[gram]
+        text.present = array("I", found)
         return found
 
     def candidates(self, text: Prepared) -> set[str]:
@@ -525,17 +542,15 @@ class Matcher:
         characters have in the lexicon's parts) as a set and as bits, for the texts being checked now:
         a turn, its pair with the next and the sentence it continues are asked in turn, phrase after
         phrase. Kept for the last few only (a set per cached turn would cost kilobytes each)."""
-        got = self._inventories.get(id(text))
-        if got is None or got[0] is not text:
-            codes = set(text.codes)
-            char_codes = self._char_codes
-            for ch in set(text.key):
-                if ch in char_codes:
-                    codes |= char_codes[ch]
-            got = self._inventories[id(text)] = (text, set(text.inventory), Codebook.bits(codes), codes)
-            if len(self._inventories) > INVENTORIES_KEPT:
-                self._inventories.popitem(last=False)
-        return got[1], got[2], got[3]
+        return self._inventories(text)
+
+    def _sounds_of(self, text: Prepared) -> tuple[set[str], int, set[str]]:
+        codes = set(text.codes)
+        char_codes = self._char_codes
+        for ch in set(text.key):
+            if ch in char_codes:
+                codes |= char_codes[ch]
+        return set(text.inventory), Codebook.bits(codes), codes
 
     def prepare(self, text: str) -> Prepared:
         """The turn's text prepared once: a repeated text (a canned reply) gets the same Prepared back,
