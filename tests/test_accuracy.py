@@ -84,13 +84,21 @@ def test_every_rule_id_is_exercised_by_the_dev_set(dev_eval, lexicon):
 )
 def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, recall):
     gold_path = REPO / "samples" / gold_file
+    forbidden_held_to(checker, gold_path, [gold_path.parent], precision, recall)
+
+
+def forbidden_held_to(checker, gold_path, inputs, precision: float, recall: float):
+    """Checks inputs against gold_path's labels and holds the forbidden phrases to the floors; the run
+    and the gold, for more checks."""
     gold, errors = load_gold(gold_path)
     assert not errors
-    result = evaluate(check_paths([gold_path.parent], checker, Profile()).results, gold)
+    run = check_paths(inputs, checker, Profile())
+    result = evaluate(run.results, gold)
     t = result.categories["forbidden"]
     wrong = [d for d in result.disagreements if d.category == "forbidden"]
     assert t.precision >= precision, wrong
     assert t.recall >= recall, wrong
+    return run, gold
 
 
 # samples/eval-reword/: banks of breadth, each a file pair in one folder, measured as written then used to
@@ -98,15 +106,8 @@ def test_forbidden_phrases_said_in_other_words(checker, gold_file, precision, re
 @pytest.mark.parametrize(("bank", "precision", "recall"), [("a", 1.0, 0.93), ("b", 1.0, 0.9), ("c", 0.99, 0.97), ("p", 1.0, 1.0)])
 def test_rewording_banks(checker, bank, precision, recall):
     folder = REPO / "samples" / "eval-reword"
-    gold, errors = load_gold(folder / f"{bank}.gold.jsonl")
-    assert not errors
-    run = check_paths([folder / f"{bank}.jsonl"], checker, Profile())
+    run, gold = forbidden_held_to(checker, folder / f"{bank}.gold.jsonl", [folder / f"{bank}.jsonl"], precision, recall)
     assert not run.errors and {r.conversation.conversation_id for r in run.results} == set(gold)
-    result = evaluate(run.results, gold)
-    t = result.categories["forbidden"]
-    wrong = [d for d in result.disagreements if d.category == "forbidden"]
-    assert t.precision >= precision, wrong
-    assert t.recall >= recall, wrong
 
 
 def test_sample_day_matches_its_labels(checker):
