@@ -4,6 +4,7 @@ C12 with real slots, and the e-commerce lexicon pack."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -131,6 +132,47 @@ def test_off_work_then_talk_tomorrow_is_for_review(checker):
 def test_short_phrases_used_innocently(checker, text):
     result = checker.check(agent_says(text))
     assert [f.id for f in result.findings if f.kind == "forbidden"] == []
+
+
+def _copied_lexicon(tmp_path, edit):
+    """The default pack copied into tmp_path, its words.yaml changed by edit(text) -> text."""
+    for f in (shipped_dir() / "default").glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        (tmp_path / f.name).write_text(edit(text) if f.name == "words.yaml" else text, encoding="utf-8")
+    return tmp_path
+
+
+def _without_list(name):
+    """words.yaml without the list `name` (which may run over several lines, up to its closing bracket)."""
+    return lambda text: re.sub(rf"^  {name}: \[[^\]]*\]\n", "", text, flags=re.M)
+
+
+def test_a_lexicon_copied_before_a_list_existed_keeps_the_judge(tmp_path):
+    """F07's closing words moved from the code into words.yaml; a lexicon copied before has no such
+    list and takes the default pack's, so the warehouse closing still clears F07."""
+    folder = _copied_lexicon(tmp_path, _without_list("closing_time"))
+    assert "closing_time" not in load_words(folder / "words.yaml")
+    lex = load_lexicon(folder)
+    assert lex.words["closing_time"] == load_words(shipped_dir() / "default" / "words.yaml")["closing_time"]
+    checker = Checker(lex, Profile())
+    assert [f.id for f in checker.check(agent_says("仓库已经打烊了，快递明天再送过来")).findings if f.kind == "forbidden"] == []
+    result = CliRunner().invoke(main, ["lexicon", "check", str(folder / "words.yaml")])
+    assert result.exit_code == 0
+    assert "the default pack's closing_time" in result.output
+
+
+def test_the_closing_words_are_the_lexicons_own(tmp_path):
+    """A centre that lists only 下班 as closing time: 仓库已经打烊了 is no longer someone else closing."""
+    folder = _copied_lexicon(tmp_path, lambda text: text.replace("closing_time: [下班, 关门, 打烊,", "closing_time: [下班, 关门,"))
+    checker = Checker(load_lexicon(folder), Profile())
+    text = "仓库已经打烊了，明天再来吧"
+    assert said(checker.check(agent_says("仓库已经下班了，明天再来吧")), "F07") is None
+    assert said(checker.check(agent_says(text)), "F07") == "error"
+
+
+def test_synonyms_are_never_taken_from_the_default_pack(tmp_path):
+    folder = _copied_lexicon(tmp_path, _without_list("synonyms"))
+    assert "synonyms" not in load_lexicon(folder).words
 
 
 # --- openers as a block --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
-from phrasecheck.config.lexicon import load_behaviour, load_file, load_yaml, shipped_dir
+from phrasecheck.config.lexicon import inherited_lists, load_behaviour, load_file, load_words, load_yaml, shipped_dir
 from phrasecheck.config.profile import PROFILE_NAME, load_profile
 from phrasecheck.engine.run import build_checker
 from phrasecheck.errors import ConfigError
@@ -94,6 +94,11 @@ def lexicon_check(files) -> None:
                 click.echo(f"{path}: ok (profile)")
             elif load_yaml(path).get("kind") == "behaviour":
                 click.echo(f"{path}: ok ({len(load_behaviour(path))} rules)")
+            elif load_yaml(path).get("kind") == "words":
+                words = load_words(path)
+                missing = inherited_lists(words, path.parent)
+                note = f"; the default pack's {', '.join(missing)} where this file has none" if missing else ""
+                click.echo(f"{path}: ok ({len(words)} word lists{note})")
             else:
                 phrases, greeting = load_file(path)
                 click.echo(f"{path}: ok ({len(phrases) + (1 if greeting else 0)} rules)")

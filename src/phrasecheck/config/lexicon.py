@@ -519,6 +519,22 @@ def _words(data: dict, path: Path) -> dict[str, list[str]]:
     return out
 
 
+# Lists a lexicon's words.yaml may leave out and still have: the default pack's. Not the synonyms,
+# which multiply the forms of every forbidden phrase: a lexicon without them means none.
+OWN_LISTS = ("synonyms",)
+
+
+def inherited_lists(words: dict[str, list[str]], folder: Path) -> dict[str, list[str]]:
+    """The default pack's word lists that a lexicon in `folder` does not name. A lexicon copied before a
+    list was added (F07's closing_time) keeps that judge's words: the grammar reads a missing list as
+    no words, which would quietly turn the judge off."""
+    default = default_lexicon_dir()
+    path = default / "words.yaml"
+    if Path(folder).resolve() == default.resolve() or not path.is_file():
+        return {}
+    return {k: v for k, v in load_words(path).items() if k not in words and k not in OWN_LISTS}
+
+
 def synonym_groups(words: dict[str, list[str]]) -> list[list[str]]:
     """words.yaml's `synonyms` list (checked by _words): each entry a group of words said for each other."""
     return [entry.split("|") for entry in words.get("synonyms", [])]
@@ -639,6 +655,7 @@ def load_lexicon(folder: Path) -> Lexicon:
     for path, data in loaded:  # first: the forbidden phrases read its synonyms
         if data.get("kind") == "words":
             words.update(_words(data, path))
+    words.update(inherited_lists(words, folder))
     synonyms = synonym_groups(words)
     for path, data in loaded:
         if data.get("kind") == "words":

@@ -198,7 +198,8 @@ class Grammar:
     def off_work(self, s: str, start: int, end: int) -> str:
         """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
         # whoever closes: the subject of the clause the closing word stands in
-        m = re.search("下班|关门|打烊|收工|收摊|收档|放工|锁门|歇业|到点", s[start:end])
+        closing = "|".join(map(re.escape, sorted(self._list("closing_time"), key=len, reverse=True)))
+        m = re.search(closing, s[start:end]) if closing else None
         if m:
             at = start + m.start()
             lo, _ = self.clause(s, at, at + 2)
