@@ -185,6 +185,10 @@ def test_synonyms_are_never_taken_from_the_default_pack(tmp_path):
         ("嗯，喂，讲话。", ["O01", "O02"]),
         ("哪里？", ["O03"]),
         ("嗯，哪里打来的？", ["O03"]),
+        ("哪里打来的，找谁？", ["O03", "O04"]),  # the call words are the opener's own: the block goes on after them
+        ("哪里打来的电话？讲话。", ["O03", "O02"]),
+        ("哪里打来的，我们这边是物业，您说。", ["O03"]),
+        ("请问是哪里打来的电话？", []),
         ("哪里 说", ["O03"]),
         ("哪里呀这是？", ["O03"]),  # 这是哪里 turned round
         ("哪里呀这是我的订单", []),

@@ -209,6 +209,7 @@ class Checker:
                 self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :]) if shift < len(texts[0].key) else self.matcher.prepare("")
             )
         homophones: set[str] = set()  # ids found only as a homophone at the call's first words
+        last: str | None = None  # the grammar of the opener found last
         while text.key:
             found = None
             for phrase in self._of_kind["opener"]:
@@ -223,6 +224,13 @@ class Checker:
                         hit = None
                 if hit and (found is None or hit.end > found[1].end):
                     found = (phrase, hit)
+            if found is None and last == "where_opener" and (pause := _next_break(text)) and self.grammar.where_tail(text.key[:pause]):
+                # 哪里打来的，找谁: the call words the 哪里 judge read are the opener's own; what follows
+                # the pause may open the block further
+                shift += pause
+                text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
+                last = None
+                continue
             if found is None:
                 o01 = self._by_id.get("O01")
                 alone = _wei_alone(text) if o01 and conv.is_call and seen and o01.id not in seen else 0
@@ -232,6 +240,7 @@ class Checker:
                     shift += alone
                 break
             phrase, hit = found
+            last = phrase.grammar
             if phrase.id not in seen:  # 喂喂，找谁: O01 once, then O04
                 seen.add(phrase.id)
                 finding = self._finding(phrase, Located(0, shift + hit.start, 0, shift + hit.end, hit.score), conv, idx, texts)
@@ -729,6 +738,11 @@ HEARD_SURE = 3.95
 # 8 kHz (想画爱找谁 for 讲话啊，找谁, 叫谁爱为 for 找谁啊？喂？) and 的 with the pause dropped (那里的讲话呀
 # for 哪里？讲话呀); only another blunt opener after it continues the block
 OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
+
+
+def _next_break(text: Prepared) -> int:
+    """The first pause written inside text (a key position), 0 if none before its end."""
+    return min((b for b in text.nt.breaks if 0 < b < len(text.key)), default=0)
 WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0

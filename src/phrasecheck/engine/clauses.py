@@ -246,6 +246,12 @@ class Grammar:
         # one garbled particle, then another blunt opener with no pause written: 那里的讲话呀 (哪里？讲话呀)
         return KEEP if rest in call or (len(rest) > 2 and rest[0] in call and rest[1:] in call) else CLEAR
 
+    def where_tail(self, s: str) -> bool:
+        """Whether s, the rest of a phone-answering 哪里's clause (打来的, 的电话啊), is one of
+        where_opener's call words: the opener goes on to the pause (哪里打来的？找谁？)."""
+        rest = plain(s).rstrip(_FINAL + "的了吧").lstrip(_FINAL)
+        return bool(rest) and rest in self._sets.get("where_call", set())
+
     def who_opener(self, s: str, start: int, end: int) -> str:
         """O04 找谁: 请问您找谁 is the courtesy phrase C09, not the blunt opener; 找哪个 and the
         recognizer's 叫谁 only as the question itself (找哪个？/ 叫谁呀讲话), not 找哪个订单 / 叫谁来修."""
