@@ -142,7 +142,7 @@ def test_courtesy_found_in_real_chats(real_run):
 # (*.gold.jsonl, scripts in *.script.jsonl) and the base model's transcripts of their recordings
 # (calls.jsonl, made by each set's build.sh: TTS, 8 kHz stereo, `phrasecheck transcribe` with acoustic
 # verification, to_chat.py). A rebuild gives different ASR text: re-measure these floors with it.
-# Measured on the committed transcripts (issue #11, README's Accuracy table):
+# Measured on the committed transcripts (issue #11, docs/accuracy.md):
 #   eval-calls (clean, 32 calls):              forbidden P 1.000 R 1.000, openers 1.000, courtesy F1 0.995, greeting 1.000
 #   eval-calls-hard (degraded, 36 calls):      forbidden P 1.000 R 0.87,  openers 1.000, courtesy F1 0.986, greeting 1.000
 #   eval-calls-holdout*, clean / hard:         see README; each was measured once as held out, then read to fix
@@ -180,14 +180,14 @@ CALL_SETS = {
     # holdout13's degraded copies lose most rewordings to the recognizer (script text 0.923, clean 0.667, degraded 0.410)
     "eval-calls-holdout13/clean": (0.62, 0.90, 0.95, 0.95),
     "eval-calls-holdout13/hard": (0.38, 0.80, 0.93, 0.95),
-    # holdout14 was first measured at 0.615 / 0.205 clean, 0.700 / 0.179 degraded (README), then read
+    # holdout14 was first measured at 0.615 / 0.205 clean, 0.700 / 0.179 degraded (docs/accuracy.md), then read
     "eval-calls-holdout14/clean": (0.60, 0.80, 0.95, 0.90),
     "eval-calls-holdout14/hard": (0.42, 0.80, 0.95, 0.90),
-    # holdout15, measured once with session 27's final pipeline (README), then read for its false findings only
+    # holdout15, measured once with session 27's final pipeline (docs/accuracy.md), then read for its false findings only
     "eval-calls-holdout15/clean": (0.25, 0.90, 0.95, 0.95),
     "eval-calls-holdout15/hard": (0.15, 0.75, 0.93, 0.90),
 }
-# False findings a set is known to keep, each read (README, Accuracy): the count may only go down.
+# False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
 # then reads as F05; 027: the decoder wrote the call's opening 喂喂，讲话 again mid-call (未未讲话), an F01.
 KNOWN_FALSE = {("eval-calls-holdout14/clean", "forbidden"): 2, ("eval-calls-holdout14/hard", "forbidden"): 1}
