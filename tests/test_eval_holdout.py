@@ -1,9 +1,8 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout13): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout16): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
-tests/test_accuracy.py holds floors for its committed transcripts (the first nine are spent; holdout10, holdout11,
-holdout12 and holdout13 are held out and have not been measured).
+tests/test_accuracy.py holds floors for its committed transcripts (docs/accuracy.md says which were measured when).
 """
 
 from __future__ import annotations
@@ -33,6 +32,9 @@ SETS = {
     "eval-calls-holdout11": ("holdout11", [f"call-h11-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9901, 9909)}),
     "eval-calls-holdout12": ("holdout12", [f"call-h12-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9911, 9919)}),
     "eval-calls-holdout13": ("holdout13", [f"call-h13-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9921, 9929)}),
+    "eval-calls-holdout14": ("holdout14", [f"call-h14-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9931, 9939)}),
+    "eval-calls-holdout15": ("holdout15", [f"call-h15-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9941, 9949)}),
+    "eval-calls-holdout16": ("holdout16", [f"call-h16-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9951, 9959)}),
 }
 
 
