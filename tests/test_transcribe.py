@@ -259,6 +259,8 @@ def test_cache_hit_skips_the_transcriber(tmp_path):
 def test_a_decoder_loop_is_told_from_real_repeats_and_a_cached_one_is_decoded_again(tmp_path):
     assert is_loop("尤其是" * 12) and is_loop("我们会给孩子补一些" + "补" * 40)
     assert not is_loop("喂喂喂喂喂") and not is_loop("好的好的好的，我马上帮您查一下这个订单的物流信息")
+    assert is_loop("请问您的设计设计设计设计设计设计设计")  # a short loop: too short for the ratio
+    assert not any(map(is_loop, ["好的好的好的好的", "对对对对对对", "是的，是的，是的，是的，是的"]))
     assert has_loop("您好请问有什么可以帮您，" + "尤其是" * 12) and not has_loop("喂，喂，喂，听得到吗？喂喂喂喂")
     cache = TranscriptCache(tmp_path / "t.sqlite3")
     stuck = FakeTranscriber([[seg("您好请问有什么可以帮您", 0.1, 2.0), seg("尤其是" * 12, 2.1, 6.0)], [seg("我想查保单", 2.5, 4.0)]])

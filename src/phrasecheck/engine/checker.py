@@ -743,6 +743,8 @@ OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
 def _next_break(text: Prepared) -> int:
     """The first pause written inside text (a key position), 0 if none before its end."""
     return min((b for b in text.nt.breaks if 0 < b < len(text.key)), default=0)
+
+
 WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
