@@ -26,6 +26,11 @@ SURNAME_TAKEN = "我姓某"  # the garbled surname slot, read as said (_slot_cou
 WEI_ALONE = "a spelling of 喂 standing alone at the turn's start: the recognizer's 喂"
 
 
+def _next_break(text: Prepared) -> int:
+    """The first pause written inside text (a key position), 0 if none before its end."""
+    return min((b for b in text.nt.breaks if 0 < b < len(text.key)), default=0)
+
+
 def _wei_alone(text: Prepared) -> int:
     """How many characters open the turn as a spelling of 喂 standing alone (为，还在不在 / 未？/ 为为，):
     为 or 未 with nothing after it before a pause is no word of its own (为您 / 为什么 / 未必 never
@@ -738,11 +743,6 @@ HEARD_SURE = 3.95
 # 8 kHz (想画爱找谁 for 讲话啊，找谁, 叫谁爱为 for 找谁啊？喂？) and 的 with the pause dropped (那里的讲话呀
 # for 哪里？讲话呀); only another blunt opener after it continues the block
 OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
-
-
-def _next_break(text: Prepared) -> int:
-    """The first pause written inside text (a key position), 0 if none before its end."""
-    return min((b for b in text.nt.breaks if 0 < b < len(text.key)), default=0)
 
 
 WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
