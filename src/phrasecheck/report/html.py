@@ -91,7 +91,7 @@ def _clock(seconds: float | None) -> str:
 TIMELINE_WIDTH = 1000  # SVG user units; the picture stretches to the page width
 
 
-def _timeline(r: Result, keys: list[str]) -> dict | None:
+def _timeline(r: Result, keys: list[str], names: RuleNames) -> dict | None:
     """The call on one time axis: each party's speech and the behaviour findings, as SVG rects
     (attributes, not inline styles: the page's CSP allows no style attribute)."""
     c = r.conversation
@@ -109,7 +109,12 @@ def _timeline(r: Result, keys: list[str]) -> dict | None:
         {"role": role, "label": ROLE_LABEL.get(role, "双方"), "y": 2 + 10 * i, "rects": [rect(a, b) for a, b in regions]}
         for i, (role, regions) in enumerate(sorted(c.speech.items()))
     ]
-    marks = [dict(rect(f.start_s, f.end_s), key=k, rule=f.id, severity=f.severity, message=f.message, overruled=f.review == "false") for f, k in events]
+    marks = [
+        dict(
+            rect(f.start_s, f.end_s), key=k, rule=f.id, severity=f.severity, message=reason(f.kind, f.id, f.message, None, names), overruled=f.review == "false"
+        )
+        for f, k in events
+    ]
     return {"rows": rows, "events": marks, "height": 10 * len(rows) + 4, "clock": _clock(total)}
 
 
@@ -174,7 +179,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], nam
         "findings": findings,
         "turns": turns,
         "rules": sorted({f.id for f in r.findings}),
-        "timeline": _timeline(r, [x["key"] for x in findings]),
+        "timeline": _timeline(r, [x["key"] for x in findings], names),
         "notes": [*c.notes, *r.notes],
         "severities": sorted({f.severity for f in r.findings}),
         "hits": sorted({f"{f.id}:{f.severity}" for f in r.findings}),

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 ROLE_LABEL = {"agent": "客服", "customer": "客户"}
-KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语"}
+KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语", "behaviour": "通话行为"}
 SEVERITY_LABEL = {"error": "违规", "warning": "提醒", "info": "提示"}
 STATUS_LABEL = {"": "待复核", "confirmed": "成立", "false": "误报（已驳回）", "appeal": "申诉中"}
 VERDICT_LABEL = {"confirmed": "确认成立", "false": "判为误报", "appeal": "提出申诉"}
@@ -20,6 +20,7 @@ RuleNames = dict[str, tuple[str, str]]  # rule id -> (phrase, suggestion)
 def rule_names(lexicon) -> RuleNames:
     """id -> (phrase, suggestion) for every rule of a lexicon, greeting included."""
     names = {p.id: (p.text, p.suggestion) for p in lexicon.phrases}
+    names.update({b.id: (b.text, b.suggestion) for b in getattr(lexicon, "behaviour", [])})  # B05 通话结束时礼貌道别
     if lexicon.greeting is not None:
         names[lexicon.greeting.id] = (lexicon.greeting.text, lexicon.greeting.suggestion)
     return names
@@ -42,6 +43,29 @@ def rule_label(rule: str, names: RuleNames) -> str:
 
 _TIME_OF_DAY = re.compile(r"^(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
 
+# The behaviour checker's messages (engine/behaviour.py), each with its Chinese wording.
+_N = r"(\d+(?:\.\d+)?)"
+_BEHAVIOUR = [
+    (re.compile(rf"^late answer: first speech {_N} s into the call \(limit {_N} s\)"), "接听过慢：通话开始 {0} 秒后才有人说话（上限 {1} 秒）"),
+    (re.compile(rf"^late answer: the agent's first words {_N} s into the call \(limit {_N} s\)"), "接听过慢：客服在通话开始 {0} 秒后才开口（上限 {1} 秒）"),
+    (
+        re.compile(rf"^late first reply: {_N} s after the customer's first message \(limit {_N} s\)"),
+        "首次回复过慢：客户第一条消息 {0} 秒后才回复（上限 {1} 秒）",
+    ),
+    (
+        re.compile(rf"^silent hold of {_N} s not announced \(no 请稍等 before it\); the agent thanked"),
+        "无声等待 {0} 秒，之前没有告知客户（没说“请稍等”），之后已致谢",
+    ),
+    (
+        re.compile(rf"^silent hold of {_N} s not announced \(no 请稍等 before it\); and no thanks"),
+        "无声等待 {0} 秒，之前没有告知客户（没说“请稍等”），之后也没有致谢（感谢您的耐心等待）",
+    ),
+    (re.compile(rf"^talked over the customer for {_N} s \(limit {_N} s\)"), "打断客户：和客户同时说话 {0} 秒（上限 {1} 秒）"),
+    (re.compile(rf"^speech rate {_N} syllables/min, too fast \(range {_N}-{_N}\)"), "语速过快：每分钟 {0} 字（适中为 {1}-{2} 字）"),
+    (re.compile(rf"^speech rate {_N} syllables/min, too slow \(range {_N}-{_N}\)"), "语速过慢：每分钟 {0} 字（适中为 {1}-{2} 字）"),
+    (re.compile(r"^the call ends without a closing courtesy"), "通话结束时没有礼貌道别（再见 / 感谢您的来电）"),
+]
+
 
 def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: RuleNames) -> str:
     """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
@@ -50,6 +74,11 @@ def reason(kind: str, rule: str, message: str, missing: list[str] | None, names:
         return f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
     if kind == "opener":
         return f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
+    if kind == "behaviour":
+        for pattern, fmt in _BEHAVIOUR:
+            if m := pattern.match(message or ""):
+                return fmt.format(*m.groups())
+        return f"通话行为：{phrase}" if phrase else message
     if kind == "greeting":
         m = _TIME_OF_DAY.match(message or "")
         if m:

@@ -1,0 +1,67 @@
+"""What QA leads and agents read is Chinese: behaviour findings (B01-B05), review-severity findings and
+the conversation notes, in report.html and the workbench, from real transcripts through the checker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phrasecheck.config.profile import Profile
+from phrasecheck.data import Run
+from phrasecheck.inputs.readers import read_file
+from phrasecheck.report.folder import write_report_folder
+from reports_helpers import checker
+
+# A phone call transcribed with times (offsets into the recording): the agent first speaks 8 s in
+# (B01, limit 5 s) and the call ends without a goodbye (B05).
+LATE_CALL = """# agent: A1003
+# started: 2026-11-26T14:12:00+08:00
+[00:00:08] 客服:您好，阳光物业客服中心，我姓李，请问有什么可以帮助您？
+[00:00:12] 客户:我家暖气片不热。
+[00:00:15] 客服:好的，请您稍等，我帮您报修。
+"""
+
+
+def _report(tmp_path: Path, name: str, text: str) -> str:
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    chk = checker()
+    run = Run(results=[chk.check(c) for c in read_file(src, Profile()).conversations], files=1)
+    write_report_folder(run, Profile(), tmp_path / "out", chk.fatal)
+    return (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_behaviour_findings_read_in_chinese_in_report_html(tmp_path):
+    html = _report(tmp_path, "call-A1003.txt", LATE_CALL)
+    assert "B05 通话结束时礼貌道别" in html and "B01 在第一时间接听电话" in html  # the rule as id + phrase
+    assert '<span class="tag">通话行为</span>' in html
+    assert "通话结束时没有礼貌道别" in html
+    assert "接听过慢：客服在通话开始 8.0 秒后才开口（上限 5 秒）" in html
+    assert "the call ends without" not in html and "late answer:" not in html  # in the finding and the timeline
+    assert '<span class="tag">behaviour</span>' not in html
+
+
+def _workbench_page(tmp_path: Path, name: str, text: str) -> str:
+    import pytest
+
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from starlette.testclient import TestClient
+
+    from phrasecheck.store.db import Store
+    from phrasecheck.store.importer import import_findings_file
+    from phrasecheck.web.app import Settings, create_app
+
+    _report(tmp_path, name, text)
+    store = Store(tmp_path / "wb.db")
+    import_findings_file(store, tmp_path / "out" / "findings.json")
+    pk = store.db.execute("SELECT id FROM conversations").fetchone()[0]
+    store.close()
+    with TestClient(create_app(Settings(db=tmp_path / "wb.db")), base_url="http://127.0.0.1:8750") as client:
+        return client.get(f"/c/{pk}").text
+
+
+def test_behaviour_findings_read_in_chinese_in_the_workbench(tmp_path):
+    html = _workbench_page(tmp_path, "call-A1003.txt", LATE_CALL)
+    assert "B05 通话结束时礼貌道别" in html and '<span class="tag">通话行为</span>' in html
+    assert "原因：通话结束时没有礼貌道别" in html and "原因：接听过慢" in html
+    assert "the call ends without" not in html and "late answer:" not in html
