@@ -40,7 +40,7 @@ def test_behaviour_findings_read_in_chinese_in_report_html(tmp_path):
     assert '<span class="tag">behaviour</span>' not in html
 
 
-def _workbench_page(tmp_path: Path, name: str, text: str) -> str:
+def _workbench_page(tmp_path: Path, name: str, text: str, path: str = "/c/{pk}") -> str:
     import pytest
 
     pytest.importorskip("starlette")
@@ -51,13 +51,14 @@ def _workbench_page(tmp_path: Path, name: str, text: str) -> str:
     from phrasecheck.store.importer import import_findings_file
     from phrasecheck.web.app import Settings, create_app
 
+    tmp_path.mkdir(exist_ok=True)
     _report(tmp_path, name, text)
     store = Store(tmp_path / "wb.db")
     import_findings_file(store, tmp_path / "out" / "findings.json")
     pk = store.db.execute("SELECT id FROM conversations").fetchone()[0]
     store.close()
     with TestClient(create_app(Settings(db=tmp_path / "wb.db")), base_url="http://127.0.0.1:8750") as client:
-        return client.get(f"/c/{pk}").text
+        return client.get(path.format(pk=pk)).text
 
 
 def test_behaviour_findings_read_in_chinese_in_the_workbench(tmp_path):
@@ -65,3 +66,27 @@ def test_behaviour_findings_read_in_chinese_in_the_workbench(tmp_path):
     assert "B05 通话结束时礼貌道别" in html and '<span class="tag">通话行为</span>' in html
     assert "原因：通话结束时没有礼貌道别" in html and "原因：接听过慢" in html
     assert "the call ends without" not in html and "late answer:" not in html
+
+
+# An arguable 不知道 (the agent goes on to check) and a forbidden phrase in quotation marks (the agent
+# repeats what the customer was told): both are listed for review (severity review) at no cost.
+FOR_REVIEW = """# agent: A1002
+客服:您好，阳光物业客服中心，我姓张，请问有什么可以帮助您？
+客户:电梯什么时候修好？
+客服:暂时不知道，我帮您查询。
+客户:上次你们店员跟我说有本事你去告
+客服:您说店员跟您讲"有本事你去告"，非常抱歉，我会反馈。再见
+"""
+
+
+def test_findings_for_review_are_labelled_and_explained_in_chinese(tmp_path):
+    html = _report(tmp_path, "review.txt", FOR_REVIEW)
+    assert html.count('<span class="tag">待确认</span>') == 2 and '<span class="tag">review</span>' not in html
+    assert '<option value="review">待确认</option>' in html  # the 级别 filter can pick them
+    assert "服务忌语：不应对客户说「不知道」（看上下文可能并无不妥，请复核确认，确认前不扣分）" in html
+    assert "（在引号里，可能是转述别人的话，请确认，确认前不扣分）" in html
+    page = _workbench_page(tmp_path / "wb", "review.txt", FOR_REVIEW)
+    assert page.count('<span class="tag">待确认</span>') == 2 and '<span class="tag">review</span>' not in page
+    assert "原因：服务忌语：不应对客户说「不知道」（看上下文可能并无不妥" in page
+    listed = _workbench_page(tmp_path / "wb2", "review.txt", FOR_REVIEW, "/conversations?severity=review")
+    assert '<option value="review" selected>待确认</option>' in listed and "共 1 个会话" in listed

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 ROLE_LABEL = {"agent": "客服", "customer": "客户"}
 KIND_LABEL = {"forbidden": "忌语", "opener": "生硬开场", "greeting": "问候语", "courtesy": "礼貌用语", "behaviour": "通话行为"}
-SEVERITY_LABEL = {"error": "违规", "warning": "提醒", "info": "提示"}
+SEVERITY_LABEL = {"error": "违规", "review": "待确认", "warning": "提醒", "info": "提示"}  # review: listed for a QA lead, no points until confirmed
 STATUS_LABEL = {"": "待复核", "confirmed": "成立", "false": "误报（已驳回）", "appeal": "申诉中"}
 VERDICT_LABEL = {"confirmed": "确认成立", "false": "判为误报", "appeal": "提出申诉"}
 MISSING_LABEL = {"greeting": "问候", "company": "单位名称", "surname": "姓氏", "offer": "服务用语"}
@@ -66,14 +66,26 @@ _BEHAVIOUR = [
     (re.compile(r"^the call ends without a closing courtesy"), "通话结束时没有礼貌道别（再见 / 感谢您的来电）"),
 ]
 
+# What the checker adds to a forbidden phrase's or opener's message when it lists it for review.
+_FOR_REVIEW = [
+    (re.compile(rf"recognizer unsure: word probability {_N} < {_N}"), "识别器对这几个词把握不大（{0} < {1}），请听录音确认，确认前不扣分"),
+    (re.compile(r"in quotation marks, reported speech\?"), "在引号里，可能是转述别人的话，请确认，确认前不扣分"),
+    (re.compile(r"perhaps heard (.+?): the audio fits it less well"), "录音可能是“{0}”，但不如识别出的文字贴合，请听录音确认，确认前不扣分"),
+    (re.compile(r"\(arguable: for review"), "看上下文可能并无不妥，请复核确认，确认前不扣分"),
+    (re.compile(r"for review, not counted until confirmed"), "请复核确认，确认前不扣分"),
+]
+
 
 def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: RuleNames) -> str:
     """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
     phrase = names.get(rule, ("", ""))[0]
-    if kind == "forbidden":
-        return f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
-    if kind == "opener":
-        return f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
+    if kind in ("forbidden", "opener"):
+        if kind == "forbidden":
+            why = f"服务忌语：不应对客户说「{phrase}」" if phrase else "服务忌语"
+        else:
+            why = f"开场生硬：接起电话不应以「{phrase}」开口" if phrase else "开场生硬"
+        doubt = next((fmt.format(*m.groups()) for pattern, fmt in _FOR_REVIEW if (m := pattern.search(message or ""))), "")
+        return f"{why}（{doubt}）" if doubt else why
     if kind == "behaviour":
         for pattern, fmt in _BEHAVIOUR:
             if m := pattern.match(message or ""):
