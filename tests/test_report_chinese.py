@@ -3,6 +3,7 @@ the conversation notes, in report.html and the workbench, from real transcripts 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from phrasecheck.config.profile import Profile
@@ -90,3 +91,25 @@ def test_findings_for_review_are_labelled_and_explained_in_chinese(tmp_path):
     assert "原因：服务忌语：不应对客户说「不知道」（看上下文可能并无不妥" in page
     listed = _workbench_page(tmp_path / "wb2", "review.txt", FOR_REVIEW, "/conversations?severity=review")
     assert '<option value="review" selected>待确认</option>' in listed and "共 1 个会话" in listed
+
+
+# One chat handed from A1001 to A1002 (scoring/attribution.py notes the transfer).
+TRANSFER = "\n".join(
+    json.dumps({"conversation_id": "t1", "agent_id": agent, "role": role, "text": text, "timestamp": f"2026-11-26T09:{at}+08:00"}, ensure_ascii=False)
+    for agent, role, text, at in [
+        ("A1001", "agent", "您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？", "00:00"),
+        ("A1001", "customer", "我要交停车费", "00:20"),
+        ("A1002", "agent", "您好，我姓张，这边帮您办理停车费，请稍等。", "01:00"),
+        ("A1002", "agent", "已经办好了，感谢您的来电，再见。", "02:00"),
+    ]
+)
+
+
+def test_conversation_notes_read_in_chinese_in_report_html(tmp_path):
+    html = _report(tmp_path, "call-A1003.txt", LATE_CALL)
+    assert "B02 无声等待未检查：这份记录没有说话时间" in html
+    assert "B03 打断客户未检查：这份记录没有双方各自的说话时间" in html
+    assert "not checked" not in html
+    (tmp_path / "t").mkdir()
+    html = _report(tmp_path / "t", "transfer.jsonl", TRANSFER)
+    assert "转接：A1001 → A1002（第 3 句起）" in html and "transfer:" not in html

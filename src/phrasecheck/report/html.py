@@ -29,6 +29,7 @@ from phrasecheck.report.labels import (
     YES_NO,
     RuleNames,
     default_rule_names,
+    note_label,
     reason,
     rule_label,
 )
@@ -180,7 +181,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], nam
         "turns": turns,
         "rules": sorted({f.id for f in r.findings}),
         "timeline": _timeline(r, [x["key"] for x in findings], names),
-        "notes": [*c.notes, *r.notes],
+        "notes": [note_label(n) for n in (*c.notes, *r.notes)],
         "severities": sorted({f.severity for f in r.findings}),
         "hits": sorted({f"{f.id}:{f.severity}" for f in r.findings}),
     }

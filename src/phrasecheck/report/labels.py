@@ -75,6 +75,43 @@ _FOR_REVIEW = [
     (re.compile(r"for review, not counted until confirmed"), "请复核确认，确认前不扣分"),
 ]
 
+# The notes the checker and the transcriber put on a conversation (engine/behaviour.py, engine/checker.py,
+# calls/voices.py, calls/audio.py, scoring/attribution.py), in Chinese; a note of another kind stays as written.
+_PARTS = {"greeting word": "问候", "company": "单位名称", "surname": "姓氏", "offer of help": "服务用语"}
+_NOTES = [
+    (re.compile(r"^(B02) silent hold not checked: the transcript has no speech times$"), "{0} 无声等待未检查：这份记录没有说话时间"),
+    (
+        re.compile(r"^(B03) talk over not checked: a mono recording mixes both parties"),
+        "{0} 打断客户未检查：单声道录音里双方的声音混在一起（客服/客户是推断的）",
+    ),
+    (re.compile(r"^(B04) speech rate not checked: a mono recording mixes both parties"), "{0} 语速未检查：单声道录音里双方的声音混在一起（客服/客户是推断的）"),
+    (re.compile(r"^(B03) talk-over not checked: the transcript has no speech times per party$"), "{0} 打断客户未检查：这份记录没有双方各自的说话时间"),
+    (
+        re.compile(rf"^(B05) closing not checked: {_N} s of the agent's speech after their last transcribed words$"),
+        "{0} 礼貌道别未检查：客服最后一句识别出的话之后，还有 {1} 秒说话没有识别出文字（道别可能就在里面）",
+    ),
+    (re.compile(r"^(\w+): surname taken as said: the recognizer wrote (.+) where the script has 我姓×$"), "{0}：识别出的是“{1}”，按已说“我姓×”计"),
+    (re.compile(r"^single-channel call: agent and customer told apart by their voices"), "单声道录音：客服和客户按声音（音高）、用词和说话轮次区分，是推断的"),
+    (re.compile(r"^both channels carry the same signal \(dual mono\)"), "两个声道是同一路声音：按单声道处理，客服和客户由文字推断"),
+]
+_HEARD_NOTE = re.compile(r"^(\w+): (.+) heard by acoustic verification \((.*)\)$")
+_TRANSFER_STEP = re.compile(r"^(.+) → (.+) at turn (\d+)$")
+
+
+def note_label(note: str) -> str:
+    """A conversation's note as QA leads read it (the notes are English, for the CLI)."""
+    for pattern, fmt in _NOTES:
+        if m := pattern.match(note):
+            return fmt.format(*m.groups())
+    if m := _HEARD_NOTE.match(note):
+        parts = "、".join(_PARTS.get(p, p) for p in m[2].split(", "))
+        return f"{m[1]}：{parts}经听音核对确认（{m[3]}）"
+    if note.startswith("transfer: "):
+        steps = [_TRANSFER_STEP.match(step) for step in note[len("transfer: ") :].split("; ")]
+        if all(steps):
+            return "转接：" + "；".join(f"{m[1]} → {m[2]}（第 {m[3]} 句起）" for m in steps)
+    return note
+
 
 def reason(kind: str, rule: str, message: str, missing: list[str] | None, names: RuleNames) -> str:
     """Why a finding was raised, in Chinese (the checker's own messages are English, for the CLI)."""
