@@ -213,7 +213,7 @@ def valid_day(value: str) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise StoreError("date", f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise StoreError("date", f"日期应为 YYYY-MM-DD：{value!r}（{value!r} is not a date (YYYY-MM-DD)）") from None
 
 
 def _now() -> str:
@@ -464,16 +464,16 @@ class Store:
         (the agent's). Returns the finding's new status and the conversation's new score."""
         verdict = normalise_verdict(verdict)
         if verdict not in VERDICTS:
-            raise StoreError("review", f"verdict must be one of {', '.join(VERDICTS)} (or 确认, 误报, 申诉)")
+            raise StoreError("review", f"结论只能是 确认 / 误报 / 申诉（verdict must be one of {', '.join(VERDICTS)}）")
         by, note = (by or "").strip(), (note or "").strip()
         if not by:
-            raise StoreError("review", "say who you are (by)")
+            raise StoreError("review", "请署名（say who you are: by）")
         if verdict == "appeal" and not note:
-            raise StoreError("review", "an appeal needs a reason (note)")
+            raise StoreError("review", "提出申诉要写明理由（an appeal needs a reason: note）")
         with self.tx() as db:
             row = db.execute("SELECT conv, key FROM findings WHERE id = ?", (finding_id,)).fetchone()
             if row is None:
-                raise StoreError("review", f"no finding {finding_id}")
+                raise StoreError("review", f"没有编号为 {finding_id} 的问题（no finding {finding_id}）")
             db.execute(
                 "INSERT INTO review_events (conv, key, verdict, note, by, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (row["conv"], row["key"], verdict, note, by, now or _now()),
