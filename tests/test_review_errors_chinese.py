@@ -59,3 +59,14 @@ def test_the_api_gives_the_same_sentence(client):
     assert r.status_code == 400 and r.json()["error"].startswith("没有编号为 999 的问题")
     r = client.get("/api/agents?from=2026-13-01")
     assert r.status_code == 400 and r.json()["error"].startswith("日期应为 YYYY-MM-DD")
+
+
+def test_the_exported_review_csv_names_each_findings_source_file(client, tmp_path):
+    """/export/review.csv fills the source column as the report's review.csv does (it was left empty)."""
+    import csv
+    import io
+
+    r = client.get("/export/review.csv")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    written = {row["key"]: row["source"] for row in csv.DictReader(io.StringIO((tmp_path / "out" / "review.csv").read_text(encoding="utf-8-sig")))}
+    assert rows and all(row["source"] == written[row["key"]] == str(DAY) for row in rows)

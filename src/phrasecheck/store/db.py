@@ -628,7 +628,7 @@ class Store:
                 last = steps[-1] if steps else None
                 out.append(
                     ReviewEntry(
-                        key=f["key"], conversation_id=row["conversation_id"], agent_id=row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
+                        key=f["key"], source=row["source"], conversation_id=row["conversation_id"], agent_id=row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
                         quote=f["text"], verdict=f["status"], note=decision["note"] if decision else "", appeal=appeal["note"] if appeal else "",
                         by=last["by"] if last else "", at=last["at"] if last else "",
                         appeal_by=appeal["by"] if appeal else "", appeal_at=appeal["at"] if appeal else "",
