@@ -113,3 +113,26 @@ def test_conversation_notes_read_in_chinese_in_report_html(tmp_path):
     (tmp_path / "t").mkdir()
     html = _report(tmp_path / "t", "transfer.jsonl", TRANSFER)
     assert "转接：A1001 → A1002（第 3 句起）" in html and "transfer:" not in html
+
+
+def test_a_database_filled_before_the_behaviour_rules_had_names_gets_them(tmp_path):
+    """A workbench database whose rules table was written without B01-B05 (before they were named)
+    learns their names when the workbench opens it, instead of showing a bare B05."""
+    import pytest
+
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from starlette.testclient import TestClient
+
+    from phrasecheck.store.db import Store
+    from phrasecheck.store.importer import import_findings_file
+    from phrasecheck.web.app import Settings, create_app
+
+    _report(tmp_path, "call-A1003.txt", LATE_CALL)
+    store = Store(tmp_path / "wb.db")
+    import_findings_file(store, tmp_path / "out" / "findings.json")
+    store.db.execute("DELETE FROM rules WHERE id LIKE 'B%'")
+    store.db.commit()
+    store.close()
+    with TestClient(create_app(Settings(db=tmp_path / "wb.db")), base_url="http://127.0.0.1:8750") as client:
+        assert "B05 通话结束时礼貌道别" in client.get("/c/1").text
