@@ -79,7 +79,7 @@ def write_report_folder(
         out.write("\n")
     write_reviews(review_path, sync_entries(shown, entries))
     html = out_dir / "report.html"
-    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact, rule_names)
+    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact, rule_names, fatal=fatal, count_review=profile.count_review)
     xlsx, csv_path = out_dir / "kpi.xlsx", out_dir / "kpi.csv"
     write_xlsx(agents, xlsx, formula)
     write_csv(agents, csv_path)

@@ -35,7 +35,7 @@ from phrasecheck.report.labels import (
 )
 from phrasecheck.scoring.kpi import AgentKpi
 from phrasecheck.scoring.review import ReviewEntry, finding_key
-from phrasecheck.scoring.score import greeting_compliant
+from phrasecheck.scoring.score import counts, greeting_compliant
 
 PAGE_SIZE = 50  # conversations on one page of the report: what the browser lays out at once
 
@@ -123,7 +123,15 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], names: RuleNames, absolute: bool = False) -> dict:
+def _conversation(
+    r: Result,
+    out_dir: Path,
+    reviews: dict[str, ReviewEntry],
+    names: RuleNames,
+    absolute: bool = False,
+    fatal: frozenset[str] = frozenset(),
+    count_review: bool = False,
+) -> dict:
     c = r.conversation
     call = c.is_call
     findings = []
@@ -145,6 +153,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], nam
                 "severity": SEVERITY_LABEL.get(f.severity, f.severity),
                 "status": STATUS_LABEL.get(f.review, f.review) if f.review else "",
                 "why": reason(f.kind, f.id, f.message, r.greeting.missing, names),
+                "fatal": f.id in fatal and counts(f, count_review),  # this finding set the conversation to 0
             }
         )
         end = f.end_char if f.end_turn is None else len(c.turns[f.turn].text) if f.turn < len(c.turns) else f.end_char
@@ -196,12 +205,15 @@ def render(
     review_href: str | None = None,
     redacted: bool = True,
     rule_names: RuleNames | None = None,
+    fatal: set[str] | frozenset[str] = frozenset(),
+    count_review: bool = False,
 ) -> str:
-    """rule_names: id -> (phrase, suggestion) of the lexicon the run was checked with (default: the shipped one)."""
+    """rule_names: id -> (phrase, suggestion) of the lexicon the run was checked with (default: the shipped one);
+    fatal: the rules that set a conversation to 0 (一票否决), as the scores were computed."""
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     names = rule_names if rule_names is not None else default_rule_names()
-    conversations = [_conversation(r, out_dir, reviews or {}, names, absolute=not redacted) for r in run.results]
+    conversations = [_conversation(r, out_dir, reviews or {}, names, not redacted, frozenset(fatal), count_review) for r in run.results]
     rules = sorted({f for c in conversations for f in c["rules"]})
     return env.from_string(template).render(
         nonce=secrets.token_urlsafe(16),

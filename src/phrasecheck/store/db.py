@@ -646,6 +646,7 @@ class Store:
             c[k] = json.loads(texts[k])
         c["findings"] = [dict(r) for r in self.db.execute("SELECT * FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (pk,))]
         c["history"] = self.history(pk)
+        c["fatal"] = sorted(self._scoring(self.db, c["run_id"])[1])  # the rules that set a conversation to 0 in its run
         return c
 
     def finding_objects(self, pk: int) -> list[tuple[int, str, Finding]]:
