@@ -52,7 +52,7 @@ def review_run(
 
 def findings_document(run: Run, profile: Profile, fatal: set[str], agents: list[AgentKpi]) -> dict:
     """The schema_version 1 document plus what a later re-score needs (additive keys)."""
-    doc = document(run, profile)
+    doc = document(run, profile, fatal)
     doc["scoring"] = {"fatal": sorted(fatal), "weights": asdict(profile.weights), "kpi": asdict(profile.kpi)}
     doc["kpi"] = [asdict(a) for a in agents]
     return doc
