@@ -332,7 +332,7 @@ def test_report_html_shows_the_events_on_the_calls_timeline(check, tmp_path):
     assert 'data-rule="B02" data-start="15.0" x="300.0" y="0" width="500.0"' in html
     assert '<rect class="agent" x="140.0" y="2" width="100.0" height="8">' in html
     assert '<rect class="customer" x="250.0" y="12" width="50.0" height="8">' in html
-    assert "B03 talk over not checked: a mono recording" in html
+    assert "B03 打断客户未检查：单声道录音里双方的声音混在一起" in html
     assert " style=" not in html  # the page's CSP allows no style attribute
 
 

@@ -52,7 +52,7 @@ def review_run(
 
 def findings_document(run: Run, profile: Profile, fatal: set[str], agents: list[AgentKpi]) -> dict:
     """The schema_version 1 document plus what a later re-score needs (additive keys)."""
-    doc = document(run, profile)
+    doc = document(run, profile, fatal)
     doc["scoring"] = {"fatal": sorted(fatal), "weights": asdict(profile.weights), "kpi": asdict(profile.kpi)}
     doc["kpi"] = [asdict(a) for a in agents]
     return doc
@@ -79,7 +79,7 @@ def write_report_folder(
         out.write("\n")
     write_reviews(review_path, sync_entries(shown, entries))
     html = out_dir / "report.html"
-    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact, rule_names)
+    write_html(html, shown, agents, out_dir, formula, entries, REVIEW_NAME, redact, rule_names, fatal=fatal, count_review=profile.count_review)
     xlsx, csv_path = out_dir / "kpi.xlsx", out_dir / "kpi.csv"
     write_xlsx(agents, xlsx, formula)
     write_csv(agents, csv_path)

@@ -33,7 +33,7 @@ def emit_github(run: Run, profile: Profile, out: TextIO, options: EmitOptions = 
                 props.append(f"line={line}")
             title = f"{f.id} {c.conversation_id} agent {c.agent_id}" + (" (overruled)" if f.review == "false" else "")
             props.append(f"title={_prop(title)}")
-            msg = f"{f.message}: “{f.text}”"
+            msg = f"{f.message}: “{f.text}”" if f.text else f.message  # a chat's late first reply (B01) quotes no words
             if f.suggestion:
                 msg += f"\nsay instead: {f.suggestion}"
             out.write(f"::{COMMAND[severity]} {','.join(props)}::{_data(msg)}\n")

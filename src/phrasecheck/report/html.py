@@ -29,12 +29,13 @@ from phrasecheck.report.labels import (
     YES_NO,
     RuleNames,
     default_rule_names,
+    note_label,
     reason,
     rule_label,
 )
 from phrasecheck.scoring.kpi import AgentKpi
 from phrasecheck.scoring.review import ReviewEntry, finding_key
-from phrasecheck.scoring.score import greeting_compliant
+from phrasecheck.scoring.score import counts, greeting_compliant
 
 PAGE_SIZE = 50  # conversations on one page of the report: what the browser lays out at once
 
@@ -91,7 +92,7 @@ def _clock(seconds: float | None) -> str:
 TIMELINE_WIDTH = 1000  # SVG user units; the picture stretches to the page width
 
 
-def _timeline(r: Result, keys: list[str]) -> dict | None:
+def _timeline(r: Result, keys: list[str], names: RuleNames) -> dict | None:
     """The call on one time axis: each party's speech and the behaviour findings, as SVG rects
     (attributes, not inline styles: the page's CSP allows no style attribute)."""
     c = r.conversation
@@ -109,7 +110,12 @@ def _timeline(r: Result, keys: list[str]) -> dict | None:
         {"role": role, "label": ROLE_LABEL.get(role, "双方"), "y": 2 + 10 * i, "rects": [rect(a, b) for a, b in regions]}
         for i, (role, regions) in enumerate(sorted(c.speech.items()))
     ]
-    marks = [dict(rect(f.start_s, f.end_s), key=k, rule=f.id, severity=f.severity, message=f.message, overruled=f.review == "false") for f, k in events]
+    marks = [
+        dict(
+            rect(f.start_s, f.end_s), key=k, rule=f.id, severity=f.severity, message=reason(f.kind, f.id, f.message, None, names), overruled=f.review == "false"
+        )
+        for f, k in events
+    ]
     return {"rows": rows, "events": marks, "height": 10 * len(rows) + 4, "clock": _clock(total)}
 
 
@@ -117,7 +123,15 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], names: RuleNames, absolute: bool = False) -> dict:
+def _conversation(
+    r: Result,
+    out_dir: Path,
+    reviews: dict[str, ReviewEntry],
+    names: RuleNames,
+    absolute: bool = False,
+    fatal: frozenset[str] = frozenset(),
+    count_review: bool = False,
+) -> dict:
     c = r.conversation
     call = c.is_call
     findings = []
@@ -139,6 +153,7 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], nam
                 "severity": SEVERITY_LABEL.get(f.severity, f.severity),
                 "status": STATUS_LABEL.get(f.review, f.review) if f.review else "",
                 "why": reason(f.kind, f.id, f.message, r.greeting.missing, names),
+                "fatal": f.id in fatal and counts(f, count_review),  # this finding set the conversation to 0
             }
         )
         end = f.end_char if f.end_turn is None else len(c.turns[f.turn].text) if f.turn < len(c.turns) else f.end_char
@@ -174,8 +189,8 @@ def _conversation(r: Result, out_dir: Path, reviews: dict[str, ReviewEntry], nam
         "findings": findings,
         "turns": turns,
         "rules": sorted({f.id for f in r.findings}),
-        "timeline": _timeline(r, [x["key"] for x in findings]),
-        "notes": [*c.notes, *r.notes],
+        "timeline": _timeline(r, [x["key"] for x in findings], names),
+        "notes": [note_label(n) for n in (*c.notes, *r.notes)],
         "severities": sorted({f.severity for f in r.findings}),
         "hits": sorted({f"{f.id}:{f.severity}" for f in r.findings}),
     }
@@ -190,12 +205,15 @@ def render(
     review_href: str | None = None,
     redacted: bool = True,
     rule_names: RuleNames | None = None,
+    fatal: set[str] | frozenset[str] = frozenset(),
+    count_review: bool = False,
 ) -> str:
-    """rule_names: id -> (phrase, suggestion) of the lexicon the run was checked with (default: the shipped one)."""
+    """rule_names: id -> (phrase, suggestion) of the lexicon the run was checked with (default: the shipped one);
+    fatal: the rules that set a conversation to 0 (一票否决), as the scores were computed."""
     template = resources.files("phrasecheck.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     names = rule_names if rule_names is not None else default_rule_names()
-    conversations = [_conversation(r, out_dir, reviews or {}, names, absolute=not redacted) for r in run.results]
+    conversations = [_conversation(r, out_dir, reviews or {}, names, not redacted, frozenset(fatal), count_review) for r in run.results]
     rules = sorted({f for c in conversations for f in c["rules"]})
     return env.from_string(template).render(
         nonce=secrets.token_urlsafe(16),

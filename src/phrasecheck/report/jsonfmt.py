@@ -79,11 +79,13 @@ def error_dict(e) -> dict:
     return {"path": e.source, "line": e.line, "reason": e.message, **({"warning": True} if e.warning else {})}
 
 
-def document(run: Run, profile: Profile) -> dict:
+def document(run: Run, profile: Profile, fatal: frozenset[str] | set[str] = frozenset()) -> dict:
+    """fatal: the rules that zero a conversation, for the agents' rows where a transfer splits one (as kpi.csv has
+    them); `check` leaves it empty, as its streamed output does (engine/run.py Totals)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "conversations": [conversation_dict(r) for r in run.results],
-        "agents": [agent_dict(a) for a in sorted(compute_kpi(run.results, profile), key=lambda a: a.agent_id)],
+        "agents": [agent_dict(a) for a in sorted(compute_kpi(run.results, profile, fatal), key=lambda a: a.agent_id)],
         "errors": [error_dict(e) for e in run.errors],
     }
 

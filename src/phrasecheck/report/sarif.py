@@ -40,13 +40,13 @@ def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on, count_
             location: dict = {"physicalLocation": {"artifactLocation": {"uri": _uri(c.source)}}}
             line = turn_line(r, f)
             if line:
-                location["physicalLocation"]["region"] = {"startLine": line, "snippet": {"text": f.text}}
+                location["physicalLocation"]["region"] = {"startLine": line, **({"snippet": {"text": f.text}} if f.text else {})}
             location["logicalLocations"] = [{"name": c.conversation_id, "kind": "conversation"}]
             result = {
                 "ruleId": f.id,
                 "ruleIndex": list(rules).index(f.id),
                 "level": level(f, fail_on, count_review),
-                "message": {"text": f"{f.message}: “{f.text}” (agent {c.agent_id}, turn {f.turn_no})"},
+                "message": {"text": f"{f.message}" + (f": “{f.text}”" if f.text else "") + f" (agent {c.agent_id}, turn {f.turn_no})"},
                 "locations": [location],
                 "partialFingerprints": {"phrasecheckKey/v1": finding_key(c.conversation_id, f)},
                 "properties": {"agent": c.agent_id, "conversation": c.conversation_id, "score": f.score},

@@ -213,7 +213,7 @@ def valid_day(value: str) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise StoreError("date", f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise StoreError("date", f"日期应为 YYYY-MM-DD：{value!r}（{value!r} is not a date (YYYY-MM-DD)）") from None
 
 
 def _now() -> str:
@@ -464,16 +464,16 @@ class Store:
         (the agent's). Returns the finding's new status and the conversation's new score."""
         verdict = normalise_verdict(verdict)
         if verdict not in VERDICTS:
-            raise StoreError("review", f"verdict must be one of {', '.join(VERDICTS)} (or 确认, 误报, 申诉)")
+            raise StoreError("review", f"结论只能是 确认 / 误报 / 申诉（verdict must be one of {', '.join(VERDICTS)}）")
         by, note = (by or "").strip(), (note or "").strip()
         if not by:
-            raise StoreError("review", "say who you are (by)")
+            raise StoreError("review", "请署名（say who you are: by）")
         if verdict == "appeal" and not note:
-            raise StoreError("review", "an appeal needs a reason (note)")
+            raise StoreError("review", "提出申诉要写明理由（an appeal needs a reason: note）")
         with self.tx() as db:
             row = db.execute("SELECT conv, key FROM findings WHERE id = ?", (finding_id,)).fetchone()
             if row is None:
-                raise StoreError("review", f"no finding {finding_id}")
+                raise StoreError("review", f"没有编号为 {finding_id} 的问题（no finding {finding_id}）")
             db.execute(
                 "INSERT INTO review_events (conv, key, verdict, note, by, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (row["conv"], row["key"], verdict, note, by, now or _now()),
@@ -628,7 +628,7 @@ class Store:
                 last = steps[-1] if steps else None
                 out.append(
                     ReviewEntry(
-                        key=f["key"], conversation_id=row["conversation_id"], agent_id=row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
+                        key=f["key"], source=row["source"], conversation_id=row["conversation_id"], agent_id=row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
                         quote=f["text"], verdict=f["status"], note=decision["note"] if decision else "", appeal=appeal["note"] if appeal else "",
                         by=last["by"] if last else "", at=last["at"] if last else "",
                         appeal_by=appeal["by"] if appeal else "", appeal_at=appeal["at"] if appeal else "",
@@ -646,6 +646,7 @@ class Store:
             c[k] = json.loads(texts[k])
         c["findings"] = [dict(r) for r in self.db.execute("SELECT * FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (pk,))]
         c["history"] = self.history(pk)
+        c["fatal"] = sorted(self._scoring(self.db, c["run_id"])[1])  # the rules that set a conversation to 0 in its run
         return c
 
     def finding_objects(self, pk: int) -> list[tuple[int, str, Finding]]:

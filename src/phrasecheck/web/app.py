@@ -36,6 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from phrasecheck import __version__
+from phrasecheck.config.lexicon import BEHAVIOUR_RULES
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding
 from phrasecheck.engine.checker import Checker
@@ -91,10 +92,11 @@ class Workbench:
         )
         self.env.filters["when"] = _when
         self.env.filters["clock"] = _clock
-        if not self.store.rule_names():
+        known = self.store.rule_names()
+        if not known or not known.keys() >= set(BEHAVIOUR_RULES):  # empty, or filled before B01-B05 had names
             from phrasecheck.report.labels import rule_names
 
-            self.store.set_rules(rule_names(self.checker.lexicon))
+            self.store.set_rules({k: v for k, v in rule_names(self.checker.lexicon).items() if k not in known})
 
     @property
     def checker(self) -> Checker:
