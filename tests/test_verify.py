@@ -52,6 +52,25 @@ def test_heard_words_elsewhere_or_another_reading_give_nothing(checker):
     assert ids(checker.check(call(other)), "opener") == []
 
 
+def _later(text: str, heard: list) -> Conversation:
+    """A call whose agent greets, hears the customer, then says text (with what verification heard)."""
+    greet = Turn(AGENT, "您好，阳光物业客服中心，我姓李，请问有什么可以帮您？", 0.0, 3.0)
+    ask = Turn(CUSTOMER, "我要投诉你们", 3.5, 5.0)
+    return Conversation("c1", "A1", "c1.wav", [greet, ask, Turn(AGENT, text, 5.5, 9.0, heard=heard)], roles="channels")
+
+
+def test_heard_words_never_reread_what_the_decoded_text_gives_another_rule(checker):
+    """看能把我怎么这样 is F10 as decoded; 我怎么知道 heard over its 我怎么这样 (holdout16, -3.5) is no F02 too."""
+    text = "你去告啊，看能把我怎么这样。"
+    span = (text.index("我怎么这样"), text.index("我怎么这样") + 5)
+    assert ids(checker.check(_later(text, [])), "forbidden") == ["F10"]
+    assert ids(checker.check(_later(text, [(*span, "我怎么知道", -3.5)])), "forbidden") == ["F10"]
+    # the same reading where the decoded words are no other rule's is a finding
+    alone = "这个我怎么这样。"
+    start = alone.index("我怎么这样")
+    assert ids(checker.check(_later(alone, [(start, start + 5, "我怎么知道", -3.5)])), "forbidden") == ["F02"]
+
+
 def test_heard_survives_the_transcript_cache_format():
     tr = Transcript([Turn(AGENT, "为什么事", 0.3, 1.1, words=[(0, 4, 0.3, 1.1)], heard=[(0, 1, "喂", 5.0)])], "channels", 2.0, 2)
     back = Transcript.from_json(tr.to_json())

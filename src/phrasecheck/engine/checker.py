@@ -26,6 +26,17 @@ SURNAME_TAKEN = "我姓某"  # the garbled surname slot, read as said (_slot_cou
 WEI_ALONE = "a spelling of 喂 standing alone at the turn's start: the recognizer's 喂"
 
 
+def _rereads(heard: Finding, decoded: list[Finding]) -> bool:
+    """Whether a forbidden phrase acoustic verification heard lies on words the decoded text already
+    gives to another rule: 看能把我怎么这样 is F10 as decoded, and 我怎么知道 heard over its 我怎么这样 would make
+    the same words F02 too. One stretch of speech says one thing, and the decoded reading is the one
+    the recognizer chose."""
+    return heard.kind == "forbidden" and any(
+        f.turn == heard.turn and f.id != heard.id and f.kind in ("forbidden", "opener") and f.start_char < heard.end_char and heard.start_char < f.end_char
+        for f in decoded
+    )
+
+
 def _next_break(text: Prepared) -> int:
     """The first pause written inside text (a key position), 0 if none before its end."""
     return min((b for b in text.nt.breaks if 0 < b < len(text.key)), default=0)
@@ -166,11 +177,12 @@ class Checker:
         heard = HeardView(conv)
         alt = self._check(heard.conversation)
         have = {(f.id, f.turn) for f in result.findings}
+        decoded = list(result.findings)
         for f in alt.findings:
             if f.kind in ("behaviour", "greeting") or (f.id, f.turn) in have:
                 continue
             mapped = heard.finding(f)
-            if mapped is not None:
+            if mapped is not None and not _rereads(mapped, decoded):
                 result.findings.append(mapped)
         have_courtesy = {(f.id, conv.agent_of(f.turn)) for f in result.courtesy}
         for f in alt.courtesy:
