@@ -88,6 +88,21 @@ def test_wrong_time_of_day_is_a_warning(checker):
     assert result.greeting.ok
     warning = [f for f in result.findings if f.id == "G01"]
     assert len(warning) == 1 and warning[0].severity == "warning" and "上午好" in warning[0].message
+    assert warning[0].suggestion.startswith("上午好")  # say instead opens with the word that fits the hour
+
+
+def test_an_incomplete_greeting_said_at_the_wrong_time_says_both(checker):
+    """上午好 at 19:40 with no surname: one G01 error naming the missing part and the wrong word (the
+    time-of-day warning was dropped whenever a part was missing), in the CLI and in report.html's Chinese."""
+    from phrasecheck.report.labels import reason
+
+    c = conv((AGENT, "上午好，阳光物业客服中心，请问有什么可以帮助您？"))
+    c.turns[0].timestamp = datetime(2026, 11, 26, 19, 40, tzinfo=timezone(timedelta(hours=8)))
+    result = checker.check(c)
+    (g01,) = [f for f in result.findings if f.id == "G01"]
+    assert g01.severity == "error" and "no surname" in g01.message and "上午好 at 19:40 (expected 晚上好)" in g01.message
+    assert g01.suggestion.startswith("晚上好")
+    assert reason("greeting", "G01", g01.message, result.greeting.missing, {}) == "开场问候不完整：缺姓氏；19:40 说了「上午好」，这个时段应说「晚上好」"
 
 
 @pytest.mark.parametrize(

@@ -523,13 +523,14 @@ class Checker:
             script = (head.start, min(offer.end, len(texts[0].key)))
         greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled, slot=slot, script=script)
         findings = []
+        wrong_time = self._time_of_day(rule, conv, text.key[head.start : head.end]) if head is not None else None
         if missing:
             what = ", ".join(GREETING_PARTS_LABEL[m] for m in missing)
-            findings.append(self._turn_finding(rule, conv, block[0], f"greeting incomplete: no {what}", 90.0))
-        elif head is not None:
-            warning = self._time_of_day(rule, conv, text.key[head.start : head.end])
-            if warning:
-                findings.append(replace(self._turn_finding(rule, conv, block[0], warning, 100.0), severity="warning"))
+            # the greeting word said at the wrong time too (上午好 at 19:40): one finding says both
+            message = f"greeting incomplete: no {what}" + (f"; {wrong_time[0]}" if wrong_time else "")
+            findings.append(self._turn_finding(rule, conv, block[0], message, 90.0, wrong_time))
+        elif wrong_time:
+            findings.append(replace(self._turn_finding(rule, conv, block[0], wrong_time[0], 100.0, wrong_time), severity="warning"))
         return greeting, findings
 
     def _slot_courtesy(self, conv: Conversation, idx: list[int], texts: list[Prepared], courtesy: list[Finding], slot) -> list[Finding]:
@@ -618,7 +619,9 @@ class Checker:
                 return span
         return None
 
-    def _time_of_day(self, rule: GreetingRule, conv: Conversation, said: str) -> str | None:
+    def _time_of_day(self, rule: GreetingRule, conv: Conversation, said: str) -> tuple[str, str | None] | None:
+        """A time-of-day word said at another time of day: what to say of it, and the word that fits
+        the call's start (None where no word's hours hold it)."""
         started = conv.started_at or next((t.timestamp for t in conv.turns if t.timestamp), None)
         if started is None or said not in rule.time_of_day:
             return None
@@ -627,13 +630,18 @@ class Checker:
             return None
         fitting = next((w for w, span in rule.time_of_day.items() if _within(now, span)), None)
         hint = f" (expected {fitting})" if fitting else ""
-        return f"{said} at {now.strftime('%H:%M')}{hint}"
+        return f"{said} at {now.strftime('%H:%M')}{hint}", fitting
 
     # --- evidence ------------------------------------------------------------------------------
 
-    def _turn_finding(self, rule: GreetingRule, conv: Conversation, turn: int, message: str, score: float) -> Finding:
+    def _turn_finding(
+        self, rule: GreetingRule, conv: Conversation, turn: int, message: str, score: float, wrong_time: tuple[str, str | None] | None = None
+    ) -> Finding:
         t = conv.turns[turn]
-        return Finding(rule.id, "greeting", turn, 0, len(t.text), t.text, score, message, rule.suggestion, "error", t.start_s, t.end_s)
+        suggestion = rule.suggestion
+        if wrong_time and wrong_time[1]:  # say instead opens with the word that fits the hour: 晚上好,××物业客服中心…
+            suggestion = regex.sub(r"^(您好|你好)", wrong_time[1], suggestion)
+        return Finding(rule.id, "greeting", turn, 0, len(t.text), t.text, score, message, suggestion, "error", t.start_s, t.end_s)
 
     def _finding(self, phrase: Phrase, loc: Located, conv: Conversation, idx: list[int], texts: list[Prepared]) -> Finding:
         turn = idx[loc.turn]

@@ -41,7 +41,7 @@ def rule_label(rule: str, names: RuleNames) -> str:
     return f"{rule} {phrase}".strip()
 
 
-_TIME_OF_DAY = re.compile(r"^(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
+_TIME_OF_DAY = re.compile(r"(?:^|; )(?P<said>\S+) at (?P<at>\d{1,2}:\d{2})(?: \(expected (?P<fit>\S+)\))?$")
 
 # The behaviour checker's messages (engine/behaviour.py), each with its Chinese wording.
 _N = r"(\d+(?:\.\d+)?)"
@@ -129,10 +129,9 @@ def reason(kind: str, rule: str, message: str, missing: list[str] | None, names:
                 return fmt.format(*m.groups())
         return f"通话行为：{phrase}" if phrase else message
     if kind == "greeting":
-        m = _TIME_OF_DAY.match(message or "")
-        if m:
-            return f"{m['at']} 说了「{m['said']}」" + (f"，这个时段应说「{m['fit']}」" if m["fit"] else "")
-        if missing:
-            return "开场问候不完整：缺" + "、".join(MISSING_LABEL.get(x, x) for x in missing)
-        return "开场问候不完整"
+        m = _TIME_OF_DAY.search(message or "")
+        when = f"{m['at']} 说了「{m['said']}」" + (f"，这个时段应说「{m['fit']}」" if m["fit"] else "") if m else ""
+        if missing:  # incomplete, and perhaps the greeting word said at the wrong time too
+            return "开场问候不完整：缺" + "、".join(MISSING_LABEL.get(x, x) for x in missing) + (f"；{when}" if when else "")
+        return when or "开场问候不完整"
     return message
