@@ -10,7 +10,7 @@ from phrasecheck.config.profile import KpiSettings, Profile, load_profile
 from phrasecheck.data import Conversation, Turn
 from phrasecheck.errors import ConfigError
 from phrasecheck.inputs.readers import read_file
-from phrasecheck.scoring.kpi import compute_kpi, response_points, responses
+from phrasecheck.scoring.kpi import compute_kpi, formula_lines, response_points, responses
 from phrasecheck.scoring.score import band
 from reports_helpers import T0, checker, write_day
 
@@ -153,3 +153,16 @@ def test_profile_kpi_settings_and_their_errors(tmp_path):
     bad.write_text("kpi:\n  normal_s: 10\n  skilled_s: 30\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="skilled_s <= normal_s"):
         load_profile(bad)
+
+
+def test_the_scoring_rules_read_in_chinese_with_the_profiles_figures():
+    """report.html's 评分规则 and kpi.xlsx's 说明 sheet are read by QA staff and agents: Chinese, with the
+    profile's own weights and fatal rules (they were English sentences)."""
+    import re
+
+    profile = Profile()
+    profile.weights.forbidden = 3
+    lines = formula_lines(profile, {"F11", "F05"})
+    assert not [w for line in lines for w in re.findall(r"[A-Za-z]{4,}", line)]
+    assert "  每句服务忌语（F01-F13）：−3" in lines
+    assert "  一票否决规则（F05、F11）：该会话记 0 分" in lines

@@ -203,25 +203,25 @@ def tally_result(tallies: dict[str, KpiTally], r: Result, profile: Profile, fata
 
 
 def formula_lines(profile: Profile, fatal: set[str] | None = None) -> list[str]:
-    """The scoring rules in words, printed in the HTML report and the workbook so agents can check their score."""
+    """The scoring rules in words (Chinese: QA staff and agents read them), printed in the HTML report
+    and the workbook so agents can check their score."""
     w, k = profile.weights, profile.kpi
-    fatal_txt = ", ".join(sorted(fatal)) if fatal else "none"
+    fatal_txt = "、".join(sorted(fatal)) if fatal else "无"
     return [
-        f"服务态度 attitude per conversation = {w.max_score:g} − deductions, floored at 0:",
-        f"  greeting (G01) missing or incomplete: −{w.greeting:g}",
-        f"  each blunt opening word (O01-O04): −{w.opener:g}",
-        f"  each forbidden phrase (F01-F13): −{w.forbidden:g}",
-        f"  each courtesy phrase short of {w.courtesy_target} distinct phrases (C01-C20): −{w.courtesy_shortfall:g}",
-        f"  call behaviour: each late answer (B01) −{w.late_answer:g}, unannounced silent hold (B02) −{w.silent_hold:g}, "
-        f"talk-over (B03) −{w.talk_over:g}; speech rate (B04, info) and closing (B05, warning) are reported without points",
-        f"  a fatal rule ({fatal_txt}) sets the conversation to 0",
-        "  warnings and findings a reviewer marked false cost nothing; appeals count until decided",
-        f"Agent attitude = mean over conversations; 100-point equivalent = mean × {100 / w.max_score:g}; "
-        "grade 优秀 ≥91, 良好 81-90, 称职 71-80, 基本称职 60-70, 不称职 ≤59 (halves round up)",
-        "Chats only — response time 响应时间: for each customer message block, seconds from its first message "
-        "to the next agent message; first response = the first block's; mean over all blocks.",
-        f"  response points (max {k.response_points:g}): {k.response_points:g} at ≤{k.skilled_s:g} s, "
-        f"{k.normal_points:g} at {k.normal_s:g} s, 0 at ≥{k.limit_s:g} s, linear between",
-        f"  reply rate 回复率 = chats where every customer block got an agent reply / chats; points = {k.reply_points:g} × rate",
-        "KPI points = attitude + response points + reply points (those that apply); ranking by KPI points / their maximum",
+        f"服务态度：每个会话 {w.max_score:g} 分，按下列各项扣分，最低 0 分：",
+        f"  开场问候（G01）缺失或不完整：−{w.greeting:g}",
+        f"  每个生硬开场词（O01-O04）：−{w.opener:g}",
+        f"  每句服务忌语（F01-F13）：−{w.forbidden:g}",
+        f"  文明用语（C01-C20）不足 {w.courtesy_target} 种，每少一种：−{w.courtesy_shortfall:g}",
+        f"  通话行为：接听过慢（B01）每次 −{w.late_answer:g}，未告知的无声等待（B02）每次 −{w.silent_hold:g}，"
+        f"打断客户（B03）每次 −{w.talk_over:g}；语速（B04，提示）和礼貌道别（B05，警告）只提示，不扣分",
+        f"  一票否决规则（{fatal_txt}）：该会话记 0 分",
+        "  警告、复核为误报的问题不扣分；申诉中的问题在处理前照常扣分",
+        f"坐席服务态度 = 各会话得分的平均；折合百分制 = 平均 × {100 / w.max_score:g}；"
+        "等级：优秀 ≥91，良好 81-90，称职 71-80，基本称职 60-70，不称职 ≤59（0.5 分向上取整）",
+        "仅限在线会话 — 响应时间：客户每一段连续消息，从第一条到客服下一条回复的秒数；首次响应 = 第一段的；平均响应 = 所有段的平均。",
+        f"  响应得分（满分 {k.response_points:g}）：≤{k.skilled_s:g} 秒得 {k.response_points:g} 分，"
+        f"{k.normal_s:g} 秒得 {k.normal_points:g} 分，≥{k.limit_s:g} 秒得 0 分，其间按直线折算",
+        f"  回复率 = 客户每段消息都得到客服回复的会话数 / 会话总数；得分 = {k.reply_points:g} × 回复率",
+        "KPI 得分 = 服务态度 + 响应得分 + 回复得分（适用的项）；排名按 KPI 得分占其满分的比例",
     ]
