@@ -140,6 +140,27 @@ def test_junit_is_xml_with_a_case_per_conversation_and_a_failure_per_finding(tmp
     assert [f.get("type") for f in strict.findall("./testsuite/testcase[@name='c3']/failure")] == ["G01", "O01"]
 
 
+def test_junit_counts_failing_cases_and_sarif_fingerprints_tell_files_apart(tmp_path):
+    """Two exports holding the same conversation id, one with two forbidden phrases: JUnit's `failures` is
+    the failing cases (2), not the failing findings (3); SARIF's fingerprints differ between the files."""
+    for name, agent in (("a", "A1"), ("b", "B2")):  # another agent: two conversations, not one joined
+        lines = [{"conversation_id": "c1", "agent_id": agent, "role": "agent", "text": "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？"}]
+        lines.append({"conversation_id": "c1", "agent_id": agent, "role": "customer", "text": "我家水管漏了"})
+        rude = "不知道，有本事你去告" if name == "a" else "有本事你去告"
+        lines.append({"conversation_id": "c1", "agent_id": agent, "role": "agent", "text": rude})
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    out = {}
+    for fmt in ("junit", "sarif"):
+        res = CliRunner().invoke(main, ["check", "--format", fmt, str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")])
+        assert res.exit_code == 1
+        out[fmt] = res.stdout
+    root = ET.fromstring(out["junit"])
+    assert len(root.findall(".//failure")) == 3 and root.get("failures") == "2" and root.get("tests") == "2"
+    results = json.loads(out["sarif"])["runs"][0]["results"]
+    f11 = [r["partialFingerprints"]["phrasecheckKey/v2"] for r in results if r["ruleId"] == "F11"]
+    assert len(f11) == 2 and len(set(f11)) == 2
+
+
 def test_ci_formats_fail_exactly_when_check_exits_1(tmp_path):
     run, _ = _run(tmp_path)
     only_greeting = Run(results=[r for r in run.results if r.conversation.conversation_id == "c3"])

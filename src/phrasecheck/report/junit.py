@@ -1,5 +1,6 @@
-"""JUnit XML for CI test views: one test case per conversation, one failure per finding that fails the run
-(other standing findings are listed in the case's system-out as warnings)."""
+"""JUnit XML for CI test views: one test case per conversation, one failure element per finding that fails
+the run (other standing findings are listed in the case's system-out as warnings); `failures` counts the
+failing cases."""
 
 from __future__ import annotations
 
@@ -21,23 +22,25 @@ def emit_junit(run: Run, profile: Profile, out: TextIO, options: EmitOptions = D
         tests += 1
         case = ET.SubElement(suite, "testcase", classname=f"agent.{c.agent_id}", name=c.conversation_id, file=c.source)
         warnings = []
+        failed = False  # `failures` counts failing test cases, as JUnit readers do, not their findings
         for f in r.findings:
             line = turn_line(r, f)
             where = f"{c.source}:{line}" if line else c.source
             detail = f"{where} turn {f.turn_no}: {f.text}\nsay instead: {f.suggestion}\nattitude {r.attitude_score:g}/10"
             severity = level(f, options.fail_on, profile.count_review)
             if severity == "error":
-                failures += 1
+                failed = True
                 failure = ET.SubElement(case, "failure", type=f.id, message=f"{f.id} {f.message}")
                 failure.text = detail
             elif severity == "warning":
                 warnings.append(f"warning {f.id} {f.message}: {detail}")
         shortfall = courtesy_shortfall(r, options.fail_on, profile.weights.courtesy_target)
         if shortfall:
-            failures += 1
+            failed = True
             ET.SubElement(case, "failure", type="courtesy", message=shortfall).text = f"{c.source}: {shortfall}"
         if warnings:
             ET.SubElement(case, "system-out").text = "\n".join(warnings)
+        failures += failed
     for e in run.errors:
         tests += 1
         errors += 1

@@ -48,7 +48,8 @@ def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on, count_
                 "level": level(f, fail_on, count_review),
                 "message": {"text": f"{f.message}" + (f": “{f.text}”" if f.text else "") + f" (agent {c.agent_id}, turn {f.turn_no})"},
                 "locations": [location],
-                "partialFingerprints": {"phrasecheckKey/v1": finding_key(c.conversation_id, f)},
+                # the file too: two exports may hold the same conversation id (v1 was the key alone)
+                "partialFingerprints": {"phrasecheckKey/v2": f"{_uri(c.source)}#{finding_key(c.conversation_id, f)}"},
                 "properties": {"agent": c.agent_id, "conversation": c.conversation_id, "score": f.score},
             }
             if f.review == "false":
