@@ -45,6 +45,13 @@ def test_heard_opener_is_a_finding_that_quotes_the_decoded_text(checker):
     assert ids(checker.check(call(plain)), "opener") == []
 
 
+def test_a_wei_spelling_before_the_blunt_shuoba_is_the_opener(checker):
+    """喂，说吧，什么事 as the base model writes it at 8 kHz (为说吧什么事的, samples/calls/call_nogreet.wav):
+    说吧 after the spelling (words.yaml wei_next) says it is 喂; 为说明情况 is the word 为."""
+    assert ids(checker.check(call(Turn(AGENT, "为说吧什么事的", 0.0, 1.5))), "opener") == ["O01"]
+    assert ids(checker.check(call(Turn(AGENT, "为说明一下情况，我们先核实", 0.0, 1.5))), "opener") == []
+
+
 def test_heard_words_elsewhere_or_another_reading_give_nothing(checker):
     later = Turn(AGENT, "您好，为什么事", start_s=0.3, end_s=2.0, heard=[(3, 4, "喂", 5.0)])
     assert ids(checker.check(call(later)), "opener") == []

@@ -307,7 +307,12 @@ class Checker:
             finding = self._finding(phrase, Located(0, 0, 0, alone, 95.0), conv, idx, texts)
             return replace(finding, message=f"{finding.message} ({WEI_ALONE})")
         rest = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(1, 2)[0] :])
-        follows = key[1] in WEI_SPELLINGS or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
+        # or the blunt 说吧 of 喂，说吧 (words.yaml's wei_next), which no sentence opens with 为/未/位
+        follows = (
+            key[1] in WEI_SPELLINGS
+            or any(rest.key.startswith(self.matcher.prepare(w).key) for w in self.words.get("wei_next", []) if w)
+            or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
+        )
         if not follows:
             return None
         finding = self._finding(phrase, Located(0, 0, 0, 2 if key[1] in WEI_SPELLINGS else 1, 95.0), conv, idx, texts)
