@@ -56,7 +56,7 @@ def test_ci_messages_quote_no_empty_words():
     out = io.StringIO()
     emit_github(run, Profile(), out)
     (late,) = [line for line in out.getvalue().splitlines() if "title=B01" in line]
-    assert "“”" not in late and late.endswith("(limit 120 s)%0Asay instead: 电话接通后立即问候客户。")
+    assert "“”" not in late and late.endswith("(limit 120 s)%0Asay instead: 电话接通或客户发来消息后，立即问候客户。")
     out = io.StringIO()
     emit_sarif(run, Profile(), out)
     (result,) = [x for x in json.loads(out.getvalue())["runs"][0]["results"] if x["ruleId"] == "B01"]
