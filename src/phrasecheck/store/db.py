@@ -25,6 +25,7 @@ from pathlib import Path
 from phrasecheck.config.profile import Weights
 from phrasecheck.data import Finding
 from phrasecheck.errors import PhrasecheckError
+from phrasecheck.report.findings_file import document_problem
 from phrasecheck.scoring.review import ReviewEntry, normalise_verdict
 from phrasecheck.scoring.score import attitude_score, band, to_hundred
 
@@ -299,6 +300,9 @@ class Store:
         relative source paths are tried against for recordings; `reviews` the verdicts of its review.csv."""
         if not isinstance(doc, dict) or doc.get("schema_version") != 1 or not isinstance(doc.get("conversations"), list):
             raise StoreError(source, "not a phrasecheck findings document (schema_version 1)")
+        problem = document_problem(doc)  # the checks `report` and `kpi` make of the same file
+        if problem:
+            raise StoreError(source, f"broken findings file: {problem}")
         scoring = dict(doc.get("scoring") or {})
         if scoring.get("fatal") is None:
             scoring["fatal"] = sorted(default_fatal or set())

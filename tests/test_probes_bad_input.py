@@ -1,0 +1,83 @@
+"""Probe round 3: bad input a user can write, each rerun from the probe that found the defect.
+
+Each test feeds real inputs through the command line and holds the project's standard: one line
+naming the file (and line where there is one), the documented exit code (2 for bad input, never 3),
+the rest of the batch checked, and no finding or error lost in silence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from phrasecheck.cli import main
+from reports_helpers import write_day
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory) -> Path:
+    """A report folder of the hand-scored chat day: findings.json and review.csv as `report` writes them."""
+    base = tmp_path_factory.mktemp("day")
+    out = base / "report"
+    result = _run("report", write_day(base / "day.jsonl"), "--out", out, "--no-db")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _edited(report_folder: Path, tmp_path: Path, edit) -> Path:
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    edit(doc)
+    path = tmp_path / "edited" / "findings.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _with_findings(doc: dict) -> dict:
+    return next(c for c in doc["conversations"] if c["findings"])
+
+
+EDITS = {
+    "a finding's turn written as text": lambda d: _with_findings(d)["findings"][0].update(turn="3"),
+    "a finding's turn past the conversation's turns": lambda d: _with_findings(d)["findings"][0].update(turn=99),
+    "findings as a mapping": lambda d: d["conversations"][0].update(findings={"F02": 1}),
+    "speech regions that are not pairs": lambda d: d["conversations"][0].update(speech={"agent": [[1]]}),
+    "an agent id of null": lambda d: d["conversations"][0].update(agent_id=None),
+    "a message that is a number": lambda d: _with_findings(d)["findings"][0].update(message=42),
+    "a score of null": lambda d: _with_findings(d)["findings"][0].update(score=None),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
+def test_a_hand_edited_findings_file_is_one_line_and_exit_2_in_every_command(report_folder, tmp_path, edit):
+    """Probe fj_*: report, kpi and review-mark crashed (exit 3) on a findings.json whose fields had
+    the wrong types, and import took what report refused. Now all four name the file and the entry."""
+    path = _edited(report_folder, tmp_path, EDITS[edit])
+    commands = {
+        "report": ("report", path, "--out", tmp_path / "out", "--no-db"),
+        "kpi": ("kpi", path),
+        "review-mark": ("review-mark", path, "--finding", "c2:F02", "--verdict", "false"),
+        "import": ("import", path, "--db", tmp_path / "probe.db"),
+    }
+    for name, args in commands.items():
+        result = _run(*args)
+        assert result.exit_code == 2, (name, result.output)
+        assert "internal error" not in result.output, (name, result.output)
+        assert "broken findings file" in result.output and str(path) in result.output, (name, result.output)
+
+
+def test_a_findings_file_saved_with_a_bom_is_read_by_report_as_by_import(report_folder, tmp_path):
+    """Probe fj_bom: Notepad saves an edited findings.json with a BOM; import read it, report and kpi
+    refused it as unreadable."""
+    path = tmp_path / "bom" / "findings.json"
+    path.parent.mkdir()
+    path.write_bytes(b"\xef\xbb\xbf" + (report_folder / "findings.json").read_bytes())
+    assert _run("kpi", path).exit_code == 0
+    assert _run("report", path, "--out", tmp_path / "out", "--no-db").exit_code == 0
+    assert _run("import", path, "--db", tmp_path / "probe.db").exit_code == 0
