@@ -7,6 +7,7 @@ the rest of the batch checked, and no finding or error lost in silence."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,22 @@ def test_a_findings_file_saved_with_a_bom_is_read_by_report_as_by_import(report_
     assert _run("kpi", path).exit_code == 0
     assert _run("report", path, "--out", tmp_path / "out", "--no-db").exit_code == 0
     assert _run("import", path, "--db", tmp_path / "probe.db").exit_code == 0
+
+
+def test_a_file_name_that_is_not_utf8_is_one_error_and_the_folder_is_still_checked(tmp_path):
+    """Probe p17: a chat export whose name holds GBK bytes (copied from a Windows share) stopped
+    `check` with an internal error (exit 3) when the report wrote its source; the other files'
+    findings were lost with it."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    good = write_day(folder / "good.jsonl")
+    bad = os.path.join(os.fsencode(folder), "坏".encode("gbk") + b".jsonl")
+    with open(bad, "wb") as f:
+        f.write(good.read_bytes())
+    result = _run("check", folder, "--format", "json", "--output", tmp_path / "out.json")
+    assert result.exit_code == 2, result.output
+    doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert {c["source"] for c in doc["conversations"]} == {str(good)}
+    assert [e["path"] for e in doc["errors"]] == [str(folder / "\\xbb\\xb5.jsonl")]
+    assert "not valid UTF-8" in doc["errors"][0]["reason"]
+    assert "internal error" not in result.output
