@@ -101,3 +101,15 @@ def test_a_file_name_that_is_not_utf8_is_one_error_and_the_folder_is_still_check
     assert [e["path"] for e in doc["errors"]] == [str(folder / "\\xbb\\xb5.jsonl")]
     assert "not valid UTF-8" in doc["errors"][0]["reason"]
     assert "internal error" not in result.output
+
+
+def test_check_format_csv_on_standard_output_names_a_bad_line(tmp_path):
+    """Probe fmt_csv_stdout: `check --format csv` to standard output exited 2 for a bad line and said
+    nowhere which: a CSV row is a finding, and errors went to standard error only with --output."""
+    chat = write_day(tmp_path / "day.jsonl")
+    chat.write_text(chat.read_text(encoding="utf-8") + '{"conversation_id": "c9", "text": \n', encoding="utf-8")
+    lines = len(chat.read_text(encoding="utf-8").splitlines())
+    result = CliRunner().invoke(main, ["check", str(chat), "--format", "csv"])
+    assert result.exit_code == 2
+    assert result.stdout.startswith("source,conversation_id")
+    assert f"{chat}:{lines}: not valid JSON" in result.stderr

@@ -22,6 +22,10 @@ from phrasecheck.report.redact import redact_result
 from phrasecheck.report.stream import stream_emitter
 from phrasecheck.scoring.score import fails
 
+# Formats with no place for an input error (a CSV row is a finding): their errors go to standard
+# error even when the report goes to standard output, or a bad line would be named nowhere.
+NO_ERROR_ROWS = frozenset({"csv"})
+
 
 def _progress(stack: ExitStack, totals: Totals):
     """An advance(result) callback drawing a bar on standard error, or None when it is not a terminal."""
@@ -96,7 +100,7 @@ def run_check(
             die(f"cannot write {output}: {exc.strerror or exc}")
     for note in dict.fromkeys(totals.notes):
         click.echo(f"phrasecheck: note: {note}", err=True)
-    if output is not None:
+    if output is not None or fmt in NO_ERROR_ROWS:
         report_errors(totals.as_run())
     if input_failed(totals.as_run()):
         return EXIT_ERROR
