@@ -113,3 +113,34 @@ def test_check_format_csv_on_standard_output_names_a_bad_line(tmp_path):
     assert result.exit_code == 2
     assert result.stdout.startswith("source,conversation_id")
     assert f"{chat}:{lines}: not valid JSON" in result.stderr
+
+
+def test_the_workbench_answers_numbers_past_sqlites_range_with_404_and_400_not_500(report_folder, tmp_path):
+    """Probe web: /c/<20 digits>, /audio/<20 digits>, ?page=<20 digits> and a review of finding 1e999
+    or of a 20-digit id were answered 500 (SQLite's OverflowError, int(inf)): a mistyped link is a 404,
+    a bad request a 400."""
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from starlette.testclient import TestClient
+
+    from phrasecheck.store.db import Store
+    from phrasecheck.store.importer import import_findings_file
+    from phrasecheck.web.app import Settings, create_app
+
+    db = tmp_path / "web.db"
+    store = Store(db)
+    import_findings_file(store, report_folder / "findings.json")
+    store.close()
+    huge = "9" * 23
+    with TestClient(create_app(Settings(db=db)), base_url="http://127.0.0.1:8750", raise_server_exceptions=False) as client:
+        client.get("/")  # the CSRF cookie
+        headers = {"Content-Type": "application/json", "X-CSRF-Token": client.cookies["pc_csrf"]}
+        assert client.get(f"/c/{huge}").status_code == 404
+        assert client.get(f"/audio/{huge}").status_code == 404
+        assert client.get(f"/conversations?page={huge}").status_code == 200
+        assert client.get(f"/api/conversations?page={huge}").json()["conversations"] == []
+        for finding in ("1e999", huge):
+            r = client.post("/api/reviews", content=f'{{"finding": {finding}, "verdict": "false", "by": "QA"}}', headers=headers)
+            assert r.status_code == 400, (finding, r.text)
+        form = {"csrf": client.cookies["pc_csrf"], "finding": huge, "verdict": "false", "by": "QA"}
+        assert client.post(f"/c/{huge}/review", data=form).status_code == 400
