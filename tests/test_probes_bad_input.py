@@ -144,3 +144,23 @@ def test_the_workbench_answers_numbers_past_sqlites_range_with_404_and_400_not_5
             assert r.status_code == 400, (finding, r.text)
         form = {"csrf": client.cookies["pc_csrf"], "finding": huge, "verdict": "false", "by": "QA"}
         assert client.post(f"/c/{huge}/review", data=form).status_code == 400
+
+
+def test_lexicon_check_reports_a_rule_id_defined_twice_as_loading_the_lexicon_does(tmp_path):
+    """Probe lexcheck_dupid: a copied lexicon with C01 written twice (or once in two files) passed
+    `lexicon check` (exit 0, every file ok), while check, report and scan refused to load it."""
+    lex = tmp_path / "lex"
+    assert _run("lexicon", "copy", lex).exit_code == 0
+    courtesy = lex / "courtesy.yaml"
+    text = courtesy.read_text(encoding="utf-8")
+    courtesy.write_text(text.replace("id: C02", "id: C01", 1), encoding="utf-8")
+    line = text.splitlines().index("  - id: C02") + 1  # where the second C01 now stands
+    files = sorted(lex.glob("*.yaml"))
+    result = _run("lexicon", "check", *files)
+    assert result.exit_code == 2, result.output
+    assert f"{courtesy}:{line}: C01 is defined twice" in result.output
+    assert _run("check", write_day(tmp_path / "day.jsonl"), "--lexicon", lex).exit_code == 2  # what loading the lexicon says
+    # the same id in two lexicon folders is two lexicons, not a duplicate
+    assert _run("lexicon", "copy", tmp_path / "other").exit_code == 0
+    other = sorted((tmp_path / "other").glob("*.yaml"))
+    assert _run("lexicon", "check", *other, *[f for f in files if f != courtesy]).exit_code == 0
