@@ -164,3 +164,20 @@ def test_lexicon_check_reports_a_rule_id_defined_twice_as_loading_the_lexicon_do
     assert _run("lexicon", "copy", tmp_path / "other").exit_code == 0
     other = sorted((tmp_path / "other").glob("*.yaml"))
     assert _run("lexicon", "check", *other, *[f for f in files if f != courtesy]).exit_code == 0
+
+
+def test_a_select_or_ignore_entry_that_names_no_rule_is_a_usage_error(tmp_path):
+    """Probes opt_select, prof_select_unknown, opt_selign: --select F2O (a typo), `select: [Z9]` in the
+    profile, or --select F02 --ignore F02 switched every rule off and passed with exit 0 on a chat
+    with a forbidden phrase: CI read a typo as a clean day."""
+    chat = write_day(tmp_path / "day.jsonl")
+    assert _run("check", chat).exit_code == 1  # the day holds forbidden phrases
+    for args in (["--select", "F2O"], ["--ignore", "F02,X"], ["--select", "F02", "--ignore", "F02"]):
+        result = _run("check", chat, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    profile = tmp_path / "phrasecheck.yaml"
+    profile.write_text("select: [Z9]\n", encoding="utf-8")
+    result = _run("check", chat, "--config", profile)
+    assert result.exit_code == 2 and f"{profile}: select: Z9: no rule id starts with it" in result.output
+    assert _run("check", chat, "--select", "F,O01", "--ignore", "B").exit_code == 1  # prefixes that name rules still work

@@ -14,11 +14,12 @@ from phrasecheck.cli.common import (
     EXIT_OK,
     agent_option,
     audio_options,
+    build_rules,
     manifest_option,
     redact_option,
     rule_options,
 )
-from phrasecheck.engine.run import build_checker, check_paths
+from phrasecheck.engine.run import check_paths
 from phrasecheck.report import EMITTERS, EmitOptions
 from phrasecheck.scoring.score import FAIL_KINDS
 
@@ -79,7 +80,7 @@ def check(
     from phrasecheck.cli.streamed import run_check
 
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
-    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    profile, checker = build_rules(config, lexicon_dir, select, ignore)
     verification = None if no_verify else Verification.of(checker)
     reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache, verification=verification)
     sys.exit(run_check(list(paths), checker, profile, fmt, output, options, color, redact, agent, reader, jobs, problems))
@@ -101,7 +102,7 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
 
     from phrasecheck.scoring.evaluate import evaluate, load_gold
 
-    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    profile, checker = build_rules(config, lexicon_dir, select, ignore)
     labels, errors = load_gold(gold)
     run = check_paths(list(inputs) or [gold.parent], checker, profile)
     ev = evaluate(run.results, labels)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, build_rules, config_option, lexicon_option
 from phrasecheck.config.lexicon import inherited_lists, load_behaviour, load_file, load_words, load_yaml, shipped_dir
 from phrasecheck.config.profile import PROFILE_NAME, load_profile
-from phrasecheck.engine.run import build_checker
 from phrasecheck.errors import ConfigError
 
 
@@ -36,7 +35,7 @@ def lexicon_show(config, lexicon_dir) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    profile, checker = build_checker(config, lexicon_dir)
+    profile, checker = build_rules(config, lexicon_dir)
     lex = checker.lexicon
     table = Table(title=f"Active rules ({', '.join(lex.sources)})", title_justify="left", show_lines=False)
     for col in ("id", "kind", "phrase", "forms", "threshold", "exceptions", "fatal", "say instead"):
