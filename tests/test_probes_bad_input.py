@@ -181,3 +181,22 @@ def test_a_select_or_ignore_entry_that_names_no_rule_is_a_usage_error(tmp_path):
     result = _run("check", chat, "--config", profile)
     assert result.exit_code == 2 and f"{profile}: select: Z9: no rule id starts with it" in result.output
     assert _run("check", chat, "--select", "F,O01", "--ignore", "B").exit_code == 1  # prefixes that name rules still work
+
+
+def test_a_setting_given_twice_is_reported_with_its_line_not_silently_overwritten(tmp_path):
+    """Probe prof_dupkey: `company:` written twice in phrasecheck.yaml (or `text:` twice in a
+    lexicon phrase) kept the last value without a word, so the greeting was checked against a
+    company the QA lead thought they had replaced."""
+    chat = write_day(tmp_path / "day.jsonl")
+    profile = tmp_path / "phrasecheck.yaml"
+    profile.write_text("company: 阳光物业\nweights: {forbidden: 3}\ncompany: 月亮物业\n", encoding="utf-8")
+    result = _run("check", chat, "--config", profile)
+    assert result.exit_code == 2
+    assert f"{profile}:3:" in result.output and "'company' is given twice" in result.output and "line 1" in result.output
+    lex = tmp_path / "lex"
+    assert _run("lexicon", "copy", lex).exit_code == 0
+    forbidden = lex / "forbidden.yaml"
+    forbidden.write_text(forbidden.read_text(encoding="utf-8").replace("    text: 喂!\n", "    text: 喂!\n    text: 喂喂喂\n", 1), encoding="utf-8")
+    result = _run("lexicon", "check", forbidden)
+    assert result.exit_code == 2 and "'text' is given twice" in result.output
+    assert _run("check", chat, "--lexicon", lex).exit_code == 2
