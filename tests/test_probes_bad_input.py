@@ -200,3 +200,22 @@ def test_a_setting_given_twice_is_reported_with_its_line_not_silently_overwritte
     result = _run("lexicon", "check", forbidden)
     assert result.exit_code == 2 and "'text' is given twice" in result.output
     assert _run("check", chat, "--lexicon", lex).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("roles: {agnet: [话务员]}", "roles: unknown role 'agnet'"),
+        ("recording_path: [a, b]", "recording_path must be one pattern"),
+        ("behaviour: {rate_min_syllables: 0.4}", "behaviour.rate_min_syllables must be a whole number"),
+    ],
+)
+def test_a_profile_setting_of_the_wrong_shape_is_one_line_not_ignored(tmp_path, setting, said):
+    """Probes prof_roles_typo, prof_rp_list, prof_beh_frac: roles: {agnet: …} was ignored (the labels
+    never applied), a list as recording_path was matched as the text "['a', 'b']", and
+    rate_min_syllables 0.4 became 0; each passed with exit 0."""
+    profile = tmp_path / "phrasecheck.yaml"
+    profile.write_text(setting + "\n", encoding="utf-8")
+    result = _run("check", write_day(tmp_path / "day.jsonl"), "--config", profile)
+    assert result.exit_code == 2, result.output
+    assert f"{profile}:1: {said}" in result.output
