@@ -219,3 +219,17 @@ def test_a_profile_setting_of_the_wrong_shape_is_one_line_not_ignored(tmp_path, 
     result = _run("check", write_day(tmp_path / "day.jsonl"), "--config", profile)
     assert result.exit_code == 2, result.output
     assert f"{profile}:1: {said}" in result.output
+
+
+def test_cache_info_and_clear_on_a_cache_folder_that_is_a_file_say_so(tmp_path, monkeypatch):
+    """Probe cache_file: with PHRASECHECK_CACHE_DIR naming a file, `cache info` printed "0 transcript(s)"
+    and `cache clear` "removed 0", both exit 0, while scan could not use the cache at all."""
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(not_a_folder))
+    for command in ("info", "clear"):
+        result = _run("cache", command)
+        assert result.exit_code == 2, result.output
+        assert f"{not_a_folder}: the cache folder is a file" in result.output
+    monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "fresh"))
+    assert _run("cache", "info").exit_code == 0  # no cache yet is still an empty one
