@@ -233,3 +233,23 @@ def test_cache_info_and_clear_on_a_cache_folder_that_is_a_file_say_so(tmp_path, 
         assert f"{not_a_folder}: the cache folder is a file" in result.output
     monkeypatch.setenv("PHRASECHECK_CACHE_DIR", str(tmp_path / "fresh"))
     assert _run("cache", "info").exit_code == 0  # no cache yet is still an empty one
+
+
+def test_an_id_that_is_a_list_or_a_mapping_is_a_bad_line_not_an_agent_named_by_its_repr(tmp_path):
+    """Probe p04: "conversation_id": ["t2"] and "agent_id": {"id": 1} were taken as the conversation
+    ['t2'] of the agent {'id': 1} (Python's repr), and that agent was charged with their F02."""
+    chat = write_day(tmp_path / "day.jsonl")
+    odd = [
+        {"conversation_id": ["t2"], "agent_id": "A1", "role": "agent", "text": "不知道"},
+        {"conversation_id": "t3", "agent_id": {"id": 1}, "role": "agent", "text": "不知道"},
+        {"conversation_id": 10, "agent_id": 7, "role": "agent", "text": "不知道"},  # numbers are ids
+    ]
+    with chat.open("a", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in odd)
+    first = len(chat.read_text(encoding="utf-8").splitlines()) - 2
+    for jobs in ("1", "2"):
+        result = _run("check", chat, "--format", "json", "--jobs", jobs, "--output", tmp_path / "out.json")
+        assert result.exit_code == 2
+        doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+        assert {a["agent_id"] for a in doc["agents"]} == {"A1", "B2", "7"}
+        assert [(e["line"], e["reason"].split(" must")[0]) for e in doc["errors"]] == [(first, "conversation_id"), (first + 1, "agent_id")]

@@ -197,6 +197,10 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
         raise InputError(str(path), f"unknown role {label!r} (expected agent or customer)", line)
     if not isinstance(text, str):
         raise InputError(str(path), "text must be a string", line)
+    agent = get("agent_id")
+    for name, value in (("conversation_id", conv_id), ("agent_id", agent)):
+        if value is not None and (type(value) is not str and type(value) is not int):  # a list or mapping would be charged as its Python repr
+            raise InputError(str(path), f"{name} must be a string or a whole number, got {json.dumps(value, ensure_ascii=False)[:40]}", line)
     if len(text) > profile.limits.max_line_chars:
         raise _line_too_long(path, line, len(text), profile, "message")
     ts, problem = None, None
@@ -206,7 +210,7 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
             ts = parse_time(stamp, path, line)
         except InputError as exc:
             problem = exc
-    agent_id = str(get("agent_id") or "").strip()
+    agent_id = str(agent or "").strip()
     heard = get("heard")
     turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=[] if heard in (None, []) else _heard(heard, path, line, text))
     if "start_s" in record or "end_s" in record:
