@@ -253,3 +253,17 @@ def test_an_id_that_is_a_list_or_a_mapping_is_a_bad_line_not_an_agent_named_by_i
         doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
         assert {a["agent_id"] for a in doc["agents"]} == {"A1", "B2", "7"}
         assert [(e["line"], e["reason"].split(" must")[0]) for e in doc["errors"]] == [(first, "conversation_id"), (first + 1, "agent_id")]
+
+
+def test_a_transcript_time_with_99_minutes_is_reported_not_read_as_days(tmp_path):
+    """Probe p15: [99:99:99] was read as 362,439 seconds, a clock time four days on, and the call's
+    turns were dated 1900-01-05 in every report, with no word. [75:10] (75 minutes into a long
+    recording) stays a time."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("# agent: A1\n[00:00:01] 客服:您好\n[99:99:99] 客服:不知道\n", encoding="utf-8")
+    result = _run("check", bad)
+    assert result.exit_code == 2
+    assert f"{bad}:3: [99:99:99] is not a time" in result.output
+    long_call = tmp_path / "long.txt"
+    long_call.write_text("# agent: A1\n[75:10] 客服:您好\n[75:20] 客户:你好\n", encoding="utf-8")
+    assert _run("check", long_call).exit_code == 0

@@ -377,7 +377,7 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
                 conv.turns[-1].text += "\n" + raw.strip()
                 continue
             raise InputError(str(path), "expected '客服:…' or '客户:…' (or 【客服】…, 客服小王:…, optionally after [hh:mm:ss] or 10:02:03)", n)
-        turn = Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"]), line=n)
+        turn = Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"], path, n), line=n)
         if m["start"] is not None:
             turn.start_s, turn.end_s, offsets = float(m["start"]), float(m["end"]), True
             if turn.end_s < turn.start_s:
@@ -401,11 +401,16 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
     return conv
 
 
-def _seconds(stamp: str | None) -> float | None:
+def _seconds(stamp: str | None, path: Path | None = None, line: int | None = None) -> float | None:
+    """[mm:ss] or [hh:mm:ss] in seconds; seconds, and the minutes of hh:mm:ss, run to 59 ([99:99:99] is
+    no time: read as 4 days, it dated the call's turns 1900-01-05). Minutes of [mm:ss] may pass 59."""
     if not stamp:
         return None
+    pieces = stamp.split(":")
+    if float(pieces[-1]) >= 60 or (len(pieces) == 3 and int(pieces[1]) >= 60):
+        raise InputError(str(path), f"[{stamp}] is not a time: its minutes and seconds run to 59", line)
     total = 0.0
-    for piece in stamp.split(":"):
+    for piece in pieces:
         total = total * 60 + float(piece)
     return total
 
