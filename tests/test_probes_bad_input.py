@@ -267,3 +267,24 @@ def test_a_transcript_time_with_99_minutes_is_reported_not_read_as_days(tmp_path
     long_call = tmp_path / "long.txt"
     long_call.write_text("# agent: A1\n[75:10] 客服:您好\n[75:20] 客户:你好\n", encoding="utf-8")
     assert _run("check", long_call).exit_code == 0
+
+
+def test_one_gbk_line_in_a_utf8_export_is_reported_and_the_other_lines_checked(tmp_path):
+    """Probe p09: a UTF-8 export with one line pasted in from a GBK one was refused whole ("unknown
+    text encoding", no line named): every conversation in it went unchecked. Now that line is
+    FILE:LINE and the others are checked, with one worker or several, grouped or interleaved."""
+    good = write_day(tmp_path / "good.jsonl").read_bytes().splitlines(keepends=True)
+    pasted = json.dumps({"conversation_id": "c9", "agent_id": "A1", "role": "agent", "text": "不知道"}, ensure_ascii=False) + "\n"
+    mixed = tmp_path / "mixed.jsonl"
+    for name, lines in (("grouped", good), ("interleaved", good[::2] + good[1::2])):
+        mixed.write_bytes(b"".join(lines[:5]) + pasted.encode("gbk") + b"".join(lines[5:]))
+        for jobs in ("1", "2"):
+            result = _run("check", mixed, "--format", "json", "--jobs", jobs, "--output", tmp_path / "out.json")
+            assert result.exit_code == 2, (name, jobs, result.output)
+            doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+            assert sorted(c["conversation_id"] for c in doc["conversations"]) == ["c1", "c2", "c3", "c4"], (name, jobs)
+            assert [(e["line"], e["reason"][:26]) for e in doc["errors"]] == [(6, "this line is not UTF-8, wh")], (name, jobs)
+    utf16 = tmp_path / "utf16.jsonl"  # a file in another encoding throughout is still one error
+    utf16.write_bytes(b"".join(good).decode("utf-8").encode("utf-16"))
+    result = _run("check", utf16)
+    assert result.exit_code == 2 and f"{utf16}: unknown text encoding" in result.output
