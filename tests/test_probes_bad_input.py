@@ -288,3 +288,22 @@ def test_one_gbk_line_in_a_utf8_export_is_reported_and_the_other_lines_checked(t
     utf16.write_bytes(b"".join(good).decode("utf-8").encode("utf-16"))
     result = _run("check", utf16)
     assert result.exit_code == 2 and f"{utf16}: unknown text encoding" in result.output
+
+
+def test_eval_reports_a_gold_label_that_names_no_rule_of_its_kind(tmp_path):
+    """Probe x_eval_gold_unknown: a gold label with forbidden: [F99] (a typo, or a rule of another
+    lexicon) or an opener's id under forbidden was scored as a miss of the checker's, exit 0, with
+    no word that the label can never be met."""
+    chat = write_day(tmp_path / "day.jsonl")
+    gold = tmp_path / "day.gold.jsonl"
+    rows = [
+        {"conversation_id": "c1", "greeting_ok": True, "forbidden": [], "openers": [], "courtesy": ["C01"]},
+        {"conversation_id": "c2", "greeting_ok": True, "forbidden": ["F99"], "openers": [], "courtesy": []},
+        {"conversation_id": "c3", "greeting_ok": False, "forbidden": ["O01"], "openers": [], "courtesy": []},
+    ]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = _run("eval", gold, chat, "-q")
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert f"{gold}:2: c2: forbidden F99 names no forbidden rule" in out
+    assert f"{gold}:3: c3: forbidden O01 names no forbidden rule" in out
