@@ -307,3 +307,19 @@ def test_eval_reports_a_gold_label_that_names_no_rule_of_its_kind(tmp_path):
     out = " ".join(result.output.split())
     assert f"{gold}:2: c2: forbidden F99 names no forbidden rule" in out
     assert f"{gold}:3: c3: forbidden O01 names no forbidden rule" in out
+
+
+def test_check_refuses_an_output_that_is_one_of_its_inputs(tmp_path):
+    """Probe x_same_output: `check day.jsonl -o day.jsonl` emptied the export before reading it and
+    said "no conversation in this file" (the day's chats were gone); `check day/ -o day/report.csv`
+    read its own half-written report as a chat export (missing column role), exit 2 either way."""
+    (tmp_path / "day").mkdir()
+    chat = write_day(tmp_path / "day" / "day.jsonl")
+    before = chat.read_bytes()
+    for output, given in ((chat, chat), (tmp_path / "day" / "report.csv", tmp_path / "day")):
+        result = _run("check", given, "--format", "csv", "--output", output)
+        assert result.exit_code == 2, result.output
+        assert f"--output {output}" in result.output and len(result.output.strip().splitlines()) == 1
+        assert chat.read_bytes() == before
+        assert sorted(p.name for p in (tmp_path / "day").iterdir()) == ["day.jsonl"]
+    assert _run("check", tmp_path / "day", "--format", "json", "--output", tmp_path / "day" / "report.json").exit_code == 1  # .json is no input

@@ -3,6 +3,7 @@ they are finished, with a progress bar on standard error when it is a terminal."
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -17,6 +18,7 @@ from phrasecheck.data import Conversation
 from phrasecheck.engine.checker import Checker
 from phrasecheck.engine.parallel import default_jobs
 from phrasecheck.engine.run import Totals, check_stream
+from phrasecheck.inputs.discover import found_among
 from phrasecheck.report.options import EmitOptions
 from phrasecheck.report.redact import redact_result
 from phrasecheck.report.stream import stream_emitter
@@ -75,6 +77,9 @@ def run_check(
     totals = Totals(errors=list(problems or []))
     failing = False
     target = profile.weights.courtesy_target
+    if output is not None and (where := found_among(paths, output)) is not None:
+        how = "is" if Path(os.path.realpath(where)) == Path(os.path.realpath(output)) else "lies under"
+        die(f"--output {output} {how} the input {where}: it would be emptied or read as an input before it is written; write the report elsewhere")
     with ExitStack() as stack:
         if output is None:
             out, opts = sys.stdout, options

@@ -138,6 +138,22 @@ def _named_input(path: Path, wanted: set[str]) -> bool:
     return path.suffix.lower() in wanted and not name.endswith(GOLD_SUFFIX) and name not in NOT_INPUT_NAMES
 
 
+def found_among(paths: Iterable[Path], target: Path) -> Path | None:
+    """The given path (a file, or a folder above it) through which discovery would read `target` as
+    an input, or None: a report written to an input's place is read (or emptied) by its own run."""
+    real = Path(os.path.realpath(target))
+    for path in paths:
+        if str(path) == STDIN:
+            continue
+        top = Path(os.path.realpath(path))
+        if real == top:
+            return path
+        if top.is_dir() and real.is_relative_to(top) and _is_input(real, CHAT_SUFFIXES | AUDIO_SUFFIXES):
+            if not any(part.startswith(".") for part in real.relative_to(top).parts):  # the walk skips hidden names
+                return path
+    return None
+
+
 def audio_among(paths: Iterable[Path]) -> list[Path]:
     """The recordings among paths (folders searched as discover does)."""
     files, _, _ = discover(paths)
