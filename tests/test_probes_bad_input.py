@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import wave
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,23 @@ def test_check_refuses_an_output_that_is_one_of_its_inputs(tmp_path):
         assert chat.read_bytes() == before
         assert sorted(p.name for p in (tmp_path / "day").iterdir()) == ["day.jsonl"]
     assert _run("check", tmp_path / "day", "--format", "json", "--output", tmp_path / "day" / "report.json").exit_code == 1  # .json is no input
+
+
+def test_kpi_and_transcribe_refuse_to_write_over_their_input(tmp_path):
+    """Probes x_kpi_over_input, x_transcribe_over_rec: `kpi day.csv --output day.csv` replaced the chat
+    export with the KPI sheet, and `transcribe call.wav --output call.wav` the recording with its
+    transcript, both with exit 0."""
+    chat = tmp_path / "day.csv"
+    chat.write_text("conversation_id,agent_id,role,text\nc1,A1,agent,不知道\n", encoding="utf-8")
+    recording = tmp_path / "call.wav"
+    with wave.open(str(recording), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 8000)
+    for args, kept in ((("kpi", chat, "--output", chat), chat), (("transcribe", recording, "--output", recording), recording)):
+        before = kept.read_bytes()
+        result = _run(*args)
+        assert result.exit_code == 2, result.output
+        assert f"--output {kept} is the input" in result.output
+        assert kept.read_bytes() == before

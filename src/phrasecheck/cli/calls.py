@@ -14,7 +14,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, build_rules, config_option, failed, lexicon_option, manifest_option, redact_option
+from phrasecheck.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    audio_options,
+    build_rules,
+    config_option,
+    failed,
+    lexicon_option,
+    manifest_option,
+    redact_option,
+    refuse_output_over_inputs,
+)
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
@@ -181,6 +192,7 @@ def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_cha
     from phrasecheck.calls.transcribe import transcript_json, transcript_srt, transcript_text
     from phrasecheck.calls.verify import Verification
 
+    refuse_output_over_inputs(output, list(files))  # the recording itself, overwritten by its transcript
     profile, checker = build_rules(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
     verification = None if no_verify else Verification.of(checker)

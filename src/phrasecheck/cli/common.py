@@ -7,6 +7,7 @@ one line naming the file that holds the traceback, and exit 3 (see crash.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -77,6 +78,17 @@ def build_rules(config: Path | None, lexicon_dir: Path | None = None, select: st
     if not any(profile.enabled(rule_id) for rule_id in known):
         raise ConfigError(None, f"select and ignore (--select {select or '-'}, --ignore {ignore or '-'}, and the profile's) leave no rule to check")
     return profile, checker
+
+
+def refuse_output_over_inputs(output: Path | None, paths: list[Path], option: str = "--output") -> None:
+    """Exit 2 before anything is written when output is one of the inputs, or lies in an input folder
+    where the walk would read it: it would be emptied before it is read, or overwrite the input."""
+    from phrasecheck.inputs.discover import found_among
+
+    where = found_among(paths, output) if output is not None else None
+    if where is not None:
+        how = "is" if os.path.realpath(where) == os.path.realpath(output) else "lies under"
+        die(f"{option} {output} {how} the input {where}: it would be emptied or read as an input before it is written; write it elsewhere")
 
 
 def report_errors(run: Run) -> None:

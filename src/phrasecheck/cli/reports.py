@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, build_rules, failed, redact_option, report_errors, rule_options
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, build_rules, failed, redact_option, refuse_output_over_inputs, report_errors, rule_options
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.config.profile import Profile, find_profile
@@ -126,6 +126,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
 
     if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
         raise click.BadParameter("must end in .xlsx or .csv", param_hint="--output")
+    refuse_output_over_inputs(output, list(paths))
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
     review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))  # its entries are re-keyed in memory only
     agents = compute_kpi(run.results, profile, fatal)

@@ -3,7 +3,6 @@ they are finished, with a progress bar on standard error when it is a terminal."
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -11,14 +10,13 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, die, report_errors
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, die, refuse_output_over_inputs, report_errors
 from phrasecheck.cli.common import failed as input_failed
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
 from phrasecheck.engine.checker import Checker
 from phrasecheck.engine.parallel import default_jobs
 from phrasecheck.engine.run import Totals, check_stream
-from phrasecheck.inputs.discover import found_among
 from phrasecheck.report.options import EmitOptions
 from phrasecheck.report.redact import redact_result
 from phrasecheck.report.stream import stream_emitter
@@ -77,9 +75,7 @@ def run_check(
     totals = Totals(errors=list(problems or []))
     failing = False
     target = profile.weights.courtesy_target
-    if output is not None and (where := found_among(paths, output)) is not None:
-        how = "is" if Path(os.path.realpath(where)) == Path(os.path.realpath(output)) else "lies under"
-        die(f"--output {output} {how} the input {where}: it would be emptied or read as an input before it is written; write the report elsewhere")
+    refuse_output_over_inputs(output, paths)
     with ExitStack() as stack:
         if output is None:
             out, opts = sys.stdout, options
