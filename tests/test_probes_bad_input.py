@@ -344,3 +344,19 @@ def test_kpi_and_transcribe_refuse_to_write_over_their_input(tmp_path):
         assert result.exit_code == 2, result.output
         assert f"--output {kept} is the input" in result.output
         assert kept.read_bytes() == before
+
+
+def test_a_report_folder_under_the_inputs_is_not_read_as_chat_exports(tmp_path):
+    """Probe x_report_into_inputs: `report exports/ --out exports/report` (and `scan .`, whose default
+    folder ./phrasecheck-report-DATE lies under .) worked once; the next run read the folder's
+    calls.csv, kpi.csv and review.csv as chat exports (missing columns), exit 2."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write_day(exports / "day.jsonl")
+    out = exports / "report"
+    first = _run("report", exports, "--out", out, "--no-db")
+    assert first.exit_code == 0, first.output
+    again = _run("report", exports, "--out", out, "--no-db")
+    assert again.exit_code == 0, again.output
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert sorted(c["conversation_id"] for c in doc["conversations"]) == ["c1", "c2", "c3", "c4"] and doc["errors"] == []

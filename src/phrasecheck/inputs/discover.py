@@ -100,7 +100,9 @@ class _Walk:
                 is_dir, is_file = entry.is_dir(), entry.is_file()  # both follow symbolic links
             except OSError:
                 is_dir = is_file = False
-            if is_dir:
+            if is_dir and _report_folder(path):
+                self.ignored += [p for p in sorted(path.rglob("*")) if p.is_file()]  # its CSVs are reports, not chat exports
+            elif is_dir:
                 self.folder(path, above | {real})
             elif not _is_input(path, self.wanted):
                 self.ignored.append(path)
@@ -124,6 +126,13 @@ def _printable(path: Path) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _report_folder(folder: Path) -> bool:
+    """A report folder phrasecheck wrote (report, scan: findings.json beside report.html) under the
+    inputs, as `scan .` writes ./phrasecheck-report-DATE: its kpi.csv, calls.csv and review.csv are
+    reports, and a run over the inputs reads none of them as a chat export."""
+    return (folder / "findings.json").is_file() and (folder / "report.html").is_file()
 
 
 def _is_input(path: Path, wanted: set[str]) -> bool:
