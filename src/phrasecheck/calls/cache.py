@@ -122,8 +122,16 @@ class TranscriptCache:
                 (audio_sha256, model_id, options_key, source, time.time(), data),
             )
 
+    def _absent(self) -> bool:
+        """Whether there is no cache yet (info and clear have nothing to count); a cache folder that
+        is a file, or cannot be looked into, is an error, not an empty cache."""
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise CacheError(folder, "the cache folder is a file, not a folder (set PHRASECHECK_CACHE_DIR to a writable folder)")
+        return not self.path.exists()
+
     def info(self) -> CacheInfo:
-        if not self.path.exists():
+        if self._absent():
             return CacheInfo(str(self.path), 0, 0)
         with self._connect() as con:
             (entries,) = con.execute(f"SELECT COUNT(*) FROM transcripts WHERE {_TRANSCRIPTS_ONLY}").fetchone()
@@ -132,7 +140,7 @@ class TranscriptCache:
 
     def clear(self) -> int:
         """Delete every entry (transcripts and verifications); returns how many transcripts were removed."""
-        if not self.path.exists():
+        if self._absent():
             return 0
         with self._connect() as con:
             (n,) = con.execute(f"SELECT COUNT(*) FROM transcripts WHERE {_TRANSCRIPTS_ONLY}").fetchone()

@@ -14,11 +14,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, audio_options, config_option, failed, lexicon_option, manifest_option, redact_option
+from phrasecheck.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    audio_options,
+    build_rules,
+    config_option,
+    failed,
+    lexicon_option,
+    manifest_option,
+    redact_option,
+    refuse_output_over_inputs,
+)
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
-from phrasecheck.engine.run import build_checker, check_paths
+from phrasecheck.engine.run import check_paths
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import audio_among
 
@@ -151,7 +162,7 @@ def scan(
     from phrasecheck.report.labels import rule_names
     from phrasecheck.report.text import emit_text
 
-    profile, checker = build_checker(config, lexicon_dir)
+    profile, checker = build_rules(config, lexicon_dir)
     jobs = jobs or default_jobs(device)
     verification = None if no_verify else Verification.of(checker)
     reader, problems = recordings([folder], profile, manifest, model, device, agent_channel, mono_role, no_cache, jobs, executor, address, verification)
@@ -181,7 +192,8 @@ def transcribe(files, fmt, output, config, lexicon_dir, model, device, agent_cha
     from phrasecheck.calls.transcribe import transcript_json, transcript_srt, transcript_text
     from phrasecheck.calls.verify import Verification
 
-    profile, checker = build_checker(config, lexicon_dir)
+    refuse_output_over_inputs(output, list(files))  # the recording itself, overwritten by its transcript
+    profile, checker = build_rules(config, lexicon_dir)
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel)
     verification = None if no_verify else Verification.of(checker)
     transcripts = transcribe_with_bar(list(files), options, no_cache, {}, 1, verification=verification)

@@ -14,11 +14,12 @@ from phrasecheck.cli.common import (
     EXIT_OK,
     agent_option,
     audio_options,
+    build_rules,
     manifest_option,
     redact_option,
     rule_options,
 )
-from phrasecheck.engine.run import build_checker, check_paths
+from phrasecheck.engine.run import check_paths
 from phrasecheck.report import EMITTERS, EmitOptions
 from phrasecheck.scoring.score import FAIL_KINDS
 
@@ -79,7 +80,7 @@ def check(
     from phrasecheck.cli.streamed import run_check
 
     options = EmitOptions(color=color, fail_on=_fail_kinds(fail_on))
-    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    profile, checker = build_rules(config, lexicon_dir, select, ignore)
     verification = None if no_verify else Verification.of(checker)
     reader, problems = recordings(list(paths), profile, manifest, model, device, agent_channel, mono_role, no_cache, verification=verification)
     sys.exit(run_check(list(paths), checker, profile, fmt, output, options, color, redact, agent, reader, jobs, problems))
@@ -101,8 +102,9 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
 
     from phrasecheck.scoring.evaluate import evaluate, load_gold
 
-    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    profile, checker = build_rules(config, lexicon_dir, select, ignore)
     labels, errors = load_gold(gold)
+    errors += _unknown_label_ids(gold, labels, checker.lexicon)
     run = check_paths(list(inputs) or [gold.parent], checker, profile)
     ev = evaluate(run.results, labels)
     ev.errors = errors + run.errors + ev.errors
@@ -129,3 +131,33 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     if json_out:
         json_out.write_text(jsonlib.dumps(ev.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     sys.exit(EXIT_ERROR if ev.errors else EXIT_OK)
+
+
+_KIND_OF_CATEGORY = {"forbidden": "forbidden", "openers": "opener", "courtesy": "courtesy"}
+
+
+def _unknown_label_ids(gold: Path, labels: dict[str, dict], lexicon) -> list:
+    """A gold label naming a rule the lexicon in use does not have (F99, or O01 under forbidden) can
+    never be found: it would count as a miss of the checker's with no word. One error per label."""
+    import json
+
+    from phrasecheck.errors import InputError
+
+    kinds = {p.id: p.kind for p in lexicon.phrases}
+    lines: dict[str, int] = {}  # conversation id -> its label's line, for FILE:LINE
+    for n, raw in enumerate(gold.read_text(encoding="utf-8-sig").splitlines(), 1):
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            continue  # load_gold reported it
+        if isinstance(row, dict) and "conversation_id" in row:
+            lines.setdefault(str(row["conversation_id"]), n)
+    problems = []
+    for cid, row in labels.items():
+        for category, kind in _KIND_OF_CATEGORY.items():
+            wrong = [i for i in row.get(category, []) if kinds.get(i) != kind]
+            if wrong:
+                problems.append(
+                    InputError(str(gold), f"{cid}: {category} {', '.join(map(str, wrong))} names no {kind} rule of the lexicon in use", lines.get(cid))
+                )
+    return problems

@@ -7,6 +7,7 @@ one line naming the file that holds the traceback, and exit 3 (see crash.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -14,7 +15,7 @@ from typing import NoReturn
 import click
 
 from phrasecheck.data import Run
-from phrasecheck.errors import PhrasecheckError
+from phrasecheck.errors import ConfigError, PhrasecheckError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -56,6 +57,38 @@ class Group(click.Group):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0][:200] if text else "") or "no message"
+
+
+def build_rules(config: Path | None, lexicon_dir: Path | None = None, select: str | None = None, ignore: str | None = None):
+    """engine.run.build_checker, and every --select/--ignore entry (and the profile's select/ignore)
+    must name a rule: a typo (--select F2O) would switch every rule off and pass CI with exit 0."""
+    from phrasecheck.engine.run import build_checker, split_ids
+
+    profile, checker = build_checker(config, lexicon_dir, select, ignore)
+    lexicon = checker.lexicon
+    known = sorted(set(lexicon.ids()) | {b.id for b in lexicon.behaviour})
+    given = [("--select", x, None) for x in split_ids(select)] + [("--ignore", x, None) for x in split_ids(ignore)]
+    if not select:
+        given += [("select", x, profile.source) for x in profile.select]
+    given += [("ignore", x, profile.source) for x in profile.ignore if x not in split_ids(ignore)]
+    for option, prefix, source in given:
+        if not any(rule_id.startswith(prefix) for rule_id in known):
+            problem = f"{option} {prefix}: no rule id starts with it (the lexicon's ids: {', '.join(known)})"
+            raise ConfigError(source, problem.replace(f"{option} {prefix}:", f"{option}: {prefix}:") if source else problem)
+    if not any(profile.enabled(rule_id) for rule_id in known):
+        raise ConfigError(None, f"select and ignore (--select {select or '-'}, --ignore {ignore or '-'}, and the profile's) leave no rule to check")
+    return profile, checker
+
+
+def refuse_output_over_inputs(output: Path | None, paths: list[Path], option: str = "--output") -> None:
+    """Exit 2 before anything is written when output is one of the inputs, or lies in an input folder
+    where the walk would read it: it would be emptied before it is read, or overwrite the input."""
+    from phrasecheck.inputs.discover import found_among
+
+    where = found_among(paths, output) if output is not None else None
+    if where is not None:
+        how = "is" if os.path.realpath(where) == os.path.realpath(output) else "lies under"
+        die(f"{option} {output} {how} the input {where}: it would be emptied or read as an input before it is written; write it elsewhere")
 
 
 def report_errors(run: Run) -> None:

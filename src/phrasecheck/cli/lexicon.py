@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, lexicon_option
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, build_rules, config_option, lexicon_option
 from phrasecheck.config.lexicon import inherited_lists, load_behaviour, load_file, load_words, load_yaml, shipped_dir
 from phrasecheck.config.profile import PROFILE_NAME, load_profile
-from phrasecheck.engine.run import build_checker
 from phrasecheck.errors import ConfigError
 
 
@@ -36,7 +35,7 @@ def lexicon_show(config, lexicon_dir) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    profile, checker = build_checker(config, lexicon_dir)
+    profile, checker = build_rules(config, lexicon_dir)
     lex = checker.lexicon
     table = Table(title=f"Active rules ({', '.join(lex.sources)})", title_justify="left", show_lines=False)
     for col in ("id", "kind", "phrase", "forms", "threshold", "exceptions", "fatal", "say instead"):
@@ -87,21 +86,31 @@ def lexicon_copy(dest, pack) -> None:
 def lexicon_check(files) -> None:
     """Validate lexicon (or profile) FILES; report each problem as FILE:LINE: message."""
     bad = 0
+    seen: dict[tuple[Path, str], Path] = {}  # (lexicon folder, rule id) -> the file defining it: unique within a folder, as loading it requires
     for path in files:
         try:
             if path.name == PROFILE_NAME:
                 load_profile(path)
                 click.echo(f"{path}: ok (profile)")
-            elif load_yaml(path).get("kind") == "behaviour":
-                click.echo(f"{path}: ok ({len(load_behaviour(path))} rules)")
-            elif load_yaml(path).get("kind") == "words":
+                continue
+            kind = load_yaml(path).get("kind")
+            if kind == "words":
                 words = load_words(path)
                 missing = inherited_lists(words, path.parent)
                 note = f"; the default pack's {', '.join(missing)} where this file has none" if missing else ""
                 click.echo(f"{path}: ok ({len(words)} word lists{note})")
+                continue
+            if kind == "behaviour":
+                rules = [(r.id, r.line) for r in load_behaviour(path)]
             else:
                 phrases, greeting = load_file(path)
-                click.echo(f"{path}: ok ({len(phrases) + (1 if greeting else 0)} rules)")
+                rules = [(p.id, p.line) for p in phrases] + ([(greeting.id, None)] if greeting else [])
+            folder = path.resolve().parent
+            for rule_id, line in rules:
+                if (folder, rule_id) in seen:
+                    raise ConfigError(path, f"{rule_id} is defined twice (also in {seen[folder, rule_id]})", line)
+                seen[folder, rule_id] = path
+            click.echo(f"{path}: ok ({len(rules)} rules)")
         except ConfigError as exc:
             click.echo(f"{exc}", err=True)
             bad += 1

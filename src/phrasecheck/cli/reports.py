@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, failed, redact_option, report_errors, rule_options
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, build_rules, failed, redact_option, refuse_output_over_inputs, report_errors, rule_options
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.compiled import cached_checker
-from phrasecheck.engine.run import build_checker, check_paths, rules_folder
+from phrasecheck.engine.run import check_paths, rules_folder
 from phrasecheck.report.findings_file import is_findings_file, load_findings
 from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, known_keys, mark, migrate, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
@@ -56,7 +56,7 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
     inputs = [p for p in paths if p not in docs]
     run, fatal, checker = Run(), set(), None
     if inputs:
-        profile, checker = build_checker(config, lexicon, select, ignore)
+        profile, checker = build_rules(config, lexicon, select, ignore)
         run = check_paths(inputs, checker, profile, agent)
         fatal |= checker.fatal
     else:
@@ -126,6 +126,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
 
     if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
         raise click.BadParameter("must end in .xlsx or .csv", param_hint="--output")
+    refuse_output_over_inputs(output, list(paths))
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
     review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))  # its entries are re-keyed in memory only
     agents = compute_kpi(run.results, profile, fatal)

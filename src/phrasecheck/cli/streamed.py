@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, die, report_errors
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, die, refuse_output_over_inputs, report_errors
 from phrasecheck.cli.common import failed as input_failed
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation
@@ -21,6 +21,10 @@ from phrasecheck.report.options import EmitOptions
 from phrasecheck.report.redact import redact_result
 from phrasecheck.report.stream import stream_emitter
 from phrasecheck.scoring.score import fails
+
+# Formats with no place for an input error (a CSV row is a finding): their errors go to standard
+# error even when the report goes to standard output, or a bad line would be named nowhere.
+NO_ERROR_ROWS = frozenset({"csv"})
 
 
 def _progress(stack: ExitStack, totals: Totals):
@@ -71,6 +75,7 @@ def run_check(
     totals = Totals(errors=list(problems or []))
     failing = False
     target = profile.weights.courtesy_target
+    refuse_output_over_inputs(output, paths)
     with ExitStack() as stack:
         if output is None:
             out, opts = sys.stdout, options
@@ -96,7 +101,7 @@ def run_check(
             die(f"cannot write {output}: {exc.strerror or exc}")
     for note in dict.fromkeys(totals.notes):
         click.echo(f"phrasecheck: note: {note}", err=True)
-    if output is not None:
+    if output is not None or fmt in NO_ERROR_ROWS:
         report_errors(totals.as_run())
     if input_failed(totals.as_run()):
         return EXIT_ERROR

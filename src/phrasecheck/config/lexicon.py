@@ -147,6 +147,14 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    first: dict = {}  # a key given twice would silently keep its last value (company: twice, a phrase's text: twice)
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (str, int, float, bool)) and key in first:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{key}' is given twice in one mapping (first on line {first[key]}); keep one", key_node.start_mark
+            )
+        first.setdefault(key, key_node.start_mark.line + 1)
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping

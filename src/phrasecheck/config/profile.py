@@ -182,6 +182,9 @@ def load_profile(path: Path) -> Profile:
     roles = data.get("roles") or {}
     if not isinstance(roles, dict):
         raise ConfigError(path, "roles must map agent/customer to lists of labels", line)
+    unknown_roles = sorted(str(k) for k in roles if k not in ("agent", "customer", "__line__"))
+    if unknown_roles:
+        raise ConfigError(path, f"roles: unknown role '{unknown_roles[0]}' (known: agent, customer)", roles.get("__line__", line))
     prof.agent_labels += _list(roles.get("agent"), path, roles.get("__line__"), "roles.agent")
     prof.customer_labels += _list(roles.get("customer"), path, roles.get("__line__"), "roles.customer")
     columns, where = _mapping(data.get("columns") or {}, "columns", "map canonical names to your CSV headers", path, line)
@@ -214,6 +217,10 @@ def load_profile(path: Path) -> Profile:
     prof.select = _list(data.get("select"), path, line, "select")
     prof.ignore = _list(data.get("ignore"), path, line, "ignore")
     if data.get("recording_path") is not None:
+        if not isinstance(data["recording_path"], str):
+            raise ConfigError(
+                path, f'recording_path must be one pattern in quotes ("{{agent_id}}/{{date}}/{{call_id}}_{{time}}.wav"), got {data["recording_path"]!r}', line
+            )
         try:
             prof.recording_path = compile_pattern(str(data["recording_path"]))
         except ValueError as exc:
@@ -271,6 +278,8 @@ def _load_behaviour(prof: Profile, data: dict, path: Path, line: int | None) -> 
     where = line if where is None else where
     b = prof.behaviour
     _set_numbers(b, entries, "behaviour", "setting", path, where, lambda v: v)
+    if b.rate_min_syllables != int(b.rate_min_syllables):
+        raise ConfigError(path, f"behaviour.rate_min_syllables must be a whole number, got {b.rate_min_syllables!r}", where)
     b.rate_min_syllables = int(b.rate_min_syllables)
     if b.rate_min >= b.rate_max:
         raise ConfigError(path, f"behaviour: need rate_min < rate_max (got {b.rate_min:g}, {b.rate_max:g})", where)

@@ -44,22 +44,22 @@ def discover(paths: Iterable[Path], with_audio: bool = True) -> tuple[list[Path]
             if _named_input(path, wanted):
                 walk.add(path)
             elif path.name.lower().endswith(GOLD_SUFFIX):
-                walk.errors.append(InputError(str(path), "eval labels, not conversations: give this file to `phrasecheck eval`"))
+                walk.errors.append(InputError(shown(path), "eval labels, not conversations: give this file to `phrasecheck eval`"))
             elif path.name.lower() in NOT_INPUT_NAMES:
                 walk.errors.append(
                     InputError(
-                        str(path),
+                        shown(path),
                         "the recordings' manifest (file, agent_id, call_time), not a chat export: give its folder to `phrasecheck scan`, or the file to --manifest",
                     )
                 )
             else:
-                walk.errors.append(InputError(str(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
+                walk.errors.append(InputError(shown(path), f"not a known input type (expected {', '.join(sorted(wanted))})"))
         elif path.is_symlink():
-            walk.errors.append(InputError(str(path), f"broken symbolic link (to {os.readlink(path)})"))
+            walk.errors.append(InputError(shown(path), f"broken symbolic link (to {os.readlink(path)})"))
         elif path.exists():
-            walk.errors.append(InputError(str(path), "not a regular file (a FIFO, socket or device)"))
+            walk.errors.append(InputError(shown(path), "not a regular file (a FIFO, socket or device)"))
         else:
-            walk.errors.append(InputError(str(path), "no such file or folder"))
+            walk.errors.append(InputError(shown(path), "no such file or folder"))
     return walk.found, walk.ignored, walk.errors
 
 
@@ -72,9 +72,12 @@ class _Walk:
         self.seen: dict[str, Path] = {}  # real path -> the path it was first found under
 
     def add(self, path: Path) -> None:
+        if not _printable(path):
+            self.errors.append(InputError(shown(path), "the file name is not valid UTF-8 (no report could name it): rename the file to check it; not read"))
+            return
         real = os.path.realpath(path)
         if real in self.seen:
-            self.errors.append(Skipped(str(path), f"the same file as {self.seen[real]} (through a symbolic link or given twice); read once"))
+            self.errors.append(Skipped(shown(path), f"the same file as {self.seen[real]} (through a symbolic link or given twice); read once"))
             return
         self.seen[real] = path
         self.found.append(path)
@@ -82,12 +85,12 @@ class _Walk:
     def folder(self, folder: Path, above: frozenset[str]) -> None:
         real = os.path.realpath(folder)
         if real in above:
-            self.errors.append(Skipped(str(folder), f"symbolic link loop (back to {real}); not followed"))
+            self.errors.append(Skipped(shown(folder), f"symbolic link loop (back to {real}); not followed"))
             return
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            self.errors.append(InputError(str(folder), f"cannot read this folder: {exc.strerror or exc}"))
+            self.errors.append(InputError(shown(folder), f"cannot read this folder: {exc.strerror or exc}"))
             return
         for entry in entries:
             if entry.name.startswith("."):
@@ -97,16 +100,39 @@ class _Walk:
                 is_dir, is_file = entry.is_dir(), entry.is_file()  # both follow symbolic links
             except OSError:
                 is_dir = is_file = False
-            if is_dir:
+            if is_dir and _report_folder(path):
+                self.ignored += [p for p in sorted(path.rglob("*")) if p.is_file()]  # its CSVs are reports, not chat exports
+            elif is_dir:
                 self.folder(path, above | {real})
             elif not _is_input(path, self.wanted):
                 self.ignored.append(path)
             elif is_file:
                 self.add(path)
             elif entry.is_symlink():
-                self.errors.append(InputError(str(path), f"broken symbolic link (to {os.readlink(path)}); not read"))
+                self.errors.append(InputError(shown(path), f"broken symbolic link (to {os.readlink(path)}); not read"))
             else:
-                self.errors.append(InputError(str(path), "not a regular file (a FIFO, socket or device); not read"))
+                self.errors.append(InputError(shown(path), "not a regular file (a FIFO, socket or device); not read"))
+
+
+def shown(path: Path | str) -> str:
+    """A path as text every report can write: bytes of its name that are not UTF-8 (a file copied
+    from a GBK system) as \\xNN escapes, where str() keeps them as lone surrogates no UTF-8 writer takes."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _printable(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _report_folder(folder: Path) -> bool:
+    """A report folder phrasecheck wrote (report, scan: findings.json beside report.html) under the
+    inputs, as `scan .` writes ./phrasecheck-report-DATE: its kpi.csv, calls.csv and review.csv are
+    reports, and a run over the inputs reads none of them as a chat export."""
+    return (folder / "findings.json").is_file() and (folder / "report.html").is_file()
 
 
 def _is_input(path: Path, wanted: set[str]) -> bool:
@@ -119,6 +145,22 @@ def _named_input(path: Path, wanted: set[str]) -> bool:
     leaves it out (a synthetic call's .script.jsonl is a chat export); eval labels never are."""
     name = path.name.lower()
     return path.suffix.lower() in wanted and not name.endswith(GOLD_SUFFIX) and name not in NOT_INPUT_NAMES
+
+
+def found_among(paths: Iterable[Path], target: Path) -> Path | None:
+    """The given path (a file, or a folder above it) through which discovery would read `target` as
+    an input, or None: a report written to an input's place is read (or emptied) by its own run."""
+    real = Path(os.path.realpath(target))
+    for path in paths:
+        if str(path) == STDIN:
+            continue
+        top = Path(os.path.realpath(path))
+        if real == top:
+            return path
+        if top.is_dir() and real.is_relative_to(top) and _is_input(real, CHAT_SUFFIXES | AUDIO_SUFFIXES):
+            if not any(part.startswith(".") for part in real.relative_to(top).parts):  # the walk skips hidden names
+                return path
+    return None
 
 
 def audio_among(paths: Iterable[Path]) -> list[Path]:

@@ -197,6 +197,10 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
         raise InputError(str(path), f"unknown role {label!r} (expected agent or customer)", line)
     if not isinstance(text, str):
         raise InputError(str(path), "text must be a string", line)
+    agent = get("agent_id")
+    for name, value in (("conversation_id", conv_id), ("agent_id", agent)):
+        if value is not None and (type(value) is not str and type(value) is not int):  # a list or mapping would be charged as its Python repr
+            raise InputError(str(path), f"{name} must be a string or a whole number, got {json.dumps(value, ensure_ascii=False)[:40]}", line)
     if len(text) > profile.limits.max_line_chars:
         raise _line_too_long(path, line, len(text), profile, "message")
     ts, problem = None, None
@@ -206,7 +210,7 @@ def _message(record: dict, path: Path, line: int, profile: Profile) -> tuple[str
             ts = parse_time(stamp, path, line)
         except InputError as exc:
             problem = exc
-    agent_id = str(get("agent_id") or "").strip()
+    agent_id = str(agent or "").strip()
     heard = get("heard")
     turn = Turn(role=role, text=text, timestamp=ts, line=line, agent_id=agent_id or None, heard=[] if heard in (None, []) else _heard(heard, path, line, text))
     if "start_s" in record or "end_s" in record:
@@ -373,7 +377,7 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
                 conv.turns[-1].text += "\n" + raw.strip()
                 continue
             raise InputError(str(path), "expected '客服:…' or '客户:…' (or 【客服】…, 客服小王:…, optionally after [hh:mm:ss] or 10:02:03)", n)
-        turn = Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"]), line=n)
+        turn = Turn(role=role, text=m["text"].strip(), start_s=_seconds(m["ts"] or m["bare"], path, n), line=n)
         if m["start"] is not None:
             turn.start_s, turn.end_s, offsets = float(m["start"]), float(m["end"]), True
             if turn.end_s < turn.start_s:
@@ -397,11 +401,16 @@ def _read_txt(path: Path, text: str, profile: Profile, agent: str | None) -> Con
     return conv
 
 
-def _seconds(stamp: str | None) -> float | None:
+def _seconds(stamp: str | None, path: Path | None = None, line: int | None = None) -> float | None:
+    """[mm:ss] or [hh:mm:ss] in seconds; seconds, and the minutes of hh:mm:ss, run to 59 ([99:99:99] is
+    no time: read as 4 days, it dated the call's turns 1900-01-05). Minutes of [mm:ss] may pass 59."""
     if not stamp:
         return None
+    pieces = stamp.split(":")
+    if float(pieces[-1]) >= 60 or (len(pieces) == 3 and int(pieces[1]) >= 60):
+        raise InputError(str(path), f"[{stamp}] is not a time: its minutes and seconds run to 59", line)
     total = 0.0
-    for piece in stamp.split(":"):
+    for piece in pieces:
         total = total * 60 + float(piece)
     return total
 

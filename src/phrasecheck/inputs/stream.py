@@ -94,7 +94,13 @@ def _lines_of(f, encoding: str, breaks: bool, n: int = 0, first: bool = True) ->
             if raw.strip():
                 yield n, raw[:end]
             continue
-        for piece in raw.decode(encoding).splitlines() or [""]:
+        try:
+            pieces = raw.decode(encoding).splitlines() or [""]
+        except UnicodeDecodeError:  # a line that is not UTF-8 in a file that is (survey): _parse reports it
+            n += 1
+            yield n, raw[:end]
+            continue
+        for piece in pieces:
             n += 1
             if piece.strip():
                 yield n, piece
@@ -109,6 +115,8 @@ def _parse(raw: bytes | str, path: Path, n: int) -> Record:
             record = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
         except json.JSONDecodeError as exc:
             return n, None, InputError(str(path), f"not valid JSON: {exc.msg} (column {exc.colno})", n)
+        except UnicodeDecodeError:  # a line pasted in from a GBK export into a UTF-8 one (survey: MIXED)
+            return n, None, InputError(str(path), "this line is not UTF-8, where the rest of the file is (a line from a GBK export?): save it as UTF-8", n)
     if not isinstance(record, dict):
         return n, None, InputError(str(path), "expected a JSON object per line", n)
     return n, record, None
@@ -144,6 +152,22 @@ def _utf8(path: Path) -> tuple[bool, bool]:
     return True, breaks
 
 
+def _utf8_then_not(path: Path) -> bool:
+    """Whether the file opens with UTF-8 text lines before its first line that is not UTF-8 (no NUL
+    byte: UTF-16 and binary files stay one error for the whole file)."""
+    good = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            if b"\0" in raw:
+                return False
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return good > 0
+            good += bool(raw.strip())
+    return False
+
+
 def _csv_open(path: Path, encoding: str):
     return open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
 
@@ -175,7 +199,7 @@ def _ids(path: Path, encoding: str, profile: Profile, breaks: bool = True) -> It
     if path.suffix.lower() == ".jsonl" and encoding == "utf-8":
         for n, raw in _jsonl_lines(path, encoding, breaks):
             if isinstance(raw, bytes) and raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
-                yield m[1].decode("utf-8") or None
+                yield m[1].decode("utf-8", "replace") or None  # a line that is not UTF-8 is rejected by the real pass
                 continue
             _, record, error = _parse(raw, path, n)
             if error is None:
@@ -205,8 +229,13 @@ def survey(path: Path, profile: Profile) -> Survey:
                     decoder.decode(chunk)
                 decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        s.error = InputError(str(path), "unknown text encoding (expected UTF-8 or GBK/GB18030)")
-        return s
+        if path.suffix.lower() != ".jsonl" or not _utf8_then_not(path):
+            s.error = InputError(str(path), "unknown text encoding (expected UTF-8 or GBK/GB18030)")
+            return s
+        # UTF-8 lines, then one that is not (nor is the file GB18030 throughout): an export with a line
+        # pasted in from a GBK one. Read as UTF-8 line by line: each line that is not is reported on
+        # its own, the others are checked
+        s.encoding = "utf-8"
     except InputError as exc:
         s.error = exc
         return s
@@ -346,7 +375,7 @@ def _line_id(raw: bytes, path: Path) -> str | None:
     if not raw.strip():
         return None
     if raw.count(b'"conversation_id"') == 1 and (m := _ID_FIELD.search(raw)):
-        return m[1].decode("utf-8") or None
+        return m[1].decode("utf-8", "replace") or None
     _, record, error = _parse(raw, path, 0)
     return _id_of(record) if error is None else None
 

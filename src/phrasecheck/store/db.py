@@ -25,6 +25,7 @@ from pathlib import Path
 from phrasecheck.config.profile import Weights
 from phrasecheck.data import Finding
 from phrasecheck.errors import PhrasecheckError
+from phrasecheck.report.findings_file import document_problem
 from phrasecheck.scoring.review import ReviewEntry, normalise_verdict
 from phrasecheck.scoring.score import attitude_score, band, to_hundred
 
@@ -125,6 +126,14 @@ MIGRATIONS: dict[int, list[str]] = {
 _DAILY_SUMS = "COUNT(*), SUM(score), SUM(greeting_pass), SUM(forbidden), SUM(standing), SUM(appeals), " + ", ".join(
     f"SUM(MIN(CAST(score AS INTEGER), 10) = {i})" for i in range(11)
 )
+
+
+_ROWID_MAX = 2**63 - 1  # SQLite's largest row id and offset: a bigger number in a URL or a request matches no row
+
+
+def _rowid(value) -> bool:
+    """Whether value can be a row id at all; anything else finds no row (SQLite raises OverflowError past 64 bits)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _ROWID_MAX
 
 
 class StoreError(PhrasecheckError):
@@ -299,6 +308,9 @@ class Store:
         relative source paths are tried against for recordings; `reviews` the verdicts of its review.csv."""
         if not isinstance(doc, dict) or doc.get("schema_version") != 1 or not isinstance(doc.get("conversations"), list):
             raise StoreError(source, "not a phrasecheck findings document (schema_version 1)")
+        problem = document_problem(doc)  # the checks `report` and `kpi` make of the same file
+        if problem:
+            raise StoreError(source, f"broken findings file: {problem}")
         scoring = dict(doc.get("scoring") or {})
         if scoring.get("fatal") is None:
             scoring["fatal"] = sorted(default_fatal or set())
@@ -470,6 +482,8 @@ class Store:
             raise StoreError("review", "请署名（say who you are: by）")
         if verdict == "appeal" and not note:
             raise StoreError("review", "提出申诉要写明理由（an appeal needs a reason: note）")
+        if not _rowid(finding_id):
+            raise StoreError("review", f"没有编号为 {finding_id} 的问题（no finding {finding_id}）")
         with self.tx() as db:
             row = db.execute("SELECT conv, key FROM findings WHERE id = ?", (finding_id,)).fetchone()
             if row is None:
@@ -605,7 +619,7 @@ class Store:
         # counts come from covering indexes; only a text search stops counting at COUNT_CAP
         limit = f" LIMIT {COUNT_CAP + 1}" if flt.q else ""
         total = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE {sql}{limit})", args).fetchone()[0]
-        page = max(1, page)
+        page = max(1, min(page, _ROWID_MAX // (per_page or 1)))  # a page past any SQLite offset is as empty as the page after the last
         rows = self.db.execute(
             f"""SELECT c.id, c.conversation_id, c.agent_id, c.started_at, c.day, c.score, c.nfind, c.standing, c.appeals, c.is_call, c.source,
                 (SELECT group_concat(DISTINCT f.rule) FROM findings f WHERE f.conv = c.id) AS rules
@@ -637,6 +651,8 @@ class Store:
         return out
 
     def conversation(self, pk: int) -> dict | None:
+        if not _rowid(pk):
+            return None
         row = self.db.execute("SELECT * FROM conversations WHERE id = ?", (pk,)).fetchone()
         if row is None:
             return None
@@ -650,11 +666,13 @@ class Store:
         return c
 
     def finding_objects(self, pk: int) -> list[tuple[int, str, Finding]]:
+        if not _rowid(pk):
+            return []
         return [(r["id"], r["key"], self._finding(r)) for r in self.db.execute("SELECT * FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (pk,))]
 
     def audio_path(self, pk: int) -> Path | None:
         """The recording of conversation pk, as recorded at import: the only files the server reads for audio."""
-        row = self.db.execute("SELECT audio FROM conversations WHERE id = ?", (pk,)).fetchone()
+        row = self.db.execute("SELECT audio FROM conversations WHERE id = ?", (pk,)).fetchone() if _rowid(pk) else None
         if row is None or not row["audio"]:
             return None
         path = Path(row["audio"])

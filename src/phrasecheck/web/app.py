@@ -319,7 +319,7 @@ async def review_form(request: Request) -> Response:
     _check_csrf(request, form.get("csrf"))
     try:
         fid = int(form.get("finding", ""))
-        if not wb.store.db.execute("SELECT 1 FROM findings WHERE id = ? AND conv = ?", (fid, pk)).fetchone():
+        if not any(f_id == fid for f_id, _, _ in wb.store.finding_objects(pk)):
             raise StoreError("review", "这条问题不属于这个会话")
         wb.store.review(fid, str(form.get("verdict", "")), str(form.get("note", ""))[:2000], str(form.get("by", ""))[:100])
     except (ValueError, StoreError) as exc:
@@ -534,7 +534,7 @@ async def api_reviews(request: Request) -> Response:
     try:
         body = json.loads(await request.body())
         out = wb.store.review(int(body["finding"]), str(body.get("verdict", "")), str(body.get("note", ""))[:2000], str(body.get("by", ""))[:100])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
     except StoreError as exc:
         return JSONResponse({"error": exc.message}, status_code=400)
