@@ -23,7 +23,7 @@ ROWS = [
 ]
 
 
-def test_findings_json_agents_agree_with_kpi_csv_on_a_transfer(tmp_path):
+def _export(tmp_path):
     src = tmp_path / "t.jsonl"
     src.write_text(
         "".join(
@@ -32,6 +32,11 @@ def test_findings_json_agents_agree_with_kpi_csv_on_a_transfer(tmp_path):
         ),
         encoding="utf-8",
     )
+    return src
+
+
+def test_findings_json_agents_agree_with_kpi_csv_on_a_transfer(tmp_path):
+    src = _export(tmp_path)
     chk = checker()
     run = Run(results=[chk.check(c) for c in read_file(src, Profile()).conversations], files=1)
     write_report_folder(run, Profile(), tmp_path / "out", chk.fatal)
@@ -40,3 +45,14 @@ def test_findings_json_agents_agree_with_kpi_csv_on_a_transfer(tmp_path):
     kpi = {row["坐席 agent"]: float(row["服务态度(10) attitude"]) for row in csv.DictReader((tmp_path / "out" / "kpi.csv").open(encoding="utf-8-sig"))}
     assert listed == kpi == {"A1001": 10.0, "A2002": 0.0}
     assert {a["agent_id"]: a["attitude"] for a in doc["kpi"]} == kpi
+
+
+def test_check_json_agents_count_the_fatal_rule_on_a_transfer(tmp_path):
+    """check --format json (streamed) gave A2002 2.0 where the report folder gives 0.0."""
+    from click.testing import CliRunner
+
+    from phrasecheck.cli import main
+
+    res = CliRunner().invoke(main, ["check", "--format", "json", str(_export(tmp_path))])
+    assert res.exit_code == 1
+    assert {a["agent_id"]: a["attitude_score"] for a in json.loads(res.stdout)["agents"]} == {"A1001": 10.0, "A2002": 0.0}

@@ -64,9 +64,11 @@ class Totals:
     notes: list[str] = field(default_factory=list)  # about the run's reading (joins), printed once at its end
     tallies: dict[str, KpiTally] = field(default_factory=dict)
 
-    def add(self, r: Result, profile: Profile) -> None:
+    def add(self, r: Result, profile: Profile, fatal: set[str] | frozenset[str] = frozenset()) -> None:
+        """fatal: the rules that zero a conversation, for the agents' parts where a transfer splits one
+        (a second agent's F11 zeroes their part, as kpi.csv and findings.json count it)."""
         self.conversations += 1
-        tally_result(self.tallies, r, profile, frozenset())
+        tally_result(self.tallies, r, profile, set(fatal))
 
     def noted(self, convs: list[tuple[Conversation, list[str]]]) -> list[tuple[Conversation, list[str]]]:
         """convs, their reading notes (a conversation joined across files) kept for the run's
@@ -78,7 +80,7 @@ class Totals:
         return convs
 
     def agents(self, profile: Profile) -> list[AgentKpi]:
-        """compute_kpi's rows (no fatal rule counted, as the report emitters call it), ranked."""
+        """compute_kpi's rows, ranked."""
         return rank([t.kpi(a, profile) for a, t in self.tallies.items()])
 
     def as_run(self, results: list[Result] | None = None) -> Run:
@@ -241,7 +243,7 @@ def check_stream(
     else:
         results = _check_each(checker, stream_conversations(paths, profile, totals, agent, audio))
     for r in results:
-        totals.add(r, profile)
+        totals.add(r, profile, checker.fatal)
         yield r
 
 
