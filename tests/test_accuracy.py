@@ -186,14 +186,24 @@ CALL_SETS = {
     # holdout15, measured once with session 27's final pipeline (docs/accuracy.md), then read for its false findings only
     "eval-calls-holdout15/clean": (0.25, 0.90, 0.95, 0.95),
     "eval-calls-holdout15/hard": (0.15, 0.75, 0.93, 0.90),
+    # holdout16, measured once mid-session 28 (0.882 / 0.385 clean, 0.923 / 0.308 degraded), then read
+    "eval-calls-holdout16/clean": (0.62, 0.90, 0.95, 0.95),
+    "eval-calls-holdout16/hard": (0.40, 0.90, 0.93, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
 # then reads as F05; 027: the decoder wrote the call's opening 喂喂，讲话 again mid-call (未未讲话), an F01.
-KNOWN_FALSE = {("eval-calls-holdout14/clean", "forbidden"): 2, ("eval-calls-holdout14/hard", "forbidden"): 1}
+# holdout16 018: 看能把我怎么着 is F10 to the lexicon on purpose (你能把我怎么样); its writer labelled the sentence F11 only.
+KNOWN_FALSE = {
+    ("eval-calls-holdout14/clean", "forbidden"): 2,
+    ("eval-calls-holdout14/hard", "forbidden"): 1,
+    ("eval-calls-holdout16/clean", "forbidden"): 1,
+    ("eval-calls-holdout16/hard", "forbidden"): 1,
+}
 # courtesy precision floors below 0.97: on holdout10's single-channel copies the voices give the agent a
-# customer's 你好 / 谢谢 said right after the agent's words (4 credits of 106)
-COURTESY_PRECISION = {"eval-calls-holdout10/hard": 0.95}
+# customer's 你好 / 谢谢 said right after the agent's words (4 credits of 106); holdout16's the same on three
+# single-channel copies (谢谢), and 最不起 (对不起) inside 对不起，打扰了, which the README counts as C04 too
+COURTESY_PRECISION = {"eval-calls-holdout10/hard": 0.95, "eval-calls-holdout16/hard": 0.95}
 
 
 SINGLE_CHANNEL = ("mono-pcm", "amr-nb-12.2k", "dual-mono-alaw")  # hard/variants.tsv formats a scan decodes as mono
