@@ -175,6 +175,15 @@ BENIGN = [
 ]
 
 
+def test_a_later_first_half_is_tried_where_the_first_is_too_far(checker):
+    """哪个 said twice: the first (哪个岐经理) is too far from 不在, the second (哪个都不在) is the phrase.
+    The matcher had tried the form's first part at its first place only."""
+    text = "岐经理？哪个岐经理，总店的还是分店的？反正今天两个都去总部开会了，哪个都不在。"
+    found = [f for f in checker.check(agent_says(text)).findings if f.id == "F06"]
+    assert [f.text for f in found] == ["哪个都不在"]
+    assert ids(checker.check(agent_says("哪个岐经理？总店的还是分店的？反正今天两个都去总部开会了，店里很忙。")), "forbidden") == []
+
+
 def test_quoted_words_are_for_review_not_counted(checker):
     """The agent reporting what someone said (in quotation marks) is listed for review, never counted."""
     result = checker.check(agent_says('您说店员跟您讲"有本事你去告"，这是完全错误的，我已经上报门店店长处理。'))

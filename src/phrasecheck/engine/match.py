@@ -617,8 +617,16 @@ class Matcher:
             # a short word counts only as a word of its own: 再见 not in 再见面
             while head is not None and not self.tokens_align(text, head.start, head.end):
                 head = parts[0].find(text, head.start + 1, None, threshold)
-        if head is None:
-            return None
+        while head is not None:
+            hit = self._from_head(form, parts, head, text, threshold)
+            if hit is not None or anchored:
+                return hit
+            # the rest is not within its gaps of this head: perhaps of a later one (哪个岐经理？…哪个都不在)
+            head = parts[0].find(text, head.start + 1, None, threshold)
+        return None
+
+    def _from_head(self, form: Form, parts: list, head, text: Prepared, threshold: float) -> Hit | None:
+        """The form's hit whose first part is `head`: each later part within its gap of the one before."""
         end, scores = head.end, [(head.score, len(parts[0].key))]
         for pat in parts[1:]:
             gap_min, gap_max = pat.part.gap
