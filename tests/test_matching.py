@@ -113,6 +113,7 @@ def test_forbidden_phrase_found(checker, rule_id, text):
 
 BENIGN = [
     "我这就让保洁快点过去清理",
+    "如果不是本人就别来了，来了也办不了，请带上委托书",  # 不是 sounds as 不适 (F08's displeased): not 不舒服就别来了
     "哪位？您那边在不在？听得到吗",  # asks whether the customer is there: not 他不在
     "哪个村？再不再我们送气范围里我查一下",  # the recognizer's 再不再 for 在不在
     "哪位师傅？鄞师傅这周在总店培训，暂时不在，我帮您记下来",  # the polite 'not in for now'
