@@ -114,6 +114,7 @@ def test_forbidden_phrase_found(checker, rule_id, text):
 BENIGN = [
     "我这就让保洁快点过去清理",
     "如果不是本人就别来了，来了也办不了，请带上委托书",  # 不是 sounds as 不适 (F08's displeased): not 不舒服就别来了
+    "这个我查不到，你自己去问快递吧",  # 不到 sounds as the dialect 不道 (F02's dunno): no 不知道
     "哪位？您那边在不在？听得到吗",  # asks whether the customer is there: not 他不在
     "哪个村？再不再我们送气范围里我查一下",  # the recognizer's 再不再 for 在不在
     "哪位师傅？鄞师傅这周在总店培训，暂时不在，我帮您记下来",  # the polite 'not in for now'
@@ -293,6 +294,19 @@ def test_forbidden_split_across_turns(checker):
     f06 = [f for f in result.findings if f.id == "F06"]
     assert len(f06) == 1
     assert f06[0].turn == 2 and f06[0].end_turn == 4
+
+
+@pytest.mark.parametrize(
+    "first,second,expected",
+    [
+        ("谁呀？", "出船了，不在。", ["F06"]),  # a whole short turn on one side
+        ("有本事", "你去告", ["F11"]),
+        ("请问有什么可以帮助您？", "眼下没有现货，您看要不要等一等", []),  # 您 + 眼下 is no 你眼瞎
+        ("好的，我帮您查一下，请您稍等", "眼下系统里还没有您的单子", []),
+    ],
+)
+def test_a_phrase_said_across_two_turns_needs_a_word_on_each_side(checker, first, second, expected):
+    assert ids(checker.check(agent_says(first, second)), "forbidden") == expected
 
 
 def test_traditional_characters(checker):

@@ -26,6 +26,13 @@ SURNAME_TAKEN = "我姓某"  # the garbled surname slot, read as said (_slot_cou
 WEI_ALONE = "a spelling of 喂 standing alone at the turn's start: the recognizer's 喂"
 
 
+def _across(hit: Hit, cut: int, end: int) -> bool:
+    """Whether a hit on two agent turns joined at `cut` is the phrase said across them (哪个？/ 他不在,
+    有本事 / 你去告, 谁呀？/ 出船了，不在): on each side a word of it, or the whole of that side's turn. One
+    character at the end of a longer turn is not (the greeting's last 您 and the next turn's 眼下 are not 你眼瞎)."""
+    return (cut - hit.start >= 2 or hit.start == 0) and (hit.end - cut >= 2 or hit.end == end)
+
+
 def _rereads(heard: Finding, decoded: list[Finding]) -> bool:
     """Whether a forbidden phrase acoustic verification heard lies on words the decoded text already
     gives to another rule: 看能把我怎么这样 is F10 as decoded, and 我怎么知道 heard over its 我怎么这样 would make
@@ -402,7 +409,7 @@ class Checker:
             return None
         cut = len(text.key)
         hit = self._best(phrase, pair)
-        if hit is None or not hit.start < cut < hit.end or self._excepted(phrase, pair, hit):
+        if hit is None or not hit.start < cut < hit.end or not _across(hit, cut, len(pair.key)) or self._excepted(phrase, pair, hit):
             return None
         severity = self._judge(phrase, pair, hit)
         if severity == CLEAR:
