@@ -125,8 +125,14 @@ class Workbench:
 
 
 def _me(request: Request) -> str:
-    """The name last signed under a review, to fill the next form."""
+    """The name last signed under a review, to fill the next review form (never 自查's 工号)."""
     return unquote(request.cookies.get("pc_name", ""))
+
+
+def _my_agent(request: Request) -> str:
+    """The 工号 last checked in 自查, to fill 自查's next form. Kept apart from the reviewer's name (pc_name):
+    an agent's 自查 on a QA lead's machine must not be saved under the lead's name."""
+    return unquote(request.cookies.get("pc_agent", ""))
 
 
 def _when(value: str | None) -> str:
@@ -397,7 +403,7 @@ def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
 async def selfcheck(request: Request) -> Response:
     wb: Workbench = request.app.state.wb
     if request.method == "GET":
-        return wb.page(request, "selfcheck.html", text="", agent=_me(request), run=None, saved=None)
+        return wb.page(request, "selfcheck.html", text="", agent=_my_agent(request), run=None, saved=None)
     form = await request.form(max_files=1, max_fields=10)
     _check_csrf(request, form.get("csrf"))
     text = str(form.get("text") or "")
@@ -429,7 +435,12 @@ async def selfcheck(request: Request) -> Response:
     saved = None
     if run is not None and form.get("save") and run.results:
         saved = _save_selfcheck(wb, run)
-    return wb.page(request, "selfcheck.html", text=text, agent=agent, run=run, results=[_self_result(wb, r) for r in (run.results if run else [])], saved=saved)
+    response = wb.page(
+        request, "selfcheck.html", text=text, agent=agent, run=run, results=[_self_result(wb, r) for r in (run.results if run else [])], saved=saved
+    )
+    if agent != _my_agent(request):
+        response.set_cookie("pc_agent", quote(agent), samesite="strict", httponly=True)  # 自查's own: never the reviewer's pc_name
+    return response
 
 
 def _self_result(wb: Workbench, r) -> dict:

@@ -1,0 +1,66 @@
+"""What a QA lead's walk through the workbench left open: 自查's 工号 kept apart from the reviewer's
+name, a part of a conversation id finds it, warnings are not 待复核, and /api/check names 自查's input."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from starlette.testclient import TestClient
+
+from phrasecheck.config.profile import Profile
+from phrasecheck.inputs.readers import read_file
+from phrasecheck.report.folder import write_report_folder
+from phrasecheck.store.db import Store
+from phrasecheck.store.importer import import_findings_file
+from phrasecheck.web.app import Settings, create_app
+from reports_helpers import checker, write_day
+
+LOCAL = "http://127.0.0.1:8750"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    base = tmp_path_factory.mktemp("walk")
+    chk = checker()
+    from phrasecheck.data import Run
+
+    run = Run(results=[chk.check(c) for c in read_file(write_day(base / "day.jsonl"), Profile()).conversations])
+    write_report_folder(run, Profile(), base / "out", chk.fatal)
+    return base / "out"
+
+
+@pytest.fixture
+def db(tmp_path, folder):
+    store = Store(tmp_path / "walk.db")
+    import_findings_file(store, folder / "findings.json")
+    store.close()
+    return tmp_path / "walk.db"
+
+
+@pytest.fixture
+def client(db):
+    with TestClient(create_app(Settings(db=db)), base_url=LOCAL) as c:
+        c.get("/")  # the CSRF cookie
+        yield c
+
+
+def _agent_field(html: str) -> str:
+    import re
+
+    return re.search(r'<input name="agent" value="([^"]*)"', html)[1]
+
+
+def test_selfcheck_does_not_fill_in_the_reviewers_name(client):
+    """A QA lead signed a review as QA李; an agent's 自查 on that machine must not go under QA李."""
+    pk, fid = client.app.state.wb.store.db.execute("SELECT conv, id FROM findings WHERE severity = 'error' LIMIT 1").fetchone()
+    r = client.post(f"/c/{pk}/review", data={"csrf": client.cookies["pc_csrf"], "finding": fid, "verdict": "confirmed", "by": "QA李"}, follow_redirects=False)
+    assert r.status_code == 303 and client.cookies.get("pc_name")
+    assert "QA李" in client.get(f"/c/{pk}").text  # the review form still remembers the reviewer
+    assert _agent_field(client.get("/selfcheck").text) == ""
+    # 自查's own 工号 is remembered for 自查 (and does not become the reviewer's name)
+    client.post("/selfcheck", data={"csrf": client.cookies["pc_csrf"], "text": "客服: 不知道\n客户: 好", "agent": "A7"})
+    assert _agent_field(client.get("/selfcheck").text) == "A7"
+    assert 'name="by" value="QA李"' in client.get(f"/c/{pk}").text
