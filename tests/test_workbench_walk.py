@@ -16,9 +16,14 @@ from phrasecheck.report.folder import write_report_folder
 from phrasecheck.store.db import Store
 from phrasecheck.store.importer import import_findings_file
 from phrasecheck.web.app import Settings, create_app
-from reports_helpers import checker, write_day
+from reports_helpers import DAY, GREETING, checker, write_day
 
 LOCAL = "http://127.0.0.1:8750"
+# ids as chat exports write them: a QA lead searches for the part they remember (022)
+CHATS = [
+    ("chat-20261126-022", "A5", [("customer", "物业费怎么交", 0), ("agent", GREETING, 20), ("customer", "物业费", 30), ("agent", "这个我不知道。", 50)]),
+    ("chat-20261126-105", "A5", [("customer", "电梯坏了", 0), ("agent", GREETING, 20), ("customer", "三号楼", 30), ("agent", "这个我不知道。", 50)]),
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +32,7 @@ def folder(tmp_path_factory):
     chk = checker()
     from phrasecheck.data import Run
 
-    run = Run(results=[chk.check(c) for c in read_file(write_day(base / "day.jsonl"), Profile()).conversations])
+    run = Run(results=[chk.check(c) for c in read_file(write_day(base / "day.jsonl", DAY + CHATS), Profile()).conversations])
     write_report_folder(run, Profile(), base / "out", chk.fatal)
     return base / "out"
 
@@ -64,3 +69,18 @@ def test_selfcheck_does_not_fill_in_the_reviewers_name(client):
     client.post("/selfcheck", data={"csrf": client.cookies["pc_csrf"], "text": "客服: 不知道\n客户: 好", "agent": "A7"})
     assert _agent_field(client.get("/selfcheck").text) == "A7"
     assert 'name="by" value="QA李"' in client.get(f"/c/{pk}").text
+
+
+def _ids(client, q: str) -> list[str]:
+    page = client.get("/api/conversations", params={"q": q, "status": "all"}).json()
+    return sorted(c["conversation_id"] for c in page["conversations"])
+
+
+def test_a_part_of_a_conversation_id_finds_it(client):
+    assert _ids(client, "chat-20261126-022") == ["chat-20261126-022"]  # whole, as before
+    assert _ids(client, "022") == ["chat-20261126-022"]
+    assert _ids(client, "20261126-10") == ["chat-20261126-105"]
+    assert _ids(client, "chat-2026") == ["chat-20261126-022", "chat-20261126-105"]
+    assert "chat-20261126-105" in client.get("/conversations", params={"q": "105"}).text
+    assert _ids(client, "不知道") == ["c2", "chat-20261126-022", "chat-20261126-105"]  # the text search still works
+    assert _ids(client, "zz-no-such") == []

@@ -609,11 +609,12 @@ class Store:
             clauses.append("c.nfind > 0")
         if flt.q:
             match = search_query(flt.q)
+            # a conversation id matches on any part of it (022 finds chat-20261126-022), an agent id whole
             if match:
-                clauses.append("(c.id IN (SELECT rowid FROM search WHERE search MATCH ?) OR c.conversation_id = ? OR c.agent_id = ?)")
+                clauses.append("(c.id IN (SELECT rowid FROM search WHERE search MATCH ?) OR instr(c.conversation_id, ?) > 0 OR c.agent_id = ?)")
                 args += [match, flt.q, flt.q]
             else:
-                clauses.append("(c.conversation_id = ? OR c.agent_id = ?)")
+                clauses.append("(instr(c.conversation_id, ?) > 0 OR c.agent_id = ?)")
                 args += [flt.q, flt.q]
         sql = " AND ".join(clauses)
         # counts come from covering indexes; only a text search stops counting at COUNT_CAP
