@@ -22,7 +22,12 @@ LOCAL = "http://127.0.0.1:8750"
 # ids as chat exports write them: a QA lead searches for the part they remember (022)
 CHATS = [
     ("chat-20261126-022", "A5", [("customer", "物业费怎么交", 0), ("agent", GREETING, 20), ("customer", "物业费", 30), ("agent", "这个我不知道。", 50)]),
-    ("chat-20261126-105", "A5", [("customer", "电梯坏了", 0), ("agent", GREETING, 20), ("customer", "三号楼", 30), ("agent", "这个我不知道。", 50)]),
+    # a late first reply (150 s): a warning (提醒), nothing else
+    (
+        "chat-20261126-105",
+        "A5",
+        [("customer", "电梯坏了", 0), ("agent", GREETING, 150), ("customer", "三号楼", 160), ("agent", "好的，马上安排师傅上门。", 170)],
+    ),
 ]
 
 
@@ -82,5 +87,24 @@ def test_a_part_of_a_conversation_id_finds_it(client):
     assert _ids(client, "20261126-10") == ["chat-20261126-105"]
     assert _ids(client, "chat-2026") == ["chat-20261126-022", "chat-20261126-105"]
     assert "chat-20261126-105" in client.get("/conversations", params={"q": "105"}).text
-    assert _ids(client, "不知道") == ["c2", "chat-20261126-022", "chat-20261126-105"]  # the text search still works
+    assert _ids(client, "不知道") == ["c2", "chat-20261126-022"]  # the text search still works
     assert _ids(client, "zz-no-such") == []
+
+
+def test_a_warning_is_not_waiting_for_review(client):
+    import re
+
+    store = client.app.state.wb.store
+    rows = store.db.execute("SELECT f.id, f.conv, f.severity FROM findings f ORDER BY f.id").fetchall()
+    warnings = [r for r in rows if r["severity"] == "warning"]
+    errors = [r for r in rows if r["severity"] == "error"]
+    assert warnings and errors  # the day has both (B01: a late first reply is a warning)
+    for fid, conv, severity in [*warnings, *errors]:
+        html = client.get(f"/c/{conv}").text
+        item = re.search(rf'<li class="finding[^"]*" id="f{fid}".*?<span class="status">(.*?)</span>', html, re.S)
+        assert item[1] == ("提醒" if severity == "warning" else "待复核"), (fid, severity, item[1])
+    # 待复核 lists the conversations with an error or a 待确认 finding nobody has reviewed, not those with only warnings
+    open_ids = {c["id"] for c in client.get("/api/conversations", params={"status": "open"}).json()["conversations"]}
+    assert open_ids == {r["conv"] for r in errors}
+    only_warned = {r["conv"] for r in warnings} - {r["conv"] for r in errors}
+    assert only_warned and not open_ids & only_warned

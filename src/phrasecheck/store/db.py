@@ -596,8 +596,8 @@ class Store:
             sub.append("f.severity = ?")
             args.append(flt.severity)
         status = flt.status
-        if status == "open":
-            sub.append("f.status = ''")
+        if status == "open":  # 待复核: what waits for a reviewer; a warning (提醒) costs nothing and waits for no one
+            sub.append("f.status = '' AND f.severity IN ('error', 'review')")
         elif status in VERDICTS:
             sub.append("f.status = ?")
             args.append(status)
