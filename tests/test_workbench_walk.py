@@ -108,3 +108,26 @@ def test_a_warning_is_not_waiting_for_review(client):
     assert open_ids == {r["conv"] for r in errors}
     only_warned = {r["conv"] for r in warnings} - {r["conv"] for r in errors}
     assert only_warned and not open_ids & only_warned
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b'{"conversation_id": "x", "text": "unterminated\n', "text/plain"),  # JSONL that is not JSON
+        ("你好，我想问一下\n".encode(), "text/plain"),  # no 客服:/客户: lines
+        (b'{"text": "{\\"conversation_id\\": \\"x\\"}"}', "application/json"),  # JSONL without role and text
+    ],
+)
+def test_api_check_errors_name_the_selfcheck_input_not_a_temp_file(client, body, content_type):
+    import json
+    import tempfile
+
+    r = client.post("/api/check", content=body, headers={"Content-Type": content_type})
+    assert r.status_code == 400
+    errors = r.json()["errors"]
+    assert errors
+    text = json.dumps(errors, ensure_ascii=False)
+    assert "pc-selfcheck" not in text and tempfile.gettempdir() not in text, text
+    assert all(e["path"] == "自查" for e in errors), errors
+    html = client.post("/selfcheck", data={"csrf": client.cookies["pc_csrf"], "text": body.decode()}).text
+    assert "pc-selfcheck" not in html and tempfile.gettempdir() not in html

@@ -369,6 +369,9 @@ def check_text(wb: Workbench, text: str, agent: str = "", suffix: str | None = N
         path = Path(tmp) / f"自查{suffix}"
         path.write_text(text, encoding="utf-8")
         loaded = read_file(path, wb.profile, agent or None)
+    for e in loaded.errors:  # name 自查's input, never the server's temporary file
+        e.source = "自查" if e.source is not None else None
+        e.message = e.message.replace(str(path), "自查").replace(tmp, "自查")
     run = Run(errors=loaded.errors, files=1)
     with wb.check_lock:
         for conv in loaded.conversations:
