@@ -41,7 +41,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding
 from phrasecheck.engine.checker import Checker
 from phrasecheck.report.html import _segments
-from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, reason, rule_label
+from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, note_label, reason, rule_label
 from phrasecheck.store.db import Filters, Store, StoreError
 from phrasecheck.web import charts
 
@@ -300,6 +300,15 @@ def _transcript(conv: dict, findings: list[tuple[int, str, Finding]]) -> list[di
     return out
 
 
+def _agents_named(conv: dict, transcript: list[dict]) -> list[dict]:
+    """In a transfer, each agent line says which agent spoke it (客服 A2002)."""
+    if len(conv["parts"]) > 1:
+        for item, t in zip(transcript, conv["turns"], strict=True):
+            if t["role"] == "agent":
+                item["label"] = f"{item['label']} {t.get('agent_id') or conv['agent_id']}"
+    return transcript
+
+
 async def conversation(request: Request) -> Response:
     wb: Workbench = request.app.state.wb
     pk = request.path_params["pk"]
@@ -311,7 +320,9 @@ async def conversation(request: Request) -> Response:
         request,
         "conversation.html",
         c=conv,
-        transcript=_transcript(conv, findings),
+        # the checker's notes (mono call, B03/B04 not checked, ...) in Chinese; a transfer is shown from the parts above them
+        notes=[note_label(n) for n in conv["notes"] if not (len(conv["parts"]) > 1 and n.startswith("transfer: "))],
+        transcript=_agents_named(conv, _transcript(conv, findings)),
         has_audio=wb.store.audio_path(pk) is not None,
         me=_me(request),
         back=_safe_next(request.query_params.get("back")),
