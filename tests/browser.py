@@ -27,6 +27,10 @@ FLAGS = [
 ]
 
 
+# DevTools' answers to an evaluation in a document that a navigation replaced meanwhile
+NAVIGATING = ("Inspected target navigated or closed", "Cannot find context with specified id", "Execution context was destroyed")
+
+
 class Browser:
     def __init__(self, binary: str = CHROMIUM, timeout: float = 30.0):
         self.timeout = timeout
@@ -117,13 +121,28 @@ class Page:
         return res["result"].get("value")
 
     def wait(self, condition: str, timeout: float = 15.0):
+        """Poll until condition is true. A page that navigates meanwhile (a reload, a form post) is
+        waited out: an evaluation its navigation cut short is asked again in the new document."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            value = self.eval(f"(function(){{ try {{ return {condition}; }} catch (e) {{ return false; }} }})()")
+            try:
+                value = self.eval(f"(function(){{ try {{ return {condition}; }} catch (e) {{ return false; }} }})()")
+            except RuntimeError as exc:
+                if not any(m in str(exc) for m in NAVIGATING):
+                    raise
+                value = None
             if value:
                 return value
             time.sleep(0.05)
         raise TimeoutError(condition)
+
+    def reload(self, condition: str = "true", timeout: float = 15.0):
+        """Reload and wait for the new document (not the old one still answering) to be complete and
+        condition true. Page.reload over the protocol, not location.reload() evaluated in the page:
+        that evaluation can be cut short by the navigation it starts (Inspected target navigated or closed)."""
+        self.eval("window.__pc_old_document = true")
+        self.send("Page.reload")
+        return self.wait(f"!window.__pc_old_document && document.readyState === 'complete' && ({condition})", timeout)
 
 
 def file_url(path: Path) -> str:

@@ -169,10 +169,8 @@ def test_the_page_fits_a_phone(page):
     p, out = page
     phone = p.browser.open(file_url(out / "report.html"))
     phone.send("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
-    phone.eval("location.reload()")
-    phone.wait(
-        "window.innerWidth === 390 && document.readyState === 'complete' && document.querySelectorAll('#convs section.conv').length > 0"
-    )  # the reload under the phone's metrics, not the page before it
+    # the reload under the phone's metrics, not the page before it (waited for by the driver, however long it takes)
+    phone.reload("window.innerWidth === 390 && document.querySelectorAll('#convs section.conv').length > 0")
     assert phone.eval("window.innerWidth") == 390
     assert phone.eval("document.documentElement.scrollWidth") <= 390  # nothing pushes the page sideways
     wide = phone.eval(

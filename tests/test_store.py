@@ -60,11 +60,12 @@ def test_migration_3_builds_the_daily_sums_from_the_conversations_there(tmp_path
     import_findings_file(store, folder / "findings.json")
     before = store.overview()
     # what a version-2 file looked like: no daily sums
-    for sql in ("DROP TABLE daily", "DROP TABLE daily_rules", "DROP INDEX finding_day", "UPDATE schema_version SET version = 2"):
+    undo_4 = ("DROP TABLE parts", "ALTER TABLE findings DROP COLUMN agent_id", "ALTER TABLE texts DROP COLUMN notes")  # and what step 4 added
+    for sql in (*undo_4, "DROP TABLE daily", "DROP TABLE daily_rules", "DROP INDEX finding_day", "UPDATE schema_version SET version = 2"):
         store.db.execute(sql)
     store.close()
     store = Store(path)
-    assert store.version() == 3
+    assert store.version() == SCHEMA_VERSION  # 3, then the steps after it
     after = store.overview()
     assert (after.agents, after.days, after.distribution, after.top_rules) == (before.agents, before.days, before.distribution, before.top_rules)
     assert {a["agent_id"]: a["points"] for a in after.agents}["A1"] == 85.0

@@ -162,7 +162,9 @@ def sync_entries(run: Run, existing: dict[str, ReviewEntry]) -> list[ReviewEntry
 
 
 def apply_reviews(run: Run, entries: dict[str, ReviewEntry]) -> list[str]:
-    """Set Finding.review from the verdicts (findings and courtesy hits); returns keys matching nothing."""
+    """Set Finding.review from the verdicts (findings and courtesy hits); returns the keys of rows that
+    carry a verdict and match nothing. A blank row matching nothing is not worth a warning: a browser
+    export that spans other runs has one for every finding of those runs."""
     used = set()
     for r in run.results:
         for f in (*r.findings, *r.courtesy):
@@ -171,7 +173,7 @@ def apply_reviews(run: Run, entries: dict[str, ReviewEntry]) -> list[str]:
             if e is not None:
                 used.add(key)
                 f.review = e.verdict or None
-    return [k for k in entries if k not in used]
+    return [k for k, e in entries.items() if k not in used and e.verdict]
 
 
 def resolve(keys: list[str], known: list[str] | dict[str, str], source: str | Path) -> list[str]:

@@ -29,7 +29,7 @@ from phrasecheck.report.findings_file import document_problem
 from phrasecheck.scoring.review import ReviewEntry, normalise_verdict
 from phrasecheck.scoring.score import attitude_score, band, to_hundred
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_NAME = "phrasecheck.db"
 VERDICTS = ("confirmed", "false", "appeal")
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma"}
@@ -121,6 +121,20 @@ MIGRATIONS: dict[int, list[str]] = {
             + ", ".join(f"SUM(MIN(CAST(score AS INTEGER), 10) = {i})" for i in range(11))
         ),
         "INSERT INTO daily_rules SELECT COALESCE(day, ''), rule, COUNT(*), COUNT(DISTINCT conv) FROM findings WHERE status != 'false' AND severity = 'error' GROUP BY day, rule",
+    ],
+    4: [
+        # A transfer (A1001 hands the chat to A2002) is split by agent as the report folder splits it
+        # (scoring/attribution.agent_views): each finding is charged to the agent of its turn, the greeting
+        # to the first agent, a fatal rule zeroes only its sayer's part. `parts` holds one row per agent of
+        # a conversation; 总览's daily sums and 会话's agent filter read the parts. Conversation notes are kept.
+        "ALTER TABLE findings ADD COLUMN agent_id TEXT",  # who said it; NULL: the conversation's agent
+        "ALTER TABLE texts ADD COLUMN notes TEXT NOT NULL DEFAULT '[]'",
+        """CREATE TABLE parts (conv INTEGER NOT NULL REFERENCES conversations(id), agent_id TEXT NOT NULL, first_turn INTEGER NOT NULL, day TEXT,
+            score REAL NOT NULL, greeting_pass INTEGER NOT NULL, nfind INTEGER NOT NULL, standing INTEGER NOT NULL, forbidden INTEGER NOT NULL,
+            appeals INTEGER NOT NULL, PRIMARY KEY (conv, agent_id))""",
+        "CREATE INDEX part_agent ON parts (agent_id, day, conv)",
+        "INSERT INTO parts SELECT id, agent_id, 0, day, score, greeting_pass, nfind, standing, forbidden, appeals FROM conversations",
+        # the transfers already there are split by Store._split_transfers (their turns name each agent)
     ],
 }
 _DAILY_SUMS = "COUNT(*), SUM(score), SUM(greeting_pass), SUM(forbidden), SUM(standing), SUM(appeals), " + ", ".join(
@@ -283,8 +297,38 @@ class Store:
             for step in range(current + 1, target + 1):
                 for sql in MIGRATIONS[step]:
                     db.execute(sql)
+                if step == 4:
+                    self._split_transfers(db)
                 db.execute("UPDATE schema_version SET version = ?", (step,))
         return target
+
+    def _split_transfers(self, db: sqlite3.Connection) -> None:
+        """Schema step 4 for the conversations already stored: a transfer's findings go to the agents of
+        their turns, its parts are scored, and the daily sums are rebuilt from the parts."""
+        split = False
+        for row in db.execute("SELECT c.id, c.agent_id, t.turns FROM conversations c JOIN texts t ON t.conv = c.id").fetchall():
+            turns = json.loads(row["turns"])
+            agents = _turn_agents(turns, row["agent_id"])
+            if len(agents) < 2:
+                continue
+            split = True
+            for f in db.execute("SELECT id, turn FROM findings WHERE conv = ?", (row["id"],)).fetchall():
+                db.execute("UPDATE findings SET agent_id = ? WHERE id = ?", (_agent_of(turns, f["turn"], row["agent_id"]), f["id"]))
+            day = db.execute("SELECT day FROM parts WHERE conv = ?", (row["id"],)).fetchone()[0]
+            self._set_parts(db, row["id"], agents, day)
+            self._refresh(db, row["id"])
+        if split:
+            db.execute("DELETE FROM daily")
+            db.execute(f"INSERT INTO daily SELECT COALESCE(day, ''), agent_id, {_DAILY_SUMS} FROM parts GROUP BY day, agent_id")
+
+    @staticmethod
+    def _set_parts(db: sqlite3.Connection, pk: int, agents: dict[str, int], day: str | None) -> None:
+        """One row per agent of conversation pk (scores filled by _refresh)."""
+        db.execute("DELETE FROM parts WHERE conv = ?", (pk,))
+        db.executemany(
+            "INSERT INTO parts (conv, agent_id, first_turn, day, score, greeting_pass, nfind, standing, forbidden, appeals) VALUES (?, ?, ?, ?, 10.0, 1, 0, 0, 0, 0)",
+            [(pk, a, first, day) for a, first in agents.items()],
+        )
 
     # ---- rule names ---------------------------------------------------------------------------
 
@@ -359,8 +403,10 @@ class Store:
             audio=audio,
         )
         old = db.execute("SELECT id, day, agent_id FROM conversations WHERE source = ? AND conversation_id = ?", (src, cid)).fetchone()
-        touched = {(values["day"], values["agent_id"])} | ({(old["day"], old["agent_id"])} if old else set())
+        agents = _turn_agents(turns, values["agent_id"])
+        touched = {(values["day"], a) for a in agents} | ({(old["day"], old["agent_id"])} if old else set())
         if old:
+            touched |= {(p["day"], p["agent_id"]) for p in db.execute("SELECT day, agent_id FROM parts WHERE conv = ?", (old["id"],))}
             pk = old["id"]
             db.execute(f"UPDATE conversations SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?", (*values.values(), pk))
             stats.updated += 1
@@ -368,8 +414,12 @@ class Store:
             cols = {**values, "score": 10.0, "greeting_pass": 1, "nfind": 0, "standing": 0, "forbidden": 0, "appeals": 0}
             pk = db.execute(f"INSERT INTO conversations ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values())).lastrowid
             stats.added += 1
+        self._set_parts(db, pk, agents, values["day"])
+        notes = [str(n) for n in c.get("notes") or []]
         texts = (json.dumps(greeting, ensure_ascii=False), json.dumps(courtesy, ensure_ascii=False), json.dumps(turns, ensure_ascii=False))
-        db.execute("INSERT OR REPLACE INTO texts (conv, greeting, courtesy, turns) VALUES (?, ?, ?, ?)", (pk, *texts))
+        db.execute(
+            "INSERT OR REPLACE INTO texts (conv, greeting, courtesy, turns, notes) VALUES (?, ?, ?, ?, ?)", (pk, *texts, json.dumps(notes, ensure_ascii=False))
+        )
         db.execute("DELETE FROM search WHERE rowid = ?", (pk,))
         db.execute("INSERT INTO search (rowid, grams) VALUES (?, ?)", (pk, grams(" ".join(str(t.get("text", "")) for t in turns))))
         keys = []
@@ -380,13 +430,15 @@ class Store:
                 f["id"], f["kind"], f.get("severity", "error"), int(f["turn"]), int(f["start_char"]), int(f["end_char"]), f.get("end_turn"),
                 f.get("text", ""), float(f.get("score", 100.0)), f.get("message", ""), f.get("suggestion", ""), f.get("start_s"), f.get("end_s"),
             )  # fmt: skip
+            who = _agent_of(turns, int(f["turn"]), values["agent_id"]) if len(agents) > 1 else None  # a transfer: the agent of its turn
             db.execute(
-                """INSERT INTO findings (conv, key, rule, kind, severity, turn, start_char, end_char, end_turn, text, score, message, suggestion, start_s, end_s, day)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO findings (conv, key, rule, kind, severity, turn, start_char, end_char, end_turn, text, score, message, suggestion, start_s, end_s, day, agent_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (conv, key) DO UPDATE SET rule = excluded.rule, kind = excluded.kind, severity = excluded.severity, turn = excluded.turn,
                    start_char = excluded.start_char, end_char = excluded.end_char, end_turn = excluded.end_turn, text = excluded.text, score = excluded.score,
-                   message = excluded.message, suggestion = excluded.suggestion, start_s = excluded.start_s, end_s = excluded.end_s, day = excluded.day""",
-                (pk, key, *row, values["day"]),
+                   message = excluded.message, suggestion = excluded.suggestion, start_s = excluded.start_s, end_s = excluded.end_s, day = excluded.day,
+                   agent_id = excluded.agent_id""",
+                (pk, key, *row, values["day"], who),
             )
             stats.findings += 1
             # verdicts that came with the document (review.csv, or `review` in findings.json) start the
@@ -403,7 +455,7 @@ class Store:
         for day, agent in touched:
             db.execute("DELETE FROM daily WHERE day = ? AND agent_id = ?", (day or "", agent))
             db.execute(
-                f"INSERT INTO daily SELECT ?, agent_id, {_DAILY_SUMS} FROM conversations WHERE agent_id = ? AND day IS ? GROUP BY agent_id",
+                f"INSERT INTO daily SELECT ?, agent_id, {_DAILY_SUMS} FROM parts WHERE agent_id = ? AND day IS ? GROUP BY agent_id",
                 (day or "", agent, day),
             )
         for day in {d for d, _ in touched}:
@@ -451,6 +503,36 @@ class Store:
                 pk,
             ),
         )
+        parts = [r["agent_id"] for r in db.execute("SELECT agent_id FROM parts WHERE conv = ? ORDER BY first_turn", (pk,))]
+        if len(parts) <= 1:  # one agent: their part is the conversation
+            db.execute(
+                "UPDATE parts SET score = c.score, greeting_pass = c.greeting_pass, nfind = c.nfind, standing = c.standing, forbidden = c.forbidden, "
+                "appeals = c.appeals FROM (SELECT * FROM conversations WHERE id = ?) AS c WHERE parts.conv = c.id",
+                (pk,),
+            )
+            return
+        # a transfer: each agent's part as scoring/attribution.agent_views scores it (the report folder's kpi.csv)
+        texts = db.execute("SELECT courtesy, turns FROM texts WHERE conv = ?", (pk,)).fetchone()
+        turns, courtesy = json.loads(texts["turns"]), json.loads(texts["courtesy"])
+        first = db.execute("SELECT agent_id FROM conversations WHERE id = ?", (pk,)).fetchone()[0]
+        for i, agent in enumerate(parts):
+            mine = [f for f in findings if (f.agent_id or first) == agent]
+            used = len({h["id"] for h in courtesy if h.get("review") != "false" and _agent_of(turns, int(h["turn"]), first) == agent})
+            greeted = bool(conv["greeting_ok"]) if i == 0 else True  # the opening is the first agent's
+            mine_standing = [f for f in mine if f.review != "false" and f.severity == "error"]
+            db.execute(
+                "UPDATE parts SET score = ?, greeting_pass = ?, nfind = ?, standing = ?, forbidden = ?, appeals = ? WHERE conv = ? AND agent_id = ?",
+                (
+                    attitude_score(mine, used, greeted, weights, fatal),
+                    int(greeted or any(f.kind == "greeting" and f.review == "false" for f in mine)),
+                    len(mine),
+                    len(mine_standing),
+                    sum(f.kind == "forbidden" for f in mine_standing),
+                    sum(f.review == "appeal" for f in mine),
+                    pk,
+                    agent,
+                ),
+            )
 
     def _scoring(self, db: sqlite3.Connection, run_id: int) -> tuple[Weights, set[str]]:
         """The weights and fatal rules a run was scored with (runs never change once written)."""
@@ -466,7 +548,7 @@ class Store:
         return Finding(
             id=row["rule"], kind=row["kind"], turn=row["turn"], start_char=row["start_char"], end_char=row["end_char"], text=row["text"], score=row["score"],
             message=row["message"], suggestion=row["suggestion"], severity=row["severity"], start_s=row["start_s"], end_s=row["end_s"],
-            end_turn=row["end_turn"], review=row["status"] or None,
+            end_turn=row["end_turn"], review=row["status"] or None, agent_id=row["agent_id"],
         )  # fmt: skip
 
     # ---- reviews ------------------------------------------------------------------------------
@@ -495,8 +577,14 @@ class Store:
             db.execute("UPDATE findings SET status = ? WHERE id = ?", (verdict, finding_id))
             self._refresh(db, row["conv"])
             conv = db.execute("SELECT id, agent_id, day, score FROM conversations WHERE id = ?", (row["conv"],)).fetchone()
-            self._roll_up(db, {(conv["day"], conv["agent_id"])})
-        return {"finding": finding_id, "status": verdict, "conversation": conv["id"], "agent_id": conv["agent_id"], "score": conv["score"]}
+            self._roll_up(db, {(p["day"], p["agent_id"]) for p in db.execute("SELECT day, agent_id FROM parts WHERE conv = ?", (conv["id"],))})
+            agent = db.execute("SELECT agent_id FROM findings WHERE id = ?", (finding_id,)).fetchone()[0] or conv["agent_id"]
+            part = db.execute("SELECT score FROM parts WHERE conv = ? AND agent_id = ?", (conv["id"], agent)).fetchone()
+        # agent_id: whom the finding is charged to (a transfer's second agent for what they said); part_score: their part's score
+        return {
+            "finding": finding_id, "status": verdict, "conversation": conv["id"], "agent_id": agent, "score": conv["score"],
+            "part_score": part["score"] if part else conv["score"],
+        }  # fmt: skip
 
     def history(self, conv: int) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
@@ -563,7 +651,10 @@ class Store:
         where, args = self._daily_range(date_from, date_to)
         ov = Overview(date_from, date_to, first, last, 0)
         ov.agents = self.agents(date_from, date_to)
-        ov.conversations = sum(a["conversations"] for a in ov.agents)
+        # a transfer counts once here, though each of its agents counts it among theirs
+        ov.conversations = self.db.execute(
+            f"SELECT COUNT(*) FROM conversations WHERE {self._range(date_from, date_to)[0]}", self._range(date_from, date_to)[1]
+        ).fetchone()[0]
         ov.days = [
             {"day": r[0], "conversations": r[1], "attitude": round(r[2], 2), "per_100": round(100.0 * r[3] / r[1], 1)}
             for r in self.db.execute(
@@ -585,8 +676,8 @@ class Store:
     def conversations(self, flt: Filters, page: int = 1, per_page: int = 50) -> Page:
         where, args = self._range(valid_day(flt.date_from), valid_day(flt.date_to), "c.")
         clauses = [where]
-        if flt.agent:
-            clauses.append("c.agent_id = ?")
+        if flt.agent:  # every conversation the agent spoke in (a transfer's second agent too)
+            clauses.append("c.id IN (SELECT p.conv FROM parts p WHERE p.agent_id = ?)")
             args.append(flt.agent)
         sub = []
         if flt.rule:
@@ -596,24 +687,32 @@ class Store:
             sub.append("f.severity = ?")
             args.append(flt.severity)
         status = flt.status
-        if status == "open":
-            sub.append("f.status = ''")
+        if status == "open":  # 待复核: what waits for a reviewer; a warning (提醒) costs nothing and waits for no one
+            sub.append("f.status = '' AND f.severity IN ('error', 'review')")
         elif status in VERDICTS:
             sub.append("f.status = ?")
             args.append(status)
+        if sub and flt.agent:  # the agent's own findings (a transfer's other agent's are not theirs)
+            sub.append("(f.agent_id IS NULL OR f.agent_id = ?)")  # NULL: one agent spoke, and the agent clause says who
+            args.append(flt.agent)
         if sub:  # IN (subquery): one pass over the findings index instead of a probe per conversation
             clauses.append(f"c.id IN (SELECT f.conv FROM findings f WHERE {' AND '.join(sub)})")
         elif status == "clean":
-            clauses.append("c.nfind = 0")
+            clauses.append("c.id IN (SELECT p.conv FROM parts p WHERE p.agent_id = ? AND p.nfind = 0)" if flt.agent else "c.nfind = 0")
+            args += [flt.agent] if flt.agent else []
         elif status != "all":
-            clauses.append("c.nfind > 0")
+            clauses.append("c.id IN (SELECT p.conv FROM parts p WHERE p.agent_id = ? AND p.nfind > 0)" if flt.agent else "c.nfind > 0")
+            args += [flt.agent] if flt.agent else []
         if flt.q:
             match = search_query(flt.q)
+            # a conversation id matches on any part of it (022 finds chat-20261126-022), an agent id whole
             if match:
-                clauses.append("(c.id IN (SELECT rowid FROM search WHERE search MATCH ?) OR c.conversation_id = ? OR c.agent_id = ?)")
+                clauses.append(
+                    "(c.id IN (SELECT rowid FROM search WHERE search MATCH ?) OR instr(c.conversation_id, ?) > 0 OR c.id IN (SELECT conv FROM parts WHERE agent_id = ?))"
+                )
                 args += [match, flt.q, flt.q]
             else:
-                clauses.append("(c.conversation_id = ? OR c.agent_id = ?)")
+                clauses.append("(instr(c.conversation_id, ?) > 0 OR c.id IN (SELECT conv FROM parts WHERE agent_id = ?))")
                 args += [flt.q, flt.q]
         sql = " AND ".join(clauses)
         # counts come from covering indexes; only a text search stops counting at COUNT_CAP
@@ -622,11 +721,27 @@ class Store:
         page = max(1, min(page, _ROWID_MAX // (per_page or 1)))  # a page past any SQLite offset is as empty as the page after the last
         rows = self.db.execute(
             f"""SELECT c.id, c.conversation_id, c.agent_id, c.started_at, c.day, c.score, c.nfind, c.standing, c.appeals, c.is_call, c.source,
-                (SELECT group_concat(DISTINCT f.rule) FROM findings f WHERE f.conv = c.id) AS rules
+                (SELECT group_concat(DISTINCT f.rule) FROM findings f WHERE f.conv = c.id) AS rules,
+                (SELECT group_concat(agent_id, ' → ') FROM (SELECT agent_id FROM parts WHERE conv = c.id ORDER BY first_turn)) AS agents
                 FROM conversations c WHERE {sql} ORDER BY c.started_at DESC, c.id DESC LIMIT ? OFFSET ?""",
             (*args, per_page, (page - 1) * per_page),
         ).fetchall()
-        return Page([dict(r) for r in rows], total, page, per_page, capped=bool(flt.q) and total > COUNT_CAP)
+        out = [dict(r) for r in rows]
+        if flt.agent:  # the agent's part of a transfer: their score, findings and rules
+            for r in out:
+                if " → " not in (r["agents"] or ""):
+                    continue
+                p = self.db.execute("SELECT * FROM parts WHERE conv = ? AND agent_id = ?", (r["id"], flt.agent)).fetchone()
+                r.update(agent_id=flt.agent, score=p["score"], nfind=p["nfind"], standing=p["standing"], appeals=p["appeals"])
+                r["rules"] = ",".join(
+                    dict.fromkeys(
+                        x[0]
+                        for x in self.db.execute(
+                            "SELECT rule FROM findings WHERE conv = ? AND COALESCE(agent_id, ?) = ?", (r["id"], r["agents"].split(" → ")[0], flt.agent)
+                        )
+                    )
+                )
+        return Page(out, total, page, per_page, capped=bool(flt.q) and total > COUNT_CAP)
 
     def review_entries(self, flt: Filters) -> list[ReviewEntry]:
         """The findings of the conversations a filter selects, with their current verdicts, as review.csv rows:
@@ -635,14 +750,14 @@ class Store:
         out = []
         for row in page.rows:
             history = self.history(row["id"])
-            for f in self.db.execute("SELECT key, rule, turn, text, status FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (row["id"],)):
+            for f in self.db.execute("SELECT key, rule, turn, text, status, agent_id FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (row["id"],)):
                 steps = history.get(f["key"], [])
                 decision = next((e for e in reversed(steps) if e["verdict"] != "appeal"), None)
                 appeal = next((e for e in reversed(steps) if e["verdict"] == "appeal"), None)
                 last = steps[-1] if steps else None
                 out.append(
                     ReviewEntry(
-                        key=f["key"], source=row["source"], conversation_id=row["conversation_id"], agent_id=row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
+                        key=f["key"], source=row["source"], conversation_id=row["conversation_id"], agent_id=f["agent_id"] or row["agent_id"], rule=f["rule"], turn=str(f["turn"] + 1),
                         quote=f["text"], verdict=f["status"], note=decision["note"] if decision else "", appeal=appeal["note"] if appeal else "",
                         by=last["by"] if last else "", at=last["at"] if last else "",
                         appeal_by=appeal["by"] if appeal else "", appeal_at=appeal["at"] if appeal else "",
@@ -657,9 +772,14 @@ class Store:
         if row is None:
             return None
         c = dict(row)
-        texts = self.db.execute("SELECT greeting, courtesy, turns FROM texts WHERE conv = ?", (pk,)).fetchone()
-        for k in ("greeting", "courtesy", "turns"):
+        texts = self.db.execute("SELECT greeting, courtesy, turns, notes FROM texts WHERE conv = ?", (pk,)).fetchone()
+        for k in ("greeting", "courtesy", "turns", "notes"):
             c[k] = json.loads(texts[k])
+        # each agent's part (one for most conversations; a transfer has one per agent, in the order they took over)
+        c["parts"] = [
+            dict(r)
+            for r in self.db.execute("SELECT agent_id, first_turn, score, nfind, standing, appeals FROM parts WHERE conv = ? ORDER BY first_turn", (pk,))
+        ]
         c["findings"] = [dict(r) for r in self.db.execute("SELECT * FROM findings WHERE conv = ? ORDER BY turn, start_char, id", (pk,))]
         c["history"] = self.history(pk)
         c["fatal"] = sorted(self._scoring(self.db, c["run_id"])[1])  # the rules that set a conversation to 0 in its run
@@ -679,7 +799,7 @@ class Store:
         return path if path.is_file() else None
 
     def agent_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT agent_id FROM conversations ORDER BY agent_id")]
+        return [r[0] for r in self.db.execute("SELECT DISTINCT agent_id FROM parts ORDER BY agent_id")]
 
     def rule_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT rule FROM findings ORDER BY rule")]
@@ -757,3 +877,19 @@ def _audio_path(source: str, base: Path | None) -> str | None:
         if candidate.is_file():
             return str(candidate.resolve())
     return None
+
+
+def _agent_of(turns: list[dict], turn: int, default: str) -> str:
+    """The agent who said turn `turn` (data.Conversation.agent_of over stored turns)."""
+    t = turns[turn] if 0 <= turn < len(turns) else None
+    return str((t.get("agent_id") if t else None) or default)
+
+
+def _turn_agents(turns: list[dict], default: str) -> dict[str, int]:
+    """The agents who spoke, in order, each with the index of their first turn (data.Conversation.agents);
+    the conversation's own agent alone unless the turns name two or more (a transfer)."""
+    out: dict[str, int] = {}
+    for i, t in enumerate(turns):
+        if t.get("role") == "agent":
+            out.setdefault(str(t.get("agent_id") or default), i)
+    return out if len(out) > 1 else {default: 0}

@@ -41,7 +41,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding
 from phrasecheck.engine.checker import Checker
 from phrasecheck.report.html import _segments
-from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, reason, rule_label
+from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, note_label, reason, rule_label
 from phrasecheck.store.db import Filters, Store, StoreError
 from phrasecheck.web import charts
 
@@ -125,8 +125,14 @@ class Workbench:
 
 
 def _me(request: Request) -> str:
-    """The name last signed under a review, to fill the next form."""
+    """The name last signed under a review, to fill the next review form (never 自查's 工号)."""
     return unquote(request.cookies.get("pc_name", ""))
+
+
+def _my_agent(request: Request) -> str:
+    """The 工号 last checked in 自查, to fill 自查's next form. Kept apart from the reviewer's name (pc_name):
+    an agent's 自查 on a QA lead's machine must not be saved under the lead's name."""
+    return unquote(request.cookies.get("pc_agent", ""))
 
 
 def _when(value: str | None) -> str:
@@ -294,6 +300,15 @@ def _transcript(conv: dict, findings: list[tuple[int, str, Finding]]) -> list[di
     return out
 
 
+def _agents_named(conv: dict, transcript: list[dict]) -> list[dict]:
+    """In a transfer, each agent line says which agent spoke it (客服 A2002)."""
+    if len(conv["parts"]) > 1:
+        for item, t in zip(transcript, conv["turns"], strict=True):
+            if t["role"] == "agent":
+                item["label"] = f"{item['label']} {t.get('agent_id') or conv['agent_id']}"
+    return transcript
+
+
 async def conversation(request: Request) -> Response:
     wb: Workbench = request.app.state.wb
     pk = request.path_params["pk"]
@@ -305,7 +320,9 @@ async def conversation(request: Request) -> Response:
         request,
         "conversation.html",
         c=conv,
-        transcript=_transcript(conv, findings),
+        # the checker's notes (mono call, B03/B04 not checked, ...) in Chinese; a transfer is shown from the parts above them
+        notes=[note_label(n) for n in conv["notes"] if not (len(conv["parts"]) > 1 and n.startswith("transfer: "))],
+        transcript=_agents_named(conv, _transcript(conv, findings)),
         has_audio=wb.store.audio_path(pk) is not None,
         me=_me(request),
         back=_safe_next(request.query_params.get("back")),
@@ -363,6 +380,9 @@ def check_text(wb: Workbench, text: str, agent: str = "", suffix: str | None = N
         path = Path(tmp) / f"自查{suffix}"
         path.write_text(text, encoding="utf-8")
         loaded = read_file(path, wb.profile, agent or None)
+    for e in loaded.errors:  # name 自查's input, never the server's temporary file
+        e.source = "自查" if e.source is not None else None
+        e.message = e.message.replace(str(path), "自查").replace(tmp, "自查")
     run = Run(errors=loaded.errors, files=1)
     with wb.check_lock:
         for conv in loaded.conversations:
@@ -397,7 +417,7 @@ def check_audio(wb: Workbench, data: bytes, suffix: str, agent: str = ""):
 async def selfcheck(request: Request) -> Response:
     wb: Workbench = request.app.state.wb
     if request.method == "GET":
-        return wb.page(request, "selfcheck.html", text="", agent=_me(request), run=None, saved=None)
+        return wb.page(request, "selfcheck.html", text="", agent=_my_agent(request), run=None, saved=None)
     form = await request.form(max_files=1, max_fields=10)
     _check_csrf(request, form.get("csrf"))
     text = str(form.get("text") or "")
@@ -429,7 +449,12 @@ async def selfcheck(request: Request) -> Response:
     saved = None
     if run is not None and form.get("save") and run.results:
         saved = _save_selfcheck(wb, run)
-    return wb.page(request, "selfcheck.html", text=text, agent=agent, run=run, results=[_self_result(wb, r) for r in (run.results if run else [])], saved=saved)
+    response = wb.page(
+        request, "selfcheck.html", text=text, agent=agent, run=run, results=[_self_result(wb, r) for r in (run.results if run else [])], saved=saved
+    )
+    if agent != _my_agent(request):
+        response.set_cookie("pc_agent", quote(agent), samesite="strict", httponly=True)  # 自查's own: never the reviewer's pc_name
+    return response
 
 
 def _self_result(wb: Workbench, r) -> dict:
