@@ -317,7 +317,7 @@ class Checker:
         # or the blunt 说吧 of 喂，说吧 (words.yaml's wei_next), which no sentence opens with 为/未/位
         follows = (
             key[1] in WEI_SPELLINGS
-            or any(rest.key.startswith(self.matcher.prepare(w).key) for w in self.words.get("wei_next", []) if w)
+            or any((k := self.matcher.prepare(w).key) and rest.key.startswith(k) for w in self.words.get("wei_next", []))
             or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
         )
         if not follows:
@@ -775,8 +775,6 @@ HEARD_SURE = 3.95
 # 8 kHz (想画爱找谁 for 讲话啊，找谁, 叫谁爱为 for 找谁啊？喂？) and 的 with the pause dropped (那里的讲话呀
 # for 哪里？讲话呀); only another blunt opener after it continues the block
 OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
-
-
 WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
