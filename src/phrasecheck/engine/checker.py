@@ -315,15 +315,12 @@ class Checker:
             return replace(finding, message=f"{finding.message} ({WEI_ALONE})")
         rest = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(1, 2)[0] :])
         # or the blunt 说吧 of 喂，说吧 (words.yaml's wei_next), which no sentence opens with 为/未/位
-        follows = (
-            key[1] in WEI_SPELLINGS
-            or any((k := self.matcher.prepare(w).key) and rest.key.startswith(k) for w in self.words.get("wei_next", []))
-            or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")
-        )
-        if not follows:
+        nxt = next((w for w in self.words.get("wei_next", []) if (k := self.matcher.prepare(w).key) and rest.key.startswith(k)), None)
+        if nxt is None and not (key[1] in WEI_SPELLINGS or any(self._best(p, rest, anchored=True) for p in self._of_kind["opener"] if p.id != "O01")):
             return None
+        before = f"before {nxt}" if nxt is not None and key[1] not in WEI_SPELLINGS else "before another opener"
         finding = self._finding(phrase, Located(0, 0, 0, 2 if key[1] in WEI_SPELLINGS else 1, 95.0), conv, idx, texts)
-        return replace(finding, message=f"{finding.message} (said as the call's first word before another opener: the recognizer's spelling of 喂)")
+        return replace(finding, message=f"{finding.message} (said as the call's first word {before}: the recognizer's spelling of 喂)")
 
     def _wei_spelt_alone(self, conv: Conversation, idx: list[int], texts: list[Prepared], taken: set[int]) -> list[Finding]:
         """F01 for a later agent turn of a call that opens with a spelling of 喂 standing alone
