@@ -103,8 +103,7 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     from phrasecheck.scoring.evaluate import evaluate, load_gold
 
     profile, checker = build_rules(config, lexicon_dir, select, ignore)
-    labels, errors = load_gold(gold)
-    errors += _unknown_label_ids(gold, labels, checker.lexicon)
+    labels, errors = load_gold(gold, {p.id: p.kind for p in checker.lexicon.phrases})
     run = check_paths(list(inputs) or [gold.parent], checker, profile)
     ev = evaluate(run.results, labels)
     ev.errors = errors + run.errors + ev.errors
@@ -131,33 +130,3 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     if json_out:
         json_out.write_text(jsonlib.dumps(ev.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     sys.exit(EXIT_ERROR if ev.errors else EXIT_OK)
-
-
-_KIND_OF_CATEGORY = {"forbidden": "forbidden", "openers": "opener", "courtesy": "courtesy"}
-
-
-def _unknown_label_ids(gold: Path, labels: dict[str, dict], lexicon) -> list:
-    """A gold label naming a rule the lexicon in use does not have (F99, or O01 under forbidden) can
-    never be found: it would count as a miss of the checker's with no word. One error per label."""
-    import json
-
-    from phrasecheck.errors import InputError
-
-    kinds = {p.id: p.kind for p in lexicon.phrases}
-    lines: dict[str, int] = {}  # conversation id -> its label's line, for FILE:LINE
-    for n, raw in enumerate(gold.read_text(encoding="utf-8-sig").splitlines(), 1):
-        try:
-            row = json.loads(raw)
-        except ValueError:
-            continue  # load_gold reported it
-        if isinstance(row, dict) and "conversation_id" in row:
-            lines.setdefault(str(row["conversation_id"]), n)
-    problems = []
-    for cid, row in labels.items():
-        for category, kind in _KIND_OF_CATEGORY.items():
-            wrong = [i for i in row.get(category, []) if kinds.get(i) != kind]
-            if wrong:
-                problems.append(
-                    InputError(str(gold), f"{cid}: {category} {', '.join(map(str, wrong))} names no {kind} rule of the lexicon in use", lines.get(cid))
-                )
-    return problems

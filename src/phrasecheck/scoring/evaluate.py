@@ -71,7 +71,14 @@ class Evaluation:
         }
 
 
-def load_gold(path: Path) -> tuple[dict[str, dict], list[InputError]]:
+# the kind of rule each gold category names
+CATEGORY_KINDS = {"forbidden": "forbidden", "openers": "opener", "courtesy": "courtesy"}
+
+
+def load_gold(path: Path, kinds: dict[str, str] | None = None) -> tuple[dict[str, dict], list[InputError]]:
+    """The labels by conversation id, and each bad line as an error. kinds (rule id -> kind, the lexicon in
+    use): a label naming no rule of its category's kind (F99, or O01 under forbidden) can never be found,
+    and would count as the checker's miss with no word: an error of its line."""
     gold: dict[str, dict] = {}
     errors: list[InputError] = []
     try:
@@ -100,6 +107,10 @@ def load_gold(path: Path) -> tuple[dict[str, dict], list[InputError]]:
         cid = str(row["conversation_id"])
         if cid in gold:
             errors.append(InputError(str(path), f"conversation {cid} labelled twice", n))
+        for category, kind in CATEGORY_KINDS.items() if kinds is not None else ():
+            wrong = [i for i in row.get(category, []) if kinds.get(i) != kind]
+            if wrong:
+                errors.append(InputError(str(path), f"{cid}: {category} {', '.join(map(str, wrong))} names no {kind} rule of the lexicon in use", n))
         gold[cid] = row
     return gold, errors
 
