@@ -55,6 +55,8 @@ class Grammar:
     def __init__(self, words: dict[str, list[str]]):
         self.words = {name: [plain(w) for w in ws] for name, ws in words.items()}
         self._sets = {name: set(ws) for name, ws in self.words.items()}
+        closing = "|".join(map(re.escape, sorted(self._list("closing_time"), key=len, reverse=True)))
+        self._closing = re.compile(closing) if closing else None  # off_work's closing words, longest first
         self._added = False
 
     def _list(self, name: str) -> list[str]:
@@ -198,8 +200,7 @@ class Grammar:
     def off_work(self, s: str, start: int, end: int) -> str:
         """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
         # whoever closes: the subject of the clause the closing word stands in
-        closing = "|".join(map(re.escape, sorted(self._list("closing_time"), key=len, reverse=True)))
-        m = re.search(closing, s[start:end]) if closing else None
+        m = self._closing.search(s[start:end]) if self._closing else None
         if m:
             at = start + m.start()
             lo, _ = self.clause(s, at, at + 2)
