@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from phrasecheck.calls.audio import file_sha256
+from phrasecheck.calls.numerics import hold_blas
 from phrasecheck.config.locations import user_cache_dir
 from phrasecheck.errors import ModelError
 
@@ -161,6 +162,7 @@ def load_whisper(resolved: ResolvedModel, device: str, compute_type: str, cpu_th
     """Load faster_whisper.WhisperModel, turning download/load failures into one-line ModelErrors."""
     from faster_whisper import WhisperModel  # heavy import, only when a model is really needed
 
+    hold_blas()  # the features it computes with numpy must not depend on the machine's CPU count
     try:
         return WhisperModel(resolved.load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
     except Exception as e:  # huggingface_hub / ctranslate2 raise many kinds

@@ -15,6 +15,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from phrasecheck.calls.cache import TranscriptCache
+from phrasecheck.calls.numerics import pinned
 from phrasecheck.calls.transcribe import Job, TranscribeOptions, WhisperTranscriber, transcribe_batch
 from phrasecheck.data import Conversation
 from phrasecheck.errors import ConfigError, InputError, ModelError
@@ -86,8 +87,9 @@ def transcribe_groups(
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     gpus = 1 if options.resolved_device() == "cuda" else 0
-    task = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=1)(_segments)
-    transcriber = RayTranscriber(options, task, ray.remote(num_cpus=1, num_gpus=gpus, max_retries=1)(_verify))
+    # the numeric pins this process was given travel to the workers, which Ray starts with them
+    remote = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=1, runtime_env={"env_vars": pinned()})
+    transcriber = RayTranscriber(options, remote(_segments), remote(_verify))
     slots = max(1, int(ray.cluster_resources().get("GPU" if gpus else "CPU", 1)))
 
     def run(jobs: list[Job]) -> list[Conversation | InputError] | ModelError:

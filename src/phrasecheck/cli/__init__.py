@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import click
+from phrasecheck.calls.numerics import pin
 
-from phrasecheck import __version__
-from phrasecheck.cli.calls import cache, scan, transcribe
-from phrasecheck.cli.check import check, eval_cmd
-from phrasecheck.cli.common import Group
-from phrasecheck.cli.lexicon import lexicon
-from phrasecheck.cli.reports import kpi, report, review_mark
-from phrasecheck.cli.serve import import_cmd, serve
+pin()  # before anything loads numpy or CTranslate2: the same transcript on any machine
+
+import click  # noqa: E402
+
+from phrasecheck import __version__  # noqa: E402
+from phrasecheck.cli.calls import cache, scan, transcribe  # noqa: E402
+from phrasecheck.cli.check import check, eval_cmd  # noqa: E402
+from phrasecheck.cli.common import Group  # noqa: E402
+from phrasecheck.cli.lexicon import lexicon  # noqa: E402
+from phrasecheck.cli.reports import kpi, report, review_mark  # noqa: E402
+from phrasecheck.cli.serve import import_cmd, serve  # noqa: E402
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
