@@ -102,6 +102,7 @@ def test_explained_dont_know_is_for_review(checker, text):
         ("我们都要下班了，有事明天再来！", "F07"),
         ("要下班了，明天再打来吧", "F07"),
         ("下班了，你明天再来", "F07"),
+        ("要下班了，你还是明天再来吧", "F07"),  # 还是 as "you had better", not a choice offered
         ("快点说", "F09"),
         ("你快点说，我还有事", "F09"),
     ],
@@ -121,6 +122,7 @@ def test_off_work_then_talk_tomorrow_is_for_review(checker):
         "仓库已经打烊了，快递明天再送过来",  # whoever closes, in any closing word
         "仓库已经收工了，快递明天再送过来",
         "快递员下班了，明天再来取",
+        "您是想今天下班后来提车，还是明天上午再来",  # the customer's choice
         "我们要下班了，明天再联系您",  # the agent's own promise
         "这边妹子现在联系库房也已经下班了呢",
         "好的，我们会快点处理",
