@@ -123,6 +123,7 @@ def test_off_work_then_talk_tomorrow_is_for_review(checker):
         "仓库已经收工了，快递明天再送过来",
         "快递员下班了，明天再来取",
         "您是想今天下班后来提车，还是明天上午再来",  # the customer's choice
+        "您想交换什么商品，等一下我帮您查一下库存",  # 交换 sounds like F12's 叫唤 (test_homophones.py)
         "我们要下班了，明天再联系您",  # the agent's own promise
         "这边妹子现在联系库房也已经下班了呢",
         "好的，我们会快点处理",
