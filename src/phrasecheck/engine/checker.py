@@ -22,6 +22,7 @@ from phrasecheck.scoring.score import score_result
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
 
 
+SHORT_HEARD = 2  # characters: a forbidden reading this short must fit the audio at least as well as the decoded text
 SURNAME_TAKEN = "我姓某"  # the garbled surname slot, read as said (_slot_courtesy)
 WEI_ALONE = "a spelling of 喂 standing alone at the turn's start: the recognizer's 喂"
 
@@ -42,6 +43,14 @@ def _rereads(heard: Finding, decoded: list[Finding]) -> bool:
         f.turn == heard.turn and f.id != heard.id and f.kind in ("forbidden", "opener") and f.start_char < heard.end_char and heard.start_char < f.end_char
         for f in decoded
     )
+
+
+def _short_guess(heard: Finding) -> bool:
+    """Whether a forbidden phrase heard is too short to take on a fit below the decoded text's: two
+    characters are a token or two, where a fall of up to calls/verify.py's HEARD_TOLERANCE says
+    nothing (你瞎 over the 你驾 of 被你吓住, at -1.73: holdout17). Such a reading must fit at least as
+    well as what was decoded; on every committed set it was the only one of two characters or fewer."""
+    return heard.kind == "forbidden" and len(heard.heard or "") <= SHORT_HEARD and (heard.verify_score or 0.0) < 0.0
 
 
 def _next_break(text: Prepared) -> int:
@@ -189,7 +198,7 @@ class Checker:
             if f.kind in ("behaviour", "greeting") or (f.id, f.turn) in have:
                 continue
             mapped = heard.finding(f)
-            if mapped is not None and not _rereads(mapped, decoded):
+            if mapped is not None and not _rereads(mapped, decoded) and not _short_guess(mapped):
                 result.findings.append(mapped)
         have_courtesy = {(f.id, conv.agent_of(f.turn)) for f in result.courtesy}
         for f in alt.courtesy:
