@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speaker attribution on the single-channel degraded eval calls: per word and per turn, against the script.
 
-    python3 benchmarks/voices_eval.py [SET ...]      # SET: hard holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 (default: all)
+    python3 benchmarks/voices_eval.py [SET ...]      # SET: hard holdout holdout2 ... holdout17 (default: those whose recordings are there)
 
 Needs the degraded recordings (KEEP=DIR of the sets' build.sh; defaults below, override with
 VOICES_AUDIO_<SET>=DIR) and reads their transcripts from the transcript cache (a miss transcribes).
@@ -39,6 +39,10 @@ SETS = {
     "holdout5": ("/tmp/holdout5/hard", S / "eval-calls-holdout5/hard/variants.tsv", [S / "eval-calls-holdout5/holdout5.script.jsonl"]),
     "holdout6": ("/tmp/holdout6/hard", S / "eval-calls-holdout6/hard/variants.tsv", [S / "eval-calls-holdout6/holdout6.script.jsonl"]),
     "holdout7": ("/tmp/holdout7/hard", S / "eval-calls-holdout7/hard/variants.tsv", [S / "eval-calls-holdout7/holdout7.script.jsonl"]),
+    **{
+        f"holdout{n}": (f"/tmp/holdout{n}/hard", S / f"eval-calls-holdout{n}/hard/variants.tsv", [S / f"eval-calls-holdout{n}/holdout{n}.script.jsonl"])
+        for n in range(8, 18)
+    },
 }
 MONO = ("mono-pcm", "amr-nb-12.2k", "dual-mono-alaw")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
