@@ -38,6 +38,10 @@ FORBIDDEN = [
     ("F12", "你吼啥，等我一下"),  # 啥 for 什么
     ("F03", "门上贴着那么大一张纸，眼睛没长啊？"),
     ("F10", "俺就这么说了，你能把俺怎么样"),  # northern 俺 for 我
+    # rude lines the polite banks' exceptions (samples/eval-reword/q, r) must leave alone
+    ("F13", "你是狗吗听不懂人话"),  # not an animal that does not understand people
+    ("F02", "老师也不知道，你自己问学校去"),  # a third party does not know, and the customer is sent off
+    ("F13", "我们师傅讲了半天你还没听懂"),  # a colleague explained, not the customer's words repeated back
     ("F12", "吼么子吼，等一下"),  # 湘鄂 么子 for 什么
     ("F05", "急么子，冇看到我这里正在忙啊？"),  # 冇 for 没
     ("F13", "讲了半天，你咋个还没听懂"),  # 川渝 咋个 for 怎么
