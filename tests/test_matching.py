@@ -341,3 +341,13 @@ def test_regional_function_words_match_as_the_standard_word(text, key):
     # the same length, so the key's positions stay the text's; 怎么样 and 感冒 are left as they are
     nt = normalize(text)
     assert nt.key == key and nt.norm == text
+
+
+def test_the_customers_words_said_back_after_nin_shuo_are_for_review(checker):
+    """您说… then the rule's words: the agent confirming what the customer said is listed for review,
+    never counted; 跟您说了 (the agent's own telling) and 您说哪位呀 (its own question) are no such thing."""
+    back = checker.check(agent_says("您说他们讲了半天您还是没听懂，那我再说一遍。"))
+    assert [(f.id, f.severity) for f in back.findings if f.kind == "forbidden"] == [("F13", "review")]
+    assert "said back" in back.findings[0].message
+    for own, rule in (("跟您说了多少遍了，先备案再结算，怎么就是听不明白呢", "F13"), ("您说哪位呀？人不在，甭等了您呐", "F06")):
+        assert [(f.id, f.severity) for f in checker.check(agent_says(own)).findings if f.kind == "forbidden"] == [(rule, "error")]

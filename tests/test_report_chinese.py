@@ -136,3 +136,11 @@ def test_a_database_filled_before_the_behaviour_rules_had_names_gets_them(tmp_pa
     store.close()
     with TestClient(create_app(Settings(db=tmp_path / "wb.db")), base_url="http://127.0.0.1:8750") as client:
         assert "B05 通话结束时礼貌道别" in client.get("/c/1").text
+
+
+def test_words_said_back_after_nin_shuo_are_explained_in_chinese(checker):
+    from helpers import agent_says
+    from phrasecheck.report.labels import default_rule_names, reason
+
+    (f,) = [f for f in checker.check(agent_says("您说他们讲了半天您还是没听懂，那我再说一遍。")).findings if f.kind == "forbidden"]
+    assert "可能是复述客户的话，请确认，确认前不扣分" in reason(f.kind, f.id, f.message, None, default_rule_names())

@@ -681,6 +681,9 @@ class Checker:
         if phrase.kind == "forbidden" and end_turn is None and _quoted(t.text, start, end):
             # 您说店员跟您讲"有本事你去告"，这是完全错误的: the agent reports someone's words
             severity, why = REVIEW, "in quotation marks, reported speech?"
+        elif phrase.kind == "forbidden" and severity != REVIEW and _said_back(t.text, start):
+            # 您说楼下装修吵得烦死人了，这个我们记下了: the customer's words said back to confirm them
+            severity, why = REVIEW, "after 您说, the customer's words said back?"
         return Finding(
             id=phrase.id,
             kind=phrase.kind,
@@ -792,6 +795,18 @@ _QUOTES = regex.compile(r'“[^“”]*”|「[^「」]*」|『[^『』]*』|‘
 def _quoted(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] lies inside one pair of quotation marks."""
     return any(m.start() < start and end < m.end() for m in _QUOTES.finditer(text))
+
+
+# 您说 / 您是说 / 您刚才讲, then 2-12 characters of the same clause before the hit: the words said back
+# (not 跟您说了多少遍了: the agent's own telling; not 您说哪位呀？人不在: the hit is the agent's own question)
+_SAID_BACK = regex.compile(r"(?<![跟和给对同向替帮])您(是|刚才|刚刚|刚|的意思是|意思是)?(说|讲|提到|反映)[^，。！？；,.!?;…\s]{2,12}$")
+
+
+def _said_back(text: str, start: int) -> bool:
+    """Whether the hit at text[start:] opens inside the agent's 您说… (the customer's words said back
+    to confirm them: 您说邻居说有本事你去告物业 / 您说经理讲了半天您还是没明白). Polite 您 only: 你说你急什么 is no
+    quotation."""
+    return _SAID_BACK.search(text[:start]) is not None
 
 
 def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:

@@ -70,6 +70,7 @@ _BEHAVIOUR = [
 _FOR_REVIEW = [
     (re.compile(rf"recognizer unsure: word probability {_N} < {_N}"), "识别器对这几个词把握不大（{0} < {1}），请听录音确认，确认前不扣分"),
     (re.compile(r"in quotation marks, reported speech\?"), "在引号里，可能是转述别人的话，请确认，确认前不扣分"),
+    (re.compile(r"after 您说, the customer's words said back\?"), "在“您说……”之后，可能是复述客户的话，请确认，确认前不扣分"),
     (re.compile(r"perhaps heard (.+?): the audio fits it less well"), "录音可能是“{0}”，但不如识别出的文字贴合，请听录音确认，确认前不扣分"),
     (re.compile(r"\(arguable: for review"), "看上下文可能并无不妥，请复核确认，确认前不扣分"),
     (re.compile(r"for review, not counted until confirmed"), "请复核确认，确认前不扣分"),
