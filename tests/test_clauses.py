@@ -113,6 +113,13 @@ def test_short_phrases_said_to_the_customer(checker, text, rule):
 
 def test_off_work_then_talk_tomorrow_is_for_review(checker):
     assert said(checker.check(agent_says("我快下班了，我们明天再联系吧")), "F07") == "review"
+    assert said(checker.check(agent_says("我们今天下班了，您明天再约个时间吧")), "F07") == "review"  # arranging a time
+    assert said(checker.check(agent_says("我们六点就交班走人，今晚谁也派不出去，你明早再约吧")), "F07") == "error"
+
+
+def test_one_of_two_not_in_and_the_call_put_through_is_no_f06(checker):
+    assert said(checker.check(agent_says("我们有两个姓王的师傅，其中王明今天不在，王亮在的，我给您转过去")), "F06") is None
+    assert said(checker.check(agent_says("哪个？他不在，我给你转也没用")), "F06") == "error"
 
 
 @pytest.mark.parametrize(

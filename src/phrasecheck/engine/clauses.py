@@ -216,8 +216,8 @@ class Grammar:
             return CLEAR  # 您明天再来取也可以: an option offered
         if re.search("的话", s[end:hi]):
             return CLEAR  # 您明天再来办的话记得带身份证: a condition with advice
-        if s[start:end].endswith("联系"):
-            return REVIEW  # 我要下班了，明天再联系吧: closing early or arranging a call? arguable
+        if s[start:end].endswith("联系") or (s[start:end].endswith("约") and s[end:].startswith(("个时间", "时间", "一下"))):
+            return REVIEW  # 我要下班了，明天再联系吧 / 您明天再约个时间吧: closing early or arranging? arguable
         return KEEP
 
     def hurry(self, s: str, start: int, end: int) -> str:
