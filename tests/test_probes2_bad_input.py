@@ -7,7 +7,9 @@ bad input, never 3), the rest of the batch checked, nothing lost or counted twic
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from phrasecheck.cli import main
@@ -37,3 +39,35 @@ def test_a_half_character_escape_in_a_chat_export_is_one_bad_line_and_the_rest_i
             assert [(e["line"], e["reason"][:12]) for e in doc["errors"]] == [(line, "holds \\ud800")], (name, jobs)
         result = _run("report", chat, "--out", tmp_path / "report", "--no-db")
         assert result.exit_code == 2 and f"{chat}:{line}: holds \\ud800" in result.output, result.output
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory) -> Path:
+    """A report folder of the hand-scored chat day, as `report` writes it."""
+    base = tmp_path_factory.mktemp("day")
+    out = base / "report"
+    result = _run("report", write_day(base / "day.jsonl"), "--out", out, "--no-db")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_findings_file_holding_a_half_character_is_one_line_in_every_command(report_folder, tmp_path):
+    """Probe fj_surr: a findings.json whose turn text holds \\ud800 (hand-edited, or from another
+    tool) crashed `report` (exit 3, UnicodeEncodeError) and `import` printed the conversation's every
+    turn as Python's repr of the error; kpi and review-mark took it."""
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    doc["conversations"][0]["turns"][0]["text"] = "\ud800" + doc["conversations"][0]["turns"][0]["text"]
+    path = tmp_path / "edited" / "findings.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(doc), encoding="utf-8")  # ensure_ascii: written as the escape \ud800
+    commands = {
+        "report": ("report", path, "--out", tmp_path / "out", "--no-db"),
+        "kpi": ("kpi", path),
+        "review-mark": ("review-mark", path, "--finding", "c2:F02", "--verdict", "false"),
+        "import": ("import", path, "--db", tmp_path / "probe.db"),
+    }
+    for name, args in commands.items():
+        result = _run(*args)
+        assert result.exit_code == 2, (name, result.output)
+        lines = result.output.strip().splitlines()
+        assert f"{path}: broken findings file: holds \\ud800" in lines[0] and len(lines[0]) < 300, (name, result.output)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Finding, Greeting, Result, Run, Turn
 from phrasecheck.errors import FindingsFileError, InputError, NoSpeech
+from phrasecheck.inputs.surrogates import has_escape
+from phrasecheck.inputs.surrogates import problem as surrogate_problem
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}
 
@@ -169,6 +171,11 @@ def document_problem(doc: dict) -> str | None:
     return None
 
 
+def half_character_problem(text: str, doc) -> str | None:
+    """A hand-edited findings file may hold \\ud800 (half a character), which no report can write."""
+    return surrogate_problem(doc) if has_escape(text) else None
+
+
 def run_from_document(doc: dict) -> Run:
     run = Run()
     for c in doc.get("conversations", []):
@@ -213,12 +220,13 @@ def run_from_document(doc: dict) -> Run:
 def load_findings(path: Path) -> tuple[Run, set[str] | None]:
     """The Run a findings.json describes, and the fatal rule ids it was scored with (if recorded)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM, as Notepad saves an edited file, is read as the importer reads it
+        text = path.read_text(encoding="utf-8-sig")  # a BOM, as Notepad saves an edited file, is read as the importer reads it
+        doc = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FindingsFileError(path, f"not a readable findings file: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "conversations" not in doc:
         raise FindingsFileError(path, "not a phrasecheck findings file (schema_version 1)")
-    problem = document_problem(doc)
+    problem = half_character_problem(text, doc) or document_problem(doc)
     if problem:
         raise FindingsFileError(path, f"broken findings file: {problem}")
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.errors import ReviewError
+from phrasecheck.report.findings_file import half_character_problem
 from phrasecheck.report.labels import rule_names
 from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, read_reviews
 from phrasecheck.store.db import ImportStats, Store, StoreError
@@ -16,9 +17,13 @@ from phrasecheck.store.db import ImportStats, Store, StoreError
 def import_findings_file(store: Store, path: Path, review: Path | None = None, lexicon: Lexicon | None = None) -> ImportStats:
     """Load one findings file; verdicts come from `review`, else review.csv beside it (UTF-8, UTF-8-SIG or GBK)."""
     try:
-        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
+        doc = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(str(path), f"not a readable findings file: {exc}") from None
+    half = half_character_problem(text, doc)
+    if half:
+        raise StoreError(str(path), f"broken findings file: {half}")
     review = review if review is not None else path.parent / REVIEW_NAME
     entries: dict[str, ReviewEntry] = {}
     if review.is_file():
