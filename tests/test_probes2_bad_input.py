@@ -71,3 +71,24 @@ def test_a_findings_file_holding_a_half_character_is_one_line_in_every_command(r
         assert result.exit_code == 2, (name, result.output)
         lines = result.output.strip().splitlines()
         assert f"{path}: broken findings file: holds \\ud800" in lines[0] and len(lines[0]) < 300, (name, result.output)
+
+
+def test_a_half_character_escape_in_a_profile_or_lexicon_is_its_file_and_line(tmp_path):
+    """Probes prof_surr, lx_surr: company: "\\ud800物业" in phrasecheck.yaml (or "喂\\udc00" as a
+    lexicon phrase's text) stopped check with an internal error (exit 3, UnicodeEncodeError)."""
+    chat = write_day(tmp_path / "day.jsonl")
+    profile = tmp_path / "phrasecheck.yaml"
+    profile.write_text('weights: {forbidden: 3}\ncompany: "\\ud800物业"\n', encoding="utf-8")
+    result = _run("check", chat, "--config", profile)
+    assert result.exit_code == 2, result.output
+    assert f"{profile}:2: holds \\ud800" in result.output
+    lex = tmp_path / "lex"
+    assert _run("lexicon", "copy", lex).exit_code == 0
+    forbidden = lex / "forbidden.yaml"
+    text = forbidden.read_text(encoding="utf-8")
+    forbidden.write_text(text.replace("    text: 喂!\n", '    text: "喂\\udc00"\n', 1), encoding="utf-8")
+    line = text.splitlines().index("    text: 喂!") + 1
+    for args in (("check", chat, "--lexicon", lex), ("lexicon", "check", forbidden)):
+        result = _run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{forbidden}:{line}: holds \\udc00" in result.output, (args, result.output)

@@ -35,6 +35,13 @@ def half_character(value) -> str | None:
     return None
 
 
+def escape_line(text: str) -> int | None:
+    """The line of text's first such escape. YAML never joins two escapes into one character (write
+    \\U0001F600, or the character itself), so in a settings file the first one is the culprit."""
+    m = ESCAPE.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
 def problem(value) -> str | None:
     """What to tell the user about value's half character, or None."""
     half = half_character(value)
