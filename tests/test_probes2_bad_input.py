@@ -92,3 +92,34 @@ def test_a_half_character_escape_in_a_profile_or_lexicon_is_its_file_and_line(tm
         result = _run(*args)
         assert result.exit_code == 2, (args, result.output)
         assert f"{forbidden}:{line}: holds \\udc00" in result.output, (args, result.output)
+
+
+def _workbench(report_folder: Path, tmp_path: Path):
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from starlette.testclient import TestClient
+
+    from phrasecheck.store.db import Store
+    from phrasecheck.store.importer import import_findings_file
+    from phrasecheck.web.app import Settings, create_app
+
+    db = tmp_path / "web.db"
+    store = Store(db)
+    import_findings_file(store, report_folder / "findings.json")
+    store.close()
+    return TestClient(create_app(Settings(db=db)), base_url="http://127.0.0.1:8750", raise_server_exceptions=False), db
+
+
+def test_the_check_api_answers_a_half_character_or_a_text_that_is_no_string_with_400(report_folder, tmp_path):
+    """Probes chk_lone_surrogate_json, chk_null_text, chk_agent_dict: POST /api/check with
+    {"text": "客服:\\ud800不知道"} was a 500 (the server's traceback); {"text": null} was checked as
+    the transcript "None", and {"agent": {"a": 1}} charged the agent "{'a': 1}"."""
+    client, _ = _workbench(report_folder, tmp_path)
+    with client:
+        client.get("/")
+        headers = {"Content-Type": "application/json", "X-CSRF-Token": client.cookies["pc_csrf"]}
+        for body in ('{"text": "客服:\\ud800不知道"}', '{"text": null}', '{"text": ["客服:不知道"]}', '{"text": "客服:不知道", "agent": {"a": 1}}'):
+            r = client.post("/api/check", content=body.encode(), headers=headers)
+            assert r.status_code == 400 and "error" in r.json(), (body, r.status_code, r.text)
+        r = client.post("/api/check", content='{"text": "客服:不知道", "agent": 7}'.encode(), headers=headers)
+        assert r.status_code == 200 and r.json()["conversations"][0]["agent_id"] == "7"

@@ -40,6 +40,7 @@ from phrasecheck.config.lexicon import BEHAVIOUR_RULES
 from phrasecheck.config.profile import Profile
 from phrasecheck.data import Finding
 from phrasecheck.engine.checker import Checker
+from phrasecheck.inputs.surrogates import problem as surrogate_problem
 from phrasecheck.report.html import _segments
 from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, note_label, reason, rule_label
 from phrasecheck.store.db import Filters, Store, StoreError
@@ -525,9 +526,15 @@ async def api_check(request: Request) -> Response:
     if (request.headers.get("content-type") or "").startswith("application/json"):
         try:
             body = json.loads(text)
-            text, agent = str(body["text"]), str(body.get("agent") or agent)
+            text, agent = body["text"], body.get("agent") or agent
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": 'expected {"text": "客服:…"}'}, status_code=400)
+        if not isinstance(text, str) or not isinstance(agent, (str, int)) or isinstance(agent, bool):
+            return JSONResponse({"error": 'expected {"text": "客服:…", "agent": "A1"}: text and agent are strings'}, status_code=400)
+        agent = str(agent)
+        half = surrogate_problem([text, agent])  # "\ud800" in the JSON: half a character, which no text can hold
+        if half:
+            return JSONResponse({"error": f"text {half}"}, status_code=400)
     if not text.strip():
         return JSONResponse({"error": "empty transcript"}, status_code=400)
     run = await run_in_threadpool(check_text, wb, text, agent)
