@@ -123,3 +123,30 @@ def test_the_check_api_answers_a_half_character_or_a_text_that_is_no_string_with
             assert r.status_code == 400 and "error" in r.json(), (body, r.status_code, r.text)
         r = client.post("/api/check", content='{"text": "客服:不知道", "agent": 7}'.encode(), headers=headers)
         assert r.status_code == 200 and r.json()["conversations"][0]["agent_id"] == "7"
+
+
+def test_a_review_through_the_api_names_its_finding_by_number_only(report_folder, tmp_path):
+    """Probes rev_bool, rev_float, rev_note_obj: POST /api/reviews with "finding": true or 1.9 overruled
+    finding 1 (int(True), int(1.9)), a finding nobody named; a note or a name given as a list or a
+    mapping was stored as its Python repr."""
+    client, db = _workbench(report_folder, tmp_path)
+    with client:
+        client.get("/")
+        headers = {"Content-Type": "application/json", "X-CSRF-Token": client.cookies["pc_csrf"]}
+        for body in (
+            '{"finding": true, "verdict": "false", "by": "QA"}',
+            '{"finding": 1.9, "verdict": "false", "by": "QA"}',
+            '{"finding": 1, "verdict": "appeal", "note": {"x": 1}, "by": "A1"}',
+            '{"finding": 1, "verdict": "false", "by": ["QA"]}',
+            '{"finding": 1, "verdict": "false", "by": "Q\\ud800A"}',
+        ):
+            r = client.post("/api/reviews", content=body.encode(), headers=headers)
+            assert r.status_code == 400, (body, r.status_code, r.text)
+        from phrasecheck.store.db import Store
+
+        store = Store(db)
+        steps = store.db.execute("SELECT COUNT(*) FROM review_events").fetchone()[0]
+        store.close()
+        assert steps == 0
+        r = client.post("/api/reviews", content=b'{"finding": "1", "verdict": "false", "by": "QA"}', headers=headers)
+        assert r.status_code == 200 and r.json()["status"] == "false"

@@ -565,7 +565,15 @@ async def api_reviews(request: Request) -> Response:
     _check_csrf(request, request.headers.get("x-csrf-token"))
     try:
         body = json.loads(await request.body())
-        out = wb.store.review(int(body["finding"]), str(body.get("verdict", "")), str(body.get("note", ""))[:2000], str(body.get("by", ""))[:100])
+        finding, fields = body["finding"], [body.get(k, "") for k in ("verdict", "note", "by")]
+        if isinstance(finding, str) and finding.strip().isdigit():
+            finding = int(finding)
+        if not isinstance(finding, int) or isinstance(finding, bool):  # true was finding 1, 1.9 was 1: a verdict on a finding nobody named
+            raise ValueError(f"finding must be a finding's number, got {json.dumps(finding, ensure_ascii=False)[:40]}")
+        if not all(isinstance(v, str) for v in fields) or surrogate_problem(fields):  # a list as note was stored as its Python repr
+            raise ValueError("verdict, note and by must be text")
+        verdict, note, by = fields
+        out = wb.store.review(finding, verdict, note[:2000], by[:100])
     except (ValueError, KeyError, TypeError, OverflowError) as exc:
         return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
     except StoreError as exc:
