@@ -6,6 +6,7 @@ bad input, never 3), the rest of the batch checked, nothing lost or counted twic
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -150,3 +151,31 @@ def test_a_review_through_the_api_names_its_finding_by_number_only(report_folder
         assert steps == 0
         r = client.post("/api/reviews", content=b'{"finding": "1", "verdict": "false", "by": "QA"}', headers=headers)
         assert r.status_code == 200 and r.json()["status"] == "false"
+
+
+def test_a_day_given_twice_to_report_or_kpi_is_counted_once(report_folder, tmp_path):
+    """Probes rep_twice, rep_mix: `report findings.json findings.json` (or two report folders of the
+    same day, checked with two lexicons) counted every conversation twice: each agent had twice their
+    conversations in kpi.csv, findings.json and report.html, exit 0. The same file is now read once
+    (a warning, as for a chat export given twice); a conversation in two files (same source file and
+    conversation id) is counted once, as the later file has it, and the overlap is an error line."""
+    findings = report_folder / "findings.json"
+    counted = {a["agent_id"]: a["conversations"] for a in json.loads(findings.read_text(encoding="utf-8"))["kpi"]}
+    copy = tmp_path / "again" / "findings.json"
+    copy.parent.mkdir()
+    copy.write_bytes(findings.read_bytes())
+    for given, code, said in (
+        (findings, 0, f"warning: {findings}: the same file as {findings}"),
+        (copy, 2, f"error: {copy}: 4 conversation(s) are also in {findings}"),
+    ):
+        out = tmp_path / f"out{code}"
+        result = _run("report", findings, given, "--out", out, "--no-db")
+        assert result.exit_code == code, result.output
+        assert said in result.output, result.output
+        doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        assert {a["agent_id"]: a["conversations"] for a in doc["kpi"]} == counted
+        assert len(doc["conversations"]) == 4
+        sheet = tmp_path / f"kpi{code}.csv"
+        assert _run("kpi", findings, given, "--output", sheet).exit_code == code
+        rows = list(csv.reader(sheet.read_text(encoding="utf-8-sig").splitlines()))[1:]
+        assert {row[1]: int(row[2]) for row in rows} == counted

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.compiled import cached_checker
 from phrasecheck.engine.run import check_paths, rules_folder
+from phrasecheck.errors import InputError
 from phrasecheck.report.findings_file import is_findings_file, load_findings
 from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, known_keys, mark, migrate, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
@@ -61,6 +63,8 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
         fatal |= checker.fatal
     else:
         profile = find_profile(config)
+    docs = _once(docs, run)
+    origin = {_key(r): "the inputs" for r in run.results}  # where each conversation was last read
     for doc in docs:
         loaded, doc_fatal = load_findings(doc)
         if profile.fatal is not None:
@@ -68,10 +72,52 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
         elif doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
             doc_fatal = {p.id for p in (checker.lexicon if checker else rules_of(profile, lexicon)).phrases if p.fatal}
         fatal |= doc_fatal
-        run.results += loaded.results
+        _add_once(run, loaded, str(doc), origin)
         run.errors += loaded.errors
         run.files += loaded.files
     return run, profile, fatal, docs
+
+
+def _key(r) -> tuple[str, str]:
+    return (r.conversation.source, r.conversation.conversation_id)
+
+
+def _once(docs: list[Path], run: Run) -> list[Path]:
+    """Each findings file once: given twice (or through a link), it was read twice and every
+    conversation in it counted twice. The second path is reported, as a chat export's is."""
+    from phrasecheck.inputs.discover import Skipped
+
+    seen: dict[str, Path] = {}
+    for doc in docs:
+        real = os.path.realpath(doc)
+        if real in seen:
+            run.errors.append(Skipped(str(doc), f"the same file as {seen[real]} (through a symbolic link or given twice); read once"))
+        else:
+            seen[real] = doc
+    return list(seen.values())
+
+
+def _add_once(run: Run, loaded: Run, name: str, origin: dict[tuple[str, str], str]) -> None:
+    """Add loaded's conversations to run; one already there (the same source file and conversation
+    id: the same day reported twice) is replaced by this later copy instead of counted twice, and
+    the overlap is reported once per file (exit 2: two copies of a day, which may disagree)."""
+    index = {_key(r): i for i, r in enumerate(run.results)}
+    again: dict[str, int] = {}
+    for r in loaded.results:
+        key = _key(r)
+        if key in index:
+            run.results[index[key]] = r
+            again[origin[key]] = again.get(origin[key], 0) + 1
+        else:
+            index[key] = len(run.results)
+            run.results.append(r)
+        origin[key] = name
+    for other, n in again.items():
+        run.errors.append(
+            InputError(
+                name, f"{n} conversation(s) are also in {other} (the same source file and conversation id): each is counted once, as this later file has it"
+            )
+        )
 
 
 def _review_file(explicit: Path | None, *folders: Path) -> Path | None:
