@@ -179,3 +179,31 @@ def test_a_day_given_twice_to_report_or_kpi_is_counted_once(report_folder, tmp_p
         assert _run("kpi", findings, given, "--output", sheet).exit_code == code
         rows = list(csv.reader(sheet.read_text(encoding="utf-8-sig").splitlines()))[1:]
         assert {row[1]: int(row[2]) for row in rows} == counted
+
+
+def test_days_scored_with_different_fatal_rules_are_not_reported_together_in_silence(tmp_path):
+    """Probe rep_def_heavy: `report dayA/findings.json dayB/findings.json`, dayB scored with the
+    profile's fatal: [F02], zeroed dayA's F02 conversations too (the union of the fatal rules), exit 0.
+    Files scored with different fatal rules are now a usage error unless the profile says which."""
+    profile = tmp_path / "phrasecheck.yaml"
+    profile.write_text("fatal: [F02]\n", encoding="utf-8")
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _run("report", write_day(tmp_path / "dayA.jsonl"), "--out", a, "--no-db").exit_code == 0
+    assert _run("report", write_day(tmp_path / "dayB.jsonl"), "--out", b, "--no-db", "--config", profile).exit_code == 0
+    before = {c["conversation_id"]: c["attitude_score"] for c in json.loads((a / "findings.json").read_text(encoding="utf-8"))["conversations"]}
+    for command in (
+        ("report", a / "findings.json", b / "findings.json", "--out", tmp_path / "both", "--no-db"),
+        ("kpi", a / "findings.json", b / "findings.json"),
+    ):
+        result = _run(*command)
+        assert result.exit_code == 2, result.output
+        assert f"{a / 'findings.json'} and {b / 'findings.json'} were scored with different fatal rules (F11; F02)" in result.output
+    assert not (tmp_path / "both").exists()
+    result = _run("report", a / "findings.json", b / "findings.json", "--out", tmp_path / "both", "--no-db", "--config", profile)
+    assert result.exit_code == 0, result.output  # the profile decides for both
+    after = json.loads((tmp_path / "both" / "findings.json").read_text(encoding="utf-8"))
+    day_a = [c for c in after["conversations"] if c["source"].endswith("dayA.jsonl")]
+    with_f02 = [c["conversation_id"] for c in day_a if any(f["id"] == "F02" for f in c["findings"])]
+    assert with_f02 and all(before[c] > 0 for c in with_f02)
+    assert all(c["attitude_score"] == 0 for c in day_a if c["conversation_id"] in with_f02)
+    assert _run("report", a / "findings.json", "--out", tmp_path / "alone", "--no-db").exit_code == 0  # one file is scored as it was

@@ -16,7 +16,7 @@ from phrasecheck.config.profile import Profile, find_profile
 from phrasecheck.data import Run
 from phrasecheck.engine.compiled import cached_checker
 from phrasecheck.engine.run import check_paths, rules_folder
-from phrasecheck.errors import InputError
+from phrasecheck.errors import ConfigError, InputError
 from phrasecheck.report.findings_file import is_findings_file, load_findings
 from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, known_keys, mark, migrate, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
@@ -56,26 +56,45 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
     Returns the run, the profile, the fatal rule ids, and the findings files read."""
     docs = [p for p in paths if is_findings_file(p)]
     inputs = [p for p in paths if p not in docs]
-    run, fatal, checker = Run(), set(), None
+    run, checker = Run(), None
+    scored: list[tuple[str, frozenset[str]]] = []  # what each part of the run is scored with
     if inputs:
         profile, checker = build_rules(config, lexicon, select, ignore)
         run = check_paths(inputs, checker, profile, agent)
-        fatal |= checker.fatal
+        scored.append(("the inputs", frozenset(checker.fatal)))
     else:
         profile = find_profile(config)
     docs = _once(docs, run)
     origin = {_key(r): "the inputs" for r in run.results}  # where each conversation was last read
     for doc in docs:
         loaded, doc_fatal = load_findings(doc)
-        if profile.fatal is not None:
-            doc_fatal = set(profile.fatal)
-        elif doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
+        if doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
             doc_fatal = {p.id for p in (checker.lexicon if checker else rules_of(profile, lexicon)).phrases if p.fatal}
-        fatal |= doc_fatal
+        scored.append((str(doc), frozenset(doc_fatal)))
         _add_once(run, loaded, str(doc), origin)
         run.errors += loaded.errors
         run.files += loaded.files
+    if profile.fatal is not None:
+        fatal = set(profile.fatal)  # the profile's fatal: decides for every file
+    else:
+        fatal = set(_agreed("fatal rules", scored, "fatal:", lambda f: ", ".join(sorted(f)) or "none"))
     return run, profile, fatal, docs
+
+
+def _agreed(what: str, scored: list[tuple[str, object]], setting: str, shown):
+    """The one setting every part of the run was scored with. Parts scored differently (a day scored
+    with fatal: [F02] and one with the lexicon's F11) cannot share one report: each rule set applied to
+    the other's conversations changed their scores without a word (the union of the fatal rules zeroed
+    the first day's F02 conversations)."""
+    values = list(dict.fromkeys(v for _, v in scored))
+    if len(values) > 1:
+        firsts = [next(name for name, v in scored if v == value) for value in values[:2]]
+        raise ConfigError(
+            None,
+            f"{firsts[0]} and {firsts[1]} were scored with different {what} ({shown(values[0])}; {shown(values[1])}): "
+            f"report them apart, or set {setting} in the profile (--config) to score them alike",
+        )
+    return values[0] if values else set()
 
 
 def _key(r) -> tuple[str, str]:
