@@ -207,3 +207,35 @@ def test_days_scored_with_different_fatal_rules_are_not_reported_together_in_sil
     assert with_f02 and all(before[c] > 0 for c in with_f02)
     assert all(c["attitude_score"] == 0 for c in day_a if c["conversation_id"] in with_f02)
     assert _run("report", a / "findings.json", "--out", tmp_path / "alone", "--no-db").exit_code == 0  # one file is scored as it was
+
+
+def test_a_findings_file_is_rescored_with_the_weights_it_was_scored_with(tmp_path):
+    """Probe rep_heavy_again: a day reported with --config (weights: {forbidden: 10}) and reported
+    again from its findings.json (after a review, from a folder without that profile) was re-scored
+    with the default weights: every score and the KPI changed with no review behind them, while the
+    workbench re-scores a run with the weights recorded in it. The recorded weights and KPI settings
+    now apply unless the profile names its own; files scored with different weights are an error."""
+    profile = tmp_path / "heavy.yaml"
+    profile.write_text("weights: {forbidden: 10}\nkpi: {skilled_s: 10, normal_s: 20}\n", encoding="utf-8")
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert _run("report", write_day(tmp_path / "day.jsonl"), "--out", first, "--no-db", "--config", profile).exit_code == 0
+    assert _run("report", first / "findings.json", "--out", again, "--no-db").exit_code == 0
+    was, now = (json.loads((d / "findings.json").read_text(encoding="utf-8")) for d in (first, again))
+    assert [c["attitude_score"] for c in now["conversations"]] == [c["attitude_score"] for c in was["conversations"]]
+    assert now["kpi"] == was["kpi"] and now["scoring"] == was["scoring"]
+    assert (again / "kpi.csv").read_bytes() == (first / "kpi.csv").read_bytes()
+    own = tmp_path / "own.yaml"  # a profile that names its weights re-scores with them
+    own.write_text("weights: {forbidden: 1}\n", encoding="utf-8")
+    assert _run("report", first / "findings.json", "--out", tmp_path / "own", "--no-db", "--config", own).exit_code == 0
+    assert json.loads((tmp_path / "own" / "findings.json").read_text(encoding="utf-8"))["scoring"]["weights"]["forbidden"] == 1
+    other = tmp_path / "other"
+    assert _run("report", write_day(tmp_path / "day2.jsonl"), "--out", other, "--no-db").exit_code == 0
+    result = _run("kpi", first / "findings.json", other / "findings.json")
+    assert result.exit_code == 2 and "were scored with different weights (forbidden 10; forbidden 3)" in result.output, result.output
+    doc = json.loads((first / "findings.json").read_text(encoding="utf-8"))
+    doc["scoring"]["weights"]["forbidden"] = "lots"  # hand-edited: one line, not a crash in the arithmetic
+    edited = tmp_path / "edited" / "findings.json"
+    edited.parent.mkdir()
+    edited.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = _run("kpi", edited)
+    assert result.exit_code == 2 and f"{edited}: scoring.weights.forbidden must be a number >= 0, got 'lots'" in result.output

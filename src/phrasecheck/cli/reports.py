@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import asdict, is_dataclass, replace
 from pathlib import Path
 
 import click
@@ -12,12 +13,12 @@ import click
 from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, build_rules, failed, redact_option, refuse_output_over_inputs, report_errors, rule_options
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.lexicon import Lexicon
-from phrasecheck.config.profile import Profile, find_profile
+from phrasecheck.config.profile import KpiSettings, Profile, Weights, find_profile, recorded_settings
 from phrasecheck.data import Run
 from phrasecheck.engine.compiled import cached_checker
 from phrasecheck.engine.run import check_paths, rules_folder
 from phrasecheck.errors import ConfigError, InputError
-from phrasecheck.report.findings_file import is_findings_file, load_findings
+from phrasecheck.report.findings_file import is_findings_file, load_findings, load_findings_scoring
 from phrasecheck.scoring.review import ALIASES, REVIEW_NAME, known_keys, mark, migrate, normalise_verdict, read_reviews, resolve, sync_entries, write_reviews
 
 review_option = click.option(
@@ -58,19 +59,28 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
     inputs = [p for p in paths if p not in docs]
     run, checker = Run(), None
     scored: list[tuple[str, frozenset[str]]] = []  # what each part of the run is scored with
+    weights: list[tuple[str, Weights]] = []
+    kpi_settings: list[tuple[str, KpiSettings]] = []
     if inputs:
         profile, checker = build_rules(config, lexicon, select, ignore)
         run = check_paths(inputs, checker, profile, agent)
         scored.append(("the inputs", frozenset(checker.fatal)))
+        weights.append(("the inputs", profile.weights))
+        kpi_settings.append(("the inputs", profile.kpi))
     else:
         profile = find_profile(config)
     docs = _once(docs, run)
     origin = {_key(r): "the inputs" for r in run.results}  # where each conversation was last read
     for doc in docs:
-        loaded, doc_fatal = load_findings(doc)
+        loaded, scoring = load_findings_scoring(doc)
+        doc_fatal = scoring.get("fatal")
         if doc_fatal is None:  # a `check --format json` file: the lexicon says which rules are fatal
             doc_fatal = {p.id for p in (checker.lexicon if checker else rules_of(profile, lexicon)).phrases if p.fatal}
         scored.append((str(doc), frozenset(doc_fatal)))
+        if scoring.get("weights") is not None:  # a report folder's: the weights its scores were computed with
+            weights.append((str(doc), recorded_settings(Weights, scoring["weights"], "scoring.weights", doc)))
+        if scoring.get("kpi") is not None:
+            kpi_settings.append((str(doc), recorded_settings(KpiSettings, scoring["kpi"], "scoring.kpi", doc)))
         _add_once(run, loaded, str(doc), origin)
         run.errors += loaded.errors
         run.files += loaded.files
@@ -78,7 +88,18 @@ def load_run(paths: list[Path], config, lexicon, agent, select, ignore) -> tuple
         fatal = set(profile.fatal)  # the profile's fatal: decides for every file
     else:
         fatal = set(_agreed("fatal rules", scored, "fatal:", lambda f: ", ".join(sorted(f)) or "none"))
+    # A findings file is re-scored with the weights and KPI settings it was scored with (as the
+    # workbench re-scores a run), unless the profile names its own: re-reporting a day written with
+    # --config from a folder without that profile changed every score, with no review behind it.
+    if "weights" not in profile.given and weights:
+        profile = replace(profile, weights=_agreed("weights", weights, "weights:", _shown_settings))
+    if "kpi" not in profile.given and kpi_settings:
+        profile = replace(profile, kpi=_agreed("KPI settings", kpi_settings, "kpi:", _shown_settings))
     return run, profile, fatal, docs
+
+
+def _shown_settings(settings: dict) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in settings.items())
 
 
 def _agreed(what: str, scored: list[tuple[str, object]], setting: str, shown):
@@ -86,9 +107,16 @@ def _agreed(what: str, scored: list[tuple[str, object]], setting: str, shown):
     with fatal: [F02] and one with the lexicon's F11) cannot share one report: each rule set applied to
     the other's conversations changed their scores without a word (the union of the fatal rules zeroed
     the first day's F02 conversations)."""
-    values = list(dict.fromkeys(v for _, v in scored))
+    values: list = []
+    for _, v in scored:
+        if v not in values:  # settings are compared by value (dataclasses are not hashable)
+            values.append(v)
     if len(values) > 1:
         firsts = [next(name for name, v in scored if v == value) for value in values[:2]]
+        if is_dataclass(values[0]):  # name the settings that differ, not all eleven weights
+            one, two = asdict(values[0]), asdict(values[1])
+            differ = [k for k in one if one[k] != two[k]]
+            values = [{k: d[k] for k in differ} for d in (one, two)]
         raise ConfigError(
             None,
             f"{firsts[0]} and {firsts[1]} were scored with different {what} ({shown(values[0])}; {shown(values[1])}): "

@@ -106,6 +106,7 @@ class Profile:
     ignore: list[str] = field(default_factory=list)
     recording_path: PathPattern | None = None  # {agent_id}/{date}/{call_id}_{time}.wav
     source: str | None = None
+    given: frozenset[str] = frozenset()  # the settings the file names (the others are the defaults)
 
     def enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(s) for s in self.select):
@@ -162,7 +163,7 @@ def load_profile(path: Path) -> Profile:
     unknown = sorted(k for k in data if k != "__line__" and k not in _KEYS)
     if unknown:
         raise ConfigError(path, f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(_KEYS))})", line)
-    prof = Profile(source=str(path))
+    prof = Profile(source=str(path), given=frozenset(k for k in data if k != "__line__"))
     prof.company = _list(data.get("company"), path, line, "company")
     agents, where = _mapping(data.get("agents") or {}, "agents", "map agent ids to surnames (A3001: 王)", path, line)
     for agent_id, surname in agents:
@@ -256,6 +257,22 @@ def _channels(value, path: Path, line: int | None) -> dict[str, int] | None:
     if out["agent"] == out["customer"]:
         raise ConfigError(path, "channels: agent and customer need different channels", where)
     return out
+
+
+def recorded_settings(kind: type, values, section: str, path: Path):
+    """Weights or KpiSettings as a findings.json records what it was scored with (scoring.weights,
+    scoring.kpi): the names this version knows (a newer one may record more), each checked as the
+    profile's own, so a hand-edited value is one line, never a crash in the arithmetic."""
+    prof = Profile()
+    entries, _ = _mapping(values, section, "be a mapping", path, None)
+    known = [(k, v) for k, v in entries if k in kind.__dataclass_fields__]
+    if kind is Weights:
+        _set_numbers(prof.weights, known, section, "weight", path, None, lambda v: v)
+        if prof.weights.max_score <= 0:
+            raise ConfigError(path, f"{section}.max_score must be above 0")
+        return prof.weights
+    _load_kpi(prof, {"kpi": dict(known)}, path, None)
+    return prof.kpi
 
 
 def _load_kpi(prof: Profile, data: dict, path: Path, line: int | None) -> None:

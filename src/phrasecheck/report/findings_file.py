@@ -219,6 +219,14 @@ def run_from_document(doc: dict) -> Run:
 
 def load_findings(path: Path) -> tuple[Run, set[str] | None]:
     """The Run a findings.json describes, and the fatal rule ids it was scored with (if recorded)."""
+    run, scoring = load_findings_scoring(path)
+    fatal = scoring.get("fatal")
+    return run, set(fatal) if fatal is not None else None
+
+
+def load_findings_scoring(path: Path) -> tuple[Run, dict]:
+    """The Run a findings.json describes, and its `scoring` as recorded (fatal, weights, kpi; empty
+    for a `check --format json` file, which records none)."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as Notepad saves an edited file, is read as the importer reads it
         doc = json.loads(text)
@@ -233,5 +241,4 @@ def load_findings(path: Path) -> tuple[Run, set[str] | None]:
         run = run_from_document(doc)
     except (KeyError, TypeError, ValueError) as exc:
         raise FindingsFileError(path, f"broken findings file: {exc!r}") from None
-    fatal = (doc.get("scoring") or {}).get("fatal")
-    return run, set(fatal) if fatal is not None else None
+    return run, dict(doc.get("scoring") or {})
