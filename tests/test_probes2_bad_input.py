@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from phrasecheck.cli import main
-from reports_helpers import write_day
+from reports_helpers import write_day, write_wav
 
 HALF = '{"conversation_id": "h1", "agent_id": "A9", "role": "agent", "text": "\\ud800您好，不知道"}\n'
 
@@ -239,3 +239,20 @@ def test_a_findings_file_is_rescored_with_the_weights_it_was_scored_with(tmp_pat
     edited.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     result = _run("kpi", edited)
     assert result.exit_code == 2 and f"{edited}: scoring.weights.forbidden must be a number >= 0, got 'lots'" in result.output
+
+
+def test_a_manifest_without_the_agent_and_time_columns_is_an_error_not_a_list_of_files(tmp_path):
+    """Probe man_badheader: a manifest.csv whose header was file,agent,time was taken as a manifest
+    of file names alone: every call was charged to `unknown` with no call time, exit 0, not a word.
+    (File,Agent_ID,… already said which columns a manifest needs.)"""
+    day = tmp_path / "day"
+    day.mkdir()
+    write_wav(day / "a.wav", seconds=3.0)  # no speech: a warning, which alone exits 0
+    manifest = day / "manifest.csv"
+    manifest.write_text("file,agent,time\na.wav,A1,2026-11-26T10:00:00\n", encoding="utf-8")
+    result = _run("scan", day, "--out", tmp_path / "report", "--no-db", "--no-cache")
+    assert result.exit_code == 2, result.output
+    assert (
+        f"{manifest}:1: a manifest needs the columns file, agent_id, call_time (conversation_id optional); agent_id, call_time missing (found: file, agent, time)"
+        in result.output
+    )

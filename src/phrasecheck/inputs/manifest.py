@@ -36,8 +36,13 @@ def read_manifest(path: Path) -> tuple[list[ManifestRow], list[InputError]]:
         raise InputError(path, f"cannot read manifest: {exc.strerror or exc}") from None
     except csv.Error as exc:
         raise InputError(path, f"not a readable CSV: {exc}") from None
-    if not reader.fieldnames or "file" not in [h.strip() for h in reader.fieldnames]:
-        raise InputError(path, "a manifest needs the columns file, agent_id, call_time (conversation_id optional)", 1)
+    header = [(h or "").strip() for h in reader.fieldnames or []]
+    missing = [c for c in ("file", "agent_id", "call_time") if c not in header]
+    if missing:  # file,agent,time was taken as a manifest of files alone: every call charged to unknown, exit 0
+        found = ", ".join(h for h in header if h) or "none"
+        raise InputError(
+            path, f"a manifest needs the columns file, agent_id, call_time (conversation_id optional); {', '.join(missing)} missing (found: {found})", 1
+        )
     out: list[ManifestRow] = []
     problems: list[InputError] = []
     for n, raw in enumerate(rows, 2):
