@@ -256,3 +256,20 @@ def test_a_manifest_without_the_agent_and_time_columns_is_an_error_not_a_list_of
         f"{manifest}:1: a manifest needs the columns file, agent_id, call_time (conversation_id optional); agent_id, call_time missing (found: file, agent, time)"
         in result.output
     )
+
+
+def test_eval_names_the_gold_file_and_line_of_a_label_with_no_conversation_on_one_line(tmp_path):
+    """Probes ev_missing, ev_half, ev_mismatch: a gold whose transcripts are missing (or from another
+    set) said "error: gold: conversation … is labelled but was not found in the" and "inputs" on the
+    next line (rich wrapped it at 80 columns), naming neither the gold file nor the label's line."""
+    chat = write_day(tmp_path / "day.jsonl")
+    gold = tmp_path / "day.gold.jsonl"
+    rows = [
+        {"conversation_id": "c1", "greeting_ok": True, "forbidden": [], "openers": [], "courtesy": ["C01"]},
+        {"conversation_id": "call-without-its-transcript", "greeting_ok": True, "forbidden": ["F02"], "openers": [], "courtesy": []},
+    ]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = _run("eval", gold, chat, "-q")
+    assert result.exit_code == 2, result.output
+    said = f"error: {gold}:2: conversation call-without-its-transcript is labelled but was not found in the inputs"
+    assert said in result.output.splitlines(), result.output
