@@ -273,3 +273,19 @@ def test_eval_names_the_gold_file_and_line_of_a_label_with_no_conversation_on_on
     assert result.exit_code == 2, result.output
     said = f"error: {gold}:2: conversation call-without-its-transcript is labelled but was not found in the inputs"
     assert said in result.output.splitlines(), result.output
+
+
+def test_review_mark_refuses_an_appeal_without_a_reason_as_the_workbench_does(report_folder, tmp_path):
+    """Probe rm_appeal_nonote: `review-mark --verdict appeal` with no --note wrote an appeal with no
+    reason (exit 0), which the workbench refuses (提出申诉要写明理由): the lead had nothing to decide on."""
+    folder = tmp_path / "rep"
+    folder.mkdir()
+    for name in ("findings.json", "review.csv"):
+        (folder / name).write_bytes((report_folder / name).read_bytes())
+    before = (folder / "review.csv").read_bytes()
+    for note in ((), ("--note", "  ")):
+        result = _run("review-mark", folder / "findings.json", "--finding", "c2:F02", "--verdict", "申诉", "--by", "A1", *note)
+        assert result.exit_code == 2 and "an appeal needs a reason" in result.output, result.output
+    assert (folder / "review.csv").read_bytes() == before
+    result = _run("review-mark", folder / "findings.json", "--finding", "c2:F02", "--verdict", "appeal", "--by", "A1", "--note", "客户问的是别人")
+    assert result.exit_code == 0, result.output

@@ -259,6 +259,8 @@ def review_mark(findings, keys, verdict, note, by, review) -> None:
 
     Then `phrasecheck report FINDINGS.json --out DIR` or `phrasecheck kpi FINDINGS.json` recompute
     scores and KPI without re-checking."""
+    if normalise_verdict(verdict) == "appeal" and not note.strip():  # as the workbench refuses one: a lead has nothing to decide on
+        raise click.BadParameter("an appeal needs a reason (提出申诉要写明理由): give it with --note", param_hint="--note")
     path = review or findings.parent / REVIEW_NAME
     run, _ = load_findings(findings)
     chosen = resolve(list(keys), known_keys(run), findings)
