@@ -289,3 +289,33 @@ def test_review_mark_refuses_an_appeal_without_a_reason_as_the_workbench_does(re
     assert (folder / "review.csv").read_bytes() == before
     result = _run("review-mark", folder / "findings.json", "--finding", "c2:F02", "--verdict", "appeal", "--by", "A1", "--note", "客户问的是别人")
     assert result.exit_code == 0, result.output
+
+
+def test_a_warning_is_no_error_in_any_ci_format_when_the_exit_code_is_0(tmp_path):
+    """Probe ns_formats: with a recording that holds no speech (a warning: not scored, exit 0), junit
+    counted an <error> case (errors="1"), sarif said executionSuccessful false with level error,
+    github wrote ::error and "1 input error(s)", and the text summary "1 input error(s)": CI views
+    showed a broken run that the exit code called clean. A real input error stays an error."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    write_wav(folder / "quiet.wav", seconds=3.0)
+    (folder / "chat.txt").write_text("# agent: A1\n客服:您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？\n客户:你好\n", encoding="utf-8")
+    outputs = {}
+    for fmt in ("junit", "sarif", "github", "text", "json"):
+        out = tmp_path / f"report.{fmt}"
+        result = _run("check", folder, "--format", fmt, "--output", out, "--no-cache", "--fail-on", "none")
+        assert result.exit_code == 0, (fmt, result.output)
+        outputs[fmt] = out.read_text(encoding="utf-8")
+    assert 'errors="0"' in outputs["junit"] and 'skipped="1"' in outputs["junit"] and "<error" not in outputs["junit"]
+    invocation = json.loads(outputs["sarif"])["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is True and [n["level"] for n in invocation["toolExecutionNotifications"]] == ["warning"]
+    assert "::error" not in outputs["github"] and "::warning file=" in outputs["github"] and "0 input error(s), 1 input warning(s)" in outputs["github"]
+    assert "input error" not in outputs["text"] and "1 input warning(s)" in outputs["text"]
+    assert [e.get("warning") for e in json.loads(outputs["json"])["errors"]] == [True]
+    (folder / "bad.jsonl").write_text("{not json\n", encoding="utf-8")  # an error next to the warning
+    result = _run("check", folder, "--format", "junit", "--output", tmp_path / "both.xml", "--no-cache")
+    assert result.exit_code == 2 and 'errors="1"' in (tmp_path / "both.xml").read_text(encoding="utf-8")
+    result = _run("check", folder, "--format", "sarif", "--output", tmp_path / "both.sarif", "--no-cache")
+    assert (
+        result.exit_code == 2 and json.loads((tmp_path / "both.sarif").read_text(encoding="utf-8"))["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    )

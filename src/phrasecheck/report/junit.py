@@ -16,7 +16,7 @@ from phrasecheck.report.options import DEFAULT_OPTIONS, EmitOptions
 def emit_junit(run: Run, profile: Profile, out: TextIO, options: EmitOptions = DEFAULT_OPTIONS) -> None:
     suites = ET.Element("testsuites", name="phrasecheck")
     suite = ET.SubElement(suites, "testsuite", name="phrasecheck")
-    tests = failures = errors = 0
+    tests = failures = errors = skipped = 0
     for r in run.results:
         c = r.conversation
         tests += 1
@@ -43,13 +43,18 @@ def emit_junit(run: Run, profile: Profile, out: TextIO, options: EmitOptions = D
         failures += failed
     for e in run.errors:
         tests += 1
-        errors += 1
         case = ET.SubElement(suite, "testcase", classname="input", name=e.source, file=e.source)
-        ET.SubElement(case, "error", type="InputError", message=str(e))
+        if e.warning:  # a recording with no speech: not scored, and no error (exit 0), so no red case either
+            skipped += 1
+            ET.SubElement(case, "skipped", message=str(e))
+        else:
+            errors += 1
+            ET.SubElement(case, "error", type="InputError", message=str(e))
     for el in (suites, suite):
         el.set("tests", str(tests))
         el.set("failures", str(failures))
         el.set("errors", str(errors))
+        el.set("skipped", str(skipped))
     ET.indent(suites)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(suites, encoding="unicode"))

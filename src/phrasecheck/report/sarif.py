@@ -56,14 +56,20 @@ def document(run: Run, fail_on: frozenset[str] = DEFAULT_OPTIONS.fail_on, count_
                 result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": "overruled by a QA reviewer (复核)"}]
             results.append(result)
     notifications = [
-        {"level": "error", "message": {"text": str(e)}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.source)}}}]} for e in run.errors
+        {
+            "level": "warning" if e.warning else "error",
+            "message": {"text": str(e)},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.source)}}}],
+        }
+        for e in run.errors
     ]
     sarif_run: dict = {
         "tool": {"driver": {"name": "phrasecheck", "version": __version__, "rules": list(rules.values())}},
         "results": results,
     }
     if notifications:
-        sarif_run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
+        # a warning (a recording with no speech) leaves the run successful, as its exit code 0 says
+        sarif_run["invocations"] = [{"executionSuccessful": all(e.warning for e in run.errors), "toolExecutionNotifications": notifications}]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run]}
 
 
