@@ -319,3 +319,22 @@ def test_a_warning_is_no_error_in_any_ci_format_when_the_exit_code_is_0(tmp_path
     assert (
         result.exit_code == 2 and json.loads((tmp_path / "both.sarif").read_text(encoding="utf-8"))["runs"][0]["invocations"][0]["executionSuccessful"] is False
     )
+
+
+def test_a_recording_path_with_no_real_day_is_a_warning_in_the_report_not_only_on_the_terminal(tmp_path):
+    """Probe rp_baddate: with recording_path "{agent_id}/{date}/{call_id}_{time}.wav", a recording
+    filed under 2026-13-45 was checked without its call time (no time-of-day greeting check) and said
+    so only on standard error: findings.json, --format json and the summary held nothing."""
+    profile = tmp_path / "phrasecheck.yaml"
+    profile.write_text('recording_path: "{agent_id}/{date}/{call_id}_{time}.wav"\n', encoding="utf-8")
+    folder = tmp_path / "calls" / "A7" / "2026-13-45"
+    folder.mkdir(parents=True)
+    wav = write_wav(folder / "c1_101500.wav", seconds=3.0)
+    said = "date '2026-13-45' / time '101500' is not a real day and time in the path"
+    result = _run("scan", tmp_path / "calls", "--out", tmp_path / "report", "--no-db", "--no-cache", "--config", profile)
+    assert result.exit_code == 0, result.output
+    errors = json.loads((tmp_path / "report" / "findings.json").read_text(encoding="utf-8"))["errors"]
+    assert any(e["path"] == str(wav) and said in e["reason"] and e.get("warning") for e in errors), errors
+    result = _run("check", tmp_path / "calls", "--format", "json", "--output", tmp_path / "out.json", "--no-cache", "--config", profile)
+    assert result.exit_code == 0, result.output
+    assert any(said in e["reason"] for e in json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["errors"])

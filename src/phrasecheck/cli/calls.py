@@ -95,6 +95,12 @@ def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable
     return read
 
 
+class UnknownCallTime(InputError):
+    """A recording whose path names no real day and time (recording_path): checked, its time unknown."""
+
+    warning = True
+
+
 def recordings(
     paths: list[Path],
     profile: Profile,
@@ -117,9 +123,13 @@ def recordings(
     from phrasecheck.calls.batch import make_options, over_limits, recordings_meta
 
     options = make_options(model, device, agent_channel, mono_role, profile.agent_channel, jobs, profile.channels)
-    meta, warnings, problems = recordings_meta(audio, manifest, profile.recording_path)
-    for w in warnings:
-        click.echo(f"phrasecheck: warning: {w}", err=True)
+    meta, unplaced, problems = recordings_meta(audio, manifest, profile.recording_path)
+    # A path whose day or time is no real one (2026-13-45) leaves the call's time unknown: a warning
+    # of that recording in every report (findings.json, --format json, the summary), not a line on
+    # the terminal alone, which the report folder and the machine formats never showed.
+    for problem in unplaced:
+        source = next((str(a) for a in audio if problem.startswith(f"{a}: ")), None)
+        problems.append(UnknownCallTime(source, problem[len(source) + 2 :] if source else problem))
     too_big = over_limits(audio, profile.limits)
     transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs, executor, address, verification)
     return audio_reader({**transcripts, **too_big}), problems
