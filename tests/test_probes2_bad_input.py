@@ -338,3 +338,19 @@ def test_a_recording_path_with_no_real_day_is_a_warning_in_the_report_not_only_o
     result = _run("check", tmp_path / "calls", "--format", "json", "--output", tmp_path / "out.json", "--no-cache", "--config", profile)
     assert result.exit_code == 0, result.output
     assert any(said in e["reason"] for e in json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["errors"])
+
+
+def test_a_csv_export_with_a_used_column_given_twice_is_one_error_not_half_its_text(tmp_path):
+    """Probe odd_duphdr: a CSV export whose header names `text` twice (two message columns, as an
+    export that splits long messages writes) was read from the first and the second column dropped
+    in silence: 您好 was checked, 不知道 never was, exit 0. A column phrasecheck does not read may
+    still repeat."""
+    chat = tmp_path / "day.csv"
+    chat.write_text("conversation_id,agent_id,role,text,TEXT\nc1,A1,agent,您好,不知道\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        result = _run("check", chat, "--jobs", jobs)
+        assert result.exit_code == 2, result.output
+        assert f"{chat}:1: column 'text' is given twice (columns 4 and 5)" in result.output, result.output
+    other = tmp_path / "other.csv"
+    other.write_text("conversation_id,agent_id,role,text,备注,备注\nc1,A1,agent,不知道,a,b\n", encoding="utf-8")
+    assert _run("check", other).exit_code == 1  # F02 found; the repeated 备注 is not read

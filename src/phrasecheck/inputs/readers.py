@@ -331,6 +331,13 @@ def csv_header(reader, path: Path, profile: Profile) -> dict[str, int]:
     if missing:
         found = ", ".join(h for h in header if h) or "none"
         raise InputError(str(path), f"missing column(s) {', '.join(missing)} (found: {found}; map them under 'columns' in phrasecheck.yaml)", 1)
+    folded = [h.strip().lower() for h in header]
+    for h in mapping.values():
+        where = [i + 1 for i, name in enumerate(folded) if name == h.strip().lower()]
+        if len(where) > 1:  # the first was read and the other dropped in silence: which one holds the messages?
+            raise InputError(
+                str(path), f"column {header[where[0] - 1].strip()!r} is given twice (columns {where[0]} and {where[1]}): keep one, or rename the other", 1
+            )
     return {c: header.index(h) for c, h in mapping.items()}
 
 
