@@ -354,3 +354,19 @@ def test_a_csv_export_with_a_used_column_given_twice_is_one_error_not_half_its_t
     other = tmp_path / "other.csv"
     other.write_text("conversation_id,agent_id,role,text,备注,备注\nc1,A1,agent,不知道,a,b\n", encoding="utf-8")
     assert _run("check", other).exit_code == 1  # F02 found; the repeated 备注 is not read
+
+
+def test_a_word_list_that_names_another_list_is_a_lexicon_error(tmp_path):
+    """Probe lx_wordsnested: a phrase's words list holding '{@brushoff}' (another list's name) was
+    loaded as the literal word @brushoff, which no agent types: the half of the rule it was meant to
+    widen matched nothing more, and `lexicon check` said ok."""
+    lex = tmp_path / "lex"
+    assert _run("lexicon", "copy", lex).exit_code == 0
+    forbidden = lex / "forbidden.yaml"
+    text = forbidden.read_text(encoding="utf-8")
+    assert "      dunno: [不知道," in text
+    forbidden.write_text(text.replace("      dunno: [不知道,", "      dunno: ['{@brushoff}', 不知道,", 1), encoding="utf-8")
+    for args in (("lexicon", "check", forbidden), ("check", write_day(tmp_path / "day.jsonl"), "--lexicon", lex)):
+        result = _run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "F02: words: dunno holds {@brushoff}: a list cannot name another list" in result.output, result.output

@@ -396,7 +396,11 @@ def _word_lists(value, forms: list[str], path: Path, line: int | None, rule_id: 
             continue
         if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
             raise ConfigError(path, f"{rule_id}: words: a list's name must be lower-case letters, digits and _, got {name!r}", line)
-        expanded = [w for word in _str_list(words, path, line, f"{rule_id}: words: {name}") for w in expand_alternatives(word)]
+        given = _str_list(words, path, line, f"{rule_id}: words: {name}")
+        nested = next((m.group(0) for word in given for m in [WORDS_REF.search(word)] if m), None)
+        if nested:  # expanded, {@brushoff} became the word @brushoff: a list that matched nothing, with no word
+            raise ConfigError(path, f"{rule_id}: words: {name} holds {nested}: a list cannot name another list; write its words out", line)
+        expanded = [w for word in given for w in expand_alternatives(word)]
         if not expanded or any(not w.strip() or "|" in w or "{" in w or "}" in w for w in expanded):
             raise ConfigError(path, f"{rule_id}: words: {name} must be a non-empty list of words", line)
         lists[name] = "{" + "|".join(dict.fromkeys(expanded)) + "}"
