@@ -122,3 +122,20 @@ def test_bad_marks_and_bad_files_are_reported(folder):
         read_reviews(folder / "review.csv")
     res = CliRunner().invoke(main, ["kpi", str(folder / "findings.json")])
     assert res.exit_code == 2 and "review.csv:2" in res.output
+
+
+def test_a_verdict_whose_key_cell_was_emptied_is_an_error_not_dropped(folder):
+    """A review.csv row with a verdict but no key was skipped: the verdict did nothing and vanished when
+    review.csv was written again (exit 0). A blank row is still only a blank row."""
+    path = folder / "review.csv"
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    at = next(i for i, r in enumerate(rows) if r[0].endswith(F02))
+    rows[at][0], rows[at][rows[0].index("verdict")] = "", "false"
+    rows.append([""] * len(rows[0]))
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+    with pytest.raises(ReviewError) as err:
+        read_reviews(path)
+    assert err.value.line == at + 1 and "a row with no key" in err.value.message
+    res = CliRunner().invoke(main, ["kpi", str(folder / "findings.json")])
+    assert res.exit_code == 2 and f"{path}:{at + 1}: a row with no key" in res.output

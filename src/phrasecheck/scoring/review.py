@@ -91,7 +91,10 @@ def read_reviews(path: Path) -> dict[str, ReviewEntry]:
         row = {k: unescape_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         key = row.get("key") or ""  # as written: a conversation id may start or end with a blank
         if not key.strip():
-            continue
+            if any((v or "").strip() for k, v in row.items() if k != "key" and isinstance(v, str)):
+                # a verdict with its key cell emptied (Excel) would be dropped, and lost when review.csv is written again
+                raise ReviewError(path, "a row with no key (the finding it is for): write its key back or delete the row", line)
+            continue  # a blank row
         verdict = normalise_verdict(row.get("verdict") or "")
         if verdict and verdict not in VERDICTS:
             raise ReviewError(path, f"verdict {row.get('verdict')!r} for {key}: expected one of {', '.join(VERDICTS)} or empty", line)
