@@ -370,3 +370,17 @@ def test_a_word_list_that_names_another_list_is_a_lexicon_error(tmp_path):
         result = _run(*args)
         assert result.exit_code == 2, (args, result.output)
         assert "F02: words: dunno holds {@brushoff}: a list cannot name another list" in result.output, result.output
+
+
+def test_an_unknown_status_or_severity_filter_is_refused_not_ignored(report_folder, tmp_path):
+    """Probe flt_status: /api/conversations?status=nonsense listed every conversation with findings, as
+    if no filter were asked; the page did the same. Now 400 naming the filters there are."""
+    client, _ = _workbench(report_folder, tmp_path)
+    with client:
+        client.get("/")
+        for q in ("status=nonsense", "severity=fatal"):
+            r = client.get(f"/api/conversations?{q}")
+            assert r.status_code == 400 and "unknown" in r.json()["error"], (q, r.text)
+            assert client.get(f"/conversations?{q}").status_code == 400
+        for q in ("status=open", "status=clean", "status=false", "severity=review", ""):
+            assert client.get(f"/api/conversations?{q}").status_code == 200, q

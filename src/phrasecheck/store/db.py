@@ -32,6 +32,8 @@ from phrasecheck.scoring.score import attitude_score, band, to_hundred
 SCHEMA_VERSION = 4
 DB_NAME = "phrasecheck.db"
 VERDICTS = ("confirmed", "false", "appeal")
+STATUSES = ("", "open", "clean", "all", *VERDICTS)  # the conversation list's filters ('' = with findings)
+SEVERITIES = ("", "error", "review", "warning", "info")
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma"}
 
 # Each entry brings the schema from version n-1 to n. Never edit a released step: add one.
@@ -674,6 +676,10 @@ class Store:
         return ov
 
     def conversations(self, flt: Filters, page: int = 1, per_page: int = 50) -> Page:
+        if flt.status not in STATUSES:  # an unknown one listed every conversation with findings, as if none were asked
+            raise StoreError("status", f"状态只能是 {' / '.join(s for s in STATUSES if s)}（unknown status {flt.status!r}）")
+        if flt.severity not in SEVERITIES:
+            raise StoreError("severity", f"级别只能是 {' / '.join(s for s in SEVERITIES if s)}（unknown severity {flt.severity!r}）")
         where, args = self._range(valid_day(flt.date_from), valid_day(flt.date_to), "c.")
         clauses = [where]
         if flt.agent:  # every conversation the agent spoke in (a transfer's second agent too)
