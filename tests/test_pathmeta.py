@@ -22,8 +22,9 @@ def test_fields_from_the_last_path_segments():
     meta, problem = p.meta(Path("/data/recordings/A1001/2026-11-26/c0042_101500.wav"))
     assert problem is None
     assert meta == {"agent_id": "A1001", "conversation_id": "c0042", "started_at": datetime(2026, 11, 26, 10, 15)}
-    assert p.meta(Path("A1001/c0042_101500.wav")) == ({}, None)  # too few segments: no match
-    assert p.meta(Path("/x/A1001/2026-11-26/c0042.mp3")) == ({}, None)  # the pattern names .wav
+    for unfit in ("A1001/c0042_101500.wav", "/x/A1001/2026-11-26/c0042.mp3"):  # too few segments; the pattern names .wav
+        found, problem = p.meta(Path(unfit))
+        assert found == {} and problem == f"{unfit}: the path does not fit recording_path {p.text!r}; its agent and call time are unknown"
 
 
 def test_no_extension_accepts_any_and_datetime_and_wildcards():
@@ -67,3 +68,10 @@ def test_scan_takes_agent_and_time_from_the_path_and_the_manifest_wins(tmp_path,
     assert set(convs) == {"c42", "from-manifest"}
     assert convs["c42"]["agent_id"] == "A007" and convs["c42"]["started_at"].startswith("2024-05-14T19:45:00")
     assert convs["from-manifest"]["agent_id"] == "B100"
+
+
+def test_a_field_named_twice_must_say_the_same_both_times():
+    p = compile_pattern("{agent_id}/{agent_id}_{time}.wav")
+    assert p.meta(Path("/x/A1/A1_101500.wav"))[0] == {"agent_id": "A1"}
+    found, problem = p.meta(Path("/x/A1/B2_101500.wav"))  # the second {agent_id} matched anything
+    assert found == {} and "does not fit recording_path" in problem

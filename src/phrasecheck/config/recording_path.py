@@ -27,8 +27,8 @@ class PathPattern:
         """({agent_id, conversation_id, started_at} found in path, or {}; a problem to warn about)."""
         tail = "/".join(Path(path).parts[-self.segments :])
         m = self.regex.fullmatch(tail)
-        if m is None:
-            return {}, None
+        if m is None:  # charged to no one known: said, not left to a KPI row called unknown
+            return {}, f"{path}: the path does not fit recording_path {self.text!r}; its agent and call time are unknown"
         got = m.groupdict()
         meta: dict = {}
         if got.get("agent_id"):
@@ -52,7 +52,8 @@ def compile_pattern(text: str) -> PathPattern:
         name = m.group(1)
         if name not in FIELDS:
             raise ValueError(f"unknown field {{{name}}} (known: {', '.join('{' + f + '}' for f in FIELDS)})")
-        out.append("[^/]*?" if name == "any" or name in seen else f"(?P<{name}>[^/]+?)")
+        # a field named twice (A1001/A1001_0930.wav) must say the same both times, not match anything
+        out.append("[^/]*?" if name == "any" else f"(?P={name})" if name in seen else f"(?P<{name}>[^/]+?)")
         seen.add(name)
         pos = m.end()
     out.append(_literal(text[pos:]))
