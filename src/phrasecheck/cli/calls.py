@@ -96,7 +96,8 @@ def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable
 
 
 class UnknownCallTime(InputError):
-    """A recording whose path names no real day and time (recording_path): checked, its time unknown."""
+    """A recording whose path names no real day and time, or does not fit recording_path at all:
+    checked, its time (and agent) unknown."""
 
     warning = True
 
