@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,8 @@ def _normalize_char_by_char(text: str) -> tuple[str, list[int], frozenset[int]]:
     from phrasecheck.text.normalize import FILLERS, _half_width, _invisible, _is_word_char, display_order, to_simplified
 
     simple = to_simplified(text)
-    chars, index, breaks = [], [], set()
+    chars, index, breaks, spaced = [], [], set(), False
+    han = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]").fullmatch
     for i in display_order(simple):
         ch = _half_width(simple[i]).lower()
         if _invisible(ch):
@@ -182,9 +184,15 @@ def _normalize_char_by_char(text: str) -> tuple[str, list[int], frozenset[int]]:
         if not _is_word_char(ch):
             if not ch.isspace():
                 breaks.add(len(chars))
+                spaced = False
+            else:
+                spaced = True
             continue
         if ch in FILLERS:
             continue
+        if spaced and chars and han(chars[-1]) and han(ch):  # a space between two Chinese characters is a pause
+            breaks.add(len(chars))
+        spaced = False
         chars.append(ch)
         index.append(i)
     return "".join(chars), index, frozenset(breaks)

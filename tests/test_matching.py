@@ -351,3 +351,19 @@ def test_the_customers_words_said_back_after_nin_shuo_are_for_review(checker):
     assert "said back" in back.findings[0].message
     for own, rule in (("跟您说了多少遍了，先备案再结算，怎么就是听不明白呢", "F13"), ("您说哪位呀？人不在，甭等了您呐", "F06")):
         assert [(f.id, f.severity) for f in checker.check(agent_says(own)).findings if f.kind == "forbidden"] == [(rule, "error")]
+
+
+def test_a_question_ending_in_bu_then_a_pause_is_no_bu_zhidao(checker):
+    """您看行不，知道时间后… : the 不 ends a question (行不？), and 知道 opens the next sentence; a space
+    between Chinese characters is such a pause too (chat agents write sentences apart so)."""
+    for text in ("您看行不，知道时间后我们提前一天短信通知", "您要办不 知道手机号就能开通"):
+        assert ids(checker.check(agent_says(text)), "forbidden") == [], text
+    assert ids(checker.check(agent_says("不知道，你去问别人")), "forbidden") == ["F02"]
+    assert ids(checker.check(agent_says("喂？喂？听得到吗？")), "forbidden") == ["F01"]  # other pauses inside a phrase stay
+
+
+def test_a_space_between_chinese_characters_is_a_pause():
+    from phrasecheck.text.normalize import normalize
+
+    nt = normalize("您看行不 知道时间后 OK 的 好")
+    assert nt.with_breaks[0] == "您看行不，知道时间后ok的，好"  # not beside a Latin word

@@ -142,6 +142,13 @@ class Codebook:
             return "".join(map(self._fuzzy.__getitem__, syllables))
 
 
+def _splits_a_word(text: Prepared, span: Span) -> bool:
+    """Whether the span opens with 不 or 没 cut off by a written pause: that one ends the clause before,
+    as a question's 行不？/ 有没？ (您看行不，知道时间后… is no 不知道; 您要办不 知道手机号就能开通 neither).
+    Other pauses inside a phrase stay (喂？喂？, 快点，快点: the recognizer's and chat's commas)."""
+    return span.start + 1 in text.nt.breaks and span.end > span.start + 1 and text.key[span.start] in "不没"
+
+
 class PartPattern:
     """One lexicon part with its pinyin views."""
 
@@ -170,7 +177,10 @@ class PartPattern:
         key = (self, lo, hi, threshold)
         if key in text.hits:
             return text.hits[key]
-        span = text.hits[key] = self._find(text, lo, hi, threshold)
+        span = self._find(text, lo, hi, threshold)
+        while span is not None and _splits_a_word(text, span):
+            span = self._find(text, span.start + 1, hi, threshold)
+        text.hits[key] = span
         return span
 
     def _find(self, text: Prepared, lo: int, hi: int | None, threshold: float) -> Span | None:

@@ -159,6 +159,7 @@ def display_order(text: str) -> list[int]:
 
 
 _SKIP, _BREAK, _KEEP = 0, 1, 2
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]").fullmatch
 _CLASSES: dict[str, tuple[int, str]] = {}  # character -> what normalize does with it (_classify)
 _CLASSES_MAX = 1 << 16
 
@@ -185,6 +186,7 @@ def normalize(text: str, context: bool = False) -> Normalized:
     index: list[int] = []
     breaks: set[int] = set()
     classes = _CLASSES
+    spaced = False  # a space since the last kept character
     for i in display_order(simple):
         c = simple[i]
         got = classes.get(c)
@@ -194,10 +196,18 @@ def normalize(text: str, context: bool = False) -> Normalized:
                 classes[c] = got
         kind, ch = got
         if kind == _KEEP:
+            # Chinese is written without spaces: one between two Chinese characters ends a sentence, as
+            # chat agents and exports write it (您看行不 知道时间后… is no 不知道)
+            if spaced and chars and _HAN(chars[-1]) and _HAN(ch):
+                breaks.add(len(chars))
+            spaced = False
             chars.append(ch)
             index.append(i)
         elif kind == _BREAK:
             breaks.add(len(chars))
+            spaced = False
+        elif ch.isspace() and not _invisible(ch):
+            spaced = True
     norm = "".join(chars)
     key = _regional(norm.translate(MATCH_CHARS)).translate(DIGITS)
     tones = _tones(key, context)
