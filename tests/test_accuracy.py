@@ -112,6 +112,19 @@ def test_rewording_banks(checker, bank, precision, recall):
     assert not run.errors and {r.conversation.conversation_id for r in run.results} == set(gold)
 
 
+def test_polite_bank_s_keeps_at_most_its_one_known_false_finding(checker):
+    """Bank s puts a rule's two halves in two polite agent turns or two sentences of one turn. One false
+    finding is read and kept: 船票改签就这么说定了 怎么样您明早七点来码头 says F10's own words (就这么说…怎么样)
+    as a settled proposal. The count may only go down."""
+    folder = REPO / "samples" / "eval-reword"
+    gold, errors = load_gold(folder / "s.gold.jsonl")
+    assert not errors
+    run = check_paths([folder / "s.jsonl"], checker, Profile())
+    wrong = {(d.conversation_id, d.id, d.verdict) for d in evaluate(run.results, gold).disagreements if d.category == "forbidden"}
+    assert wrong <= {("rw-s-256", "F10", "false positive")}, wrong
+    assert not run.errors and {r.conversation.conversation_id for r in run.results} == set(gold)
+
+
 def test_sample_day_matches_its_labels(checker):
     gold_path = REPO / "samples" / "chats" / "day-2026-11-26.gold.jsonl"
     gold, _ = load_gold(gold_path)
