@@ -35,3 +35,18 @@ def whisper():
         return WhisperTranscriber(TranscribeOptions())
     except ModelError as e:  # pragma: no cover - only without the model packages
         pytest.skip(str(e))
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory):
+    """A report folder of the hand-scored chat day: findings.json and review.csv as `report` writes them."""
+    from click.testing import CliRunner
+
+    from phrasecheck.cli import main
+    from reports_helpers import write_day
+
+    base = tmp_path_factory.mktemp("day")
+    out = base / "report"
+    result = CliRunner().invoke(main, ["report", str(write_day(base / "day.jsonl")), "--out", str(out), "--no-db"])
+    assert result.exit_code == 0, result.output
+    return out

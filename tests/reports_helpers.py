@@ -85,3 +85,28 @@ def call_run(folder: Path, chk: Checker) -> Run:
         ],
     )
     return Run(results=[chk.check(conv)], files=1)
+
+
+def workbench_client(findings: Path, db: Path):
+    """A TestClient on a workbench whose database (db) holds findings (a findings.json), for probing its
+    pages and API; server errors come back as 500 answers, not exceptions."""
+    from starlette.testclient import TestClient
+
+    from phrasecheck.store.db import Store
+    from phrasecheck.store.importer import import_findings_file
+    from phrasecheck.web.app import Settings, create_app
+
+    store = Store(db)
+    import_findings_file(store, findings)
+    store.close()
+    return TestClient(create_app(Settings(db=db)), base_url="http://127.0.0.1:8750", raise_server_exceptions=False)
+
+
+def findings_commands(path: Path, tmp: Path) -> dict[str, tuple]:
+    """Every command that reads a findings.json, with its arguments, by name (for bad-input probes)."""
+    return {
+        "report": ("report", path, "--out", tmp / "out", "--no-db"),
+        "kpi": ("kpi", path),
+        "review-mark": ("review-mark", path, "--finding", "c2:F02", "--verdict", "false"),
+        "import": ("import", path, "--db", tmp / "probe.db"),
+    }

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from phrasecheck.cli import main
-from reports_helpers import write_day, write_wav
+from reports_helpers import findings_commands, workbench_client, write_day, write_wav
 
 HALF = '{"conversation_id": "h1", "agent_id": "A9", "role": "agent", "text": "\\ud800您好，不知道"}\n'
 
@@ -42,16 +42,6 @@ def test_a_half_character_escape_in_a_chat_export_is_one_bad_line_and_the_rest_i
         assert result.exit_code == 2 and f"{chat}:{line}: holds \\ud800" in result.output, result.output
 
 
-@pytest.fixture(scope="module")
-def report_folder(tmp_path_factory) -> Path:
-    """A report folder of the hand-scored chat day, as `report` writes it."""
-    base = tmp_path_factory.mktemp("day")
-    out = base / "report"
-    result = _run("report", write_day(base / "day.jsonl"), "--out", out, "--no-db")
-    assert result.exit_code == 0, result.output
-    return out
-
-
 def test_a_findings_file_holding_a_half_character_is_one_line_in_every_command(report_folder, tmp_path):
     """Probe fj_surr: a findings.json whose turn text holds \\ud800 (hand-edited, or from another
     tool) crashed `report` (exit 3, UnicodeEncodeError) and `import` printed the conversation's every
@@ -61,13 +51,7 @@ def test_a_findings_file_holding_a_half_character_is_one_line_in_every_command(r
     path = tmp_path / "edited" / "findings.json"
     path.parent.mkdir()
     path.write_text(json.dumps(doc), encoding="utf-8")  # ensure_ascii: written as the escape \ud800
-    commands = {
-        "report": ("report", path, "--out", tmp_path / "out", "--no-db"),
-        "kpi": ("kpi", path),
-        "review-mark": ("review-mark", path, "--finding", "c2:F02", "--verdict", "false"),
-        "import": ("import", path, "--db", tmp_path / "probe.db"),
-    }
-    for name, args in commands.items():
+    for name, args in findings_commands(path, tmp_path).items():
         result = _run(*args)
         assert result.exit_code == 2, (name, result.output)
         lines = result.output.strip().splitlines()
@@ -98,17 +82,8 @@ def test_a_half_character_escape_in_a_profile_or_lexicon_is_its_file_and_line(tm
 def _workbench(report_folder: Path, tmp_path: Path):
     pytest.importorskip("starlette")
     pytest.importorskip("httpx")
-    from starlette.testclient import TestClient
-
-    from phrasecheck.store.db import Store
-    from phrasecheck.store.importer import import_findings_file
-    from phrasecheck.web.app import Settings, create_app
-
     db = tmp_path / "web.db"
-    store = Store(db)
-    import_findings_file(store, report_folder / "findings.json")
-    store.close()
-    return TestClient(create_app(Settings(db=db)), base_url="http://127.0.0.1:8750", raise_server_exceptions=False), db
+    return workbench_client(report_folder / "findings.json", db), db
 
 
 def test_the_check_api_answers_a_half_character_or_a_text_that_is_no_string_with_400(report_folder, tmp_path):

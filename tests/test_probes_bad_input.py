@@ -15,21 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from phrasecheck.cli import main
-from reports_helpers import write_day
+from reports_helpers import findings_commands, workbench_client, write_day
 
 
 def _run(*args: str):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-@pytest.fixture(scope="module")
-def report_folder(tmp_path_factory) -> Path:
-    """A report folder of the hand-scored chat day: findings.json and review.csv as `report` writes them."""
-    base = tmp_path_factory.mktemp("day")
-    out = base / "report"
-    result = _run("report", write_day(base / "day.jsonl"), "--out", out, "--no-db")
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def _edited(report_folder: Path, tmp_path: Path, edit) -> Path:
@@ -61,13 +51,7 @@ def test_a_hand_edited_findings_file_is_one_line_and_exit_2_in_every_command(rep
     """Probe fj_*: report, kpi and review-mark crashed (exit 3) on a findings.json whose fields had
     the wrong types, and import took what report refused. Now all four name the file and the entry."""
     path = _edited(report_folder, tmp_path, EDITS[edit])
-    commands = {
-        "report": ("report", path, "--out", tmp_path / "out", "--no-db"),
-        "kpi": ("kpi", path),
-        "review-mark": ("review-mark", path, "--finding", "c2:F02", "--verdict", "false"),
-        "import": ("import", path, "--db", tmp_path / "probe.db"),
-    }
-    for name, args in commands.items():
+    for name, args in findings_commands(path, tmp_path).items():
         result = _run(*args)
         assert result.exit_code == 2, (name, result.output)
         assert "internal error" not in result.output, (name, result.output)
@@ -122,18 +106,8 @@ def test_the_workbench_answers_numbers_past_sqlites_range_with_404_and_400_not_5
     a bad request a 400."""
     pytest.importorskip("starlette")
     pytest.importorskip("httpx")
-    from starlette.testclient import TestClient
-
-    from phrasecheck.store.db import Store
-    from phrasecheck.store.importer import import_findings_file
-    from phrasecheck.web.app import Settings, create_app
-
-    db = tmp_path / "web.db"
-    store = Store(db)
-    import_findings_file(store, report_folder / "findings.json")
-    store.close()
     huge = "9" * 23
-    with TestClient(create_app(Settings(db=db)), base_url="http://127.0.0.1:8750", raise_server_exceptions=False) as client:
+    with workbench_client(report_folder / "findings.json", tmp_path / "web.db") as client:
         client.get("/")  # the CSRF cookie
         headers = {"Content-Type": "application/json", "X-CSRF-Token": client.cookies["pc_csrf"]}
         assert client.get(f"/c/{huge}").status_code == 404
