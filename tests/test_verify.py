@@ -298,9 +298,10 @@ def test_a_reading_that_fits_the_audio_badly_on_its_own_is_not_heard():
 
 
 def test_a_two_character_forbidden_reading_must_fit_at_least_as_well_as_the_decoded_text(checker):
-    """你瞎 heard over the 你驾 of 被你驾铸 (said 被你吓住, holdout17) at -1.73 is no F03: two characters
-    are a token or two, and a fall within the tolerance says nothing. Fitting better, it is heard."""
-    text = "你随便挑，我们还能被你驾铸。"
+    """你瞎 heard over the 你驾 of 被你驾铸 (said 被你吓住, holdout17) at -1.73 was F03: two characters are a
+    token or two, and a fall within the tolerance says nothing. The same over a 你驾 in other words (that
+    call's words are F11 since the set was read); fitting better, it is heard."""
+    text = "师傅说你驾车的时候挺稳。"
     span = (text.index("你驾"), text.index("你驾") + 2)
     assert ids(checker.check(_later(text, [(*span, "你瞎", -1.73)])), "forbidden") == []
     assert ids(checker.check(_later(text, [(*span, "你瞎", 0.5)])), "forbidden") == ["F03"]
