@@ -190,13 +190,23 @@ def _gather(files, durations, groups, results, progress: Progress | None) -> dic
     return out
 
 
-def recordings_meta(audio: Iterable[Path], manifest: Path | None, path_pattern: PathPattern | None) -> tuple[dict[str, dict], list[str], list[InputError]]:
+class UnknownCallTime(InputError):
+    """A recording whose path names no real day and time, or does not fit recording_path at all:
+    checked, its time (and agent) unknown. A warning of that recording in every report."""
+
+    warning = True
+
+
+def recordings_meta(
+    audio: Iterable[Path], manifest: Path | None, path_pattern: PathPattern | None
+) -> tuple[dict[str, dict], list[UnknownCallTime], list[InputError]]:
     """Agent, call id and time per recording (by resolved path): the manifest given, else each
     manifest.csv beside the recordings, else the profile's recording_path pattern. Returns the
-    mapping, warnings, and the manifests' problems (rows that could not be used)."""
+    mapping, the recordings placed without their time (warnings), and the manifests' problems
+    (rows that could not be used)."""
     audio = list(audio)
     meta: dict[str, dict] = {}
-    warnings: list[str] = []
+    warnings: list[UnknownCallTime] = []
     problems: list[InputError] = []
     manifests = [manifest] if manifest else sorted({f.parent / MANIFEST_NAME for f in audio if (f.parent / MANIFEST_NAME).is_file()})
     for path in manifests:
@@ -213,7 +223,7 @@ def recordings_meta(audio: Iterable[Path], manifest: Path | None, path_pattern: 
             if str(f.resolve()) not in meta:
                 found, problem = path_pattern.meta(f)
                 if problem:
-                    warnings.append(problem)
+                    warnings.append(UnknownCallTime(str(f), problem.removeprefix(f"{f}: ")))
                 if found:
                     meta[str(f.resolve())] = found
     return meta, warnings, problems

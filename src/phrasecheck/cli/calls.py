@@ -95,13 +95,6 @@ def audio_reader(transcripts: dict[Path, Conversation | InputError]) -> Callable
     return read
 
 
-class UnknownCallTime(InputError):
-    """A recording whose path names no real day and time, or does not fit recording_path at all:
-    checked, its time (and agent) unknown."""
-
-    warning = True
-
-
 def recordings(
     paths: list[Path],
     profile: Profile,
@@ -128,9 +121,7 @@ def recordings(
     # A path whose day or time is no real one (2026-13-45) leaves the call's time unknown: a warning
     # of that recording in every report (findings.json, --format json, the summary), not a line on
     # the terminal alone, which the report folder and the machine formats never showed.
-    for problem in unplaced:
-        source = next((str(a) for a in audio if problem.startswith(f"{a}: ")), None)
-        problems.append(UnknownCallTime(source, problem[len(source) + 2 :] if source else problem))
+    problems += unplaced
     too_big = over_limits(audio, profile.limits)
     transcripts = transcribe_with_bar([a for a in audio if a not in too_big], options, no_cache, meta, jobs, executor, address, verification)
     return audio_reader({**transcripts, **too_big}), problems
