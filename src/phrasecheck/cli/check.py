@@ -125,32 +125,8 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     if not quiet:
         console.print(per)
     console.print(f"greeting accuracy: {ev.greeting_accuracy:.3f} ({ev.greeting_right}/{ev.greeting_total})")
-    _locate_in_gold(ev.errors, gold)
     for e in ev.errors:  # one line each, as every command's errors: rich wrapped them at the terminal's width
         click.echo(f"error: {e}")
     if json_out:
         json_out.write_text(jsonlib.dumps(ev.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     sys.exit(EXIT_ERROR if ev.errors else EXIT_OK)
-
-
-def _locate_in_gold(errors, gold: Path) -> None:
-    """evaluate() names a label it found no conversation for as "gold", without the file or line:
-    name the gold file and the label's line, so the line can be found and fixed."""
-    import json as jsonlib
-    import re
-
-    lines: dict[str, int] = {}
-    try:
-        for n, raw in enumerate(gold.read_text(encoding="utf-8-sig").splitlines(), 1):
-            try:
-                record = jsonlib.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and record.get("conversation_id") is not None:
-                lines.setdefault(str(record["conversation_id"]), n)
-    except (OSError, UnicodeDecodeError):
-        pass
-    for e in errors:
-        if e.source == "gold":
-            found = re.match(r"conversation (.*) is labelled but", e.message)
-            e.source, e.line = str(gold), lines.get(found.group(1)) if found else None

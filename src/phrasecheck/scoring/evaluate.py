@@ -75,16 +75,26 @@ class Evaluation:
 CATEGORY_KINDS = {"forbidden": "forbidden", "openers": "opener", "courtesy": "courtesy"}
 
 
-def load_gold(path: Path, kinds: dict[str, str] | None = None) -> tuple[dict[str, dict], list[InputError]]:
+class Labels(dict):
+    """The labels by conversation id, with the gold file they came from and each label's line: a
+    label whose conversation the inputs lack is an error of that line (evaluate)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__()
+        self.path = str(path) if path is not None else "gold"
+        self.lines: dict[str, int] = {}
+
+
+def load_gold(path: Path, kinds: dict[str, str] | None = None) -> tuple[Labels, list[InputError]]:
     """The labels by conversation id, and each bad line as an error. kinds (rule id -> kind, the lexicon in
     use): a label naming no rule of its category's kind (F99, or O01 under forbidden) can never be found,
     and would count as the checker's miss with no word: an error of its line."""
-    gold: dict[str, dict] = {}
+    gold = Labels(path)
     errors: list[InputError] = []
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        return {}, [InputError(str(path), f"cannot read gold file: {exc}")]
+        return gold, [InputError(str(path), f"cannot read gold file: {exc}")]
     for n, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
@@ -112,6 +122,7 @@ def load_gold(path: Path, kinds: dict[str, str] | None = None) -> tuple[dict[str
             if wrong:
                 errors.append(InputError(str(path), f"{cid}: {category} {', '.join(map(str, wrong))} names no {kind} rule of the lexicon in use", n))
         gold[cid] = row
+        gold.lines.setdefault(cid, n)
     return gold, errors
 
 
@@ -168,6 +179,7 @@ def evaluate(results: list[Result], gold: dict[str, dict]) -> Evaluation:
                 verdict = "false positive" if not r.greeting.ok else "missed"
                 why = ", ".join(r.greeting.missing) or "judged complete"
                 ev.disagreements.append(Disagreement(cid, "greeting", "G01", verdict, f"{r.greeting.text} [{why}]"))
+    origin = gold if isinstance(gold, Labels) else Labels()
     for cid in sorted(set(gold) - seen):
-        ev.errors.append(InputError("gold", f"conversation {cid} is labelled but was not found in the inputs"))
+        ev.errors.append(InputError(origin.path, f"conversation {cid} is labelled but was not found in the inputs", origin.lines.get(cid)))
     return ev
