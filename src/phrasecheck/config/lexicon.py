@@ -13,8 +13,7 @@ import regex
 import yaml
 
 from phrasecheck.errors import ConfigError
-from phrasecheck.inputs.surrogates import escape_line, has_escape
-from phrasecheck.inputs.surrogates import problem as surrogate_problem
+from phrasecheck.inputs.surrogates import escape_line, parsed_problem
 from phrasecheck.text.normalize import normalize
 
 KINDS = ("forbidden", "opener", "courtesy", "greeting", "words", "behaviour")
@@ -184,7 +183,7 @@ def load_yaml(path: Path) -> dict:
         return {"__line__": 1}
     if not isinstance(data, dict):
         raise ConfigError(path, "expected a mapping at the top of the file", 1)
-    half = surrogate_problem(data) if has_escape(text) else None  # "\ud800" in quotes: half a character, on which matching and every report fail
+    half = parsed_problem(text, data)  # "\ud800" in quotes: half a character, on which matching and every report fail
     if half:
         raise ConfigError(path, half, escape_line(text))
     return data

@@ -18,8 +18,7 @@ from phrasecheck.config.profile import CSV_COLUMNS, Profile
 from phrasecheck.data import AGENT, ROLES, Conversation, Turn
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.discover import AUDIO_SUFFIXES, STDIN
-from phrasecheck.inputs.surrogates import has_escape
-from phrasecheck.inputs.surrogates import problem as surrogate_problem
+from phrasecheck.inputs.surrogates import parsed_problem
 
 # Headers that Chinese service-desk exports use, beside the canonical ones.
 HEADER_ALIASES = {
@@ -293,7 +292,7 @@ def _read_jsonl(path: Path, text: str, profile: Profile, loaded: Loaded) -> None
             if not isinstance(record, dict):
                 yield n, None, InputError(str(path), "expected a JSON object per line", n)
                 continue
-            half = has_escape(raw) and surrogate_problem(record)
+            half = parsed_problem(raw, record)
             if half:
                 yield n, None, InputError(str(path), half, n)
                 continue

@@ -30,8 +30,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import Conversation, Turn
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.readers import _line_too_long, _message, add_turn, check_file_size, csv_header
-from phrasecheck.inputs.surrogates import has_escape
-from phrasecheck.inputs.surrogates import problem as surrogate_problem
+from phrasecheck.inputs.surrogates import parsed_problem
 
 STREAMED_SUFFIXES = frozenset({".jsonl", ".csv"})
 
@@ -115,7 +114,7 @@ def _parse(raw: bytes | str, path: Path, n: int) -> Record:
         # json's own message (and json's leniency: NaN, huge integers), exactly as readers.read_file
         try:
             record = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-            half = has_escape(raw) and surrogate_problem(record)  # what orjson refused may be a half character, which json lets through
+            half = parsed_problem(raw, record)  # what orjson refused may be a half character, which json lets through
             if half:
                 return n, None, InputError(str(path), half, n)
         except json.JSONDecodeError as exc:

@@ -48,3 +48,9 @@ def problem(value) -> str | None:
     if half is None:
         return None
     return f"holds {half}, half of a UTF-16 surrogate pair without its other half (no character): remove it or write the whole character"
+
+
+def parsed_problem(raw: str | bytes, value) -> str | None:
+    """problem() of a value parsed from raw (a JSON line, a JSON or YAML file): looked at only where
+    raw writes such an escape, so an ordinary file costs one search."""
+    return problem(value) if has_escape(raw) else None

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Finding, Greeting, Result, Run, Turn
 from phrasecheck.errors import FindingsFileError, InputError, NoSpeech
-from phrasecheck.inputs.surrogates import has_escape
-from phrasecheck.inputs.surrogates import problem as surrogate_problem
+from phrasecheck.inputs.surrogates import parsed_problem
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}
 
@@ -171,11 +170,6 @@ def document_problem(doc: dict) -> str | None:
     return None
 
 
-def half_character_problem(text: str, doc) -> str | None:
-    """A hand-edited findings file may hold \\ud800 (half a character), which no report can write."""
-    return surrogate_problem(doc) if has_escape(text) else None
-
-
 def run_from_document(doc: dict) -> Run:
     run = Run()
     for c in doc.get("conversations", []):
@@ -234,7 +228,7 @@ def load_findings_scoring(path: Path) -> tuple[Run, dict]:
         raise FindingsFileError(path, f"not a readable findings file: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "conversations" not in doc:
         raise FindingsFileError(path, "not a phrasecheck findings file (schema_version 1)")
-    problem = half_character_problem(text, doc) or document_problem(doc)
+    problem = parsed_problem(text, doc) or document_problem(doc)  # a hand-edited \ud800: no report can write it
     if problem:
         raise FindingsFileError(path, f"broken findings file: {problem}")
     try:

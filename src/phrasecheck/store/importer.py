@@ -8,7 +8,7 @@ from pathlib import Path
 
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.errors import ReviewError
-from phrasecheck.report.findings_file import half_character_problem
+from phrasecheck.inputs.surrogates import parsed_problem
 from phrasecheck.report.labels import rule_names
 from phrasecheck.scoring.review import REVIEW_NAME, ReviewEntry, read_reviews
 from phrasecheck.store.db import ImportStats, Store, StoreError
@@ -21,7 +21,7 @@ def import_findings_file(store: Store, path: Path, review: Path | None = None, l
         doc = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(str(path), f"not a readable findings file: {exc}") from None
-    half = half_character_problem(text, doc)
+    half = parsed_problem(text, doc)
     if half:
         raise StoreError(str(path), f"broken findings file: {half}")
     review = review if review is not None else path.parent / REVIEW_NAME
