@@ -135,3 +135,9 @@ class Run:
     errors: list[InputError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # files under the given folders that are not inputs
     files: int = 0
+
+    def input_tally(self) -> str:
+        """The run's input problems for a summary line: errors always, warnings (a recording with no
+        speech: not scored, exit 0) only where there are any."""
+        warnings = sum(e.warning for e in self.errors)
+        return f"{len(self.errors) - warnings} input error(s)" + (f", {warnings} input warning(s)" if warnings else "")

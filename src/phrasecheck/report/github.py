@@ -46,10 +46,7 @@ def emit_github(run: Run, profile: Profile, out: TextIO, options: EmitOptions = 
         props = [f"file={_prop(e.source)}"] + ([f"line={e.line}"] if e.line else [])
         out.write(f"::{'warning' if e.warning else 'error'} {','.join(props)}::{_data(e.message)}\n")
     fail_on = ",".join(sorted(options.fail_on)) or "none"
-    input_warnings = sum(e.warning for e in run.errors)
     out.write(
         f"phrasecheck: {len(run.results)} conversation(s), {tally['error']} failing finding(s) (--fail-on {fail_on}), "
-        f"{tally['warning']} warning(s), {tally['note']} overruled or info, {len(run.errors) - input_warnings} input error(s)"
-        + (f", {input_warnings} input warning(s)" if input_warnings else "")
-        + "\n"
+        f"{tally['warning']} warning(s), {tally['note']} overruled or info, {run.input_tally()}\n"
     )

@@ -117,11 +117,8 @@ def print_tail(console: Console, run: Run, agents: list[AgentKpi], conversations
             )
         console.print(table)
     summary = f"{conversations} conversation(s) in {run.files} file(s): {failing} finding(s) in {shown} conversation(s)"
-    input_warnings = sum(e.warning for e in run.errors)  # a recording with no speech: no error, as exit 0 says
-    if len(run.errors) > input_warnings:
-        summary += f", {len(run.errors) - input_warnings} input error(s)"
-    if input_warnings:
-        summary += f", {input_warnings} input warning(s)"
+    if run.errors:
+        summary += ", " + run.input_tally().removeprefix("0 input error(s), ")
     if run.ignored:
         summary += f"; {len(run.ignored)} file(s) under the folders are not inputs and were not read"
     console.print(Text(summary, "bold"))
