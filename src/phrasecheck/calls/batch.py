@@ -72,20 +72,25 @@ def groups_of(durations: list[float], budget_s: float) -> list[list[int]]:
 
 
 class _Worker:
-    """One model per worker process, loaded by the pool's initializer (or once for a serial run)."""
+    """One model per worker process, loaded by the pool's initializer (or once for a serial run),
+    and the run's verification, given once: a forked worker inherits it. Sent with every group, it
+    was pickled each time, its lexicon's 114,000 forms and all (6.5 MB, about 2.5 s of CPU a group:
+    a cached scan of samples/calls took 9 s of CPU with two workers, 2 s with one)."""
 
     transcriber: WhisperTranscriber | None = None
+    verification: Verification | None = None
 
     @classmethod
-    def start(cls, options: TranscribeOptions) -> None:
+    def start(cls, options: TranscribeOptions, verification: Verification | None = None) -> None:
         cls.transcriber = WhisperTranscriber(options)
+        cls.verification = verification
 
     @classmethod
-    def run(cls, args: tuple[list[Job], TranscribeOptions, str | None, Verification | None]) -> list[Conversation | InputError] | ModelError:
-        jobs, options, cache_path, verification = args
+    def run(cls, args: tuple[list[Job], TranscribeOptions, str | None]) -> list[Conversation | InputError] | ModelError:
+        jobs, options, cache_path = args
         cache = TranscriptCache(cache_path) if cache_path else None
         try:
-            return transcribe_batch(jobs, options, cls.transcriber or WhisperTranscriber(options), cache, verification)
+            return transcribe_batch(jobs, options, cls.transcriber or WhisperTranscriber(options), cache, cls.verification)
         except ModelError as exc:  # returned, not raised: it crosses the process boundary as a value
             return exc
 
@@ -109,9 +114,9 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def _start_worker(options: TranscribeOptions) -> None:
+def _start_worker(options: TranscribeOptions, verification: Verification | None) -> None:
     die_with_parent()
-    _Worker.start(options)
+    _Worker.start(options, verification)
 
 
 def duration_s(path: Path) -> float:
@@ -146,15 +151,15 @@ def transcribe_all(
 
         results = transcribe_groups(group_jobs, options, cache, address, verification)
         return _gather(files, durations, groups, results, progress)
-    work = [(js, options, str(cache.path) if cache else None, verification) for js in group_jobs]
+    work = [(js, options, str(cache.path) if cache else None) for js in group_jobs]
     parallel = jobs > 1 and len(groups) > 1
-    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options,)) if parallel else None
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(options, verification)) if parallel else None
     if pool is None and work:
-        _Worker.start(options)
+        _Worker.start(options, verification)
     try:
         return _gather(files, durations, groups, pool.map(_Worker.run, work) if pool else map(_Worker.run, work), progress)
     finally:
-        _Worker.transcriber = None
+        _Worker.transcriber = _Worker.verification = None
         if pool:
             pool.shutdown(cancel_futures=True)
 
