@@ -47,3 +47,25 @@ def test_pruning_finds_what_every_form_tried_one_by_one_finds(lexicon, kind):
             found += bool(every)
         text.hits.clear()
     assert found > len(lines) // 5  # the lines do hold the rules' words: the comparison is not between two empty lists
+
+
+def test_every_part_written_as_said_is_looked_at(lexicon):
+    """A turn is read character by character, a lexicon part in context: 不了解 reads liao there and le in
+    every turn, and F02's 不了解，别问我 was never even aligned. Each part's own words, written as a turn,
+    must reach the alignment: filed in the index under the turn's reading, and every phrase with a form of
+    that part alone a candidate."""
+    checker = Checker(lexicon, Profile())
+    matcher = checker.matcher
+    single: dict[str, set[str]] = {}
+    for phrase in checker.phrases:
+        for form in phrase.forms:
+            if len(form.parts) == 1:
+                single.setdefault(form.parts[0].key, set()).add(phrase.id)
+    missed = []
+    for part, pid in matcher._pid.items():
+        text = matcher.prepare(part.key)
+        if len(part.key) > 2 and pid not in matcher.present(text):
+            missed.append(part.key)
+        elif not single.get(part.key, set()) <= matcher.candidates(text):
+            missed.append(part.key)
+    assert len(matcher._pid) > 5000 and not missed, missed[:20]

@@ -163,14 +163,20 @@ class PartPattern:
         # membership in the part's characters and codes: `in` on these short strings, not three sets per
         # part (thousands of parts, and a small set costs a few hundred bytes)
         self._pinyin, self._fuzzy = pre.pinyin_codes, pre.codes
-        self.sounds = Codebook.bits(pre.codes)  # its fuzzy-pinyin codes as bits (Matcher.viable)
+        # A turn is read character by character (text/normalize.py), the part in context: a polyphone
+        # reads apart (不了解: liao in the part, le in any turn). The index files the part under both
+        # readings, and only the sounds both share are required of a text (not 不了解's liao).
+        plain = Prepared(part.key, codebook).codes
+        self._plain = plain if plain != pre.codes else ""
+        self.required = "".join(a for a, b in zip(pre.codes, plain) if a == b) if self._plain else pre.codes
+        self.sounds = Codebook.bits(self.required)  # its fuzzy-pinyin codes as bits (Matcher.viable)
 
     def grams(self) -> set[str]:
         """The n-grams the matcher files the part under (Matcher.present looks a text's up)."""
         if self.strict:  # exact characters, or toned pinyin for two characters
             return {self.key} | ({self.prepared.tone_codes} if len(self.key) == 2 else set())
-        codes = self._fuzzy  # a match above any threshold keeps at least one fuzzy-pinyin pair intact
-        return {codes[i : i + 2] for i in range(len(self.key) - 1)}
+        # a match above any threshold keeps at least one fuzzy-pinyin pair intact, in either reading
+        return {codes[i : i + 2] for codes in (self._fuzzy, self._plain) for i in range(len(codes) - 1)}
 
     def find(self, text: Prepared, lo: int = 0, hi: int | None = None, threshold: float = 85.0) -> Span | None:
         """Best match starting in text.key[lo:hi] (the end may run past hi by the part's length)."""
@@ -437,13 +443,13 @@ class Matcher:
         parts with too few sounds to file, are always looked at."""
         rarity: dict[str, int] = {}
         for pat in self._by_pid:
-            for code in set(pat.prepared.codes):
+            for code in set(pat.required):
                 rarity[code] = rarity.get(code, 0) + 1
         witnessed: dict[str, set[int]] = {}
         unwitnessed: set[int] = set()
         for pid, owners in self._keyed.items():
             pat = self._by_pid[pid]
-            codes = sorted(set(pat.prepared.codes), key=rarity.__getitem__)
+            codes = sorted(set(pat.required), key=rarity.__getitem__)
             spare = int(pat.allowed(min(self._threshold[o] for o in owners)) // COST_UNPAIRED)
             if pat.strict or spare >= len(codes):
                 unwitnessed.add(pid)
