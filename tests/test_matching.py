@@ -280,6 +280,14 @@ def test_short_phrase_needs_word_boundary(checker):
     assert "C06" not in checker.check(conv((AGENT, "等我们再见面的时候再说"))).courtesy_used
 
 
+@pytest.mark.parametrize("company", ["好车二手车", "好邻居家政", "好再来"])
+def test_a_pause_ends_a_word(checker, company):
+    # bank t: a company named 好… after 您好， made the key 你好好…, cut 你 / 好好 / … as one text, and C01 went
+    # unseen in every greeting of the agent; a written pause ends a word
+    result = checker.check(conv((AGENT, f"您好，{company}客服中心，我姓王，请问有什么可以帮您？")))
+    assert {"C01", "C10"} <= set(result.courtesy_used) and result.greeting.ok
+
+
 @pytest.mark.parametrize(("rule_id", "text"), [("C04", "这是最不起眼的那款"), ("C06", "带您再见识一下新款"), ("C07", "我们接收等额的退款")])
 def test_the_recognizers_spellings_keep_their_own_meanings(checker, rule_id, text):
     assert rule_id not in checker.check(conv((AGENT, text))).courtesy_used

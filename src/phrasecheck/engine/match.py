@@ -606,13 +606,18 @@ class Matcher:
         return self._tokenizer
 
     def tokens_align(self, text: Prepared, start: int, end: int) -> bool:
-        """Does [start, end) fall on jieba word boundaries? Keeps 再见 out of 再见面, 喂 out of 喂养."""
+        """Does [start, end) fall on jieba word boundaries? Keeps 再见 out of 再见面, 喂 out of 喂养.
+        Each clause is cut on its own: a written pause ends a word (您好，好车二手车 is 您好 and 好车, where
+        the key's 你好好车 cut whole gives 你 / 好好 / 车 and the greeting's 您好 was no word)."""
         if text.bounds is None:
-            starts, ends, pos = set(), set(), 0
-            for tok in self.tokenizer().cut(text.key, HMM=False):
-                starts.add(pos)
-                pos += len(tok)
-                ends.add(pos)
+            starts, ends = set(), set()
+            cuts = [0, *sorted(b for b in text.nt.breaks if 0 < b < len(text.key)), len(text.key)]
+            for lo, hi in zip(cuts, cuts[1:]):
+                pos = lo
+                for tok in self.tokenizer().cut(text.key[lo:hi], HMM=False):
+                    starts.add(pos)
+                    pos += len(tok)
+                    ends.add(pos)
             text.bounds = (starts, ends)
         return start in text.bounds[0] and end in text.bounds[1]
 
