@@ -156,6 +156,19 @@ class StoreError(PhrasecheckError):
     """The database file cannot be opened, is newer than this phrasecheck, or a request is invalid."""
 
 
+class StoreWriteError(StoreError):
+    """The database can be read but not written (a read-only file or folder, a full disk, a lock held
+    too long): an import or a review step cannot be saved. Nothing was changed."""
+
+
+# SQLite's words for a file it can read but not change; any other OperationalError is a bug of ours
+_CANNOT_WRITE = ("readonly database", "read-only", "disk is full", "database is locked", "disk I/O error", "unable to open database file")
+
+
+def _cannot_write(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and any(words in str(exc) for words in _CANNOT_WRITE)
+
+
 def default_db_path() -> Path:
     """$PHRASECHECK_DB, else $XDG_DATA_HOME/phrasecheck/phrasecheck.db, else ~/.local/share/phrasecheck/phrasecheck.db."""
     explicit = os.environ.get("PHRASECHECK_DB")
@@ -268,14 +281,24 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction. A database that cannot be written (a read-only file: an import, a
+        review step) is a StoreWriteError naming the file, never an internal error."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _cannot_write(exc):
+                raise StoreWriteError(str(self.path), f"cannot write the database: {exc}") from None
+            raise
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             self.__dict__.pop("_scorings", None)  # a rolled-back run's id may be given to the next one
+            if _cannot_write(exc):
+                raise StoreWriteError(str(self.path), f"cannot write the database: {exc}") from None
             raise
-        self.db.execute("COMMIT")
 
     # ---- schema -------------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ from phrasecheck.engine.checker import Checker
 from phrasecheck.inputs.surrogates import problem as surrogate_problem
 from phrasecheck.report.html import _segments
 from phrasecheck.report.labels import KIND_LABEL, MISSING_LABEL, ROLE_LABEL, SEVERITY_LABEL, STATUS_LABEL, VERDICT_LABEL, note_label, reason, rule_label
-from phrasecheck.store.db import Filters, Store, StoreError
+from phrasecheck.store.db import Filters, Store, StoreError, StoreWriteError
 from phrasecheck.web import charts
 
 CSP = (
@@ -341,7 +341,8 @@ async def review_form(request: Request) -> Response:
             raise StoreError("review", "这条问题不属于这个会话")
         wb.store.review(fid, str(form.get("verdict", "")), str(form.get("note", ""))[:2000], str(form.get("by", ""))[:100])
     except (ValueError, StoreError) as exc:
-        return wb.page(request, "error.html", 400, message=getattr(exc, "message", str(exc)))
+        status = 503 if isinstance(exc, StoreWriteError) else 400  # the database cannot be written: the server's problem, not the form's
+        return wb.page(request, "error.html", status, message=getattr(exc, "message", str(exc)))
     response = RedirectResponse(f"/c/{pk}#f{fid}", status_code=303)
     response.set_cookie("pc_name", quote(str(form.get("by", ""))[:100]), samesite="strict", httponly=True)  # cookies are latin-1: 李 travels encoded
     return response
@@ -449,7 +450,10 @@ async def selfcheck(request: Request) -> Response:
         run = await run_in_threadpool(check_text, wb, text, agent)
     saved = None
     if run is not None and form.get("save") and run.results:
-        saved = _save_selfcheck(wb, run)
+        try:
+            saved = _save_selfcheck(wb, run)
+        except StoreWriteError as exc:
+            return wb.page(request, "error.html", 503, message=f"未能保存（数据库无法写入）：{exc.message}")
     response = wb.page(
         request, "selfcheck.html", text=text, agent=agent, run=run, results=[_self_result(wb, r) for r in (run.results if run else [])], saved=saved
     )
@@ -577,7 +581,7 @@ async def api_reviews(request: Request) -> Response:
     except (ValueError, KeyError, TypeError, OverflowError) as exc:
         return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
     except StoreError as exc:
-        return JSONResponse({"error": exc.message}, status_code=400)
+        return JSONResponse({"error": exc.message}, status_code=503 if isinstance(exc, StoreWriteError) else 400)
     agent = next((a for a in wb.store.agents() if a["agent_id"] == out["agent_id"]), None)
     return JSONResponse({**out, "agent": agent})
 
