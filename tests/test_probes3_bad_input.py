@@ -74,3 +74,45 @@ def test_a_database_that_cannot_be_written_is_one_line_and_a_503_not_an_internal
     assert result.exit_code == 2 and "cannot write the database" in result.output, result.output
     answer = client.post("/api/reviews", json=body, headers={"X-CSRF-Token": token})
     assert answer.status_code == 503, answer.text
+
+
+def _day_with_review(report_folder: Path, tmp_path: Path, rows: list[list[str]]) -> Path:
+    """A copy of the report folder's findings.json with a review.csv of `rows` (key, verdict, note, by) beside it."""
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "findings.json").write_bytes((report_folder / "findings.json").read_bytes())
+    lines = ["key,verdict,note,by"] + [",".join(r) for r in rows]
+    (day / "review.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    return day / "findings.json"
+
+
+def _statuses(db: Path) -> dict[str, str]:
+    store = Store(db)
+    try:
+        return {r["key"]: r["status"] for r in store.db.execute("SELECT key, status FROM findings")}
+    finally:
+        store.close()
+
+
+def test_import_takes_an_old_review_key_and_names_a_verdict_for_no_finding_as_report_does(report_folder, tmp_path):
+    """Probes imp_oldkeys, imp_gone: a review.csv from before keys held the source (c2:F02:3:4, the
+    turn counted from 0) was re-keyed by `report` ("review entry … is now …") but taken over by
+    `import` as nothing (0 verdicts, exit 0), so the workbench still charged the overruled F02; and a
+    verdict whose finding is gone was a warning from `report` but dropped by `import` without a word."""
+    import json
+
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    c2 = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")
+    f = c2["findings"][0]
+    old = f"c2:{f['id']}:{f['turn']}:{f['start_char']}"  # the key of an older review.csv
+    gone = f"{c2['source']}:c2:F05:9:0"
+    findings = _day_with_review(report_folder, tmp_path, [[old, "误报", "问的是别人", "QA李"], [gone, "false", "", "QA李"]])
+    reported = _run("report", findings, "--out", tmp_path / "out", "--no-db")
+    assert reported.exit_code == 0 and f"review entry {old} is now {f['key']}" in reported.output, reported.output
+    db = tmp_path / "qa.db"
+    result = _run("import", findings, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert f"review entry {old} is now {f['key']}" in result.output
+    assert f"warning: review entry {gone} matches no finding of {findings}" in result.output
+    assert "1 verdict(s) taken over" in result.output
+    assert _statuses(db)[f["key"]] == "false"  # as report.html has it

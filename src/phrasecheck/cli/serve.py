@@ -88,6 +88,10 @@ def import_cmd(files, db, review, lexicon_dir) -> None:
             click.echo(f"error: {exc}", err=True)
             bad += 1
             continue
+        for moved in stats.migrated:
+            click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
+        for key in stats.unmatched:  # as `report` says it: a verdict that no finding of the run takes
+            click.echo(f"warning: review entry {key} matches no finding of {f}", err=True)
         click.echo(f"{f}: {stats.added} conversation(s) added, {stats.updated} updated, {stats.findings} finding(s), {stats.reviews} verdict(s) taken over")
     counts = store.counts()
     click.echo(f"database {path}: {counts['conversations']} conversation(s), {counts['findings']} finding(s), {counts['review_events']} review step(s)")

@@ -185,6 +185,8 @@ class ImportStats:
     updated: int = 0  # conversations already there (same source and id): replaced, not counted twice
     findings: int = 0
     reviews: int = 0  # verdicts taken over from review.csv / the document
+    migrated: list = field(default_factory=list)  # review.csv rows of an older key form re-keyed to one finding each (review.Migration)
+    unmatched: list[str] = field(default_factory=list)  # review.csv rows with a verdict that match no finding of the document
 
 
 @dataclass
