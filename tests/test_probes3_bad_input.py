@@ -116,3 +116,25 @@ def test_import_takes_an_old_review_key_and_names_a_verdict_for_no_finding_as_re
     assert f"warning: review entry {gone} matches no finding of {findings}" in result.output
     assert "1 verdict(s) taken over" in result.output
     assert _statuses(db)[f["key"]] == "false"  # as report.html has it
+
+
+def test_an_appeal_written_in_review_csv_without_a_reason_is_taken_over_by_import(report_folder, tmp_path):
+    """Probe imp_appeal_nonote: a row with verdict 申诉 and no note (typed in Excel by the agent) is an
+    appeal to `report` (report.html and findings.json show it appealed), but `import` took it over as
+    nothing: the workbench showed the finding as never reviewed and its 申诉中 list missed it."""
+    import json
+
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    f = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")["findings"][0]
+    findings = _day_with_review(report_folder, tmp_path, [[f["key"], "申诉", "", "A1"]])
+    reported = _run("report", findings, "--out", tmp_path / "out", "--no-db")
+    assert reported.exit_code == 0, reported.output
+    shown = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert next(c for c in shown["conversations"] if c["conversation_id"] == "c2")["findings"][0]["review"] == "appeal"
+    db = tmp_path / "qa.db"
+    result = _run("import", findings, "--db", db)
+    assert result.exit_code == 0 and "1 verdict(s) taken over" in result.output, result.output
+    assert _statuses(db)[f["key"]] == "appeal"
+    store = Store(db)
+    steps = [s for steps in store.history(store.db.execute("SELECT conv FROM findings WHERE key = ?", (f["key"],)).fetchone()[0]).values() for s in steps]
+    assert [(s["verdict"], s["by"]) for s in steps] == [("appeal", "A1")]

@@ -497,7 +497,9 @@ class Store:
         events = []
         if entry is not None:
             at = entry.at or _now()
-            if entry.appeal:
+            # an appeal written in review.csv with no reason still stands (report counts it as appealed):
+            # seeded with its empty note rather than dropped, which left the workbench without the appeal
+            if entry.appeal or entry.verdict == "appeal":
                 by = entry.appeal_by or (entry.by if entry.verdict == "appeal" else "")
                 events.append(("appeal", entry.appeal, by, entry.appeal_at or at))
             if entry.verdict in ("confirmed", "false"):
