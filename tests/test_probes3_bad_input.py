@@ -138,3 +138,19 @@ def test_an_appeal_written_in_review_csv_without_a_reason_is_taken_over_by_impor
     store = Store(db)
     steps = [s for steps in store.history(store.db.execute("SELECT conv FROM findings WHERE key = ?", (f["key"],)).fetchone()[0]).values() for s in steps]
     assert [(s["verdict"], s["by"]) for s in steps] == [("appeal", "A1")]
+
+
+def test_kpi_names_a_verdict_that_matches_no_finding_as_report_does(report_folder, tmp_path):
+    """Probe kpi_gone: a review.csv row whose finding is gone (the day re-checked with another lexicon,
+    or its key mistyped in Excel) was a warning from `report`, but `kpi` left it out of the monthly
+    sheet without a word: the QA lead believed the F02 overruled while it still cost the agent."""
+    import json
+
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    f = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")["findings"][0]
+    typo = f["key"].rsplit(":", 1)[0] + ":99"
+    findings = _day_with_review(report_folder, tmp_path, [[typo, "误报", "问的是别人", "QA李"]])
+    for command in (("report", findings, "--out", tmp_path / "out", "--no-db"), ("kpi", findings), ("kpi", findings, "-o", tmp_path / "kpi.csv")):
+        result = _run(*command)
+        assert result.exit_code == 0, (command[0], result.output)
+        assert f"warning: review entry {typo} matches no finding" in result.output, (command, result.output)

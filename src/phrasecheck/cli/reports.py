@@ -221,9 +221,12 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
         raise click.BadParameter("must end in .xlsx or .csv", param_hint="--output")
     refuse_output_over_inputs(output, list(paths))
     run, profile, fatal, docs = load_run(list(paths), config, lexicon_dir, agent, select, ignore)
-    review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))  # its entries are re-keyed in memory only
+    # its entries are re-keyed in memory only
+    _, unmatched = review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))
     agents = compute_kpi(run.results, profile, fatal)
     report_errors(run)
+    for key in unmatched:  # as report says it: a verdict the sheet does not count
+        click.echo(f"warning: review entry {key} matches no finding", err=True)
     if output is None:
         from rich.console import Console
         from rich.table import Table
