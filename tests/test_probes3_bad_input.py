@@ -154,3 +154,24 @@ def test_kpi_names_a_verdict_that_matches_no_finding_as_report_does(report_folde
         result = _run(*command)
         assert result.exit_code == 0, (command[0], result.output)
         assert f"warning: review entry {typo} matches no finding" in result.output, (command, result.output)
+
+
+def test_a_file_posted_under_a_text_field_of_a_workbench_form_is_refused(report_folder, tmp_path):
+    """Probes form_file_by, self_file_text, form_file_csrf: a multipart form whose `by` (or `note`) was a
+    file put the review on the finding signed "UploadFile(filename='a.txt', …)"; 自查 checked a `text`
+    file as that repr; a file as the CSRF token answered 500."""
+    db = tmp_path / "qa.db"
+    client = workbench_client(report_folder / "findings.json", db)
+    client.get("/")
+    token = client.cookies.get("pc_csrf")
+    conv = client.get("/api/conversations").json()["conversations"][0]["id"]
+    fid = Store(db).conversation(conv)["findings"][0]["id"]
+    fields = {"csrf": token, "finding": str(fid), "verdict": "false", "note": "问的是别人", "by": "QA李"}
+    for name in ("by", "note", "verdict", "finding", "csrf"):
+        data = {k: v for k, v in fields.items() if k != name}
+        answer = client.post(f"/c/{conv}/review", data=data, files={name: ("a.txt", fields[name].encode(), "text/plain")}, follow_redirects=False)
+        assert answer.status_code == 400 and "UploadFile" not in answer.text, (name, answer.status_code)
+    assert Store(db).history(conv) == {}  # no step was stored
+    answer = client.post("/selfcheck", data={"csrf": token}, files={"text": ("a.txt", "客服:这个我不知道".encode(), "text/plain")})
+    assert answer.status_code == 400 and "UploadFile" not in answer.text
+    assert client.post(f"/c/{conv}/review", data=fields, follow_redirects=False).status_code == 303  # all text: taken

@@ -212,6 +212,17 @@ def _check_csrf(request: Request, given: str | None) -> None:
         raise HTTPException(403, "CSRF 校验失败：请刷新页面后再试")
 
 
+def _text(form, name: str) -> str:
+    """A form field as text. A file posted under a text field's name (multipart) is refused: its repr
+    was stored as the reviewer's name or checked as the transcript, and as the CSRF token it was a 500."""
+    value = form.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise HTTPException(400, f"表单项 {name} 应为文字，不是文件（form field {name} must be text, not a file）")
+    return value
+
+
 def _safe_next(value: str | None) -> str:
     """Only a local path: never redirect to another site."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -334,17 +345,17 @@ async def review_form(request: Request) -> Response:
     wb: Workbench = request.app.state.wb
     pk = request.path_params["pk"]
     form = await request.form()
-    _check_csrf(request, form.get("csrf"))
+    _check_csrf(request, _text(form, "csrf"))
     try:
-        fid = int(form.get("finding", ""))
+        fid = int(_text(form, "finding"))
         if not any(f_id == fid for f_id, _, _ in wb.store.finding_objects(pk)):
             raise StoreError("review", "这条问题不属于这个会话")
-        wb.store.review(fid, str(form.get("verdict", "")), str(form.get("note", ""))[:2000], str(form.get("by", ""))[:100])
+        wb.store.review(fid, _text(form, "verdict"), _text(form, "note")[:2000], _text(form, "by")[:100])
     except (ValueError, StoreError) as exc:
         status = 503 if isinstance(exc, StoreWriteError) else 400  # the database cannot be written: the server's problem, not the form's
         return wb.page(request, "error.html", status, message=getattr(exc, "message", str(exc)))
     response = RedirectResponse(f"/c/{pk}#f{fid}", status_code=303)
-    response.set_cookie("pc_name", quote(str(form.get("by", ""))[:100]), samesite="strict", httponly=True)  # cookies are latin-1: 李 travels encoded
+    response.set_cookie("pc_name", quote(_text(form, "by")[:100]), samesite="strict", httponly=True)  # cookies are latin-1: 李 travels encoded
     return response
 
 
@@ -421,9 +432,9 @@ async def selfcheck(request: Request) -> Response:
     if request.method == "GET":
         return wb.page(request, "selfcheck.html", text="", agent=_my_agent(request), run=None, saved=None)
     form = await request.form(max_files=1, max_fields=10)
-    _check_csrf(request, form.get("csrf"))
-    text = str(form.get("text") or "")
-    agent = str(form.get("agent") or "").strip()[:100]
+    _check_csrf(request, _text(form, "csrf"))
+    text = _text(form, "text")
+    agent = _text(form, "agent").strip()[:100]
     upload = form.get("file")
     run = None
     if upload is not None and getattr(upload, "filename", ""):
@@ -499,11 +510,11 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         return wb.page(request, "login.html", next=nxt, failed=False)
     form = await request.form()
-    _check_csrf(request, form.get("csrf"))
-    token = str(form.get("token", ""))
+    _check_csrf(request, _text(form, "csrf"))
+    token = _text(form, "token")
     if not wb.settings.token or not hmac.compare_digest(token.encode(), wb.settings.token.encode()):
         return wb.page(request, "login.html", 401, next=nxt, failed=True)
-    response = RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
+    response = RedirectResponse(_safe_next(_text(form, "next") or "/"), status_code=303)
     response.set_cookie("pc_auth", token, httponly=True, samesite="strict")
     return response
 
