@@ -11,6 +11,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from phrasecheck.cli import main
@@ -175,3 +176,35 @@ def test_a_file_posted_under_a_text_field_of_a_workbench_form_is_refused(report_
     answer = client.post("/selfcheck", data={"csrf": token}, files={"text": ("a.txt", "客服:这个我不知道".encode(), "text/plain")})
     assert answer.status_code == 400 and "UploadFile" not in answer.text
     assert client.post(f"/c/{conv}/review", data=fields, follow_redirects=False).status_code == 303  # all text: taken
+
+
+@pytest.mark.parametrize(
+    "edit, said",
+    [
+        (("上午好: ['05:00', '12:00']", "上午好: ['05:00', '25:00']"), "time_of_day.上午好 must be ['HH:MM', 'HH:MM'] with times of day"),
+        (("下午好: ['12:00', '18:00']", "下午好: ['12:00', '18:00']\n  早上好: ['05:00', '09:00']"), "time_of_day.早上好: not one of parts.greeting's words"),
+    ],
+    ids=["hour 25", "a word the greeting never says"],
+)
+def test_a_time_of_day_window_that_cannot_be_checked_is_a_lexicon_error(tmp_path, edit, said):
+    """Probes lx_badtime, lx_unknownword: a copied lexicon whose 上午好 ends at '25:00' passed `lexicon
+    check` and the pattern HH:MM, then stopped `check` with an internal error (exit 3, "hour must be in
+    0..23") at the first conversation with a start time; a window for 早上好, which parts.greeting never
+    matches, was never checked, and the greeting 早上好… was a G01 with no word of why."""
+    lexicon = tmp_path / "centre"
+    assert _run("lexicon", "copy", lexicon).exit_code == 0
+    greeting = lexicon / "greeting.yaml"
+    text = greeting.read_text(encoding="utf-8")
+    assert edit[0] in text
+    greeting.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    (tmp_path / "phrasecheck.yaml").write_text("lexicon: centre\n", encoding="utf-8")
+    chat = tmp_path / "day.jsonl"
+    chat.write_text(
+        '{"conversation_id": "m1", "agent_id": "A1", "role": "agent", "text": "上午好，阳光物业客服中心，我姓王，请问有什么可以帮助您？", '
+        '"timestamp": "2026-11-26T10:00:00+08:00"}\n',
+        encoding="utf-8",
+    )
+    for args in (("check", chat, "--config", tmp_path / "phrasecheck.yaml"), ("lexicon", "check", greeting)):
+        result = _run(*args)
+        assert result.exit_code == 2, (args[0], result.output)
+        assert f"{greeting}:" in result.output and said in result.output, result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -505,11 +506,16 @@ def _greeting(data: dict, path: Path) -> GreetingRule:
         if any(len(f.parts) > 1 for f in parts[name]):
             raise ConfigError(path, f"parts.{name}: each form must be one piece (no commas inside)", raw.get("__line__"))
     times = {}
+    words = {normalize(f.text).key for f in parts.get("greeting", [])}
     for word, span in (data.get("time_of_day") or {}).items():
         if word == "__line__":
             continue
-        if not (isinstance(span, list) and len(span) == 2 and all(re.fullmatch(r"\d\d:\d\d", str(s)) for s in span)):
-            raise ConfigError(path, f"time_of_day.{word} must be ['HH:MM', 'HH:MM']", data["time_of_day"].get("__line__"))
+        where = data["time_of_day"].get("__line__")
+        # 25:00 passed the pattern and stopped every check of a call with a start time (exit 3)
+        if not (isinstance(span, list) and len(span) == 2 and all(re.fullmatch(r"\d\d:\d\d", str(s)) and _clock(str(s)) for s in span)):
+            raise ConfigError(path, f"time_of_day.{word} must be ['HH:MM', 'HH:MM'] with times of day from 00:00 to 23:59, got {span!r}", where)
+        if normalize(str(word)).key not in words:  # never said as the greeting word: its hours would be checked nowhere
+            raise ConfigError(path, f"time_of_day.{word}: not one of parts.greeting's words, so its hours would never be checked", where)
         times[normalize(word).key] = (str(span[0]), str(span[1]))
     return GreetingRule(
         id=rule_id,
@@ -520,6 +526,15 @@ def _greeting(data: dict, path: Path) -> GreetingRule:
         suggestion=str(data.get("suggestion") or ""),
         source=str(path),
     )
+
+
+def _clock(value: str) -> bool:
+    """Whether HH:MM is a time of day (the greeting check reads it with time.fromisoformat)."""
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _words(data: dict, path: Path) -> dict[str, list[str]]:
