@@ -208,3 +208,27 @@ def test_a_time_of_day_window_that_cannot_be_checked_is_a_lexicon_error(tmp_path
         result = _run(*args)
         assert result.exit_code == 2, (args[0], result.output)
         assert f"{greeting}:" in result.output and said in result.output, result.output
+
+
+def test_re_reporting_a_call_day_from_another_folder_names_the_recordings_the_player_cannot_find(tmp_path, monkeypatch):
+    """Probe html_elsewhere: a scan run from its working folder names recordings as given (in/calls/a.wav);
+    `report findings.json --out .` run inside the report folder (after review.csv was edited there)
+    rewrote report.html with every player pointing at report/in/calls/a.wav, which is not there, and
+    said nothing: the QA lead found out by clicking ▶ on a finding."""
+    from phrasecheck.config.profile import Profile
+    from phrasecheck.data import Conversation, Run, Turn
+    from phrasecheck.report.folder import write_report_folder
+    from reports_helpers import checker, write_wav
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    write_wav(tmp_path / "in" / "a.wav")
+    conv = Conversation("a", "C3", "in/a.wav", [Turn("agent", "喂，你好。", start_s=0.5, end_s=2.0), Turn("agent", "不知道。", start_s=4.0, end_s=5.0)])
+    chk = checker()
+    write_report_folder(Run(results=[chk.check(conv)], files=1), Profile(), Path("report"), chk.fatal)
+    result = _run("report", "report/findings.json", "--out", "report", "--no-db")
+    assert result.exit_code == 0 and "not found" not in result.output, result.output  # from where the scan ran: found
+    monkeypatch.chdir(tmp_path / "report")
+    result = _run("report", "findings.json", "--out", ".", "--no-db")
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 recording(s) not found from this folder (first: in/a.wav)" in result.output, result.output

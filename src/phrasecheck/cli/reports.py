@@ -173,6 +173,25 @@ def _review_file(explicit: Path | None, *folders: Path) -> Path | None:
     return next((f / REVIEW_NAME for f in folders if (f / REVIEW_NAME).is_file()), None)
 
 
+def _unlinked_recordings(run: Run, docs: list[Path]) -> None:
+    """A findings.json names its recordings as the scan was given them (in/calls/a.wav, from the folder
+    it was run in); re-reported from another folder (the report folder itself, after review.csv was
+    edited), report.html linked every player to a file that is not there, without a word."""
+    from phrasecheck.inputs.discover import AUDIO_SUFFIXES
+
+    if not docs:
+        return
+    missing = [
+        r.conversation.source for r in run.results if Path(r.conversation.source).suffix.lower() in AUDIO_SUFFIXES and not Path(r.conversation.source).is_file()
+    ]
+    if missing:
+        click.echo(
+            f"warning: {len(missing)} recording(s) not found from this folder (first: {missing[0]}): report.html's player cannot play them; "
+            "run report from the folder the scan was run in",
+            err=True,
+        )
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Report folder to write.")
@@ -199,6 +218,7 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
         click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
     for key in written.unmatched_reviews:
         click.echo(f"warning: review entry {key} matches no finding", err=True)
+    _unlinked_recordings(run, docs)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
     if not no_db:
         record_run(written.findings, db, rules)
