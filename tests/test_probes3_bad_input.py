@@ -232,3 +232,26 @@ def test_re_reporting_a_call_day_from_another_folder_names_the_recordings_the_pl
     result = _run("report", "findings.json", "--out", ".", "--no-db")
     assert result.exit_code == 0, result.output
     assert "warning: 1 recording(s) not found from this folder (first: in/a.wav)" in result.output, result.output
+
+
+def test_a_courtesy_hit_overruled_in_review_csv_scores_alike_in_report_and_the_workbench(report_folder, tmp_path):
+    """Probe imp_courtesy_false: `review-mark --finding c2:C01 --verdict false` (a courtesy phrase the
+    agent did not really say) cost c2 the courtesy point in report.html (one phrase short of two),
+    but `import` of the same findings.json and review.csv still counted C01: the workbench kept the
+    old score, with no word that the verdict was not taken."""
+    import json
+
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    c2 = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")
+    assert len(c2["courtesy_used"]) == 2, c2["courtesy_used"]  # one overruled leaves it short
+    hit = c2["courtesy"][0]
+    findings = _day_with_review(report_folder, tmp_path, [[hit["key"], "false", "没说", "QA李"]])
+    assert _run("report", findings, "--out", tmp_path / "out", "--no-db").exit_code == 0
+    reported = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    score = next(c for c in reported["conversations"] if c["conversation_id"] == "c2")["attitude_score"]
+    assert score < c2["attitude_score"]
+    db = tmp_path / "qa.db"
+    assert _run("import", findings, "--db", db).exit_code == 0
+    store = Store(db)
+    stored = store.db.execute("SELECT score, courtesy_used FROM conversations WHERE conversation_id = 'c2'").fetchone()
+    assert (stored["score"], stored["courtesy_used"]) == (score, 1)

@@ -414,6 +414,9 @@ class Store:
         audio = _audio_path(src, base) if is_call else None
         greeting = c.get("greeting") or {"ok": True, "text": "", "missing": []}
         courtesy = c.get("courtesy") or []
+        # a courtesy hit overruled in review.csv (review-mark --finding c4:C01 --verdict false) is not
+        # counted, as report counts it: the document itself may be from before the verdict
+        courtesy = [_reviewed(h, reviews.get(h.get("key") or "")) if isinstance(h, dict) else h for h in courtesy]
         courtesy_used = len({f["id"] for f in courtesy if f.get("review") != "false"}) if courtesy else len(c.get("courtesy_used") or [])
         values = dict(
             run_id=run_id,
@@ -910,6 +913,11 @@ def _audio_path(source: str, base: Path | None) -> str | None:
         if candidate.is_file():
             return str(candidate.resolve())
     return None
+
+
+def _reviewed(hit: dict, entry: ReviewEntry | None) -> dict:
+    """A courtesy hit with the verdict of its review.csv row, if that row has one."""
+    return {**hit, "review": entry.verdict} if entry is not None and entry.verdict else hit
 
 
 def _agent_of(turns: list[dict], turn: int, default: str) -> str:
