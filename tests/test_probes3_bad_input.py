@@ -255,3 +255,34 @@ def test_a_courtesy_hit_overruled_in_review_csv_scores_alike_in_report_and_the_w
     store = Store(db)
     stored = store.db.execute("SELECT score, courtesy_used FROM conversations WHERE conversation_id = 'c2'").fetchone()
     assert (stored["score"], stored["courtesy_used"]) == (score, 1)
+
+
+def test_saved_self_checks_export_review_rows_that_report_and_import_read_back(report_folder, tmp_path):
+    """Probe exp2_rep: two 自查 saved by two agents gave findings the same key (自查:自查:G01:1:0: the key's
+    source was 自查 while each conversation's source is 自查 <time>), so the workbench's 导出复核表 of all
+    conversations held that key twice and `report --review` and `import --review` refused the whole
+    exported file ("finding … is listed twice"): no verdict made in the browser could go back."""
+    import csv
+    import io
+    import time
+
+    db = tmp_path / "qa.db"
+    client = workbench_client(report_folder / "findings.json", db)
+    client.get("/")
+    token = client.cookies.get("pc_csrf")
+    for agent in ("A7", "A8"):
+        page = client.post("/selfcheck", data={"csrf": token, "text": "客服:喂，什么事？\n客户:停水了\n客服:这个我不知道", "agent": agent, "save": "1"})
+        assert page.status_code == 200 and "已保存 1 个会话" in page.text
+        time.sleep(1.1)  # 自查 is stamped to the second
+    exported = client.get("/export/review.csv?status=all")
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    saved = [r for r in rows if r["source"].startswith("自查")]
+    assert len(saved) == 6 and len({r["key"] for r in rows}) == len(rows), [r["key"] for r in saved]
+    assert all(r["key"].startswith(r["source"] + ":") for r in rows)
+    review = tmp_path / "exported.csv"
+    review.write_bytes(exported.content)
+    result = _run("report", report_folder / "findings.json", "--review", review, "--out", tmp_path / "out", "--no-db")
+    assert result.exit_code == 0, result.output
+    result = _run("import", report_folder / "findings.json", "--review", review, "--db", tmp_path / "other.db")
+    assert result.exit_code == 0, result.output

@@ -483,10 +483,11 @@ def _self_result(wb: Workbench, r) -> dict:
 def _save_selfcheck(wb: Workbench, run) -> int:
     from phrasecheck.report.jsonfmt import document
 
-    doc = document(run, wb.profile)
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    for r in run.results:  # before the document is made: each finding's key starts with its source
+        r.conversation.source = f"自查 {stamp}"
+    doc = document(run, wb.profile)
     for c in doc["conversations"]:
-        c["source"] = f"自查 {stamp}"
         c["started_at"] = c["started_at"] or stamp
     doc["scoring"] = {"fatal": sorted(wb.checker.fatal)}
     wb.store.import_document(doc, "自查", default_fatal=wb.checker.fatal)
