@@ -286,3 +286,47 @@ def test_saved_self_checks_export_review_rows_that_report_and_import_read_back(r
     assert result.exit_code == 0, result.output
     result = _run("import", report_folder / "findings.json", "--review", review, "--db", tmp_path / "other.db")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("header", "separator", "said"),
+    [
+        ("key,verdict,note,by,verdict", ",", "column 'verdict' is given twice"),  # a copied column left empty in Excel
+        ("key;verdict;note;by", ";", "the columns are separated by ';'"),  # a spreadsheet's regional CSV
+    ],
+)
+def test_a_review_csv_whose_header_cannot_be_read_as_written_is_one_line_naming_why(report_folder, tmp_path, header, separator, said):
+    """Probe rv_duphdr: a review.csv with `verdict` twice lost the first column's verdict in silence
+    (exit 0), and the rewritten file dropped it; one saved with semicolons was told it had no key and
+    verdict columns, though it had both."""
+    import json
+
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    f = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")["findings"][0]
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "findings.json").write_bytes((report_folder / "findings.json").read_bytes())
+    row = separator.join([f["key"], "误报", "问的是别人", "QA李"] + [""] * (header.count(separator) - 3))
+    (day / "review.csv").write_text(f"{header}\r\n{row}\r\n", encoding="utf-8-sig")
+    result = _run("report", day / "findings.json", "--out", tmp_path / "out", "--no-db")
+    assert result.exit_code == 2 and f"review.csv:1: {said}" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_verdict_words_report_and_the_workbench_show_are_read_back(report_folder, tmp_path):
+    """Probe rv_labels: report.html and the workbench show a verdict as 判为误报 / 确认成立 / 提出申诉; a QA
+    lead who types the same words into review.csv was told they are no verdict."""
+    import json
+
+    from phrasecheck.report.labels import VERDICT_LABEL
+
+    doc = json.loads((report_folder / "findings.json").read_text(encoding="utf-8"))
+    f = next(c for c in doc["conversations"] if c["conversation_id"] == "c2")["findings"][0]
+    for verdict, label in VERDICT_LABEL.items():
+        (tmp_path / verdict).mkdir()
+        findings = _day_with_review(report_folder, tmp_path / verdict, [[f["key"], label, "理由", "QA李"]])
+        out = tmp_path / verdict / "out"
+        result = _run("report", findings, "--out", out, "--no-db")
+        assert result.exit_code == 0, result.output
+        shown = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        assert next(c for c in shown["conversations"] if c["conversation_id"] == "c2")["findings"][0]["review"] == verdict

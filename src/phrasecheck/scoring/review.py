@@ -27,7 +27,9 @@ from phrasecheck.errors import InputError, ReviewError
 REVIEW_NAME = "review.csv"
 VERDICTS = ("confirmed", "false", "appeal")
 # What reviewers type in a Chinese spreadsheet, beside the English verdicts.
+# the Chinese a QA lead types, and the labels report.html and the workbench show (report/labels.py)
 ALIASES = {"确认": "confirmed", "成立": "confirmed", "误报": "false", "不成立": "false", "驳回": "false", "申诉": "appeal"}
+ALIASES |= {"确认成立": "confirmed", "判为误报": "false", "提出申诉": "appeal"}  # report/labels.py's VERDICT_LABEL
 
 
 def finding_key(conversation: Conversation | str, f: Finding) -> str:
@@ -82,8 +84,16 @@ def read_reviews(path: Path) -> dict[str, ReviewEntry]:
     except InputError as exc:
         raise ReviewError(path, exc.message) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames:  # a second BOM, as a file saved twice with one may carry, is no part of a column's name
+        reader.fieldnames = [c.lstrip("\ufeff") for c in reader.fieldnames]
     if not reader.fieldnames or "key" not in reader.fieldnames or "verdict" not in reader.fieldnames:
+        if reader.fieldnames and len(reader.fieldnames) == 1 and ";" in reader.fieldnames[0]:
+            raise ReviewError(path, "the columns are separated by ';': save it as CSV with commas (Excel: CSV UTF-8)", 1)
         raise ReviewError(path, "expected a header with at least 'key' and 'verdict'", 1)
+    named = [c.strip() for c in reader.fieldnames if c and c.strip()]
+    if twice := sorted({c for c in named if named.count(c) > 1}):
+        # csv.DictReader keeps the last of two same-named columns: a verdict in the first would be lost
+        raise ReviewError(path, f"column {twice[0]!r} is given twice: keep one", 1)
     out: dict[str, ReviewEntry] = {}
     added = [c for c in reader.fieldnames if c and c not in COLUMNS]
     for raw in reader:
