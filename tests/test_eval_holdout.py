@@ -1,4 +1,4 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout17): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout18): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
@@ -36,6 +36,7 @@ SETS = {
     "eval-calls-holdout15": ("holdout15", [f"call-h15-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9941, 9949)}),
     "eval-calls-holdout16": ("holdout16", [f"call-h16-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9951, 9959)}),
     "eval-calls-holdout17": ("holdout17", [f"call-h17-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9961, 9969)}),
+    "eval-calls-holdout18": ("holdout18", [f"call-h18-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9671, 9679)}),
 }
 
 
