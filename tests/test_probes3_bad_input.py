@@ -45,16 +45,20 @@ def _read_only(db: Path):
         return db
 
 
+def _workbench_on_a_finding(report_folder: Path, tmp_path: Path):
+    """A workbench on the report folder's day: its client, database, CSRF token, first conversation and its first finding's id."""
+    db = tmp_path / "qa.db"
+    client = workbench_client(report_folder / "findings.json", db)
+    client.get("/")
+    conv = client.get("/api/conversations").json()["conversations"][0]["id"]
+    return client, db, client.cookies.get("pc_csrf"), conv, Store(db).conversation(conv)["findings"][0]["id"]
+
+
 def test_a_database_that_cannot_be_written_is_one_line_and_a_503_not_an_internal_error(report_folder, tmp_path):
     """Probes db_ro_import, db_ro_report, db_ro_review, imp_locked: a database file that is read-only
     (or locked by another import) made `import` and `report --db` end with an internal error (exit 3,
     OperationalError), and a review in the workbench answer 500 with a traceback in the server log."""
-    db = tmp_path / "qa.db"
-    client = workbench_client(report_folder / "findings.json", db)
-    client.get("/")
-    token = client.cookies.get("pc_csrf")
-    finding = client.get("/api/conversations").json()["conversations"][0]["id"]
-    fid = Store(db).conversation(finding)["findings"][0]["id"]
+    client, db, token, conv, fid = _workbench_on_a_finding(report_folder, tmp_path)
     body = {"finding": fid, "verdict": "误报", "note": "问的是别人", "by": "QA李"}
     chat = write_day(tmp_path / "day.jsonl")
     with _locked(db):
@@ -66,7 +70,7 @@ def test_a_database_that_cannot_be_written_is_one_line_and_a_503_not_an_internal
         assert "warning: run not added to the database" in result.output and (tmp_path / "out" / "findings.json").is_file()
         answer = client.post("/api/reviews", json=body, headers={"X-CSRF-Token": token})
         assert answer.status_code == 503 and "cannot write the database" in answer.json()["error"], answer.text
-        page = client.post(f"/c/{finding}/review", data={"csrf": token, "finding": str(fid), "verdict": "false", "note": "x", "by": "QA李"})
+        page = client.post(f"/c/{conv}/review", data={"csrf": token, "finding": str(fid), "verdict": "false", "note": "x", "by": "QA李"})
         assert page.status_code == 503 and "cannot write the database" in page.text
     assert client.post("/api/reviews", json=body, headers={"X-CSRF-Token": token}).status_code == 200  # nothing was left half written
     if _read_only(db) is None:
@@ -161,12 +165,7 @@ def test_a_file_posted_under_a_text_field_of_a_workbench_form_is_refused(report_
     """Probes form_file_by, self_file_text, form_file_csrf: a multipart form whose `by` (or `note`) was a
     file put the review on the finding signed "UploadFile(filename='a.txt', …)"; 自查 checked a `text`
     file as that repr; a file as the CSRF token answered 500."""
-    db = tmp_path / "qa.db"
-    client = workbench_client(report_folder / "findings.json", db)
-    client.get("/")
-    token = client.cookies.get("pc_csrf")
-    conv = client.get("/api/conversations").json()["conversations"][0]["id"]
-    fid = Store(db).conversation(conv)["findings"][0]["id"]
+    client, db, token, conv, fid = _workbench_on_a_finding(report_folder, tmp_path)
     fields = {"csrf": token, "finding": str(fid), "verdict": "false", "note": "问的是别人", "by": "QA李"}
     for name in ("by", "note", "verdict", "finding", "csrf"):
         data = {k: v for k, v in fields.items() if k != name}
