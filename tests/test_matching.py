@@ -375,3 +375,14 @@ def test_a_space_between_chinese_characters_is_a_pause():
 
     nt = normalize("您看行不 知道时间后 OK 的 好")
     assert nt.with_breaks[0] == "您看行不，知道时间后ok的，好"  # not beside a Latin word
+
+
+def test_a_pause_after_a_name_slot_keeps_the_rules_gap():
+    # 是大×还是小×，人不在 (a word of F06's that ends in the surname slot): the pause after the slot gave the next part
+    # only the slot's 1-3 characters, so 是大枞还是小枞？俩人今天都不在 never reached its second half (tune18)
+    from phrasecheck.config.lexicon import SHORT_SLOT, parse_form
+
+    form = parse_form("是大×还是小×,人不在", 8)
+    assert [p.key for p in form.parts] == ["是大", "还是小", "人不在"]
+    assert form.parts[1].gap == SHORT_SLOT and form.parts[2].gap == (SHORT_SLOT[0], SHORT_SLOT[1] + 8)
+    assert parse_form("急什么,,烦死了", 8).parts[1].gap == (0, 8)  # a pause alone: the rule's gap, once

@@ -240,9 +240,12 @@ def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
             i += run
             continue
         if ch in PUNCT:
+            after_slot = not buf and pending in (SHORT_SLOT, LONG_SLOT) and text[i - 1] == SLOT
             flush()
             if pending == (0, 0):
                 pending = (0, max_gap)
+            elif after_slot:  # 是大×还是小×，… : the pause after a slot is a gap of its own, not the slot's 1-3 characters alone
+                pending = (pending[0], pending[1] + max_gap)
         else:
             buf.append(ch)
         i += 1
