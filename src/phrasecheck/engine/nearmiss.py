@@ -123,6 +123,14 @@ def _reading(words: str) -> Normalized:
     return normalize(words, context=True)
 
 
+@lru_cache(maxsize=16384)
+def _key(words: str) -> str:
+    """A reading's key alone: the same in context or not (context changes only the pinyin), and read
+    without pypinyin's phrase dictionary, which cost a scan 0.8 s on the five sample calls where
+    only the readings' lengths were asked."""
+    return normalize(words).key
+
+
 def _best_window(nt: Normalized, words: str, positions: range | None = None, least: float | None = None) -> tuple[int, float] | None:
     """The window of nt most like words (not equal to them): (key position, similarity), at least
     `least` alike (default MIN_SIMILARITY by length)."""
@@ -162,8 +170,8 @@ def _request_window(nt: Normalized, lo: int, words: str) -> bool:
     something) for a reading that does not: the decoder writes that common word right, and the
     audio never favoured another reading there (verify_controls on 16 sets: 100 such readings, 99 of
     them 你是眼瞎, none heard)."""
-    hi = lo + len(_reading(words).key)
-    return hi >= 2 and nt.pinyin[hi - 2 : hi] == ["yi", "xia"] and not _reading(words).key.endswith("一下")
+    hi = lo + len(_key(words))
+    return hi >= 2 and nt.pinyin[hi - 2 : hi] == ["yi", "xia"] and not _key(words).endswith("一下")
 
 
 def _across_pause(nt: Normalized, lo: int, words: str) -> bool:
@@ -171,7 +179,7 @@ def _across_pause(nt: Normalized, lo: int, words: str) -> bool:
     没有就挂了): a forbidden reading there would run two stretches of speech into one phrase the agent
     said in one go (没看到我 / 说完没有). On two held-out calls the audio fitted such readings as well as
     the decoded words, and both were false findings. The rule's parts are read on each side alone."""
-    hi = lo + len(_reading(words).key)
+    hi = lo + len(_key(words))
     return any(b in nt.breaks for b in range(lo + 1, hi))
 
 
@@ -213,7 +221,7 @@ class Proposer:
         self._has_f01 = any(p.id == "F01" for p in checker.phrases)
         self._has_o01 = any(rid == "O01" for rid, _ in self._openers)
         # the blunt words a dropped 喂 may stand before, longest first (_wei_dropped)
-        self._opener_keys = sorted({_reading(w).key for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
+        self._opener_keys = sorted({_key(w) for rid, ws in self._openers if rid != "O01" for w in ws}, key=len, reverse=True)
         self.sounds = SoundTable(syllable_similarity)
         # every forbidden reading, scored against a turn's windows in one pass (sounds.py)
         self._forbidden_flat = [(rid, words) for rid, readings in self._forbidden for words in readings]
@@ -279,17 +287,17 @@ class Proposer:
             if rid in found or rid == "O01":
                 continue
             best = None  # the reading most like its window: 找谁 for 照谁, not 你找谁 for 里，照谁
-            keys = {_reading(words).key for words in readings}
+            keys = {_key(words) for words in readings}
             for words in readings:  # at the start, or after another opener (喂，讲话), as a word of its own
                 got = _best_window(nt, words, range(0, OPENER_REACH))
-                end = got[0] + len(_reading(words).key) if got else 0
+                end = got[0] + len(_key(words)) if got else 0
                 if got and nt.key[got[0] : end] in keys:
                     continue  # the window already says one of the rule's readings (想画 for 讲话 is no news)
                 if got and (end == len(nt.key) or end in nt.breaks) and (best is None or got[1] > best[1]):
                     best = (got[0], got[1], words)
             if best is not None:
                 lo, sim, words = best
-                out.append(_candidate(k, nt, lo, lo + len(_reading(words).key), words, rid, sim))
+                out.append(_candidate(k, nt, lo, lo + len(_key(words)), words, rid, sim))
         return out
 
     def _wei_and_opener(self, k: int, nt: Normalized, found: set[str]) -> list[Candidate]:
@@ -371,7 +379,7 @@ class Proposer:
             for form in rule.parts["greeting"]:
                 words = "".join(p.key for p in form.parts)
                 for skip in range(0, 3):
-                    w = _reading(words).key
+                    w = _key(words)
                     if skip and nt.key[skip : skip + len(w)] == w:
                         got = (skip, 1.0)  # 等您好: the greeting, after a sound the decoder made a word of
                     else:
@@ -380,7 +388,7 @@ class Proposer:
                         best = (skip, words, got[1])
             if best:
                 skip, words, sim = best
-                out.append(_candidate(k, nt, 0, skip + len(_reading(words).key), words, gid, sim, credit=True))
+                out.append(_candidate(k, nt, 0, skip + len(_key(words)), words, gid, sim, credit=True))
         if "company" in missing:
             # the profile's centre, else each kind of centre the slot ends in (资行处 for 咨询处, 客服务
             # for 客服部): the name before it stays the decoded one, and the heard turn must still say one
@@ -430,7 +438,7 @@ class Proposer:
             (got, words)
             for words, got in scored
             if got
-            and got[1] >= MIN_SIMILARITY.get(len(_reading(words).key), MIN_SIMILARITY_LONG)
+            and got[1] >= MIN_SIMILARITY.get(len(_key(words)), MIN_SIMILARITY_LONG)
             and not _request_window(nt, got[0], words)
             and not (fires and _across_pause(nt, got[0], words))
         ]
@@ -438,7 +446,7 @@ class Proposer:
         for (lo, sim), words in sorted(found, key=lambda w: -w[0][1]):
             if len(out) == MAX_TIED or (out and sim < out[0].similarity - TIE):
                 break
-            c = _candidate(k, nt, lo, lo + len(_reading(words).key), words, rule, sim, credit)
+            c = _candidate(k, nt, lo, lo + len(_key(words)), words, rule, sim, credit)
             if fires is None or fires(c):
                 out.append(c)
         return out
