@@ -210,6 +210,8 @@ def test_normalize_table_gives_what_the_char_by_char_loop_gave(text):
     assert (n.norm, n.index, n.breaks) == want
 
 
+# two checkers of the whole lexicon built per example (1-3 s each): a quarter of the profile's examples
+@settings(max_examples=max(1, settings().max_examples // 4))
 @given(texts=st.lists(TEXT, min_size=1, max_size=6))
 def test_answers_kept_on_prepared_turns_change_no_result(lexicon, texts):
     """The checker keeps whole answers (courtesy hits, located forbidden phrases, greeting parts) on
