@@ -74,8 +74,8 @@ def groups_of(durations: list[float], budget_s: float) -> list[list[int]]:
 class _Worker:
     """One model per worker process, loaded by the pool's initializer (or once for a serial run),
     and the run's verification, given once: a forked worker inherits it. Sent with every group, it
-    was pickled each time, its lexicon's 114,000 forms and all (6.5 MB, about 2.5 s of CPU a group:
-    a cached scan of samples/calls took 9 s of CPU with two workers, 2 s with one)."""
+    was pickled each time, the lexicon's forms and all (6.5 MB, about 2.5 s of CPU a group, and each
+    worker then built its own checker: a cached scan of samples/calls took 9 s of CPU with two workers)."""
 
     transcriber: WhisperTranscriber | None = None
     verification: Verification | None = None

@@ -27,7 +27,6 @@ from phrasecheck.errors import InputError, ReviewError
 REVIEW_NAME = "review.csv"
 VERDICTS = ("confirmed", "false", "appeal")
 # What reviewers type in a Chinese spreadsheet, beside the English verdicts.
-# the Chinese a QA lead types, and the labels report.html and the workbench show (report/labels.py)
 ALIASES = {"确认": "confirmed", "成立": "confirmed", "误报": "false", "不成立": "false", "驳回": "false", "申诉": "appeal"}
 ALIASES |= {"确认成立": "confirmed", "判为误报": "false", "提出申诉": "appeal"}  # report/labels.py's VERDICT_LABEL
 
