@@ -96,6 +96,15 @@ def report_errors(run: Run) -> None:
         click.echo(f"{'warning' if e.warning else 'error'}: {e}", err=True)
 
 
+def report_review_matching(moved, unmatched, of: str = "") -> None:
+    """What re-reading review.csv against the findings did (report, kpi, import say it alike): rows of an
+    older key form re-keyed, and verdicts no finding takes (of: the findings file, where several are read)."""
+    for m in moved:
+        click.echo(f"review entry {m.old} is now {m.new}", err=True)
+    for key in unmatched:
+        click.echo(f"warning: review entry {key} matches no finding{f' of {of}' if of else ''}", err=True)
+
+
 def failed(run: Run) -> bool:
     """Whether an input could not be used (exit 2); warnings (a recording with no speech) do not count."""
     return any(not e.warning for e in run.errors)

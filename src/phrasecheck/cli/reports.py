@@ -10,7 +10,18 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, agent_option, build_rules, failed, redact_option, refuse_output_over_inputs, report_errors, rule_options
+from phrasecheck.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    agent_option,
+    build_rules,
+    failed,
+    redact_option,
+    refuse_output_over_inputs,
+    report_errors,
+    report_review_matching,
+    rule_options,
+)
 from phrasecheck.cli.serve import db_options, record_run
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.config.profile import KpiSettings, Profile, Weights, find_profile, recorded_settings
@@ -214,10 +225,7 @@ def report(paths, out_dir, redact, config, lexicon_dir, agent, select, ignore, r
     names = rule_names(rules)  # the rules as report.html names them: F02 不知道
     written = write_report_folder(run, profile, out_dir, fatal, redact=redact, review=review_path, rule_names=names)
     report_errors(run)
-    for moved in written.migrated_reviews:
-        click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
-    for key in written.unmatched_reviews:
-        click.echo(f"warning: review entry {key} matches no finding", err=True)
+    report_review_matching(written.migrated_reviews, written.unmatched_reviews)
     _unlinked_recordings(run, docs)
     click.echo(f"wrote {', '.join(str(p) for p in written.files)}")
     if not no_db:
@@ -245,8 +253,7 @@ def kpi(paths, output, config, lexicon_dir, agent, select, ignore, review) -> No
     _, unmatched = review_run(run, profile, fatal, _review_file(review, *(d.parent for d in docs)))
     agents = compute_kpi(run.results, profile, fatal)
     report_errors(run)
-    for key in unmatched:  # as report says it: a verdict the sheet does not count
-        click.echo(f"warning: review entry {key} matches no finding", err=True)
+    report_review_matching([], unmatched)  # as report says it: a verdict the sheet does not count
     if output is None:
         from rich.console import Console
         from rich.table import Table

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, die, lexicon_option
+from phrasecheck.cli.common import EXIT_ERROR, EXIT_OK, config_option, die, lexicon_option, report_review_matching
 from phrasecheck.errors import PhrasecheckError
 
 DB_HELP = "Database file (default: $PHRASECHECK_DB, else phrasecheck.db in the user data folder, ~/.local/share/phrasecheck)."
@@ -88,10 +88,7 @@ def import_cmd(files, db, review, lexicon_dir) -> None:
             click.echo(f"error: {exc}", err=True)
             bad += 1
             continue
-        for moved in stats.migrated:
-            click.echo(f"review entry {moved.old} is now {moved.new}", err=True)
-        for key in stats.unmatched:  # as `report` says it: a verdict that no finding of the run takes
-            click.echo(f"warning: review entry {key} matches no finding of {f}", err=True)
+        report_review_matching(stats.migrated, stats.unmatched, of=str(f))
         click.echo(f"{f}: {stats.added} conversation(s) added, {stats.updated} updated, {stats.findings} finding(s), {stats.reviews} verdict(s) taken over")
     counts = store.counts()
     click.echo(f"database {path}: {counts['conversations']} conversation(s), {counts['findings']} finding(s), {counts['review_events']} review step(s)")
