@@ -76,9 +76,66 @@ def lexicon_copy(dest, pack) -> None:
     if dest.exists() and any(dest.glob("*.yaml")):
         raise ConfigError(dest, "already holds *.yaml files; choose an empty or new folder")
     dest.mkdir(parents=True, exist_ok=True)
-    for f in sorted(source.glob("*.yaml")):
+    for f in sorted([*source.glob("*.yaml"), *source.glob("*.npz")]):  # the model file goes with forbidden.yaml
         shutil.copyfile(f, dest / f.name)
         click.echo(f"wrote {dest / f.name}")
+
+
+@lexicon.command("train")
+@click.option(
+    "--set",
+    "sets",
+    nargs=2,
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="GOLD DATA",
+    help="A gold file and the conversations it labels (repeat).",
+)
+@click.option(
+    "--lookalikes",
+    nargs=2,
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="GOLD DATA",
+    help="A bank of polite look-alikes (a rule's words, no rule said): learnt from, and the levels are set above its lines as a model that did not learn them scores them (repeat).",
+)
+@click.option(
+    "--calibrate",
+    "calibration",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Conversations whose agent lines are taken as compliant: each rule's thresholds (levels) are their highest scores (repeat).",
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The model file to write (forbidden.yaml's model: file).")
+@click.option("-C", "c", default=4.0, show_default=True, help="Inverse regularisation strength.")
+@config_option
+@lexicon_option
+def lexicon_train(sets, lookalikes, calibration, out, c, config, lexicon_dir) -> None:
+    """Train the n-gram model that hears forbidden phrases said in other words (engine/model.py)."""
+    from phrasecheck.engine.learn import agent_lines, labelled_turns, model_rules, train
+
+    profile, checker = build_rules(config, lexicon_dir)
+    training = labelled_turns([(Path(g), Path(d)) for g, d in sets], checker.lexicon, profile)
+    banks = [labelled_turns([(Path(g), Path(d))], checker.lexicon, profile) for g, d in lookalikes]
+    lines, errors = agent_lines(list(calibration), profile)
+    problems = training.errors + [e for b in banks for e in b.errors] + errors
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(EXIT_ERROR)
+    rules = model_rules(checker.lexicon)
+    counts = {r: sum(r in labels for labels in training.labels) for r in rules}
+    click.echo(
+        f"{len(training.texts)} agent turns ({training.left_out} conversations left out: a label the lexicon could not place); turns per rule: "
+        + ", ".join(f"{r} {n}" for r, n in counts.items())
+    )
+    model = train(training, rules, lines, c, banks)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    bank_lines = sum(len(b.texts) for b in banks)
+    click.echo(f"wrote {out}: {len(model.vocab)} n-grams, {len(rules)} rules, calibrated on {len(lines)} agent lines and {bank_lines} look-alike lines")
 
 
 @lexicon.command("check")

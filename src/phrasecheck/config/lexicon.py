@@ -31,7 +31,8 @@ WORDS_REF = re.compile(r"\{@([a-z_][a-z0-9_]*)\}")  # {@hurry}: one of the phras
 
 PHRASE_KEYS = {"id", "text", "words", "forms", "exceptions", "threshold", "suggestion", "severity", "fatal", "max_gap", "grammar", "script"}
 GRAMMARS = ("dont_know", "off_work", "hurry", "where_opener", "who_opener", "wei_call")  # judges in engine/clauses.py
-FILE_KEYS = {"kind", "defaults", "phrases"}
+FILE_KEYS = {"kind", "defaults", "phrases", "model"}
+MODEL_KEYS = {"file", "error", "review", "min_chars"}
 GREETING_KEYS = {"kind", "id", "text", "threshold", "parts", "time_of_day", "suggestion"}
 GREETING_PARTS = ("greeting", "company", "surname", "offer")
 OPTIONAL_PARTS = ("company", "surname")  # a pack may leave these out (an e-commerce chat greeting names neither)
@@ -117,12 +118,26 @@ class BehaviourRule:
 
 
 @dataclass
+class ModelSettings:
+    """forbidden.yaml's `model:`: the model file (beside the YAML) and the calibration levels at which
+    a rule it hears is an error or listed for review (0: above every calibration line; None: never)."""
+
+    file: Path
+    error: int | None
+    review: int | None
+    min_chars: int | None
+    source: str = ""
+    line: int | None = None
+
+
+@dataclass
 class Lexicon:
     phrases: list[Phrase]
     greeting: GreetingRule | None
     sources: list[str]
     words: dict[str, list[str]] = field(default_factory=dict)  # words.yaml: lists the clause grammar reads
     behaviour: list[BehaviourRule] = field(default_factory=list)
+    model: ModelSettings | None = None  # forbidden.yaml's `model:`: the n-gram second opinion (engine/model.py)
 
     def ids(self) -> list[str]:
         """Ids of the text rules (phrases and greeting); the behaviour rules are `behaviour`."""
@@ -684,6 +699,7 @@ def load_lexicon(folder: Path) -> Lexicon:
     greeting = None
     words: dict[str, list[str]] = {}
     behaviour: list[BehaviourRule] = []
+    model: ModelSettings | None = None
     seen: dict[str, str] = {}
     loaded = [(path, load_yaml(path)) for path in files]
     for path, data in loaded:  # first: the forbidden phrases read its synonyms
@@ -702,6 +718,10 @@ def load_lexicon(folder: Path) -> Lexicon:
                 behaviour.append(rule)
             continue
         found, greet = _load_data(path, data, synonyms)
+        if data.get("model") is not None:
+            if data.get("kind") != "forbidden" or model is not None:
+                raise ConfigError(path, "model: belongs in the forbidden phrases' file, once", _line(data["model"], data))
+            model = _model_settings(data["model"], path)
         for p in found:
             if p.id in seen:
                 raise ConfigError(path, f"{p.id} is defined twice (also in {seen[p.id]})", p.line)
@@ -714,7 +734,34 @@ def load_lexicon(folder: Path) -> Lexicon:
     order = {k: i for i, k in enumerate(KINDS)}
     phrases.sort(key=lambda p: (order[p.kind], p.id))
     behaviour.sort(key=lambda r: r.id)
-    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files], words=words, behaviour=behaviour)
+    return Lexicon(phrases=phrases, greeting=greeting, sources=[str(f) for f in files], words=words, behaviour=behaviour, model=model)
+
+
+def _line(value, data: dict) -> int | None:
+    return value.get("__line__") if isinstance(value, dict) else data.get("__line__")
+
+
+def _model_settings(entry, path: Path) -> ModelSettings:
+    """`model: {file: forbidden-model.npz, error: 0, review: 3, min_chars: 8}`; the file must be there."""
+    if not isinstance(entry, dict):
+        raise ConfigError(path, "model must be a mapping (file, error, review, min_chars)", None)
+    line = entry.get("__line__")
+    _check_keys(entry, MODEL_KEYS, path, "model")
+    name = entry.get("file")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(path, "model: file must name the model file beside this YAML", line)
+    levels = {}
+    for key in ("error", "review", "min_chars"):
+        value = entry.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= (200 if key == "min_chars" else 8)):
+            raise ConfigError(path, f"model: {key} must be a whole number 0-{200 if key == 'min_chars' else 8} or left out", line)
+        levels[key] = value
+    if levels["error"] is not None and levels["review"] is not None and levels["review"] < levels["error"]:
+        raise ConfigError(path, "model: review must be a level at or above error (a higher level lets more through)", line)
+    file = (path.parent / name).resolve()
+    if not file.is_file():
+        raise ConfigError(path, f"model: file {name} is not beside the YAML ({file})", line)
+    return ModelSettings(file, levels["error"], levels["review"], levels["min_chars"], str(path), line)
 
 
 def default_lexicon_dir() -> Path:

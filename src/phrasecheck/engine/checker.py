@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import time
 from functools import cached_property
@@ -14,11 +15,13 @@ from phrasecheck.data import AGENT, ROLES_INFERRED, Conversation, Finding, Greet
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
+from phrasecheck.engine.model import TurnModel
 from phrasecheck.engine.nearmiss import WEI_SPELLINGS
 from phrasecheck.errors import ConfigError
 from phrasecheck.scoring.attribution import note_transfer
 from phrasecheck.scoring.score import score_result
 
+ERROR = "error"
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
 
 
@@ -115,6 +118,7 @@ class Checker:
         self.behaviour = Behaviour(lexicon.behaviour, profile, self.matcher)
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
         self._grammar: Grammar | None = None
+        self.model = _load_model(lexicon)
         _known_ids(lexicon, profile)
 
     @cached_property
@@ -144,6 +148,9 @@ class Checker:
         result = self._check(conv)
         if any(t.heard for t in conv.turns):
             self._add_heard(result)
+        if self.model is not None:  # after what was heard: the lexicon's finding on the heard words comes first
+            result.findings += self._model_findings(conv, [i for i, _ in conv.agent_turns()], result.findings)
+            result.findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         if conv.is_call:
             self._confidence(result)
         note_transfer(result)
@@ -366,6 +373,69 @@ class Checker:
                 taken.setdefault(phrase.id, set()).update({loc.turn, loc.end_turn})
                 out.append(finding)
         return out + self._wei_spelt_alone(conv, idx, texts, taken.get("F01", set()))
+
+    def _model_findings(self, conv: Conversation, idx: list[int], found: list[Finding]) -> list[Finding]:
+        """The n-gram model's second opinion (engine/model.py): a forbidden rule it hears in an agent
+        turn where the lexicon found that rule nowhere in the agent's part, an error above the `model: error` level and
+        for review above the `review` level. The evidence is the clause (or two) that scores highest.
+
+        A turn one of the rule's exceptions clears is left alone. Where `error` is set, the model alone
+        still accuses no one: its finding is an error only where the lexicon found a forbidden phrase
+        by the same agent in the same conversation and the turn does not say 您 (a look-alike's mark:
+        87% of the polite banks' turns, 9% of the rude ones); else it is for review."""
+        settings = self.lexicon.model
+        if self.model is None or settings is None or not idx:
+            return []
+        levels = [(ERROR, settings.error), (REVIEW, settings.review)]
+        rules = [(j, self._by_id[r]) for j, r in enumerate(self.model.rules) if r in self._by_id and self._by_id[r].kind == "forbidden"]
+        # a rule the lexicon found for this agent anywhere in the conversation: a second listing adds nothing to review
+        have = {(f.id, conv.agent_of(t)) for f in found if f.kind == "forbidden" for t in (f.turn, f.end_turn) if t is not None}
+        rude = {conv.agent_of(f.turn) for f in found if f.kind == "forbidden" and f.severity == ERROR}
+        scores = self.model.scores([conv.turns[i].text for i in idx])
+        out = []
+        for k, i in enumerate(idx):
+            for j, phrase in rules:
+                value = scores[k, j]
+                severity = next((sev for sev, level in levels if level is not None and value > self.model.threshold(phrase.id, level)), None)
+                if severity is None or (phrase.id, conv.agent_of(i)) in have:
+                    continue
+                t = conv.turns[i]
+                prepared = self.matcher.prepare(t.text)
+                if self._excepted_anywhere(phrase, prepared):
+                    continue
+                start, end = self.model.evidence(t.text, phrase.id)
+                why = "said in other words: the n-gram model hears it, no form matched"
+                if severity == ERROR and (conv.agent_of(i) not in rude or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)):
+                    severity = REVIEW
+                if severity == REVIEW:
+                    why += "; for review, not counted until confirmed"
+                start_s, end_s = _times(t, start, end)
+                confidence = round(100 / (1 + math.exp(-float(value))), 1)
+                out.append(
+                    Finding(
+                        phrase.id,
+                        "forbidden",
+                        i,
+                        start,
+                        end,
+                        t.text[start:end],
+                        confidence,
+                        f"{KIND_LABEL['forbidden']} {phrase.text} ({why})",
+                        phrase.suggestion,
+                        severity,
+                        start_s,
+                        end_s,
+                    )
+                )
+        return out
+
+    @staticmethod
+    def _excepted_anywhere(phrase: Phrase, text: Prepared) -> bool:
+        marked, _ = text.nt.with_breaks
+        try:
+            return any(pattern.search(marked, timeout=EXCEPTION_TIMEOUT_S) for pattern in phrase.exceptions)
+        except TimeoutError:
+            return True  # _excepted says which pattern is too slow where the lexicon meets it
 
     def says(self, rule_id: str, text: str) -> bool:
         """Whether one agent turn's text says the forbidden phrase rule_id on its own (exceptions and the
@@ -819,6 +889,19 @@ def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int
         if all(entry[1] <= k[0] or entry[0] >= k[1] for k in kept):
             kept.append(entry)
     return sorted(kept)
+
+
+def _load_model(lexicon: Lexicon) -> TurnModel | None:
+    settings = lexicon.model
+    if settings is None:
+        return None
+    try:
+        model = TurnModel.load(settings.file)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(settings.source, f"model: cannot read {settings.file.name}: {exc}", settings.line) from exc
+    if settings.min_chars is not None:
+        model.min_chars = settings.min_chars
+    return model
 
 
 def _known_ids(lexicon: Lexicon, profile: Profile) -> None:

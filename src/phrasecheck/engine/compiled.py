@@ -61,7 +61,7 @@ def fingerprint(profile: Profile, folder: Path) -> str:
 
 
 def _rule_files(folder: Path) -> list[Path]:
-    return lexicon_files(folder) if folder.is_dir() else []
+    return [*lexicon_files(folder), *sorted(folder.glob("*.npz"))] if folder.is_dir() else []  # the model file too
 
 
 def _shared(profile: Profile) -> dict[int, str]:
