@@ -191,9 +191,10 @@ def _readings(phrase, shortest: int) -> list[str]:
     weighed as one utterance nobody says."""
     whole = set()
     for f in phrase.forms:
-        words = _joined(f)
-        if (len(f.parts) == 1 or f.text == phrase.text) and len(words) >= (max(shortest, SAID_SHORTEST) if f.said else shortest):
-            whole.add(words)
+        if len(f.parts) == 1 or f.text == phrase.text:  # (joined only then: a lexicon has 150,000 forms)
+            words = _joined(f)
+            if len(words) >= (max(shortest, SAID_SHORTEST) if f.said else shortest):
+                whole.add(words)
     return sorted(whole)
 
 
@@ -228,7 +229,12 @@ class Proposer:
         # most readings are the lexicon's parts, which the matcher has already normalised (pinyin in
         # context is the slow part of starting up)
         known = checker.matcher.normalized()
-        self._forbidden_sounds = self.sounds.prepare([known.get(words) or _reading(words) for _, words in self._forbidden_flat])
+        readings = [known.get(words) or _reading(words) for _, words in self._forbidden_flat]
+        self._forbidden_sounds = self.sounds.prepare(readings)
+        # the least similarity each reading's window needs (_pick's first test), by the length of
+        # its key (a key is the same in context or not: _key): windows below it are dropped in
+        # propose, before _pick, and most of the readings are never normalised again there
+        self._forbidden_least = [MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG) for w in readings]
 
     def propose(self, conv: Conversation) -> list[Candidate]:
         result = self.checker.check(conv)
@@ -249,8 +255,9 @@ class Proposer:
             if k != agent[0] and self._has_f01 and ("F01", k) not in found and self._wei_opens(nt):
                 out.append(_candidate(k, nt, 0, 1, "喂", "F01", 0.95))  # 为！地址说一下: a rude 喂 mid-call
             wins: dict[str, list] = {}
-            for (rid, words), got in zip(self._forbidden_flat, self.sounds.best_windows(nt, self._forbidden_sounds)):
-                if (rid, k) not in found:
+            windows = self.sounds.best_windows(nt, self._forbidden_sounds)
+            for (rid, words), least, got in zip(self._forbidden_flat, self._forbidden_least, windows):
+                if got and got[1] >= least and (rid, k) not in found:
                     wins.setdefault(rid, []).append((words, got))
             for rid, scored in wins.items():
                 out += self._pick(k, nt, scored, rid, fires=lambda c: self._fires(conv, c))
