@@ -94,10 +94,11 @@ class Verifier:
         scored = [k for k, t in enumerate(tokens) if t]
         logprobs = [np.zeros(0)] * len(texts)
         # On the CPU every text goes in one align() call, each against its own copy of the encoded
-        # audio (a GPU's encoder output stays on the GPU: one call a text there). Against a call a
-        # text, on 275 recordings (3,518 proposed and forced readings): the same gains to 0.01 but
-        # for 44, all -14 or below (tokens the audio all but rules out), which moved by at most 0.3.
-        batches = [scored] if encoded.device == "cpu" else [[k] for k in scored]
+        # audio, tiled in numpy (a GPU's encoder output stays on the GPU, and numpy has no bfloat16:
+        # one call a text there). Against a call a text, on 275 recordings (3,518 proposed and
+        # forced readings): the same gains to 0.01 but for 44, all -14 or below (tokens the audio
+        # all but rules out), which moved by at most 0.3.
+        batches = [scored] if encoded.device == "cpu" and str(encoded.dtype).endswith(".float32") else [[k] for k in scored]
         for batch in filter(None, batches):
             features = _tiled(encoded, len(batch))
             results = self.model.model.align(features, self.tokenizer.sot_sequence, [tokens[k] for k in batch], [frames] * len(batch), median_filter_width=7)
