@@ -144,11 +144,12 @@ class Checker:
 
     # --- the pipeline for one conversation ---------------------------------------------------
 
-    def check(self, conv: Conversation) -> Result:
+    def check(self, conv: Conversation, model: bool = True) -> Result:
+        """model=False: the lexicon's findings only (nearmiss.py proposes readings for what the lexicon missed)."""
         result = self._check(conv)
         if any(t.heard for t in conv.turns):
             self._add_heard(result)
-        if self.model is not None:  # after what was heard: the lexicon's finding on the heard words comes first
+        if model and self.model is not None:  # after what was heard: the lexicon's finding on the heard words comes first
             result.findings += self._model_findings(conv, [i for i, _ in conv.agent_turns()], result.findings)
             result.findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         if conv.is_call:

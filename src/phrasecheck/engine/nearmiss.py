@@ -237,7 +237,7 @@ class Proposer:
         self._forbidden_least = [MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG) for w in readings]
 
     def propose(self, conv: Conversation) -> list[Candidate]:
-        result = self.checker.check(conv)
+        result = self.checker.check(conv, model=False)  # the n-gram model's review listing is no reading the audio confirmed
         found = {(f.id, f.turn) for f in result.findings}
         agent = [i for i, t in enumerate(conv.turns) if t.role == AGENT]
         out: list[Candidate] = []
