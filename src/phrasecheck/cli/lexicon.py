@@ -81,24 +81,19 @@ def lexicon_copy(dest, pack) -> None:
         click.echo(f"wrote {dest / f.name}")
 
 
+def _pairs(name: str, dest: str, required: bool, text: str):
+    """An option given as GOLD DATA pairs, repeated."""
+    file = click.Path(path_type=Path, exists=True, dir_okay=False)
+    return click.option(name, dest, nargs=2, multiple=True, required=required, type=file, metavar="GOLD DATA", help=text)
+
+
 @lexicon.command("train")
-@click.option(
-    "--set",
-    "sets",
-    nargs=2,
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    metavar="GOLD DATA",
-    help="A gold file and the conversations it labels (repeat).",
-)
-@click.option(
+@_pairs("--set", "sets", True, "A gold file and the conversations it labels (repeat).")
+@_pairs(
     "--lookalikes",
-    nargs=2,
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    metavar="GOLD DATA",
-    help="A bank of polite look-alikes (a rule's words, no rule said): learnt from, and the levels are set above its lines as a model that did not learn them scores them (repeat).",
+    "lookalikes",
+    False,
+    "A bank of polite look-alikes (a rule's words, no rule said): learnt from, and the levels are set above its lines as a model that did not learn them scores them (repeat).",
 )
 @click.option(
     "--calibrate",
