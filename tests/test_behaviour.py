@@ -298,9 +298,9 @@ def test_a_lexicon_without_behaviour_file_runs_no_behaviour_rule(tmp_path, lexic
     folder = Path(default_lexicon_dir())
     mine = tmp_path / "lex"
     mine.mkdir()
-    for f in folder.glob("*.yaml"):
+    for f in [*folder.glob("*.yaml"), *folder.glob("*.npz")]:  # the model file goes with forbidden.yaml
         if f.name != "behaviour.yaml":
-            (mine / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+            (mine / f.name).write_bytes(f.read_bytes())
     checker = Checker(load_lexicon(mine), Profile())
     r = checker.check(call(turn(AGENT, GREETING, 7.3, 12.0)))
     assert behaviour(r) == [] and r.notes == []

@@ -149,6 +149,8 @@ def _copied_lexicon(tmp_path, edit):
     for f in (shipped_dir() / "default").glob("*.yaml"):
         text = f.read_text(encoding="utf-8")
         (tmp_path / f.name).write_text(edit(text) if f.name == "words.yaml" else text, encoding="utf-8")
+    for f in (shipped_dir() / "default").glob("*.npz"):  # the model file goes with forbidden.yaml
+        (tmp_path / f.name).write_bytes(f.read_bytes())
     return tmp_path
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from helpers import agent_says
 from phrasecheck.cli import main
-from phrasecheck.config.lexicon import load_lexicon
+from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
 from phrasecheck.config.profile import Profile
 from phrasecheck.engine.checker import Checker
 from phrasecheck.engine.learn import agent_lines, labelled_turns, model_rules, train
@@ -125,14 +125,13 @@ def test_save_and_load_give_the_same_scores(checker, tmp_path):
     assert np.allclose(again.scores(texts), checker.model.scores(texts), atol=1e-4)
 
 
-def test_training_on_four_sets_ranks_another_writers_rewordings(lexicon):
-    """Trained on banks a, b, c and paraphrase set 2, the model ranks paraphrase set 5's labelled
-    turns (a writer it never read) above the same set's compliant agent turns, for their rule."""
-    sets = [(REWORD / f"{x}.gold.jsonl", REWORD / f"{x}.jsonl") for x in "abc"] + [paraphrase(2)]
-    training = labelled_turns(sets, lexicon, Profile())
+def test_training_on_three_banks_ranks_another_writers_rewordings(lexicon):
+    """Trained on banks a, b and c (F02-F13, thirty rewordings each), the model ranks paraphrase set
+    5's labelled turns (a writer it never read) above the same set's compliant agent turns, for their rule."""
+    training = labelled_turns([(REWORD / f"{x}.gold.jsonl", REWORD / f"{x}.jsonl") for x in "abc"], lexicon, Profile())
     assert len(training.texts) > 500 and not training.errors
     rules = model_rules(lexicon)
-    model = train(training, rules, [t for t in training.texts[:50]])
+    model = train(training, rules, training.texts[:50])
     held = labelled_turns([paraphrase(5)], lexicon, Profile())
     scores = model.scores(held.texts)
     aucs = []
@@ -144,48 +143,49 @@ def test_training_on_four_sets_ranks_another_writers_rewordings(lexicon):
     assert len(aucs) == len(rules) and np.mean(aucs) > 0.85, aucs
 
 
+def small_lexicon(folder: Path, model: str) -> Path:
+    """One forbidden phrase and a model: block (loading the whole pack costs seconds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = f"kind: forbidden\n{model}phrases:\n  - id: F13\n    text: 讲了半天,你还没听懂?\n"
+    (folder / "forbidden.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
 def test_lexicon_train_writes_a_model_the_lexicon_reads(tmp_path):
     lex = tmp_path / "lex"
     assert CliRunner().invoke(main, ["lexicon", "copy", str(lex)]).exit_code == 0
     assert (lex / "forbidden-model.npz").is_file()  # the model travels with the copy
-    out = lex / "forbidden-model.npz"
-    args = ["lexicon", "train", "--lexicon", str(lex), "--out", str(out), "--calibrate", str(ROOT / "samples" / "eval" / "dev.jsonl")]
+    out = tmp_path / "mine" / "forbidden-model.npz"
+    args = ["lexicon", "train", "--out", str(out), "--calibrate", str(ROOT / "samples" / "eval" / "dev.jsonl")]
     args += ["--set", str(REWORD / "a.gold.jsonl"), str(REWORD / "a.jsonl")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "turns per rule: F02" in result.output
-    checker = Checker(load_lexicon(lex), Profile())
-    assert checker.model.rules == model_rules(checker.lexicon) and len(checker.model.vocab) < 20000
+    model = TurnModel.load(out)
+    assert model.rules == [f"F{i:02d}" for i in range(2, 14)] and 1000 < len(model.vocab) < 20000
+    assert np.isfinite(model.levels[0]).all()
+    settings = load_lexicon(small_lexicon(tmp_path / "mine", "model:\n  file: forbidden-model.npz\n  review: 2\n")).model
+    assert settings.file == out.resolve() and (settings.error, settings.review) == (None, 2)
 
 
 def test_a_missing_model_file_is_a_config_error_naming_the_line(tmp_path):
-    lex = tmp_path / "lex"
-    CliRunner().invoke(main, ["lexicon", "copy", str(lex)])
-    (lex / "forbidden-model.npz").unlink()
+    lex = small_lexicon(tmp_path / "lex", "model:\n  file: gone.npz\n  review: 3\n")
     with pytest.raises(ConfigError) as e:
         load_lexicon(lex)
-    assert "forbidden.yaml" in str(e.value) and "forbidden-model.npz" in str(e.value) and e.value.line
+    assert "forbidden.yaml" in str(e.value) and "gone.npz" in str(e.value) and e.value.line == 3  # file: gone.npz
 
 
 def test_a_bad_level_is_a_config_error(tmp_path):
-    lex = tmp_path / "lex"
-    CliRunner().invoke(main, ["lexicon", "copy", str(lex)])
-    path = lex / "forbidden.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("  review: 3\n", "  review: 9\n"), encoding="utf-8")
+    lex = small_lexicon(tmp_path / "lex", "model:\n  file: forbidden-model.npz\n  review: 9\n")
+    (lex / "forbidden-model.npz").write_bytes((default_lexicon_dir() / "forbidden-model.npz").read_bytes())
     with pytest.raises(ConfigError, match="review must be a whole number 0-8"):
         load_lexicon(lex)
 
 
-def test_without_model_key_the_lexicon_alone_judges(tmp_path):
-    lex = tmp_path / "lex"
-    CliRunner().invoke(main, ["lexicon", "copy", str(lex)])
-    path = lex / "forbidden.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index("model:\n")
-    path.write_text(text[:start] + text[text.index("defaults:", start) :], encoding="utf-8")
-    checker = Checker(load_lexicon(lex), Profile())
-    assert checker.model is None
-    assert forbidden(checker.check(agent_says("这话我都重复第四遍了，你脑子里到底装没装进去？"))) == []
+def test_without_model_key_the_lexicon_alone_judges(tmp_path, lexicon_only):
+    assert load_lexicon(small_lexicon(tmp_path / "lex", "")).model is None
+    assert lexicon_only.model is None
+    assert forbidden(lexicon_only.check(agent_says("这话我都重复第四遍了，你脑子里到底装没装进去？"))) == []
 
 
 @pytest.mark.skipif(not all((REAL / f"{f}.jsonl").is_file() for f in REAL_FILES), reason="needs ../shared/realdata")

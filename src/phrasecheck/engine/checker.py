@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import time
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import regex
 
@@ -15,11 +16,13 @@ from phrasecheck.data import AGENT, ROLES_INFERRED, Conversation, Finding, Greet
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared
-from phrasecheck.engine.model import TurnModel
 from phrasecheck.engine.nearmiss import WEI_SPELLINGS
 from phrasecheck.errors import ConfigError
 from phrasecheck.scoring.attribution import note_transfer
 from phrasecheck.scoring.score import score_result
+
+if TYPE_CHECKING:
+    from phrasecheck.engine.model import TurnModel
 
 ERROR = "error"
 KIND_LABEL = {"forbidden": "forbidden phrase", "opener": "blunt opening word", "courtesy": "courtesy phrase"}
@@ -380,7 +383,8 @@ class Checker:
         turn where the lexicon found that rule nowhere in the agent's part, an error above the `model: error` level and
         for review above the `review` level. The evidence is the clause (or two) that scores highest.
 
-        A turn one of the rule's exceptions clears is left alone. Where `error` is set, the model alone
+        A turn where the lexicon met the rule's words and its exceptions or grammar cleared them
+        (不知道亲是否方便呢, 库房已经下班了) is left alone, and so is one an exception clears anywhere. Where `error` is set, the model alone
         still accuses no one: its finding is an error only where the lexicon found a forbidden phrase
         by the same agent in the same conversation and the turn does not say 您 (a look-alike's mark:
         87% of the polite banks' turns, 9% of the rude ones); else it is for review."""
@@ -402,8 +406,8 @@ class Checker:
                     continue
                 t = conv.turns[i]
                 prepared = self.matcher.prepare(t.text)
-                if self._excepted_anywhere(phrase, prepared):
-                    continue
+                if self._hits(phrase, prepared) or self._excepted_anywhere(phrase, prepared):
+                    continue  # the lexicon met the rule's words here and cleared them (不知道亲是否方便呢), or an exception does
                 start, end = self.model.evidence(t.text, phrase.id)
                 why = "said in other words: the n-gram model hears it, no form matched"
                 if severity == ERROR and (conv.agent_of(i) not in rude or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)):
@@ -896,6 +900,8 @@ def _load_model(lexicon: Lexicon) -> TurnModel | None:
     settings = lexicon.model
     if settings is None:
         return None
+    from phrasecheck.engine.model import TurnModel  # numpy: not before the command line has pinned its threads (calls/numerics.py)
+
     try:
         model = TurnModel.load(settings.file)
     except (OSError, ValueError, KeyError) as exc:
