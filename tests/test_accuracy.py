@@ -142,8 +142,12 @@ def real_run(checker):
 
 def test_no_false_accusations_on_real_chats(real_run):
     assert not real_run.errors
-    found = [(r.conversation.conversation_id, f.id, f.text) for r in real_run.results for f in r.findings if f.kind in ("forbidden", "opener")]
+    findings = [f for r in real_run.results for f in r.findings if f.kind in ("forbidden", "opener")]
+    found = [(f.id, f.text) for f in findings if f.severity != "review"]
     assert len(found) <= REAL_GENUINE_FORBIDDEN, found
+    # listed for review (复核) at no cost: the n-gram model's levels let at most three real lines a rule through
+    listed = [f for f in findings if f.severity == "review" and "n-gram model" in f.message]
+    assert all(sum(f.id == rule for f in listed) <= 3 for rule in {f.id for f in listed}), [(f.id, f.text) for f in listed]
 
 
 def test_courtesy_found_in_real_chats(real_run):

@@ -92,10 +92,12 @@ class TurnModel:
         return Rows(np.array(indptr), np.array(indices, dtype=np.int64), np.array(values))
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        """(texts, rules) decision values; a text under min_chars content characters scores -inf."""
-        out = self.rows(texts).dot(self.weights) + self.bias
-        short = np.array([content_chars(t) < self.min_chars for t in texts])
-        out[short] = -np.inf
+        """(texts, rules) decision values; a text under min_chars content characters scores -inf
+        (and is not read: most chat lines are that short)."""
+        out = np.full((len(texts), len(self.rules)), -np.inf)
+        long = [k for k, t in enumerate(texts) if content_chars(t) >= self.min_chars]
+        if long:
+            out[long] = self.rows([texts[k] for k in long]).dot(self.weights) + self.bias
         return out
 
     def threshold(self, rule: str, level: int) -> float:
