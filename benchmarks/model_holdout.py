@@ -93,7 +93,8 @@ def main() -> None:
     lexicon = load_lexicon(default_lexicon_dir())
     sets = labelled_sets()
     t0 = time.perf_counter()
-    turns = {name: labelled_turns([pair], lexicon, profile) for name, pair in sets.items()}
+    locator = Checker(replace(lexicon, model=None), profile)  # places each gold label in a turn
+    turns = {name: labelled_turns([pair], locator) for name, pair in sets.items()}
     lines, _ = agent_lines([REAL / f"{f}.jsonl" for f in REAL_FILES], profile)
     print(
         f"{len(sets)} labelled sets, {sum(len(t.texts) for t in turns.values())} agent turns, {len(lines)} calibration lines ({time.perf_counter() - t0:.0f} s)"

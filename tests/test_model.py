@@ -125,14 +125,14 @@ def test_save_and_load_give_the_same_scores(checker, tmp_path):
     assert np.allclose(again.scores(texts), checker.model.scores(texts), atol=1e-4)
 
 
-def test_training_on_three_banks_ranks_another_writers_rewordings(lexicon):
+def test_training_on_three_banks_ranks_another_writers_rewordings(lexicon, lexicon_only):
     """Trained on banks a, b and c (F02-F13, thirty rewordings each), the model ranks paraphrase set
     5's labelled turns (a writer it never read) above the same set's compliant agent turns, for their rule."""
-    training = labelled_turns([(REWORD / f"{x}.gold.jsonl", REWORD / f"{x}.jsonl") for x in "abc"], lexicon, Profile())
+    training = labelled_turns([(REWORD / f"{x}.gold.jsonl", REWORD / f"{x}.jsonl") for x in "abc"], lexicon_only)
     assert len(training.texts) > 500 and not training.errors
     rules = model_rules(lexicon)
     model = train(training, rules, training.texts[:50])
-    held = labelled_turns([paraphrase(5)], lexicon, Profile())
+    held = labelled_turns([paraphrase(5)], lexicon_only)
     scores = model.scores(held.texts)
     aucs = []
     for j, rule in enumerate(rules):

@@ -112,8 +112,8 @@ def lexicon_train(sets, lookalikes, calibration, out, c, config, lexicon_dir) ->
     from phrasecheck.engine.learn import agent_lines, labelled_turns, model_rules, train
 
     profile, checker = build_rules(config, lexicon_dir)
-    training = labelled_turns([(Path(g), Path(d)) for g, d in sets], checker.lexicon, profile)
-    banks = [labelled_turns([(Path(g), Path(d))], checker.lexicon, profile) for g, d in lookalikes]
+    training = labelled_turns([(Path(g), Path(d)) for g, d in sets], checker)
+    banks = [labelled_turns([(Path(g), Path(d))], checker) for g, d in lookalikes]
     lines, errors = agent_lines(list(calibration), profile)
     problems = training.errors + [e for b in banks for e in b.errors] + errors
     for problem in problems:

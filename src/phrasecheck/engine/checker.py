@@ -406,8 +406,8 @@ class Checker:
                     continue
                 t = conv.turns[i]
                 prepared = self.matcher.prepare(t.text)
-                if self._hits(phrase, prepared) or self._excepted_anywhere(phrase, prepared):
-                    continue  # the lexicon met the rule's words here and cleared them (不知道亲是否方便呢), or an exception does
+                if self._hits(phrase, prepared) or self._excepted(phrase, prepared, Hit(phrase.forms[0], 0, len(prepared.key), 0.0)):
+                    continue  # the lexicon met the rule's words here and cleared them (不知道亲是否方便呢), or an exception matches anywhere in it
                 start, end = self.model.evidence(t.text, phrase.id)
                 why = "said in other words: the n-gram model hears it, no form matched"
                 if severity == ERROR and (conv.agent_of(i) not in rude or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)):
@@ -433,14 +433,6 @@ class Checker:
                     )
                 )
         return out
-
-    @staticmethod
-    def _excepted_anywhere(phrase: Phrase, text: Prepared) -> bool:
-        marked, _ = text.nt.with_breaks
-        try:
-            return any(pattern.search(marked, timeout=EXCEPTION_TIMEOUT_S) for pattern in phrase.exceptions)
-        except TimeoutError:
-            return True  # _excepted says which pattern is too slow where the lexicon meets it
 
     def says(self, rule_id: str, text: str) -> bool:
         """Whether one agent turn's text says the forbidden phrase rule_id on its own (exceptions and the

@@ -6,8 +6,9 @@ that says a rule in new words is taught as compliant."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from phrasecheck.engine.model import TurnModel, calibrate, fit
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.readers import read_file
 from phrasecheck.scoring.evaluate import load_gold
+
+if TYPE_CHECKING:
+    from phrasecheck.engine.checker import Checker
 
 
 @dataclass
@@ -33,12 +37,11 @@ def model_rules(lexicon: Lexicon) -> list[str]:
     return [p.id for p in lexicon.phrases if p.kind == "forbidden" and len("".join(ch for ch in p.text if ch.isalnum())) > 2]
 
 
-def labelled_turns(pairs: list[tuple[Path, Path]], lexicon: Lexicon, profile: Profile) -> TrainingSet:
-    """Every agent turn of the labelled conversations, with the forbidden rules located in it."""
-    from phrasecheck.engine.checker import Checker
-
-    checker = Checker(replace(lexicon, model=None), profile)
-    kinds = {p.id: p.kind for p in lexicon.phrases}
+def labelled_turns(pairs: list[tuple[Path, Path]], checker: Checker) -> TrainingSet:
+    """Every agent turn of the labelled conversations, with the forbidden rules the checker's lexicon
+    (its model left out) locates in it."""
+    profile = checker.profile
+    kinds = {p.id: p.kind for p in checker.lexicon.phrases}
     out = TrainingSet()
     for gold_path, data_path in pairs:
         gold, errors = load_gold(gold_path, kinds)
@@ -51,7 +54,7 @@ def labelled_turns(pairs: list[tuple[Path, Path]], lexicon: Lexicon, profile: Pr
                 continue
             wanted = set(row.get("forbidden", []))
             located: dict[int, set[str]] = {}
-            for f in checker.check(conv).findings:
+            for f in checker.check(conv, model=False).findings:
                 if f.kind == "forbidden" and f.id in wanted:
                     located.setdefault(f.turn, set()).add(f.id)
             if wanted - set().union(*located.values()):
