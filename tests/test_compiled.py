@@ -3,7 +3,9 @@ any change to what they are built from builds anew; a broken or unwritable cache
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 
 import pytest
 
@@ -44,6 +46,21 @@ def test_a_cached_checker_judges_as_a_built_one_and_is_not_built_again(lexicon, 
     assert loaded is not built and findings(loaded) == expected
     # the caller's own profile, everywhere the checker holds one: a later setting reaches it
     assert loaded.profile is again and loaded.behaviour.profile is again and loaded.behaviour.settings is again.behaviour
+
+
+def test_a_dropped_checker_is_freed_at_once_not_by_the_collector():
+    """A server that reloads its lexicon drops the old checker, about 100 MB: it must go when its
+    last reference does. A bound method in the matcher's per-text caches made a cycle, so it stayed
+    until the collector's next full pass, and every object in it was walked by each pass before."""
+    checker = cached_checker(Profile(), default_lexicon_dir())
+    findings(checker)  # its per-text caches filled
+    parts = [weakref.ref(p) for p in (checker, checker.matcher, checker.behaviour, checker.model)]
+    gc.disable()
+    try:
+        del checker
+        assert [p() for p in parts] == [None] * len(parts)
+    finally:
+        gc.enable()
 
 
 def test_a_changed_lexicon_or_profile_is_built_anew(lexicon, tmp_path):

@@ -60,6 +60,9 @@ class Part:
     def __hash__(self) -> int:  # the matcher keys dicts on parts; the generated hash rebuilt a tuple per call
         return hash(self.key) ^ hash(self.gap)
 
+    def __reduce__(self):  # unpickled through __init__: the generated __setstate__ reads fields() per object
+        return Part, (self.key, self.gap)
+
 
 @dataclass(frozen=True, slots=True)
 class Form:
@@ -69,6 +72,9 @@ class Form:
 
     def __hash__(self) -> int:  # equal forms have equal text; __eq__ still compares the parts
         return hash(self.text)
+
+    def __reduce__(self):  # as Part's: a cached checker holds 150,000 forms
+        return Form, (self.text, self.parts, self.said)
 
 
 @dataclass

@@ -310,16 +310,18 @@ class PartPattern:
 class _Recent:
     """What is derived from the texts being checked now (a turn, its pair with the next, the sentence
     it continues, one more), asked phrase after phrase: kept for the last INVENTORIES_KEPT texts only,
-    since a set per cached turn would cost kilobytes each."""
+    since a set per cached turn would cost kilobytes each. make is a function of (owner, text),
+    not a bound method: one would make a cycle, and a checker in a cycle is freed only by the
+    collector's full passes (a server reloading its lexicon then holds ~100 MB a reload until one runs)."""
 
     def __init__(self, make) -> None:
         self._make = make
         self._kept: OrderedDict[int, tuple[Prepared, object]] = OrderedDict()  # by id(text), with the text itself
 
-    def __call__(self, text: Prepared):
+    def __call__(self, owner, text: Prepared):
         got = self._kept.get(id(text))
         if got is None or got[0] is not text:
-            got = self._kept[id(text)] = (text, self._make(text))
+            got = self._kept[id(text)] = (text, self._make(owner, text))
             if len(self._kept) > INVENTORIES_KEPT:
                 self._kept.popitem(last=False)
         return got[1]
@@ -392,8 +394,8 @@ class Matcher:
         # character -> every fuzzy-pinyin code it has in some part: a text holding the character holds
         # each of those sounds, whatever its reading there (a polyphone)
         self._char_codes: dict[str, set[str]] = {}
-        self._inventories = _Recent(self._sounds_of)  # _inventory's
-        self._present = _Recent(self._present_in)  # present's sets
+        self._inventories = _Recent(Matcher._sounds_of)  # _inventory's
+        self._present = _Recent(Matcher._present_in)  # present's sets
         self._index: dict[str, set[int]] = {}  # n-gram -> parts it may belong to
         # part -> phrase id -> the part sets of that phrase's forms keyed on the part (each form is keyed
         # on its longest part, the one least often present: a form can match only where it is present)
@@ -494,7 +496,7 @@ class Matcher:
         A cached text keeps them as an array (4 bytes a part, where a set of a few hundred parts
         costs kilobytes: thousands of cached turns and pairs held tens of MB of sets), and the
         set is made again for the texts being checked now, as _inventory's are."""
-        return self._present(text)
+        return self._present(self, text)
 
     def _present_in(self, text: Prepared) -> set[int]:
         if text.present is not None:
@@ -558,7 +560,7 @@ class Matcher:
         characters have in the lexicon's parts) as a set and as bits, for the texts being checked now:
         a turn, its pair with the next and the sentence it continues are asked in turn, phrase after
         phrase. Kept for the last few only (a set per cached turn would cost kilobytes each)."""
-        return self._inventories(text)
+        return self._inventories(self, text)
 
     def _sounds_of(self, text: Prepared) -> tuple[set[str], int, set[str]]:
         codes = set(text.codes)
