@@ -123,6 +123,24 @@ def test_clean_stereo_call_greeting_text_and_times(whisper):
 
 
 @pytest.mark.slow
+def test_a_recording_decodes_the_same_alone_or_batched_with_others(whisper):
+    """Windows are encoded at their own length, not padded to 30 s (ENCODE_STEP_S), and only windows
+    of one length share a batch, so what a window is encoded with never depends on its neighbours;
+    and each clip starts on its own sample (clips()): cut one sample early after two other calls,
+    call_forbidden's agent read 其什么,三次言赖 instead of 即什么,三次言伦. Times may move by a few
+    milliseconds (the recordings are laid end to end in float seconds)."""
+    names = ["call_clean.wav", "call_nogreet.wav", "call_forbidden.wav"]
+    audio = [load_audio(str(SAMPLES / n)).channels for n in names]
+
+    together = whisper.channel_segments_many(audio)
+    for k, channels in enumerate(audio):
+        alone = whisper.channel_segments_many([channels])[0]
+        assert [[s.text for s in ch] for ch in alone] == [[s.text for s in ch] for ch in together[k]], names[k]
+        times = [t for ch in alone for s in ch for t in (s.start_s, s.end_s)]
+        assert times == pytest.approx([t for ch in together[k] for s in ch for t in (s.start_s, s.end_s)], abs=0.01)
+
+
+@pytest.mark.slow
 def test_mono_recording_roles_are_inferred(whisper):
     conv = transcribe_file(SAMPLES / "call_mono.wav", transcriber=whisper)
     assert conv.roles == ROLES_INFERRED

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 6  # 6: each word's probability kept, verification cached apart from the transcript;
+PIPELINE_VERSION = 7  # 7: each window encoded at its own length (ENCODE_STEP_S), not padded to 30 s;
+# 6: each word's probability kept, verification cached apart from the transcript;
 # 5: the opening words verified acoustically (verify.py); 4: each channel's speech regions kept,
 # dual mono decoded as mono, turns end at every pause the VAD splits at
 # (3: windows of one channel decoded in one batched pass; mono splits at sentence ends)
@@ -76,6 +78,12 @@ RETRY_MIN_SPEECH_S = 0.4  # an utterance that gave no words is decoded again whe
 # pipeline has no temperature fallback); a loop left after that is dropped, never kept as speech.
 LOOP_RETRY = dict(repetition_penalty=1.3, no_repeat_ngram_size=4)
 LOOPS_CHECKED = "loops_checked"  # in a cached transcript: decoded by a version that decodes loops again
+# A window is encoded at its speech's length rounded up to ENCODE_STEP_S (with ENCODE_MARGIN_S of
+# silence after it), not padded to 30 s: most windows hold far less (samples/calls: 113 s of speech
+# in 9 windows), and the encoder is most of the decoding's cost. Windows of one length go in a batch
+# together, so a window's encoding never depends on what it was batched with.
+ENCODE_STEP_S = 5.0
+ENCODE_MARGIN_S = 1.0
 VAD_BLOCK_S = 20.0  # the VAD starts afresh every 20 s (see speech_regions)
 VAD_OVERLAP_S = 2.0
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
@@ -213,11 +221,9 @@ class WhisperTranscriber:
     def _load(self):
         """The batched pipeline, on the CPU too: it decodes a call's windows together."""
         if self._pipeline is None:
-            from faster_whisper import BatchedInferencePipeline
-
             o = self.options
             model = load_whisper(self.resolved, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
-            self._pipeline = BatchedInferencePipeline(model)
+            self._pipeline = _pipeline(model)
         return self._pipeline
 
     def channel_segments_many(self, recordings: list[list[np.ndarray]]) -> list[list[list[Segment]]]:
@@ -252,11 +258,10 @@ class WhisperTranscriber:
                 without_timestamps=False,  # timestamps end segments at sentences
             )
             audio = np.concatenate(pieces)
-            kwargs["clip_timestamps"] = clips(windows, len(audio))
             heard: set[tuple[int, int, float]] = set()  # (recording, channel, chunk start) that gave words
             looped = self._decode(audio, windows, kwargs, owner, out, heard)
             if looped:
-                self._decode(audio, looped, {**kwargs, **LOOP_RETRY, "clip_timestamps": clips(looped, len(audio))}, owner, out, heard)
+                self._decode(audio, looped, {**kwargs, **LOOP_RETRY}, owner, out, heard)
             # Whisper sometimes ends a window early and drops its last utterance (不客气，再见): an
             # utterance with speech that gave no words is decoded again on its own.
             retry: list[Window] = []
@@ -268,7 +273,7 @@ class WhisperTranscriber:
                         retry.append(Window(c.channel, c.at, c.at + c.end_s - c.start_s, (c,)))
                         owner[id(retry[-1])] = owner[id(w)]
             if retry:
-                self._decode(audio, retry, {**kwargs, "clip_timestamps": clips(retry, len(audio))}, owner, out, heard)
+                self._decode(audio, retry, kwargs, owner, out, heard)
             for rec in out:
                 for segs in rec:
                     segs.sort(key=lambda sg: (sg.start_s, sg.end_s))
@@ -279,8 +284,11 @@ class WhisperTranscriber:
         and channel (out), and the chunks that gave words are added to `heard`. Returns the windows
         whose decoding looped: none of their words is kept."""
         o = self.options
+        lengths: dict[float, list[dict[str, float]]] = {}
+        for clip in clips(windows, len(audio)):
+            lengths.setdefault(encoded_s(clip["end"] - clip["start"]), []).append(clip)
         try:
-            raw_segments = list(self._load().transcribe(audio, **kwargs)[0])
+            raw_segments = [raw for same in lengths.values() for raw in self._load().transcribe(audio, **kwargs, clip_timestamps=same)[0]]
         except RuntimeError as e:  # ctranslate2 runtime failures (CUDA out of memory, libcublas missing)
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise ModelError(f"transcription failed: {first}{cuda_hint(o.resolved_device(), first)}") from e
@@ -365,16 +373,38 @@ class WhisperTranscriber:
         return Segment(text, round(min(start, end), 3), round(end, 3), words)
 
 
+def encoded_s(content_s: float) -> float:
+    """How much audio a window of content_s seconds is encoded with."""
+    # (less a millisecond: a clip's length read back from its samples may be a hair longer)
+    return min(WINDOW_S, math.ceil((content_s + ENCODE_MARGIN_S - 1e-3) / ENCODE_STEP_S) * ENCODE_STEP_S)
+
+
+def _pipeline(model):
+    """faster-whisper's batched pipeline, encoding each batch at its windows' length (encoded_s)
+    instead of padded to 30 s; _decode gives it windows of one length at a time."""
+    from faster_whisper import BatchedInferencePipeline
+
+    class Pipeline(BatchedInferencePipeline):
+        def forward(self, features, tokenizer, chunks_metadata, options):
+            frames = int(encoded_s(max(m["duration"] for m in chunks_metadata)) * self.model.frames_per_second)
+            return super().forward(np.ascontiguousarray(features[..., :frames]), tokenizer, chunks_metadata, options)
+
+    return Pipeline(model)
+
+
 def clips(windows: list[Window], samples: int) -> list[dict[str, float]]:
     """The windows as faster-whisper's clip_timestamps: each end on the sample grid, inside the
     audio and never before the previous end. Window times are sums of floats; two recordings'
     windows meeting a hair apart overlapped by one sample, the clips then added up to more than the
-    audio, and faster-whisper failed on a negative duration (seen on a batch of 30 calls)."""
+    audio, and faster-whisper failed on a negative duration (seen on a batch of 30 calls). Each
+    time is half a sample past its sample: faster-whisper truncates time x rate, and 50.832 s read
+    back as sample 813,311, not 813,312, so a recording decoded after others was cut a sample
+    early and could read differently (即什么,三次言伦 alone, 其什么,三次言赖 after two calls)."""
     out, last = [], 0
     for w in windows:
         start = min(max(int(round(w.start * SAMPLE_RATE)), last), samples)
         end = min(max(int(round(w.end * SAMPLE_RATE)), start), samples)
-        out.append({"start": start / SAMPLE_RATE, "end": end / SAMPLE_RATE})
+        out.append({"start": (start + 0.5) / SAMPLE_RATE, "end": (end + 0.5) / SAMPLE_RATE})
         last = end
     return out
 
