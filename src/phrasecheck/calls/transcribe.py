@@ -8,7 +8,8 @@ goes back to its channel and original time (chunking.py), and segments are merge
 start time. Decoding choices, all measured on this project's samples, 37 synthetic calls and
 ../shared/realdata (benchmarks/asr_cer.py, benchmarks/scan_speed.py):
   * language zh, beam 5, int8 on CPU, float16 on CUDA; faster-whisper's BatchedInferencePipeline
-    on both (on the CPU it decodes a call's windows ~14% faster than one after another);
+    on both (on the CPU it decodes a call's windows ~14% faster than one after another), each
+    window encoded at its own length (ENCODE_STEP_S), not padded to 30 s;
   * Silero VAD: a stereo channel is silent about half the time and Whisper invents text on
     silence; silence is never decoded, so a channel without speech yields no turns;
   * condition_on_previous_text=False: one hallucinated segment cannot seed the next one;
