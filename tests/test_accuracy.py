@@ -106,7 +106,17 @@ def forbidden_held_to(checker, gold_path, inputs, precision: float, recall: floa
 @pytest.mark.parametrize(
     ("bank", "precision", "recall"),
     # p, q, r and t are polite banks (no forbidden label): precision 1.0 there is no false finding at all
-    [("a", 1.0, 0.93), ("b", 1.0, 0.9), ("c", 0.99, 0.97), ("p", 1.0, 1.0), ("q", 1.0, 1.0), ("r", 1.0, 1.0), ("d", 1.0, 0.9), ("e", 1.0, 0.97), ("t", 1.0, 1.0)],
+    [
+        ("a", 1.0, 0.93),
+        ("b", 1.0, 0.9),
+        ("c", 0.99, 0.97),
+        ("p", 1.0, 1.0),
+        ("q", 1.0, 1.0),
+        ("r", 1.0, 1.0),
+        ("d", 1.0, 0.9),
+        ("e", 1.0, 0.97),
+        ("t", 1.0, 1.0),
+    ],
 )
 def test_rewording_banks(checker, bank, precision, recall):
     folder = REPO / "samples" / "eval-reword"
