@@ -757,10 +757,10 @@ def _model_settings(entry, path: Path) -> ModelSettings:
     if not isinstance(name, str) or not name:
         raise ConfigError(path, "model: file must name the model file beside this YAML", line)
     levels = {}
-    for key in ("error", "review", "min_chars"):
+    for key, top in (("error", 8), ("review", 8), ("min_chars", 200)):  # 8: engine/model.py's MAX_LEVEL
         value = entry.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= (200 if key == "min_chars" else 8)):
-            raise ConfigError(path, f"model: {key} must be a whole number 0-{200 if key == 'min_chars' else 8} or left out", line)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top):
+            raise ConfigError(path, f"model: {key} must be a whole number 0-{top} or left out", line)
         levels[key] = value
     if levels["error"] is not None and levels["review"] is not None and levels["review"] < levels["error"]:
         raise ConfigError(path, "model: review must be a level at or above error (a higher level lets more through)", line)

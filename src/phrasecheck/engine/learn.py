@@ -14,7 +14,6 @@ import numpy as np
 
 from phrasecheck.config.lexicon import Lexicon
 from phrasecheck.config.profile import Profile
-from phrasecheck.data import AGENT
 from phrasecheck.engine.model import TurnModel, calibrate, fit
 from phrasecheck.errors import InputError
 from phrasecheck.inputs.readers import read_file
@@ -60,8 +59,8 @@ def labelled_turns(pairs: list[tuple[Path, Path]], checker: Checker) -> Training
             if wanted - set().union(*located.values()):
                 out.left_out += 1
                 continue
-            for i, turn in enumerate(conv.turns):
-                if turn.role == AGENT and turn.text.strip():
+            for i, turn in conv.agent_turns():
+                if turn.text.strip():
                     out.texts.append(turn.text)
                     out.labels.append(located.get(i, set()))
     return out
@@ -72,7 +71,7 @@ def agent_lines(paths: list[Path], profile: Profile) -> tuple[list[str], list[In
     for path in paths:
         loaded = read_file(path, profile)
         errors += loaded.errors
-        lines += [t.text for conv in loaded.conversations for t in conv.turns if t.role == AGENT and t.text.strip()]
+        lines += [t.text for conv in loaded.conversations for _, t in conv.agent_turns() if t.text.strip()]
     return lines, errors
 
 
@@ -93,14 +92,14 @@ def train(training: TrainingSet, rules: list[str], calibration: list[str], c: fl
     chat. Lines saying 您 are left out of that (the checker lists those for review only)."""
     lookalikes = lookalikes or []
     every = joined([training, *lookalikes])
-    model = fit(every.texts, [labels & set(rules) for labels in every.labels], rules, c=c)
+    model = fit(every.texts, every.labels, rules, c=c)  # (fit reads only the labels among rules)
     lines = list(calibration)
     if lookalikes:
         halves = [lookalikes[0::2], lookalikes[1::2]] if len(lookalikes) > 1 else [lookalikes]
         scored = []
         for half in halves:
             rest = joined([training, *(b for b in lookalikes if all(b is not h for h in half))])
-            other = fit(rest.texts, [labels & set(rules) for labels in rest.labels], rules, c=c)
+            other = fit(rest.texts, rest.labels, rules, c=c)
             texts = [t for b in half for t, labels in zip(b.texts, b.labels) if not labels and "您" not in t]
             scored.append(other.scores(texts))
         calibrate(model, lines, extra=np.vstack(scored))
