@@ -73,6 +73,8 @@ def test_a_changed_lexicon_or_profile_is_built_anew(lexicon, tmp_path):
     assert ids(after.check(agent_says("这事归隔壁管，找他们去"))) == ["F09"]
     ignoring = cached_checker(Profile(ignore=["F09"]), lexicon, cache)
     assert ids(ignoring.check(agent_says("这事归隔壁管，找他们去"))) == []
+    assert len(list(cache.glob("*.pickle"))) == 2  # select/ignore only narrow what is reported: the checker is reused
+    cached_checker(Profile(thresholds={"F04": 90.0}), lexicon, cache)
     assert len(list(cache.glob("*.pickle"))) == 3
 
 

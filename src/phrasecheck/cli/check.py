@@ -103,15 +103,17 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     from phrasecheck.scoring.evaluate import evaluate, load_gold
 
     profile, checker = build_rules(config, lexicon_dir, select, ignore)
-    labels, errors = load_gold(gold, {p.id: p.kind for p in checker.lexicon.phrases})
+    kinds = {p.id: p.kind for p in checker.lexicon.phrases}
+    labels, errors = load_gold(gold, kinds)
     run = check_paths(list(inputs) or [gold.parent], checker, profile)
-    ev = evaluate(run.results, labels)
+    phrases = {p.id: p.text for p in checker.lexicon.phrases}
+    ev = evaluate(run.results, labels, profile.enabled, kinds, checker.greeting.id if checker.greeting else None, phrases)
     ev.errors = errors + run.errors + ev.errors
     console = Console(highlight=False)
     if not quiet:
         for d in ev.disagreements:
             console.print(f"[bold]{d.conversation_id}[/]  {d.id} [{'red' if d.verdict == 'false positive' else 'yellow'}]{d.verdict}[/]  {d.text}", markup=True)
-    table = Table(title=f"{ev.greeting_total} labelled conversations ({gold})", title_justify="left")
+    table = Table(title=f"{ev.labelled} labelled conversations ({gold})", title_justify="left")
     for col in ("category", "tp", "fp", "fn", "precision", "recall", "F1"):
         table.add_column(col, justify="left" if col == "category" else "right")
     for name, t in ev.categories.items():
@@ -124,7 +126,8 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
         per.add_row(rule_id, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}")
     if not quiet:
         console.print(per)
-    console.print(f"greeting accuracy: {ev.greeting_accuracy:.3f} ({ev.greeting_right}/{ev.greeting_total})")
+    if ev.greeting_checked:
+        console.print(f"greeting accuracy: {ev.greeting_accuracy:.3f} ({ev.greeting_right}/{ev.greeting_total})")
     for e in ev.errors:  # one line each, as every command's errors: rich wrapped them at the terminal's width
         click.echo(f"error: {e}")
     if json_out:

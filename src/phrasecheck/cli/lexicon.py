@@ -53,7 +53,7 @@ def lexicon_show(config, lexicon_dir) -> None:
             "yes" if p.id in checker.fatal else "",
             p.suggestion,
         )
-    if checker.greeting:
+    if checker.greeting and profile.enabled(checker.greeting.id):
         g = checker.greeting
         forms = "; ".join(f"{k}: " + " / ".join(f.text for f in v) for k, v in g.parts.items())
         table.add_row(g.id, "greeting", g.text, forms, f"{g.threshold:g}", "", "", g.suggestion)

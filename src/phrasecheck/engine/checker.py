@@ -104,10 +104,13 @@ class Checker:
     def __init__(self, lexicon: Lexicon, profile: Profile):
         self.lexicon = lexicon
         self.profile = profile
-        self.phrases = [p for p in lexicon.phrases if profile.enabled(p.id)]
+        # Every rule is judged and --select/--ignore only narrow what is reported (_reported): rules
+        # decide together (an opening 喂 is O01, not also F01; the greeting's script finds courtesy
+        # phrases), so leaving one out must not change what another finds.
+        self.phrases = list(lexicon.phrases)
         self._of_kind = {kind: [p for p in self.phrases if p.kind == kind] for kind in ("opener", "forbidden", "courtesy")}
-        self._by_id = {p.id: p for p in self.phrases}  # O01 / F01, which the call's 喂 spellings stand for (None where not checked)
-        self.greeting = lexicon.greeting if lexicon.greeting and profile.enabled(lexicon.greeting.id) else None
+        self._by_id = {p.id: p for p in self.phrases}  # O01 / F01, which the call's 喂 spellings stand for (None where not in the lexicon)
+        self.greeting = lexicon.greeting
         self._company_forms = self._pin_company(self.greeting, profile.company) if self.greeting else []
         # Where no profile names the company and the greeting names no centre (客服中心, 热线 …), the
         # organisation said by what it is (上海迪士尼度假区, 马龙齿科: words.yaml `organisations`) names it
@@ -157,6 +160,7 @@ class Checker:
             result.findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         if conv.is_call:
             self._confidence(result)
+        self._reported(result)
         note_transfer(result)
         result.attitude_score = score_result(result, self.profile.weights, self.fatal, self.profile.count_review)
         return result
@@ -181,6 +185,16 @@ class Checker:
         if greeting.script is not None:
             courtesy = self._in_order(conv, courtesy + self._script_courtesy(conv, idx, texts, courtesy, greeting.script))
         return Result(conversation=conv, findings=findings, courtesy=courtesy, greeting=greeting, notes=notes)
+
+    def _reported(self, result: Result) -> None:
+        """Keep what the profile's select/ignore report: the findings and courtesy phrases of enabled
+        rules, and the greeting only where its rule is enabled (else it counts as not checked)."""
+        enabled = self.profile.enabled
+        result.findings = [f for f in result.findings if enabled(f.id)]
+        result.courtesy = [f for f in result.courtesy if enabled(f.id)]
+        if self.greeting is not None and not enabled(self.greeting.id):
+            result.greeting = Greeting(ok=True, text="")
+            result.notes = [n for n in result.notes if not n.startswith(f"{self.greeting.id}:")]
 
     def _confidence(self, result: Result) -> None:
         """Each call finding gets the recognizer's probability of its words; a forbidden phrase or

@@ -17,7 +17,7 @@ import os
 import pickle
 import sys
 import tempfile
-from dataclasses import is_dataclass
+from dataclasses import is_dataclass, replace
 from pathlib import Path
 
 import phrasecheck
@@ -45,9 +45,11 @@ def cached_checker(profile: Profile, folder: Path, cache: Path | None = None) ->
 
 
 def fingerprint(profile: Profile, folder: Path) -> str:
-    """A key that changes with anything the checker is built from."""
+    """A key that changes with anything the checker is built from. Not with select/ignore: every
+    rule is built and judged whatever is selected (Checker._reported narrows the output)."""
     h = hashlib.sha256()
-    for text in (sys.version, repr(profile), str(folder), *(getattr(sys.modules.get(m), "__version__", "") for m in TEXT_LIBRARIES)):
+    built = repr(replace(profile, select=[], ignore=[]))
+    for text in (sys.version, built, str(folder), *(getattr(sys.modules.get(m), "__version__", "") for m in TEXT_LIBRARIES)):
         h.update(text.encode() + b"\0")
     code = Path(phrasecheck.__file__).parent
     files = [*_rule_files(folder), *_rule_files(default_lexicon_dir()), *sorted(code.rglob("*.py"))]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import regex
 
 from phrasecheck.data import Result
 from phrasecheck.errors import InputError
@@ -51,6 +54,8 @@ class Evaluation:
     per_id: dict[str, Tally] = field(default_factory=dict)
     greeting_right: int = 0
     greeting_total: int = 0
+    greeting_checked: bool = True  # False where select/ignore leave the greeting rule out
+    labelled: int = 0  # conversations found with a gold line
     disagreements: list[Disagreement] = field(default_factory=list)
     unlabelled: int = 0  # conversations found without a gold line
     errors: list[InputError] = field(default_factory=list)
@@ -61,8 +66,8 @@ class Evaluation:
 
     def as_dict(self) -> dict:
         return {
-            "conversations": self.greeting_total,
-            "greeting_accuracy": round(self.greeting_accuracy, 4),
+            "conversations": self.labelled,
+            "greeting_accuracy": round(self.greeting_accuracy, 4) if self.greeting_checked else None,
             "categories": {c: t.as_dict() for c, t in self.categories.items()},
             "per_id": {k: t.as_dict() for k, t in sorted(self.per_id.items())},
             "disagreements": [d.__dict__ for d in self.disagreements],
@@ -70,6 +75,9 @@ class Evaluation:
             "errors": [str(e) for e in self.errors],
         }
 
+
+_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+CLOSEST_LEAST = 50.0  # % alike: below it no turn is pointed at as the place of a missed label
 
 # the kind of rule each gold category names
 CATEGORY_KINDS = {"forbidden": "forbidden", "openers": "opener", "courtesy": "courtesy"}
@@ -135,16 +143,55 @@ def predicted(result: Result) -> dict[str, set[str]]:
     }
 
 
-def _evidence(result: Result, category: str, rule_id: str) -> str:
+def _evidence(result: Result, category: str, rule_id: str, phrase: str | None = None) -> str:
+    """The finding's words; for a missed label, a finding of it that does not count (for review), else
+    the agent turn closest to the rule's phrase: where the lexicon or the recognizer fell short."""
     pool = result.courtesy if category == "courtesy" else result.findings
     hit = next((f for f in pool if f.id == rule_id), None)
     if hit:
-        return hit.text
-    return " / ".join(t.text for t in result.conversation.turns if t.role == "agent")
+        return hit.text if category == "courtesy" or hit.severity == "error" else f"{hit.text}  (found with severity {hit.severity}: not counted)"
+    agent = [(i, t.text) for i, t in enumerate(result.conversation.turns) if t.role == "agent"]
+    closest = _closest(agent, phrase) if phrase else None
+    if closest is None:
+        return " / ".join(text for _, text in agent)
+    i, alike = closest
+    if alike < CLOSEST_LEAST:
+        return f"no agent turn comes close to {phrase} (the closest, turn {i + 1}, is {alike:.0f}% alike)"
+    return f"turn {i + 1}: {result.conversation.turns[i].text}  (closest to {phrase}: {alike:.0f}% alike)"
 
 
-def evaluate(results: list[Result], gold: dict[str, dict]) -> Evaluation:
-    ev = Evaluation()
+def _closest(turns: list[tuple[int, str]], phrase: str) -> tuple[int, float] | None:
+    """The turn most like the phrase: each of its parts (急什么 / 烦死人了) found as closely as it can
+    be in the turn, averaged. None where the conversation has no agent turn."""
+    from rapidfuzz import fuzz
+
+    parts = [p for p in _PUNCT.split(phrase) if p]
+    best = None
+    for i, text in turns:
+        plain = _PUNCT.sub("", text)
+        alike = sum(fuzz.partial_ratio(p, plain) for p in parts) / len(parts) if parts and plain else 0.0
+        if best is None or alike > best[1]:
+            best = (i, alike)
+    return best
+
+
+def evaluate(
+    results: list[Result],
+    gold: dict[str, dict],
+    checked: Callable[[str], bool] | None = None,
+    kinds: dict[str, str] | None = None,
+    greeting_id: str | None = None,
+    phrases: dict[str, str] | None = None,
+) -> Evaluation:
+    """checked: the profile's select/ignore (Profile.enabled). A label of a rule not checked is
+    left out, not counted as missed; so is a category with no rule checked (kinds: rule id -> kind
+    of the lexicon in use), and the greeting where its rule (greeting_id) is not checked.
+    phrases: rule id -> its phrase, to quote the closest agent turn for a missed label."""
+    phrases = phrases or {}
+    ev = Evaluation(greeting_checked=checked is None or greeting_id is None or checked(greeting_id))
+    if checked is not None:
+        live = {k for k in (kinds or {}).items() if checked(k[0])}
+        ev.categories = {c: t for c, t in ev.categories.items() if kinds is None or any(kind == CATEGORY_KINDS[c] for _, kind in live)}
     seen = set()
     for r in results:
         cid = r.conversation.conversation_id
@@ -153,9 +200,10 @@ def evaluate(results: list[Result], gold: dict[str, dict]) -> Evaluation:
             ev.unlabelled += 1
             continue
         seen.add(cid)
+        ev.labelled += 1
         pred = predicted(r)
-        for category in CATEGORIES:
-            want = set(label.get(category, []))
+        for category in ev.categories:
+            want = {i for i in label.get(category, []) if checked is None or checked(i)}
             got = pred[category]
             tally = ev.categories[category]
             for rule_id in want | got:
@@ -170,8 +218,8 @@ def evaluate(results: list[Result], gold: dict[str, dict]) -> Evaluation:
                 else:
                     tally.fn += 1
                     per.fn += 1
-                    ev.disagreements.append(Disagreement(cid, category, rule_id, "missed", _evidence(r, category, rule_id)))
-        if "greeting_ok" in label:
+                    ev.disagreements.append(Disagreement(cid, category, rule_id, "missed", _evidence(r, category, rule_id, phrases.get(rule_id))))
+        if "greeting_ok" in label and ev.greeting_checked:
             ev.greeting_total += 1
             if label["greeting_ok"] == r.greeting.ok:
                 ev.greeting_right += 1
