@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from helpers import agent_says, ids
+from helpers import REPO, agent_says, ids
 from phrasecheck.config.lexicon import default_lexicon_dir
 from phrasecheck.config.profile import Profile
 from phrasecheck.engine import compiled
@@ -97,3 +97,34 @@ def test_only_the_newest_checkers_are_kept(lexicon, tmp_path, monkeypatch):
     for i in range(3):
         cached_checker(Profile(thresholds={"F04": 80.0 + i}), lexicon, cache)
     assert len(list(cache.glob("*.pickle"))) == 2
+
+
+def test_verifications_proposer_tables_are_kept_beside_the_checker_and_propose_the_same(lexicon, tmp_path, monkeypatch):
+    """Proposer tables (every forbidden reading's sounds: 0.16 s a scan) built once per rules: a
+    loaded proposer proposes exactly what a built one does, on the degraded sample calls."""
+    from phrasecheck.engine.nearmiss import Proposer
+    from phrasecheck.inputs.readers import read_file
+
+    calls = read_file(REPO / "samples" / "eval-calls-hard" / "calls.jsonl", Profile()).conversations
+    cache = tmp_path / "cache"
+    checker = cached_checker(Profile(), lexicon, cache)
+    fresh = Proposer(checker)
+    expected = [fresh.propose(c) for c in calls]
+    assert sum(map(len, expected)) >= 10  # the set has garbles to propose readings for
+    assert [compiled.cached_proposer(checker).propose(c) for c in calls] == expected  # built, and written
+    (tables,) = cache.glob(f"*{compiled.PROPOSER}")
+
+    def no_build(*_):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(Proposer, "__init__", no_build)
+    loaded = compiled.cached_proposer(cached_checker(Profile(), lexicon, cache))
+    assert [loaded.propose(c) for c in calls] == expected
+    tables.write_bytes(tables.read_bytes()[:500])  # cut short: built again (here, the stub says so)
+    with pytest.raises(AssertionError, match="built again"):
+        compiled.cached_proposer(checker)
+    monkeypatch.undo()
+    assert compiled.cached_proposer(Checker(checker.lexicon, Profile())).tables().keys() == fresh.tables().keys()  # not cached: built
+    monkeypatch.setattr(compiled, "KEPT", 0)
+    compiled._prune(cache)
+    assert list(cache.iterdir()) == []  # pruned with its checker

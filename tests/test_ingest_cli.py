@@ -232,3 +232,21 @@ def test_profile_thresholds_and_fatal(tmp_path, rude):
     profile.write_text("fatal: [F04]\n", encoding="utf-8")
     doc = json.loads(run("check", rude, "--config", profile, "--format", "json").stdout)
     assert doc["conversations"][0]["attitude_score"] == 0
+
+
+def test_the_rules_frozen_for_a_command_go_back_to_the_collector_when_it_ends(rude, tmp_path, monkeypatch):
+    """build_rules freezes the rules out of the collector's passes for the command's life; a process
+    that runs many commands (these tests, a notebook) must not keep them, or their garbage, frozen."""
+    import gc
+
+    from phrasecheck.engine.checker import Checker
+
+    seen = []
+    check = Checker.check
+    monkeypatch.setattr(Checker, "check", lambda self, *a, **k: seen.append(gc.get_freeze_count()) or check(self, *a, **k))
+    assert run("check", rude).exit_code == 1
+    assert seen and min(seen) > 100_000  # the rules' objects, frozen while the conversations are checked
+    assert gc.get_freeze_count() == 0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    assert run("check", bad).exit_code == 2 and gc.get_freeze_count() == 0

@@ -259,9 +259,9 @@ class Verification:
     def proposer(self):
         """Built on the first recording to verify: a run whose verification is all cached never needs it."""
         if self._proposer is None:
-            from phrasecheck.engine.nearmiss import Proposer
+            from phrasecheck.engine.compiled import cached_proposer
 
-            self._proposer = Proposer(self.checker)
+            self._proposer = cached_proposer(self.checker)
         return self._proposer
 
     def key(self, agent_id: str) -> str:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import time
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import regex
@@ -125,6 +126,7 @@ class Checker:
         self.fatal = set(profile.fatal) if profile.fatal is not None else {p.id for p in lexicon.phrases if p.fatal}
         self._grammar: Grammar | None = None
         self.model = _load_model(lexicon)
+        self.cached_as: Path | None = None  # its file in the rules cache (compiled.py), where tables built on it are kept too
         _known_ids(lexicon, profile)
 
     @cached_property

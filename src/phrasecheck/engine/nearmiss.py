@@ -236,6 +236,18 @@ class Proposer:
         # propose, before _pick, and most of the readings are never normalised again there
         self._forbidden_least = [MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG) for w in readings]
 
+    def tables(self) -> dict:
+        """What __init__ builds from the lexicon, without the checker: kept in the rules cache."""
+        return {k: v for k, v in vars(self).items() if k != "checker"}
+
+    @classmethod
+    def from_tables(cls, checker, tables: dict) -> Proposer:
+        """A proposer for checker with tables() of one built on the same rules."""
+        proposer = cls.__new__(cls)
+        proposer.checker = checker
+        vars(proposer).update(tables)
+        return proposer
+
     def propose(self, conv: Conversation) -> list[Candidate]:
         result = self.checker.check(conv, model=False)  # the n-gram model's review listing is no reading the audio confirmed
         found = {(f.id, f.turn) for f in result.findings}
