@@ -122,3 +122,10 @@ def test_a_missed_label_points_at_the_agent_turn_closest_to_its_phrase():
     listed = evaluate([_result([(t.role, t.text) for t in r.conversation.turns], [review])], {"c1": {"conversation_id": "c1", "forbidden": ["F05"]}})
     assert listed.disagreements[0].text == "急甚么  (found with severity review: not counted)"
     assert listed.categories["forbidden"].fn == 1
+
+
+def test_eval_of_a_selection_without_labelled_rules_is_a_usage_error_and_of_the_greeting_alone_its_accuracy():
+    none = run("eval", "--select", "B", GOLD)
+    assert none.exit_code == 2 and "leave no labelled rule to measure" in none.output and "Traceback" not in none.output
+    greeting = run("eval", "-q", "--select", "G", GOLD)
+    assert greeting.exit_code == 0 and "greeting accuracy:" in greeting.output and "forbidden" not in greeting.output

@@ -20,6 +20,7 @@ from phrasecheck.cli.common import (
     rule_options,
 )
 from phrasecheck.engine.run import check_paths
+from phrasecheck.errors import ConfigError
 from phrasecheck.report import EMITTERS, EmitOptions
 from phrasecheck.scoring.score import FAIL_KINDS
 
@@ -104,10 +105,15 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
 
     profile, checker = build_rules(config, lexicon_dir, select, ignore)
     kinds = {p.id: p.kind for p in checker.lexicon.phrases}
+    greeting_id = checker.greeting.id if checker.greeting else None
+    if not any(profile.enabled(i) for i in [*kinds, *([greeting_id] if greeting_id else [])]):
+        raise ConfigError(
+            None, "select and ignore leave no labelled rule to measure: gold labels name forbidden phrases, openers, courtesy phrases and the greeting"
+        )
     labels, errors = load_gold(gold, kinds)
     run = check_paths(list(inputs) or [gold.parent], checker, profile)
     phrases = {p.id: p.text for p in checker.lexicon.phrases}
-    ev = evaluate(run.results, labels, profile.enabled, kinds, checker.greeting.id if checker.greeting else None, phrases)
+    ev = evaluate(run.results, labels, profile.enabled, kinds, greeting_id, phrases)
     ev.errors = errors + run.errors + ev.errors
     console = Console(highlight=False)
     if not quiet:
@@ -118,7 +124,7 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
         table.add_column(col, justify="left" if col == "category" else "right")
     for name, t in ev.categories.items():
         table.add_row(name, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}", f"{t.f1:.3f}")
-    console.print(table)
+    console.print(table if ev.categories else table.title)
     per = Table(title="per id", title_justify="left")
     for col in ("id", "tp", "fp", "fn", "precision", "recall"):
         per.add_column(col, justify="left" if col == "id" else "right")
