@@ -215,6 +215,8 @@ class Proposer:
     """Candidates for one call, from the checker's lexicon and profile (company, agents' surnames)."""
 
     def __init__(self, checker) -> None:
+        import numpy as np  # here: a chat check imports this module and never needs numpy
+
         self.checker = checker
         # One character (喂 for F01) sounds like too many things to propose anywhere but at the start.
         self._forbidden = [(p.id, _readings(p, 2) + _part_readings(p, PART_SHORTEST)) for p in checker.phrases if p.kind == "forbidden"]
@@ -234,7 +236,7 @@ class Proposer:
         # the least similarity each reading's window needs (_pick's first test), by the length of
         # its key (a key is the same in context or not: _key): windows below it are dropped in
         # propose, before _pick, and most of the readings are never normalised again there
-        self._forbidden_least = [MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG) for w in readings]
+        self._forbidden_least = np.array([MIN_SIMILARITY.get(len(w.key), MIN_SIMILARITY_LONG) for w in readings])
 
     def tables(self) -> dict:
         """What __init__ builds from the lexicon, without the checker: kept in the rules cache."""
@@ -267,10 +269,10 @@ class Proposer:
             if k != agent[0] and self._has_f01 and ("F01", k) not in found and self._wei_opens(nt):
                 out.append(_candidate(k, nt, 0, 1, "喂", "F01", 0.95))  # 为！地址说一下: a rude 喂 mid-call
             wins: dict[str, list] = {}
-            windows = self.sounds.best_windows(nt, self._forbidden_sounds)
-            for (rid, words), least, got in zip(self._forbidden_flat, self._forbidden_least, windows):
-                if got and got[1] >= least and (rid, k) not in found:
-                    wins.setdefault(rid, []).append((words, got))
+            for i, lo, sim in self.sounds.near(nt, self._forbidden_sounds, self._forbidden_least):
+                rid, words = self._forbidden_flat[i]
+                if (rid, k) not in found:
+                    wins.setdefault(rid, []).append((words, (lo, sim)))
             for rid, scored in wins.items():
                 out += self._pick(k, nt, scored, rid, fires=lambda c: self._fires(conv, c))
         # Words the decoder wrote as a courtesy phrase are not a garbled forbidden one (请问有什么可以

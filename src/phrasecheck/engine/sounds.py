@@ -81,12 +81,21 @@ class SoundTable:
         """For each reading, the window of nt most like it and not equal to it: (key position,
         mean syllable similarity, a same character counting 1), or None when nt is shorter.
         Readings of one length are scored together: one array operation per length."""
-        import numpy as np
-
         if not isinstance(readings, Readings):
             readings = self.prepare(readings)
-        n = len(nt.key)
         out: list[tuple[int, float] | None] = [None] * readings.count
+        for i, lo, score in self.near(nt, readings):
+            out[i] = (lo, score)
+        return out
+
+    def near(self, nt: Normalized, readings: Readings, least=None) -> list[tuple[int, int, float]]:
+        """best_windows' windows as (reading index, key position, similarity), in reading order,
+        only those at least least[i] alike where least is given (an array by reading): a turn is
+        scored against thousands of readings, and only a few come close."""
+        import numpy as np
+
+        n = len(nt.key)
+        out: list[tuple[int, int, float]] = []
         turn = self.ids(nt.pinyin)
         chars = np.array([ord(c) for c in nt.key], dtype=np.int64)
         for m, (which, spoken, letters) in readings.groups.items():
@@ -98,8 +107,7 @@ class SoundTable:
             score = np.round(sims.sum(axis=2) / m, 9)
             score[same.all(axis=2)] = -1.0  # the reading itself is no near miss
             best = score.argmax(axis=0)  # the first of equals, as a scan from the left finds
-            for j, i in enumerate(which):
-                lo = int(best[j])
-                if score[lo, j] >= 0:
-                    out[i] = (lo, float(score[lo, j]))
-        return out
+            value = score[best, np.arange(len(which))]
+            keep = value >= 0 if least is None else (value >= 0) & (value >= least[which])
+            out += zip(np.asarray(which)[keep].tolist(), best[keep].tolist(), value[keep].tolist())
+        return sorted(out)
