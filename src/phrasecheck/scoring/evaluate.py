@@ -150,7 +150,7 @@ def _evidence(result: Result, category: str, rule_id: str, phrase: str | None = 
     hit = next((f for f in pool if f.id == rule_id), None)
     if hit:
         return hit.text if category == "courtesy" or hit.severity == "error" else f"{hit.text}  (found with severity {hit.severity}: not counted)"
-    agent = [(i, t.text) for i, t in enumerate(result.conversation.turns) if t.role == "agent"]
+    agent = [(i, t.text) for i, t in result.conversation.agent_turns()]
     closest = _closest(agent, phrase) if phrase else None
     if closest is None:
         return " / ".join(text for _, text in agent)
@@ -189,9 +189,9 @@ def evaluate(
     phrases: rule id -> its phrase, to quote the closest agent turn for a missed label."""
     phrases = phrases or {}
     ev = Evaluation(greeting_checked=checked is None or greeting_id is None or checked(greeting_id))
-    if checked is not None:
-        live = {k for k in (kinds or {}).items() if checked(k[0])}
-        ev.categories = {c: t for c, t in ev.categories.items() if kinds is None or any(kind == CATEGORY_KINDS[c] for _, kind in live)}
+    if checked is not None and kinds is not None:
+        live = {kind for rule_id, kind in kinds.items() if checked(rule_id)}
+        ev.categories = {c: t for c, t in ev.categories.items() if CATEGORY_KINDS[c] in live}
     seen = set()
     for r in results:
         cid = r.conversation.conversation_id
