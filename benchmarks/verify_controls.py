@@ -16,8 +16,9 @@ Each recording is transcribed (through the transcript cache) and then:
   verification inventing a finding. A greeting part counts as true when the call's greeting is
   compliant, so a surname heard on a call that fails for another part shows as a "false" heard.
 
-Prints every score with -v, the counts, the largest gain of a negative, and the CPU time spent
-verifying against the time transcription took in the same run (the 10% budget is measured as a
+Prints every score with -v (and how alike the reading sounds to the decoded words, and the
+recognizer's word probabilities there, least/mean), the counts, the largest gain of a negative,
+and the CPU time spent verifying against the time transcription took in the same run (the 10% budget is measured as a
 whole process by benchmarks/scan_speed.py). Skips cleanly without recordings.
 """
 
@@ -82,8 +83,10 @@ def main() -> int:
             counts[group][1] += heard
             if a.verbose:
                 text = conv.turns[c.turn].text
+                probs = [w[4] for w in conv.turns[c.turn].words if len(w) > 4 and w[0] < c.end and c.start < w[1]]
+                doubt = f"sim {c.similarity:.3f} words {min(probs, default=1):.2f}/{sum(probs) / len(probs) if probs else 1:.2f}"
                 print(
-                    f"{conv.conversation_id} t{c.turn + 1} {c.rule} {group:15s} gain {gain:+7.2f} {'HEARD' if heard else '     '} {text[c.start : c.end]!r} -> {c.words!r}"
+                    f"{conv.conversation_id} t{c.turn + 1} {c.rule} {group:15s} gain {gain:+7.2f} {'HEARD' if heard else '     '} {doubt} {text[c.start : c.end]!r} -> {c.words!r}"
                 )
     for group, (n, heard) in counts.items():
         print(f"{group:16s} {n:4d} scored, {heard:4d} heard")
