@@ -230,6 +230,30 @@ def test_a_dropped_first_word_keeps_the_audio_before_the_turn():
     assert plain.lo == int((1.2 - 0.3) * 16000)
 
 
+def test_a_candidate_is_scored_on_the_words_around_it_not_its_whole_turn():
+    """Encoding is most of verification's cost and grows with the audio: a candidate in a long turn is
+    scored on the words within CONTEXT_S of it, and its reading on the same stretch of text."""
+    from phrasecheck.calls.verify import CONTEXT_S, PAD_S, _pieces
+    from phrasecheck.engine.nearmiss import Candidate
+
+    # ten two-character words, one a second, the candidate (烦死 for 反此) in the sixth
+    text = "请您稍等我查一下反此言论订单已经好了感谢来电"
+    words = [(2 * i, 2 * i + 2, 1.0 + i, 1.8 + i, 0.9) for i in range(10)] + [(20, 22, 11.0, 11.8, 0.9)]
+    turns = [Turn(AGENT, text, 1.0, 11.8, words=words)]
+    accuse = Candidate(0, 8, 12, "烦死人了", "F04", 0.65, homophone=False)
+    (piece,) = _pieces(turns, [accuse])
+    said = [w for w in words if w[0] < 12 and 8 < w[1]]  # 反此, 言论: 5.0-6.8 s
+    kept = [w for w in words if said[0][2] - CONTEXT_S <= (w[2] + w[3]) / 2 <= said[-1][3] + CONTEXT_S]
+    assert len(said) == 2 and 2 < len(kept) < len(words)
+    assert (piece.first, piece.last) == (kept[0][0], kept[-1][1]) and piece.text == text[kept[0][0] : kept[-1][1]]
+    assert 0 < piece.first and piece.last < len(text) and "反此言论" in piece.text
+    assert piece.lo == int((kept[0][2] - PAD_S) * 16000) and piece.hi == int((kept[-1][3] + PAD_S) * 16000)
+    # a short turn is scored whole, its text from its first character to its last
+    short = [Turn(AGENT, "反此言论。", 1.0, 2.0, words=[(0, 2, 1.0, 1.5, 0.5), (2, 4, 1.5, 2.0, 0.5)])]
+    (whole,) = _pieces(short, [Candidate(0, 0, 4, "烦死人了", "F04", 0.65, homophone=False)])
+    assert (whole.first, whole.last, whole.lo) == (0, 5, int((1.0 - PAD_S) * 16000))
+
+
 @pytest.mark.slow
 def test_wei_never_said_is_not_heard_before_a_greeting(whisper):
     """samples/calls/call_clean.wav opens with 您好: 喂 put before it (a negative control) is not heard."""

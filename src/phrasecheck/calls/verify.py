@@ -15,10 +15,11 @@ below). Where the decoded characters already sound exactly like the rule's (为 
 scores cannot tell them apart that way, so the candidate must beat the decoded text by
 HOMOPHONE_MARGIN instead.
 
-Cost: each candidate's utterance is encoded once, at its own length (not padded to 30 s: 2 s of
-speech cost 0.08 s instead of 1-2 s), and its texts (the decoded one and every reading) are then
-scored in one align() call, a pass of the decoder each; the encoder is most of the cost (samples/calls:
-0.54 s of 0.88). `benchmarks/scan_speed.py` measures the whole (scan against scan --no-verify).
+Cost: the words around each candidate (CONTEXT_S of speech either side, not its whole utterance)
+are encoded once, at their own length (not padded to 30 s: 2 s of speech cost 0.08 s instead of
+1-2 s), and their texts (the decoded one and every reading) are then scored in one align() call, a
+pass of the decoder each. Encoding grows with the audio and is most of the cost.
+`benchmarks/scan_speed.py` measures the whole (scan against scan --no-verify).
 """
 
 from __future__ import annotations
@@ -64,7 +65,14 @@ READING_FLOOR = -5.0
 WINDOW_S = 30.0  # the encoder's window
 PAD_S = 0.3  # audio kept around an utterance
 TAIL_S = 0.5  # silence after the utterance (the scores were calibrated with it)
-MAX_PIECE_S = 12.0  # a longer turn is cut to the words around the candidate
+MAX_PIECE_S = 12.0  # at most this much speech around a turn's candidates
+# Speech kept either side of a turn's candidates' words. Against whole utterances (up to MAX_PIECE_S),
+# benchmarks/verify_controls.py on holdout14-18 (300 recordings, 3,831 readings) spent 39% less CPU
+# and heard the same within noise: forbidden readings truly said 42 of 198 (whole utterances: 40),
+# 38 of them surely (checker.HEARD_SURE; 37); not said 6 of 710 (5), surely 4 (4); forced negatives
+# 4 of 2,802 (7). With 1.5 s, 47% less, but only 32 truly said were heard surely: the words around
+# a reading are what lets the model prefer it.
+CONTEXT_S = 2.5
 _PUNCT = re.compile(r"[\s，。！？、,.!?;；:：\"'“”…—-]+")
 
 
@@ -178,27 +186,33 @@ def _piece(turn: Turn, candidates: list[Candidate], before: float = 0.0) -> _Pie
     """before: where the audio before the turn is someone else's (the previous turn's end)."""
     if turn.start_s is None or turn.end_s is None:
         return None
-    if any(c.inserted and c.start == 0 for c in candidates) and turn.end_s - turn.start_s <= MAX_PIECE_S:
-        # a dropped first word: said before the turn's first timed word, so its audio is kept too
-        start_s = max(before, turn.start_s - INSERTED_PAD_S) + PAD_S
-        return _Piece(turn, 0, len(turn.text), min(start_s, turn.start_s), turn.end_s, candidates)
-    if turn.end_s - turn.start_s <= MAX_PIECE_S or not turn.words:
+    dropped = any(c.inserted and c.start == 0 for c in candidates)
+    if not turn.words:
         if turn.end_s - turn.start_s > WINDOW_S - 2 * PAD_S - TAIL_S:
             return None
-        return _Piece(turn, 0, len(turn.text), turn.start_s, turn.end_s, candidates)
-    # A long turn: the words within MAX_PIECE_S around the candidates.
+        start_s = min(max(before, turn.start_s - INSERTED_PAD_S) + PAD_S, turn.start_s) if dropped else turn.start_s
+        return _Piece(turn, 0, len(turn.text), start_s, turn.end_s, candidates)
+    # The words around the candidates: CONTEXT_S of speech either side, at most MAX_PIECE_S in all.
     lo_c, hi_c = min(c.start for c in candidates), max(c.end for c in candidates)
     inside = [w for w in turn.words if w[1] > lo_c and w[0] < hi_c] or turn.words[:1]
-    mid = (inside[0][2] + inside[-1][3]) / 2
-    kept = [w for w in turn.words if abs((w[2] + w[3]) / 2 - mid) <= MAX_PIECE_S / 2]
+    lo_s, hi_s = inside[0][2] - CONTEXT_S, inside[-1][3] + CONTEXT_S
+    if hi_s - lo_s > MAX_PIECE_S:
+        mid = (inside[0][2] + inside[-1][3]) / 2
+        lo_s, hi_s = mid - MAX_PIECE_S / 2, mid + MAX_PIECE_S / 2
+    kept = [w for w in turn.words if lo_s <= (w[2] + w[3]) / 2 <= hi_s]
     if not kept:
         return None
-    first, last = kept[0][0], kept[-1][1]
-    return _Piece(turn, first, last, kept[0][2], kept[-1][3], [c for c in candidates if first <= c.start and c.end <= last])
+    whole = kept[0] is turn.words[0], kept[-1] is turn.words[-1]
+    first, last = (0 if whole[0] else kept[0][0]), (len(turn.text) if whole[1] else kept[-1][1])
+    start_s, end_s = (turn.start_s if whole[0] else kept[0][2]), (turn.end_s if whole[1] else kept[-1][3])
+    if dropped and whole[0]:
+        # a dropped first word: said before the turn's first timed word, so its audio is kept too
+        start_s = min(max(before, turn.start_s - INSERTED_PAD_S) + PAD_S, turn.start_s)
+    return _Piece(turn, first, last, start_s, end_s, [c for c in candidates if first <= c.start and c.end <= last])
 
 
 def _pieces(turns: list[Turn], candidates: list[Candidate]) -> list[_Piece]:
-    """The candidates' utterances, each scored on its own: laid together in one window, a reading's
+    """The speech around each turn's candidates, each scored on its own: laid together in one window, a reading's
     score moved with its neighbours' audio (急什么烦死人了: -3.3 alone, -5.5 beside another turn), and
     audio encoded at its own length costs the same either way."""
     by_turn: dict[int, list[Candidate]] = {}
