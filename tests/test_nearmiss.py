@@ -51,6 +51,25 @@ def test_a_garbled_forbidden_phrase_is_proposed_a_clean_turn_is_not(checker):
     assert [p for p in proposed(checker, call(GREETING, "请您稍等，我帮您登记一下。", "感谢您的来电，再见。")) if p[0].startswith("F")] == []
 
 
+def test_a_far_reading_is_not_proposed_over_words_the_recognizer_was_sure_of(checker):
+    """反此言论 sounds 0.65 like 烦死人了: a garble worth scoring where the recognizer was unsure of it,
+    not where it was sure (FAR_READING, SURE_WORDS); a closer reading is proposed either way."""
+    from phrasecheck.engine.nearmiss import FAR_READING, SURE_WORDS
+
+    def sure_of(conv: Conversation, p: float) -> Conversation:
+        t = conv.turns[2]
+        t.words = [(i, i + 2, t.start_s + 0.3 * i, t.start_s + 0.3 * i + 0.6, p) for i in range(0, len(t.text) - 1, 2)]
+        return conv
+
+    far = "好的，反此言论，我这就记下来。"
+    assert similarity(normalize("反此言论"), 0, normalize("烦死人了")) < FAR_READING
+    assert ("F04", "反此言论", "烦死人了") in proposed(checker, sure_of(call(GREETING, far), SURE_WORDS - 0.2))
+    assert ("F04", "反此言论", "烦死人了") in proposed(checker, call(GREETING, far))  # no word probabilities kept
+    assert "F04" not in {p[0] for p in proposed(checker, sure_of(call(GREETING, far), SURE_WORDS + 0.1))}
+    close = "好的，烦死人类，我这就记下来。"  # 人类 / 人了: 0.875 alike
+    assert ("F04", "烦死人类", "烦死人了") in proposed(checker, sure_of(call(GREETING, close), 0.99))
+
+
 def test_a_part_said_apart_from_the_rest_of_its_form_is_proposed_where_it_stands(checker):
     # 急什么 … 烦死人了 with words between: only the garbled part is read again, and the heard text
     # completes the form with the 及什么 decoded (a homophone of 急什么)
