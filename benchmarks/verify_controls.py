@@ -18,8 +18,9 @@ Each recording is transcribed (through the transcript cache) and then:
 
 Prints every score with -v (and how alike the reading sounds to the decoded words, and the
 recognizer's word probabilities there, least/mean), the counts, the largest gain of a negative,
-and the CPU time spent verifying against the time transcription took in the same run (the 10% budget is measured as a
-whole process by benchmarks/scan_speed.py). Skips cleanly without recordings.
+and the CPU time spent verifying against the time transcription took in the same run (the 10%
+budget is measured as a whole process by benchmarks/scan_speed.py). Skips cleanly without
+recordings.
 """
 
 from __future__ import annotations

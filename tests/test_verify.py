@@ -236,7 +236,7 @@ def test_a_candidate_is_scored_on_the_words_around_it_not_its_whole_turn():
     from phrasecheck.calls.verify import CONTEXT_S, PAD_S, _pieces
     from phrasecheck.engine.nearmiss import Candidate
 
-    # ten two-character words, one a second, the candidate (烦死 for 反此) in the sixth
+    # eleven two-character words, one a second; the candidate (烦死人了 for 反此言论) is the fifth and sixth
     text = "请您稍等我查一下反此言论订单已经好了感谢来电"
     words = [(2 * i, 2 * i + 2, 1.0 + i, 1.8 + i, 0.9) for i in range(10)] + [(20, 22, 11.0, 11.8, 0.9)]
     turns = [Turn(AGENT, text, 1.0, 11.8, words=words)]

@@ -63,8 +63,8 @@ INSERTED_PAD_S = 1.0  # audio kept before a turn whose first word was dropped (i
 # to -4.6; 11 of the 14 forced negative controls that passed the gain rule average -4.6 to -12.2.
 READING_FLOOR = -5.0
 WINDOW_S = 30.0  # the encoder's window
-PAD_S = 0.3  # audio kept around an utterance
-TAIL_S = 0.5  # silence after the utterance (the scores were calibrated with it)
+PAD_S = 0.3  # audio kept around the speech scored
+TAIL_S = 0.5  # silence after it (the scores were calibrated with it)
 MAX_PIECE_S = 12.0  # at most this much speech around a turn's candidates
 # Speech kept either side of a turn's candidates' words. Against whole utterances (up to MAX_PIECE_S),
 # benchmarks/verify_controls.py on holdout14-18 (300 recordings, 3,831 readings) spent 39% less CPU
@@ -212,9 +212,9 @@ def _piece(turn: Turn, candidates: list[Candidate], before: float = 0.0) -> _Pie
 
 
 def _pieces(turns: list[Turn], candidates: list[Candidate]) -> list[_Piece]:
-    """The speech around each turn's candidates, each scored on its own: laid together in one window, a reading's
-    score moved with its neighbours' audio (急什么烦死人了: -3.3 alone, -5.5 beside another turn), and
-    audio encoded at its own length costs the same either way."""
+    """The speech around each turn's candidates, each scored on its own: laid together in one
+    window, a reading's score moved with its neighbours' audio (急什么烦死人了: -3.3 alone, -5.5
+    beside another turn), and audio encoded at its own length costs the same either way."""
     by_turn: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_turn.setdefault(c.turn, []).append(c)
