@@ -84,7 +84,7 @@ def main() -> int:
             counts[group][1] += heard
             if a.verbose:
                 text = conv.turns[c.turn].text
-                probs = [w[4] for w in conv.turns[c.turn].words if len(w) > 4 and w[0] < c.end and c.start < w[1]]
+                probs = conv.turns[c.turn].word_probs(c.start, c.end)
                 doubt = f"sim {c.similarity:.3f} words {min(probs, default=1):.2f}/{sum(probs) / len(probs) if probs else 1:.2f}"
                 print(
                     f"{conv.conversation_id} t{c.turn + 1} {c.rule} {group:15s} gain {gain:+7.2f} {'HEARD' if heard else '     '} {doubt} {text[c.start : c.end]!r} -> {c.words!r}"

@@ -38,6 +38,11 @@ class Turn:
     # How `role` was obtained where a call's exported transcript says (ROLES_*); None in chats.
     roles: str | None = None
 
+    def word_probs(self, start: int, end: int) -> list[float]:
+        """The recognizer's probability of each word over characters [start, end) of text (none
+        where it kept none)."""
+        return [w[4] for w in self.words if len(w) > 4 and w[0] < end and start < w[1]]
+
 
 @dataclass
 class Conversation:

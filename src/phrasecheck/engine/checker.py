@@ -204,7 +204,7 @@ class Checker:
         floor = self.profile.min_confidence
         for f in (*result.findings, *result.courtesy):
             turn = result.conversation.turns[f.turn] if 0 <= f.turn < len(result.conversation.turns) else None
-            probs = [w[4] for w in turn.words if len(w) > 4 and w[0] < f.end_char and w[1] > f.start_char] if turn else []
+            probs = turn.word_probs(f.start_char, f.end_char) if turn else []
             if not probs:
                 continue
             f.word_probs = probs

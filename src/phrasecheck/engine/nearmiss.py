@@ -178,8 +178,7 @@ def _candidate(k: int, nt: Normalized, lo: int, hi: int, words: str, rule: str, 
 def _sure(turn, nt: Normalized, lo: int, hi: int) -> bool:
     """Whether the recognizer was sure of the words at nt's key positions [lo, hi) (SURE_WORDS); not
     where it kept no word probabilities (transcripts made before it did)."""
-    start, end = nt.span(lo, hi)
-    probs = [w[4] for w in turn.words if len(w) > 4 and w[0] < end and start < w[1]]
+    probs = turn.word_probs(*nt.span(lo, hi))
     return bool(probs) and sum(probs) / len(probs) >= SURE_WORDS
 
 
