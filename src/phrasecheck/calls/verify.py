@@ -186,12 +186,13 @@ def _piece(turn: Turn, candidates: list[Candidate], before: float = 0.0) -> _Pie
     """before: where the audio before the turn is someone else's (the previous turn's end)."""
     if turn.start_s is None or turn.end_s is None:
         return None
+    # a dropped first word: said before the turn's first timed word, so the audio before it is kept too
     dropped = any(c.inserted and c.start == 0 for c in candidates)
+    opening = min(max(before, turn.start_s - INSERTED_PAD_S) + PAD_S, turn.start_s) if dropped else turn.start_s
     if not turn.words:
         if turn.end_s - turn.start_s > WINDOW_S - 2 * PAD_S - TAIL_S:
             return None
-        start_s = min(max(before, turn.start_s - INSERTED_PAD_S) + PAD_S, turn.start_s) if dropped else turn.start_s
-        return _Piece(turn, 0, len(turn.text), start_s, turn.end_s, candidates)
+        return _Piece(turn, 0, len(turn.text), opening, turn.end_s, candidates)
     # The words around the candidates: CONTEXT_S of speech either side, at most MAX_PIECE_S in all.
     lo_c, hi_c = min(c.start for c in candidates), max(c.end for c in candidates)
     inside = [w for w in turn.words if w[1] > lo_c and w[0] < hi_c] or turn.words[:1]
@@ -204,10 +205,7 @@ def _piece(turn: Turn, candidates: list[Candidate], before: float = 0.0) -> _Pie
         return None
     whole = kept[0] is turn.words[0], kept[-1] is turn.words[-1]
     first, last = (0 if whole[0] else kept[0][0]), (len(turn.text) if whole[1] else kept[-1][1])
-    start_s, end_s = (turn.start_s if whole[0] else kept[0][2]), (turn.end_s if whole[1] else kept[-1][3])
-    if dropped and whole[0]:
-        # a dropped first word: said before the turn's first timed word, so its audio is kept too
-        start_s = min(max(before, turn.start_s - INSERTED_PAD_S) + PAD_S, turn.start_s)
+    start_s, end_s = (opening if whole[0] else kept[0][2]), (turn.end_s if whole[1] else kept[-1][3])
     return _Piece(turn, first, last, start_s, end_s, [c for c in candidates if first <= c.start and c.end <= last])
 
 
