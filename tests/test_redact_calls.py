@@ -74,3 +74,25 @@ def test_report_folder_masks_heard_numbers_in_calls_only(tmp_path):
     assert texts["c1"][1] == "*" * 12 and texts["m1"][1] == "一三八一二三四五六七八九"
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert html.count("一三八一二三四五六七八九") == 1  # the chat's only
+
+
+def test_eval_quotes_agent_turns_masked_unless_told_not_to(tmp_path):
+    from click.testing import CliRunner
+
+    from phrasecheck.cli import main
+
+    lines = [
+        {"conversation_id": "c1", "agent_id": "A1", "role": "agent", "text": "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？急事也可以拨13812345678"},
+        {"conversation_id": "c1", "agent_id": "A1", "role": "customer", "text": "电梯坏了谁来修？"},
+        {"conversation_id": "c1", "agent_id": "A1", "role": "agent", "text": "请稍等，我帮您查一下。"},
+    ]
+    (tmp_path / "chat.jsonl").write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in lines), encoding="utf-8")
+    # labelled a failed greeting: the disagreement (a missed failure) quotes the greeting, number and all
+    gold = tmp_path / "chat.gold.jsonl"
+    gold.write_text(json.dumps({"conversation_id": "c1", "greeting_ok": False, "forbidden": [], "openers": [], "courtesy": ["C07", "C10"]}) + "\n")
+    masked = CliRunner().invoke(main, ["eval", str(gold), "--json", str(tmp_path / "ev.json")])
+    assert masked.exit_code == 0, masked.output
+    assert "13812345678" not in masked.output and "***********" in masked.output
+    assert "13812345678" not in (tmp_path / "ev.json").read_text(encoding="utf-8")
+    plain = CliRunner().invoke(main, ["eval", str(gold), "--no-redact"])
+    assert "G01 missed" in plain.output and "13812345678" in plain.output

@@ -93,7 +93,8 @@ def check(
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the figures and disagreements as JSON.")
 @rule_options
 @click.option("--quiet", "-q", is_flag=True, help="Figures only, no list of disagreements.")
-def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet) -> None:
+@redact_option
+def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet, redact) -> None:
     """Measure the checker against GOLD labels (JSONL: conversation_id, greeting_ok, forbidden,
     openers, courtesy). INPUTS default to the inputs in GOLD's folder."""
     import json as jsonlib
@@ -101,6 +102,7 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     from rich.console import Console
     from rich.table import Table
 
+    from phrasecheck.report.redact import redact_result
     from phrasecheck.scoring.evaluate import evaluate, load_gold
 
     profile, checker = build_rules(config, lexicon_dir, select, ignore)
@@ -113,7 +115,9 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet)
     labels, errors = load_gold(gold, kinds)
     run = check_paths(list(inputs) or [gold.parent], checker, profile)
     phrases = {p.id: p.text for p in checker.lexicon.phrases}
-    ev = evaluate(run.results, labels, profile.enabled, kinds, greeting_id, phrases)
+    # the disagreements quote agent turns: masked as every report masks them (the verdicts read ids only)
+    results = [redact_result(r) for r in run.results] if redact else run.results
+    ev = evaluate(results, labels, profile.enabled, kinds, greeting_id, phrases)
     ev.errors = errors + run.errors + ev.errors
     console = Console(highlight=False)
     if not quiet:
