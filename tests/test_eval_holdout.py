@@ -1,4 +1,4 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout18): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout19): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
@@ -37,6 +37,7 @@ SETS = {
     "eval-calls-holdout16": ("holdout16", [f"call-h16-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9951, 9959)}),
     "eval-calls-holdout17": ("holdout17", [f"call-h17-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9961, 9969)}),
     "eval-calls-holdout18": ("holdout18", [f"call-h18-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9671, 9679)}),
+    "eval-calls-holdout19": ("holdout19", [f"call-h19-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9681, 9689)}),
 }
 
 
@@ -88,3 +89,16 @@ def test_no_recording_is_committed(holdout):
     folder, *_ = holdout
     audio = {".wav", ".mp3", ".amr", ".opus", ".ogg", ".m4a", ".flac", ".aac", ".wma"}
     assert not [p for p in folder.rglob("*") if p.suffix.lower() in audio]
+
+
+def test_where_each_forbidden_label_was_said_agrees_with_the_gold():
+    # holdout19 records, per forbidden label, the agent's words and how far they are from the seed's
+    folder = REPO / "samples" / "eval-calls-holdout19"
+    gold, _ = load_gold(folder / "holdout19.gold.jsonl")
+    script = [json.loads(line) for line in (folder / "holdout19.script.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    where = [json.loads(line) for line in (folder / "holdout19.where.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert sorted((w["conversation_id"], w["id"]) for w in where) == sorted((cid, f) for cid, row in gold.items() for f in row["forbidden"])
+    assert Counter(w["degree"] for w in where) == {"close": 13, "varied": 13, "reworded": 13}
+    for w in where:
+        agent = "".join(m["text"] for m in script if m["conversation_id"] == w["conversation_id"] and m["role"] == "agent")
+        assert all(part in agent for part in w["said"].split(" … ")), w
