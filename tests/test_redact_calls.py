@@ -96,3 +96,5 @@ def test_eval_quotes_agent_turns_masked_unless_told_not_to(tmp_path):
     assert "13812345678" not in (tmp_path / "ev.json").read_text(encoding="utf-8")
     plain = CliRunner().invoke(main, ["eval", str(gold), "--no-redact"])
     assert "G01 missed" in plain.output and "13812345678" in plain.output
+    # the reason in brackets is printed, not read as rich markup (it vanished from the line)
+    assert "[judged complete]" in " ".join(plain.output.split())

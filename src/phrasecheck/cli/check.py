@@ -101,6 +101,7 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet,
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from phrasecheck.report.redact import redact_result
     from phrasecheck.scoring.evaluate import evaluate, load_gold
@@ -122,8 +123,10 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet,
     console = Console(highlight=False)
     if not quiet:
         for d in ev.disagreements:
-            console.print(f"[bold]{d.conversation_id}[/]  {d.id} [{'red' if d.verdict == 'false positive' else 'yellow'}]{d.verdict}[/]  {d.text}", markup=True)
-    table = Table(title=f"{ev.labelled} labelled conversations ({gold})", title_justify="left")
+            # Text, not markup: a quote or a reason in brackets ([company], a chat's [微笑]) is printed as it is
+            verdict = Text(d.verdict, "red" if d.verdict == "false positive" else "yellow")
+            console.print(Text.assemble((d.conversation_id, "bold"), f"  {d.id} ", verdict, f"  {d.text}"))
+    table = Table(title=Text(f"{ev.labelled} labelled conversations ({gold})"), title_justify="left")
     for col in ("category", "tp", "fp", "fn", "precision", "recall", "F1"):
         table.add_column(col, justify="left" if col == "category" else "right")
     for name, t in ev.categories.items():
