@@ -181,7 +181,7 @@ def test_a_call_without_the_surnames_slot_still_fails(checker, first):
         ("晚上好,马龙取客去夜中心，我信顺,请问有什么可疑帮您?", True),
         ("您好,宗浩阳老院入住资行处,我信容,请问有什么可以帮助您。", False),  # no time-of-day word: C01's greeting
         ("下午好,宗浩阳老院入住资行处,我信容。", False),  # no offer: not the whole script
-        ("晚上好,上海必须泥度假期,我信息,请问有什么可以帮您?", False),  # no centre the greeting check can read
+        ("晚上好,上海必须泥度假期,我信息,请问有什么可以帮您?", True),  # the centre garbled: taken as said, as the surname is
     ],
 )
 def test_the_whole_script_the_greeting_check_finds_is_the_courtesy_phrase_that_says_it(checker, first, c02):
@@ -237,6 +237,8 @@ def test_wei_spellings_that_are_words_open_nothing(checker, first):
         ("叫谁呀讲话的", ["O02", "O04"]),  # a particle belongs to its opener, pause or not  # the bare 说 is not 讲话: the labelled sets count it so
         ("想画爱找谁", ["O02", "O04"]),  # 讲话啊，找谁: 爱 is the recognizer's 啊 between two openers
         ("那里的讲话呀", ["O02", "O03"]),  # 哪里？讲话呀 with the pause dropped
+        ("那里讲话爱", ["O02", "O03"]),  # 哪里？讲话啊: no pause, and 啊 written 爱 (holdout19)
+        ("那里打来的找谁", ["O03"]),  # three call words with no pause: the 哪里 still opens bluntly
         ("叫谁爱为", ["O01", "O04"]),  # 找谁啊？喂？: a spelling of 喂 alone after another opener
         ("喂,你找水子", ["O01", "O04"]),  # 你找谁呀 in another tone, one character before the turn's end
     ],
@@ -302,3 +304,39 @@ def test_a_wei_spelt_alone_later_in_a_single_channel_call_accuses_no_one(checker
     mono = Conversation("c1", "A1", "c1.wav", [replace(t) for t in turns], roles="inferred")
     assert "F01" in ids(checker.check(stereo))
     assert "F01" not in ids(checker.check(mono))
+
+
+@pytest.mark.parametrize(
+    "company, first",
+    [
+        # 匠钥开锁服务热线 as the recognizer wrote it three times: the centre's words lost, the name in its place
+        ("向要开锁服务认陷", "您好,向要开锁服务认陷,我姓祖请问有什么可以帮助您?"),
+        ("向要开锁服务设计", "你好，向要开锁服务设计，我姓祖，请问有什么可以帮助您。"),
+        ("上海迪士尼度假期", "下午好,上海迪士尼度假期,我信息,请问有什么可以帮助您?"),  # …度假区, with 姓 garbled too
+        ("花架婚纱顺眼特服务", "下午好,花架婚纱顺眼特服务,我进攻,请问有什么可以帮助你?"),  # and the surname's 姓 lost
+    ],
+)
+def test_a_garbled_company_in_its_place_in_a_call_is_taken_as_said(checker, company, first):
+    result = checker.check(_call(first))
+    assert result.greeting.ok and result.greeting.garbled_company == company
+    assert any(company in n and "company" in n for n in result.notes)
+    # typed chat text is not garbled by a recognizer; and a centre the profile pins must be said
+    assert "company" in checker.check(conv((AGENT, first))).greeting.missing
+    pinned = Checker(checker.lexicon, Profile(company=["匠钥开锁"]))
+    assert "company" in pinned.check(_call(first)).greeting.missing
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "您好，我姓王，请问有什么可以帮助您？",  # nothing in the company's place
+        "您好，欢迎来电，我姓王，请问有什么可以帮助您？",  # a welcome names no company
+        "您好，这里是客服，我姓王，请问有什么可以帮助您？",
+        "您好，很高兴为您服务，我姓王，请问有什么可以帮助您？",  # words to the customer
+        "您好，我是小王很高兴，请问有什么可以帮助您？",
+        "您好，客服中心，我姓王，请问有什么可以帮助您？",  # a centre with no name, as before
+    ],
+)
+def test_no_company_is_taken_from_words_that_name_none(checker, first):
+    result = checker.check(_call(first))
+    assert "company" in result.greeting.missing and result.greeting.garbled_company is None

@@ -113,6 +113,7 @@ class Greeting:
     missing: list[str] = field(default_factory=list)  # greeting | company | surname | offer
     turn: int | None = None
     garbled_surname: str | None = None  # a call's 我姓× the recognizer garbled, taken as said (我建交)
+    garbled_company: str | None = None  # a call's company the recognizer garbled, taken as said (开锁服务认陷)
     slot: tuple[int, int] | None = None  # where it stands in the first turn's matching key
     # where the whole script opened with a time-of-day word (上午好…请问有什么可以帮您) stands there
     script: tuple[int, int] | None = None

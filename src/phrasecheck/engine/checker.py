@@ -16,7 +16,7 @@ from phrasecheck.config.profile import Profile
 from phrasecheck.data import AGENT, ROLES_INFERRED, Conversation, Finding, Greeting, Result
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
-from phrasecheck.engine.match import Hit, Matcher, Prepared
+from phrasecheck.engine.match import Hit, Matcher, Prepared, Span
 from phrasecheck.engine.nearmiss import WEI_SPELLINGS
 from phrasecheck.errors import ConfigError
 from phrasecheck.scoring.attribution import note_transfer
@@ -92,6 +92,10 @@ CONTINUE_GAP_S = 2.0  # an agent's turns closer than this, the first not ending 
 
 # Characters after 我 that say the slot holds something other than a garbled 我姓× (_garbled_surname)
 NOT_SURNAME_SLOT = set("是叫们您你帮来给工号的")
+# A call's company slot the recognizer garbled past the centre's words (服务认陷, 度假期) is taken as
+# said from this many characters (_garbled_company): a name and its kind of centre, 开锁服务热线
+GARBLED_COMPANY_CHARS = 4
+WELCOME_WORDS = ("欢迎致电", "欢迎来电", "感谢致电", "感谢来电", "欢迎光临", "欢迎")  # 您好，欢迎来电，我姓王 names no company
 # words.yaml's organisations name the company only after a name of at least this many characters
 # that is not itself a centre's kind (客服中心 alone names no company)
 ORG_NAME_SHORTEST = 2
@@ -181,6 +185,8 @@ class Checker:
         findings = greeting_findings + findings + behaviour.findings
         findings.sort(key=lambda f: (f.turn, f.start_char, f.id))
         notes = list(behaviour.notes)
+        if greeting.garbled_company is not None:
+            notes.append(f"{self.greeting.id}: company taken as said: the recognizer wrote {greeting.garbled_company} where the script names the centre")
         if greeting.garbled_surname is not None:
             notes.append(f"{self.greeting.id}: surname taken as said: the recognizer wrote {greeting.garbled_surname} where the script has 我姓×")
             courtesy = self._in_order(conv, courtesy + self._slot_courtesy(conv, idx, texts, courtesy, greeting.slot))
@@ -605,12 +611,15 @@ class Checker:
         company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) if "company" in rule.parts else None
         if company is None and self._org_forms:
             company = self._organisation(text, after, rule.threshold)
+        offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
+        surname = self._find_any(rule.parts["surname"], text, after, rule.threshold) if "surname" in rule.parts else None
+        garbled_company = None
+        if "company" in rule.parts and company is None and conv.is_call and head is not None and not self.profile.company:
+            company, garbled_company = self._garbled_company(text, head, surname, offer)
         if "company" in rule.parts and company is None:
             missing.append("company")
-        offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
         garbled = None
         if "surname" in rule.parts:
-            surname = self._find_any(rule.parts["surname"], text, after, rule.threshold)
             if surname is None or surname.end >= len(text.key):
                 garbled = self._garbled_surname(text, company, offer) if conv.is_call else None
                 if garbled is None:
@@ -622,7 +631,9 @@ class Checker:
         script = None
         if not missing and head is not None and text.key[head.start : head.end] in rule.time_of_day:
             script = (head.start, min(offer.end, len(texts[0].key)))
-        greeting = Greeting(ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled, slot=slot, script=script)
+        greeting = Greeting(
+            ok=not missing, text=first.text, missing=missing, turn=block[0], garbled_surname=garbled, garbled_company=garbled_company, slot=slot, script=script
+        )
         findings = []
         wrong_time = self._time_of_day(rule, conv, text.key[head.start : head.end]) if head is not None else None
         if missing:
@@ -667,6 +678,27 @@ class Checker:
                 f = self._finding(phrase, Located(0, span[0], 0, span[1], 100.0), conv, idx, texts)
                 out.append(replace(f, message=f"{f.message} (the whole script, as the greeting check read it)"))
         return out
+
+    @staticmethod
+    def _garbled_company(text: Prepared, head, surname, offer) -> tuple[Span | None, str | None]:
+        """The company as the recognizer garbles it (向要开锁服务认陷 for 匠钥开锁服务热线, 上海迪士尼度假期
+        for …度假区) in its place in a call's script: a name of GARBLED_COMPANY_CHARS or more, all
+        Chinese, right between the greeting word and the surname (or the offer where the surname
+        is lost: 我 starts the slot then), besides a welcome (欢迎来电, 这里是), and not a centre's kind
+        alone (客服中心 names no company). Not where the words speak to or of someone (很高兴为您服务, 我是…): no 您/你/我 in it. The span it stands in and the
+        decoded words, or (None, None)."""
+        if offer is None or head.end >= offer.start:
+            return None, None
+        end = surname.start if surname is not None and head.end < surname.start < offer.start else offer.start
+        slot = text.key[head.end : end]
+        if surname is None and "我" in slot:
+            slot = slot[: slot.index("我")]  # 我进攻 for 我姓龚: the surname's slot, not the company's
+        name = slot.removeprefix("这里是")
+        name = next((name[len(w) :] for w in WELCOME_WORDS if name.startswith(w)), name)
+        if len(name) < GARBLED_COMPANY_CHARS or name.startswith(NO_ORG_NAME) or any(not "\u4e00" <= ch <= "\u9fff" or ch in "您你我" for ch in slot):
+            return None, None
+        lo, hi = head.end, head.end + len(slot)
+        return Span(lo, hi, 0.0), text.nt.original[slice(*text.nt.span(lo, hi))].strip("，,。 ")
 
     @staticmethod
     def _garbled_surname(text: Prepared, company, offer) -> str | None:

@@ -49,6 +49,13 @@ def plain(text: str) -> str:
     return "".join(out).replace("您", "你")
 
 
+def _spelt_with(s: str, words: set[str], most: int) -> bool:
+    """Whether s is one to `most` of `words` written one after another ("" is no words)."""
+    if s in words:
+        return True
+    return most > 1 and any(s[:i] in words and _spelt_with(s[i:], words, most - 1) for i in range(1, len(s)))
+
+
 class Grammar:
     """The judges, with one lexicon's word lists."""
 
@@ -244,8 +251,9 @@ class Grammar:
         if head not in ("", "你", "是", "你是", "这是"):
             return CLEAR
         call = self._sets.get("where_call", set()) | {"", "这是"}  # 哪里呀这是: 这是哪里 turned round
-        # one garbled particle, then another blunt opener with no pause written: 那里的讲话呀 (哪里？讲话呀)
-        return KEEP if rest in call or (len(rest) > 2 and rest[0] in call and rest[1:] in call) else CLEAR
+        # up to three call words with no pause written: a garbled particle, then another blunt opener
+        # (那里的讲话呀 for 哪里？讲话呀), the opener and its particle (那里讲话爱 for 哪里？讲话啊), 打来的找谁
+        return KEEP if _spelt_with(rest, call, 3) else CLEAR
 
     def where_tail(self, s: str) -> bool:
         """Whether s, the rest of a phone-answering 哪里's clause (打来的, 的电话啊), is one of
