@@ -328,3 +328,22 @@ def test_after_a_hold_the_agent_comes_back():
     assert [t.role for t in ordinary.turns if t.text == line] == [CUSTOMER]
     assert [t.role for t in after_hold.turns if t.text == line] == [AGENT]
     assert [t.role for t in after_hold.turns if t.text != line] == [t.role for t in ordinary.turns if t.text != line]
+
+
+def test_a_customer_greeting_back_does_not_make_the_customer_the_agent():
+    """A blunt opening (喂，讲话呀) answered with the customer's 你好，我想问一下: the greeting is the
+    customer's, after someone else's first words, so it says nothing of who the agent is; the agent
+    answered the call. The text heuristic gave every later line to the wrong party (holdout19 027)."""
+    lines = [
+        (AGENT, [("喂，讲话呀。", AGENT_HZ)]),
+        (CUSTOMER, [("你好，我想问一下，我的成绩什么时候能出来？还有，我想换个教练。", CUSTOMER_HZ)]),
+        (CUSTOMER, [("长话短说行不行，我这后面还一排电话等着。", AGENT_HZ)]),
+        (AGENT, [("那我成绩什么时候出？", CUSTOMER_HZ)]),
+        (CUSTOMER, [("成绩是车管所出的，你问我，我问谁去？", AGENT_HZ)]),
+        (AGENT, [("那换教练的申请表去哪拿？", CUSTOMER_HZ)]),
+        (CUSTOMER, [("前台拿，填完交给校区主管。", AGENT_HZ)]),
+    ]
+    x, turns = build(lines, seed=5)
+    result = attribute_voices(x, turns)
+    assert result.turns is not None, result.summary
+    assert [t.role for t in result.turns] == [AGENT, CUSTOMER, AGENT, CUSTOMER, AGENT, CUSTOMER, AGENT]

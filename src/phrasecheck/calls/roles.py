@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from phrasecheck.data import AGENT, CUSTOMER
 
-OPENING = re.compile(
-    r"^\W*(喂\W*)?(您好|你好|早上好|上午好|中午好|下午好|晚上好)|客服|请问有什么(可以|能)?(帮|为)|"
-    r"很高兴为您服务|欢迎(致电|来电)|工号"
-)
+# the words of an agent's opening script; a bare greeting word opens the customer's reply as often
+SCRIPT_WORDS = r"客服|请问有什么(可以|能)?(帮|为)|很高兴为您服务|欢迎(致电|来电)|工号"
+OPENING_SCRIPT = re.compile(SCRIPT_WORDS)
+OPENING = re.compile(r"^\W*(喂\W*)?(您好|你好|早上好|上午好|中午好|下午好|晚上好)|" + SCRIPT_WORDS)
 AGENT_CUES = re.compile(
     r"您好|请您|为您|帮您|给您|您的|请问|稍等|久等|抱歉|不好意思|感谢您|谢谢您的|很高兴|"
     r"还有(什么|其他)(问题|需要|可以)|祝您|再见|已经为|我们这边|这边(帮|为|给)|麻烦您|核实|查询|登记|"

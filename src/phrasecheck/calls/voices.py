@@ -211,7 +211,7 @@ SWITCH_HOLD_FROM_AGENT = 0.2
 SWITCH_HOLD_FROM_CUSTOMER = 0.85
 CUE_WEIGHT = 0.7  # log-odds for the agent per net text cue of a clause (roles.score), at most MAX_CUES of them
 MAX_CUES = 3
-OPENING_WEIGHT = 2.0  # a greeting among the call's first clauses: the agent's
+OPENING_WEIGHT = 2.0  # a greeting among the call's first clauses (in its first turn, or the script's words): the agent's
 FIRST_IS_AGENT = 0.9  # the agent answers the call
 MIN_MARGIN = 2.0  # log-odds by which one voice must be the agent's rather than the other
 
@@ -274,11 +274,14 @@ def _decode(clauses: list[Piece], turns: list[Turn], mu: np.ndarray) -> tuple[in
 def _agentness(clauses: list[Piece], turns: list[Turn]) -> np.ndarray:
     """Log-odds that each clause is the agent's from its words: roles.py's cues, and a greeting
     among the call's first clauses."""
-    from phrasecheck.calls.roles import OPENING, score
+    from phrasecheck.calls.roles import OPENING, OPENING_SCRIPT, score
 
     texts = [_piece_text(p, turns) for p in clauses]
     out = np.array([np.clip(score(t), -MAX_CUES, MAX_CUES) * CUE_WEIGHT for t in texts], dtype=float)
-    opening = next((k for k, t in enumerate(texts[:3]) if OPENING.search(t)), None)
+    # a bare 你好 after someone else's first words is the customer greeting back (喂，讲话呀 / 你好，我想问…);
+    # in the first turn, or with the script's words (客服, 请问有什么可以帮…), it is the agent's
+    first = clauses[0].turn if clauses else None
+    opening = next((k for k, t in enumerate(texts[:3]) if OPENING.search(t) and (clauses[k].turn == first or OPENING_SCRIPT.search(t))), None)
     if opening is not None:
         out[opening] += OPENING_WEIGHT
     return out
