@@ -6,6 +6,7 @@ where a missed label's phrase came closest."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,11 @@ def test_a_missed_label_points_at_the_agent_turn_closest_to_its_phrase():
     listed = evaluate([_result([(t.role, t.text) for t in r.conversation.turns], [review])], {"c1": {"conversation_id": "c1", "forbidden": ["F05"]}})
     assert listed.disagreements[0].text == "急甚么  (found with severity review: not counted)"
     assert listed.categories["forbidden"].fn == 1
+    # the review queue is tallied apart: the missed label it holds, and a rule it lists that no label names
+    assert (listed.categories["forbidden"].review, listed.categories["forbidden"].review_unlabelled) == (1, 0)
+    other = replace(review, id="F04")
+    noisy = evaluate([_result([(t.role, t.text) for t in r.conversation.turns], [review, other])], {"c1": {"conversation_id": "c1", "forbidden": ["F05"]}})
+    assert noisy.as_dict()["categories"]["forbidden"].items() >= {"fn": 1, "fp": 0, "review": 1, "review_unlabelled": 1}.items()
 
 
 def test_eval_of_a_selection_without_labelled_rules_is_a_usage_error_and_of_the_greeting_alone_its_accuracy():

@@ -127,10 +127,15 @@ def eval_cmd(gold, inputs, json_out, config, lexicon_dir, select, ignore, quiet,
             verdict = Text(d.verdict, "red" if d.verdict == "false positive" else "yellow")
             console.print(Text.assemble((d.conversation_id, "bold"), f"  {d.id} ", verdict, f"  {d.text}"))
     table = Table(title=Text(f"{ev.labelled} labelled conversations ({gold})"), title_justify="left")
-    for col in ("category", "tp", "fp", "fn", "precision", "recall", "F1"):
+    # findings listed for review (复核) count in no figure: how many of the missed labels they hold
+    # (review), and how many rules they list that no label names (review fp: the review queue's noise)
+    table.caption = "review: missed labels a finding for review (复核) lists; review fp: rules it lists that no label names"
+    table.caption_justify = "left"
+    for col in ("category", "tp", "fp", "fn", "precision", "recall", "F1", "review", "review fp"):
         table.add_column(col, justify="left" if col == "category" else "right")
     for name, t in ev.categories.items():
-        table.add_row(name, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}", f"{t.f1:.3f}")
+        review = (str(t.review), str(t.review_unlabelled)) if name != "courtesy" else ("-", "-")
+        table.add_row(name, str(t.tp), str(t.fp), str(t.fn), f"{t.precision:.3f}", f"{t.recall:.3f}", f"{t.f1:.3f}", *review)
     console.print(table if ev.categories else table.title)
     per = Table(title="per id", title_justify="left")
     for col in ("id", "tp", "fp", "fn", "precision", "recall"):

@@ -21,6 +21,9 @@ class Tally:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    # findings of severity review (listed for 复核, not counted): of the missed labels, and of rules not labelled
+    review: int = 0
+    review_unlabelled: int = 0
 
     @property
     def precision(self) -> float:
@@ -36,7 +39,16 @@ class Tally:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "review": self.review,
+            "review_unlabelled": self.review_unlabelled,
+        }
 
 
 @dataclass
@@ -134,12 +146,13 @@ def load_gold(path: Path, kinds: dict[str, str] | None = None) -> tuple[Labels, 
     return gold, errors
 
 
-def predicted(result: Result) -> dict[str, set[str]]:
-    live = [f for f in result.findings if f.severity == "error"]
+def predicted(result: Result, severity: str = "error") -> dict[str, set[str]]:
+    """The rule ids found per category, of findings of that severity (courtesy has none to review)."""
+    live = [f for f in result.findings if f.severity == severity]
     return {
         "forbidden": {f.id for f in live if f.kind == "forbidden"},
         "openers": {f.id for f in live if f.kind == "opener"},
-        "courtesy": set(result.courtesy_used),
+        "courtesy": set(result.courtesy_used) if severity == "error" else set(),
     }
 
 
@@ -201,11 +214,13 @@ def evaluate(
             continue
         seen.add(cid)
         ev.labelled += 1
-        pred = predicted(r)
+        pred, listed = predicted(r), predicted(r, "review")
         for category in ev.categories:
             want = {i for i in label.get(category, []) if checked is None or checked(i)}
             got = pred[category]
             tally = ev.categories[category]
+            tally.review += len((want - got) & listed[category])
+            tally.review_unlabelled += len(listed[category] - want - got)
             for rule_id in want | got:
                 per = ev.per_id.setdefault(rule_id, Tally())
                 if rule_id in want and rule_id in got:
