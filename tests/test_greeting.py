@@ -333,6 +333,8 @@ def test_a_garbled_company_in_its_place_in_a_call_is_taken_as_said(checker, comp
         "您好，欢迎来电，我姓王，请问有什么可以帮助您？",  # a welcome names no company
         "您好，这里是客服，我姓王，请问有什么可以帮助您？",
         "您好，很高兴为您服务，我姓王，请问有什么可以帮助您？",  # words to the customer
+        "您好，不好意思久等了，我姓王，请问有什么可以帮助您？",  # an apology: nothing in it sounds like a centre
+        "您好，今天天气很好啊，我姓王，请问有什么可以帮助您？",
         "您好，我是小王很高兴，请问有什么可以帮助您？",
         "您好，客服中心，我姓王，请问有什么可以帮助您？",  # a centre with no name, as before
     ],

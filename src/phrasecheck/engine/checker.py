@@ -17,10 +17,11 @@ from phrasecheck.data import AGENT, ROLES_INFERRED, Conversation, Finding, Greet
 from phrasecheck.engine.behaviour import Behaviour
 from phrasecheck.engine.clauses import CLEAR, REVIEW, Grammar
 from phrasecheck.engine.match import Hit, Matcher, Prepared, Span
-from phrasecheck.engine.nearmiss import WEI_SPELLINGS
+from phrasecheck.engine.nearmiss import WEI_SPELLINGS, similarity
 from phrasecheck.errors import ConfigError
 from phrasecheck.scoring.attribution import note_transfer
 from phrasecheck.scoring.score import score_result
+from phrasecheck.text.normalize import normalize
 
 if TYPE_CHECKING:
     from phrasecheck.engine.model import TurnModel
@@ -95,6 +96,7 @@ NOT_SURNAME_SLOT = set("是叫们您你帮来给工号的")
 # A call's company slot the recognizer garbled past the centre's words (服务认陷, 度假期) is taken as
 # said from this many characters (_garbled_company): a name and its kind of centre, 开锁服务热线
 GARBLED_COMPANY_CHARS = 4
+CENTRE_LIKE = 0.6  # how alike (nearmiss.similarity) a garbled slot's end must sound to a centre's words
 WELCOME_WORDS = ("欢迎致电", "欢迎来电", "感谢致电", "感谢来电", "欢迎光临", "欢迎")  # 您好，欢迎来电，我姓王 names no company
 # words.yaml's organisations name the company only after a name of at least this many characters
 # that is not itself a centre's kind (客服中心 alone names no company)
@@ -679,13 +681,20 @@ class Checker:
                 out.append(replace(f, message=f"{f.message} (the whole script, as the greeting check read it)"))
         return out
 
-    @staticmethod
-    def _garbled_company(text: Prepared, head, surname, offer) -> tuple[Span | None, str | None]:
+    @cached_property
+    def _centre_words(self) -> list:
+        """The words a company slot ends in (客服中心, 服务热线, 度假区 …: the company forms' fixed words and
+        words.yaml's organisations), as readings to compare a garbled slot's end with."""
+        words = {p.key for f in self._company_forms for p in f.parts} | {p.key for f in self._org_forms for p in f.parts}
+        # two syllables sound like too much (等了 like 电力): three or four
+        return [normalize(w, context=True) for w in sorted(words) if 3 <= len(w) <= 4]
+
+    def _garbled_company(self, text: Prepared, head, surname, offer) -> tuple[Span | None, str | None]:
         """The company as the recognizer garbles it (向要开锁服务认陷 for 匠钥开锁服务热线, 上海迪士尼度假期
         for …度假区) in its place in a call's script: a name of GARBLED_COMPANY_CHARS or more, all
         Chinese, right between the greeting word and the surname (or the offer where the surname
-        is lost: 我 starts the slot then), besides a welcome (欢迎来电, 这里是), and not a centre's kind
-        alone (客服中心 names no company). Not where the words speak to or of someone (很高兴为您服务, 我是…): no 您/你/我 in it. The span it stands in and the
+        is lost: 我 starts the slot then), besides a welcome (欢迎来电, 这里是), ending in words that sound
+        like a centre's (CENTRE_LIKE), and not a centre's kind alone (客服中心 names no company). Not where the words speak to or of someone (很高兴为您服务, 我是…): no 您/你/我 in it. The span it stands in and the
         decoded words, or (None, None)."""
         if offer is None or head.end >= offer.start:
             return None, None
@@ -698,6 +707,10 @@ class Checker:
         if len(name) < GARBLED_COMPANY_CHARS or name.startswith(NO_ORG_NAME) or any(not "\u4e00" <= ch <= "\u9fff" or ch in "您你我" for ch in slot):
             return None, None
         lo, hi = head.end, head.end + len(slot)
+        # its end must sound like a centre's words (服务认陷 like 服务热线, 资行处 like 咨询处), not like
+        # anything else said there (不好意思久等了)
+        if max((similarity(text.nt, hi - len(w.key), w) for w in self._centre_words if len(w.key) < len(name)), default=0.0) < CENTRE_LIKE:
+            return None, None
         return Span(lo, hi, 0.0), text.nt.original[slice(*text.nt.span(lo, hi))].strip("，,。 ")
 
     @staticmethod
