@@ -1,4 +1,4 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout19): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout20): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
@@ -38,6 +38,7 @@ SETS = {
     "eval-calls-holdout17": ("holdout17", [f"call-h17-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9961, 9969)}),
     "eval-calls-holdout18": ("holdout18", [f"call-h18-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9671, 9679)}),
     "eval-calls-holdout19": ("holdout19", [f"call-h19-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9681, 9689)}),
+    "eval-calls-holdout20": ("holdout20", [f"call-h20-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9691, 9699)}),
 }
 
 
@@ -91,12 +92,13 @@ def test_no_recording_is_committed(holdout):
     assert not [p for p in folder.rglob("*") if p.suffix.lower() in audio]
 
 
-def test_where_each_forbidden_label_was_said_agrees_with_the_gold():
-    # holdout19 records, per forbidden label, the agent's words and how far they are from the seed's
-    folder = REPO / "samples" / "eval-calls-holdout19"
-    gold, _ = load_gold(folder / "holdout19.gold.jsonl")
-    script = [json.loads(line) for line in (folder / "holdout19.script.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    where = [json.loads(line) for line in (folder / "holdout19.where.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.mark.parametrize("stem", ["holdout19", "holdout20"])
+def test_where_each_forbidden_label_was_said_agrees_with_the_gold(stem):
+    # these sets record, per forbidden label, the agent's words and how far they are from the seed's
+    folder = REPO / "samples" / f"eval-calls-{stem}"
+    gold, _ = load_gold(folder / f"{stem}.gold.jsonl")
+    script = [json.loads(line) for line in (folder / f"{stem}.script.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    where = [json.loads(line) for line in (folder / f"{stem}.where.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     assert sorted((w["conversation_id"], w["id"]) for w in where) == sorted((cid, f) for cid, row in gold.items() for f in row["forbidden"])
     assert Counter(w["degree"] for w in where) == {"close": 13, "varied": 13, "reworded": 13}
     for w in where:
