@@ -362,14 +362,19 @@ def test_a_surname_garbled_past_xing_is_read_with_the_decoded_sound_in_the_greet
 
 
 def test_a_garbled_centre_is_read_as_each_kind_of_centre_and_heard_completes_the_greeting(checker):
-    # 花匠婚纱摄影客服部 decoded 花架婚纱税影客服务: no profile names the company, so the slot's end is read
-    # as the kinds of centre the greeting knows; the name before it stays as decoded
+    # 花匠婚纱摄影客服部 decoded 花架婚纱税影客服务: with no company in the profile, a name in the slot whose
+    # end sounds like a centre is taken as said (checker._garbled_company), so nothing is proposed
     garbled = "下午好，花架婚纱税影客服务，我姓公，请问有什么可以帮您？"
-    assert checker.check(call(garbled)).greeting.missing == ["company"]
-    got = [(s, w) for r, s, w in proposed(checker, call(garbled)) if r == "G01"]
-    assert ("客服务", "客服部") in got
-    start = garbled.index("客服务")
-    assert checker.check(call(garbled, heard={0: [(start, start + 3, "客服部", 0.98)]})).greeting.ok
+    taken = checker.check(call(garbled)).greeting
+    assert taken.ok and taken.garbled_company == "花架婚纱税影客服务"
+    assert not [w for r, s, w in proposed(checker, call(garbled)) if r == "G01"]
+    # the profile's centre must be said: it is read as each kind of centre, and heard completes the greeting
+    pinned = Checker(checker.lexicon, Profile(company=["花匠婚纱摄影"]))
+    assert pinned.check(call(garbled)).greeting.missing == ["company"]
+    got = [(s, w) for r, s, w in proposed(pinned, call(garbled)) if r == "G01"]
+    assert ("花架婚纱税影客服务", "花匠婚纱摄影客服部") in got
+    start = garbled.index("花架")
+    assert pinned.check(call(garbled, heard={0: [(start, start + 9, "花匠婚纱摄影客服部", 0.98)]})).greeting.ok
     # a centre with no name before it names no company, heard or not
     bare = "下午好，客服务，我姓公，请问有什么可以帮您？"
     assert not checker.check(call(bare, heard={0: [(4, 7, "客服部", 0.98)]})).greeting.ok
