@@ -39,6 +39,7 @@ ACCEPTED = {
     "喂喂": "微微: a two-character part matches on toned pinyin (wèiwèi / wēiwēi)",
     "有事": "有时: only in 有事明天再来 and 下班，有事明天…",
     "着急": "召集: not said to a customer beside 忙",
+    "点行": "典型: only inside F09's 利索点行不行 / 痛快点行不行, a part of six characters aligned whole",
 }
 
 
