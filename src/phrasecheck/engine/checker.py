@@ -693,9 +693,10 @@ class Checker:
         """The company as the recognizer garbles it (向要开锁服务认陷 for 匠钥开锁服务热线, 上海迪士尼度假期
         for …度假区) in its place in a call's script: a name of GARBLED_COMPANY_CHARS or more, all
         Chinese, right between the greeting word and the surname (or the offer where the surname
-        is lost: 我 starts the slot then), besides a welcome (欢迎来电, 这里是), ending in words that sound
-        like a centre's (CENTRE_LIKE), and not a centre's kind alone (客服中心 names no company). Not where the words speak to or of someone (很高兴为您服务, 我是…): no 您/你/我 in it. The span it stands in and the
-        decoded words, or (None, None)."""
+        is lost: 我 starts the slot then), besides a welcome (欢迎来电, 这里是), ending in words that
+        sound like a centre's (CENTRE_LIKE), and not a centre's kind alone (客服中心 names no company).
+        Not where the words speak to or of someone (很高兴为您服务, 我是…): no 您/你/我 in it. The span
+        it stands in and the decoded words, or (None, None)."""
         if offer is None or head.end >= offer.start:
             return None, None
         end = surname.start if surname is not None and head.end < surname.start < offer.start else offer.start
