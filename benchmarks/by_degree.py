@@ -22,6 +22,8 @@ def main() -> int:
     if len(args) != 2:
         sys.exit(__doc__)
     ev = json.loads(open(args[0], encoding="utf-8").read())
+    if not ev.get("conversations"):
+        sys.exit(f"{args[0]}: eval checked no conversation; give `phrasecheck eval` one gold file whose inputs are beside it")
     where = [json.loads(line) for line in open(args[1], encoding="utf-8") if line.strip()]
     missed = {(d["conversation_id"], d["id"]): d["text"] for d in ev["disagreements"] if d["category"] == "forbidden" and d["verdict"] == "missed"}
     found, review, total = Counter(), Counter(), Counter()
