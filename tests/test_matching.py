@@ -333,6 +333,9 @@ def test_forbidden_split_across_turns(checker):
     "first,second,expected",
     [
         ("谁呀？", "出船了，不在。", ["F06"]),  # a whole short turn on one side
+        ("哪个？", "他不在，今天请假了，课改到周五。", ["F06"]),  # the 请 of 请假 is no polite word (holdout20)
+        ("哪个？", "他不在，今天请家人，课改到周五。", ["F06"]),  # nor the recognizer's 请家人 for it
+        ("请问您找哪位？", "他今天请假了，不在，您请留言。", []),
         ("有本事", "你去告", ["F11"]),
         ("请问有什么可以帮助您？", "眼下没有现货，您看要不要等一等", []),  # 您 + 眼下 is no 你眼瞎
         ("好的，我帮您查一下，请您稍等", "眼下系统里还没有您的单子", []),
