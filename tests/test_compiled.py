@@ -68,7 +68,10 @@ def test_a_changed_lexicon_or_profile_is_built_anew(lexicon, tmp_path):
     before = cached_checker(Profile(), lexicon, cache)
     assert ids(before.check(agent_says("这事归隔壁管，找他们去"))) == []
     path = lexicon / "forbidden.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("forms: [说完了没有,", "forms: [归隔壁管, 说完了没有,"), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    added = text.replace(" 说完了没有, 说完没有,", " 归隔壁管, 说完了没有, 说完没有,", 1)  # one more F09 form
+    assert added != text, "F09's forms moved: anchor the edit elsewhere"
+    path.write_text(added, encoding="utf-8")
     after = cached_checker(Profile(), lexicon, cache)
     assert ids(after.check(agent_says("这事归隔壁管，找他们去"))) == ["F09"]
     ignoring = cached_checker(Profile(ignore=["F09"]), lexicon, cache)

@@ -49,6 +49,8 @@ def test_a_garbled_forbidden_phrase_is_proposed_a_clean_turn_is_not(checker):
     got = proposed(checker, call(GREETING, "还有事没，没有就挂了。"))
     assert not [p for p in got if "，" in p[1]]  # not 说完没有 across the pause
     assert [p for p in proposed(checker, call(GREETING, "请您稍等，我帮您登记一下。", "感谢您的来电，再见。")) if p[0].startswith("F")] == []
+    # the polite 您 is no syllable of a rude reading without one (我帮您查一下 is not 我上哪查去)
+    assert [p for p in proposed(checker, call(GREETING, "好的，我帮您查一下这个航班，请稍等。")) if p[0].startswith("F")] == []
 
 
 def test_a_far_reading_is_not_proposed_over_words_the_recognizer_was_sure_of(checker):

@@ -191,6 +191,13 @@ def _request_window(nt: Normalized, lo: int, words: str) -> bool:
     return hi >= 2 and nt.pinyin[hi - 2 : hi] == ["yi", "xia"] and not _key(words).endswith("一下")
 
 
+def _polite_window(nt: Normalized, lo: int, words: str) -> bool:
+    """A window holding the polite 您 for a reading with neither 你 nor 您 (我帮您登记 for 我上哪问去):
+    the decoder writes 您 where nin was said, and a rude reading has no such syllable to hear there."""
+    hi = lo + len(_key(words))
+    return "您" in nt.norm[lo:hi] and not any(c in words for c in "你您")
+
+
 def _across_pause(nt: Normalized, lo: int, words: str) -> bool:
     """A window with a pause inside it, where the decoder wrote punctuation (还没翻到，我这儿 / 还有事没，
     没有就挂了): a forbidden reading there would run two stretches of speech into one phrase the agent
@@ -478,6 +485,7 @@ class Proposer:
             if got
             and got[1] >= MIN_SIMILARITY.get(len(_key(words)), MIN_SIMILARITY_LONG)
             and not _request_window(nt, got[0], words)
+            and not (fires and _polite_window(nt, got[0], words))
             and not (fires and _across_pause(nt, got[0], words))
         ]
         out: list[Candidate] = []

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Every committed calls set through `phrasecheck eval`, summed: what a lexicon or engine change does
+to all of them at once, and whether it adds a false finding anywhere.
+
+    python3 benchmarks/call_sets.py [--out DIR] [--against DIR] [--jobs N]
+
+Runs `python3 -m phrasecheck eval -q GOLD --json DIR/NAME.json` for samples/eval-calls*/calls.gold.jsonl
+and samples/eval-calls-holdout*/{clean,hard}/calls.gold.jsonl (the transcripts committed beside them).
+Prints tp/fp/fn per category for the held-out sets pooled, clean and degraded, and the greeting
+accuracy; with --against DIR (an earlier --out), every set and category whose tp/fp/fn changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTS = ("tp", "fp", "fn")
+
+
+def gold_files() -> list[Path]:
+    samples = ROOT / "samples"
+    return sorted(samples.glob("eval-calls*/calls.gold.jsonl")) + sorted(samples.glob("eval-calls-holdout*/*/calls.gold.jsonl"))
+
+
+def name_of(gold: Path) -> str:
+    return "_".join(gold.parent.relative_to(ROOT / "samples").parts)
+
+
+def run_eval(gold: Path, out: Path) -> tuple[str, dict | None]:
+    target = out / f"{name_of(gold)}.json"
+    done = subprocess.run([sys.executable, "-m", "phrasecheck", "eval", "-q", str(gold), "--json", str(target)], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0 or not target.is_file():
+        print(f"{gold}: eval failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return name_of(gold), None
+    return name_of(gold), json.loads(target.read_text(encoding="utf-8"))
+
+
+def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, list[int]], int, float]:
+    tot: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    calls, right = 0, 0.0
+    for name, ev in runs.items():
+        if not name.startswith("eval-calls-holdout") or not name.endswith(f"_{copy}"):
+            continue
+        for category, t in ev["categories"].items():
+            for i, k in enumerate(COUNTS):
+                tot[category][i] += t[k]
+        calls += ev["conversations"]
+        right += ev["greeting_accuracy"] * ev["conversations"]
+    return tot, calls, right / calls if calls else 1.0
+
+
+def fmt(tp: int, fp: int, fn: int) -> str:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return f"{tp}/{fp}/{fn}  P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r) if p + r else 0:.3f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, help="keep each set's eval JSON here (default: a temp folder)")
+    ap.add_argument("--against", type=Path, help="an earlier --out: list what changed")
+    ap.add_argument("--jobs", type=int, default=2, help="evals run at once (default 2)")
+    args = ap.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="call_sets-"))
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        runs = {name: ev for name, ev in pool.map(lambda g: run_eval(g, out), gold_files()) if ev is not None}
+    for copy, label in (("clean", "clean"), ("hard", "degraded")):
+        tot, calls, greeting = pooled(runs, copy)
+        print(f"held-out sets, {label} ({calls} calls): greeting {greeting:.3f}")
+        for category, counts in tot.items():
+            print(f"  {category:9s} {fmt(*counts)}")
+    if args.against:
+        for name, ev in sorted(runs.items()):
+            before_file = args.against / f"{name}.json"
+            if not before_file.is_file():
+                print(f"{name}: not in {args.against}")
+                continue
+            before = json.loads(before_file.read_text(encoding="utf-8"))
+            for category, t in ev["categories"].items():
+                old = tuple(before["categories"][category][k] for k in COUNTS)
+                new = tuple(t[k] for k in COUNTS)
+                if old != new:
+                    worse = "  (more false findings)" if new[1] > old[1] else ""
+                    print(f"{name} {category}: {'/'.join(map(str, old))} -> {'/'.join(map(str, new))}{worse}")
+    print(f"{len(runs)} sets; their eval JSON in {out}")
+    return 0 if len(runs) == len(gold_files()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
