@@ -29,6 +29,7 @@ from phrasecheck.errors import ConfigError
         "您好，华山医院预约挂号中心，我姓周，请问有什么可以帮您？",
         "晚上好，锦江酒店预订中心，我姓吕，请问有什么可以帮您？",
         "您好，东风日产售后服务中心，我姓戴，请问有什么可以帮您？",
+        "您好，这里是阳光物业客服中心，我姓王，请问有什么可以帮您？",  # a place word before the company
         "您好，南方电信宽带服务专线，我姓丁，请问有什么可以帮您？",
         "下午好，复旦大学招生办，我姓顾，请问有什么可以帮您？",
         # the organisation named by what it is (words.yaml organisations), where no centre is said
@@ -46,6 +47,9 @@ def test_greeting_ok(checker, text):
     "text,missing",
     [
         ("您好，客服中心，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，这里是售后服务热线，我姓王，请问有什么可以帮助您？", ["company"]),  # the service's own kinds name no company
+        ("您好，这里是客服中心，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，全国统一客服热线，我姓王，请问有什么可以帮助您？", ["company"]),
         ("您好，服务中心，我姓王，请问有什么可以帮助您？", ["company"]),  # a centre's kind, no name of its own
         ("您好，阳光物业客服中心，请问有什么可以帮助您？", ["surname"]),
         ("您好，阳光物业客服中心，我姓王。", ["offer"]),

@@ -133,6 +133,9 @@ FORBIDDEN = [
     ("F10", "就收这么多，爱换不换，你看着办。"),  # a bare 爱×不×, then the challenge
     ("F10", "课时按缺一补一，就这么定了，怎么样？"),
     ("F08", "受不了山里这条件，下回就换个地方玩，没人拦着你。"),
+    # holdout21's
+    ("F12", "喊什么，请稍等，我在查。"),  # the polite wait after the shouting thrown back
+    ("F01", "嘿！嘿！那头还有人没有？"),  # 嘿 called twice for 喂
 ]
 
 
@@ -238,6 +241,11 @@ BENIGN = [
     "他不在，您找哪个同事都一样，都能给您办。",
     "谁呀？您说的巽老师？他今天没来，我帮您联系他。",
     "我手上还有几个单子压着，您稍等两分钟，马上轮到您。",
+    # polite look-alikes of holdout21's
+    "您刚才喊什么？请稍等，信号不好。",
+    "嘿嘿，还在吗，我给您查好了。",  # a laugh, then a question
+    "你去告诉师傅一声，请他稍等。",  # 告诉, to tell
+    "如果您对结果不满意，建议您去告知消协。",  # 你去告 alone is not the dare: 您 is 你 here, and 您去告知 is advice
     "您拣要紧的说就行，我一条条记下来。",
     "有什么要紧的说一声，我记下来，后面一串电话等着我回，我先记您的。",  # an invitation to tell
     "请您抓紧时间填表，后面还有一排人等着，谢谢配合。",  # a form hurried, not the customer's talk

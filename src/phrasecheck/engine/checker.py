@@ -102,6 +102,10 @@ WELCOME_WORDS = ("欢迎致电", "欢迎来电", "感谢致电", "感谢来电",
 # that is not itself a centre's kind (客服中心 alone names no company)
 ORG_NAME_SHORTEST = 2
 NO_ORG_NAME = ("客服", "服务", "售后", "客户", "呼叫", "预约")
+# The words before a centre's kind that still name no company (这里是售后服务热线, 全国统一客服热线): the place
+# word, a welcome, and the service's own kinds (_names_no_company)
+HERE_WORDS = ("这里是", "这边是", "这是", "我们是", "我们这里是")
+GENERIC_NAME = NO_ORG_NAME + ("全国", "统一", "官方", "在线", "维修", "投诉", "咨询", "人工")
 GREETING_PARTS_LABEL = {"greeting": "greeting word", "company": "company", "surname": "surname", "offer": "offer of help"}
 
 
@@ -611,6 +615,8 @@ class Checker:
             missing.append("greeting")
         after = head.end if head else 0
         company = self._find_any(self._company_forms, text, after + (1 if head else 0), rule.threshold) if "company" in rule.parts else None
+        if company is not None and not self.profile.company and self._names_no_company(text.key[after : company.start]):
+            company = None
         if company is None and self._org_forms:
             company = self._organisation(text, after, rule.threshold)
         offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
@@ -680,6 +686,18 @@ class Checker:
                 f = self._finding(phrase, Located(0, span[0], 0, span[1], 100.0), conv, idx, texts)
                 out.append(replace(f, message=f"{f.message} (the whole script, as the greeting check read it)"))
         return out
+
+    @staticmethod
+    def _names_no_company(name: str) -> bool:
+        """Whether the words before a centre's kind name no company: nothing but a place word or a
+        welcome and the service's own kinds (这里是 + 客服中心, 售后 + 服务热线, 全国统一 + 客服热线)."""
+        name = next((name[len(w) :] for w in HERE_WORDS + WELCOME_WORDS if name.startswith(w)), name)
+        while name:
+            word = next((w for w in GENERIC_NAME if name.startswith(w)), None)
+            if word is None:
+                return False
+            name = name[len(word) :]
+        return True
 
     @cached_property
     def _centre_words(self) -> list:
