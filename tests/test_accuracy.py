@@ -234,9 +234,10 @@ CALL_SETS = {
     # and learnt (0.821, 0.744 on these transcripts)
     "eval-calls-holdout20/clean": (0.80, 0.80, 0.95, 0.95),
     "eval-calls-holdout20/hard": (0.72, 0.90, 0.94, 0.95),
-    # holdout21, measured once at session 36's end (1.000 / 0.615 clean, 1.000 / 0.564 degraded), not yet read
-    "eval-calls-holdout21/clean": (0.60, 0.90, 0.95, 0.95),
-    "eval-calls-holdout21/hard": (0.55, 0.80, 0.95, 0.95),
+    # holdout21, measured once at session 36's end (1.000 / 0.615 clean, 1.000 / 0.564 degraded), then read in part
+    # (0.667, 0.615 on these transcripts); its rewordings are not learnt yet
+    "eval-calls-holdout21/clean": (0.65, 0.90, 0.95, 0.95),
+    "eval-calls-holdout21/hard": (0.60, 0.80, 0.95, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
