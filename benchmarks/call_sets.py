@@ -22,6 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from phrasecheck.scoring.evaluate import Tally  # noqa: E402
+
 COUNTS = ("tp", "fp", "fn")
 
 
@@ -43,24 +47,22 @@ def run_eval(gold: Path, out: Path) -> tuple[str, dict | None]:
     return name_of(gold), json.loads(target.read_text(encoding="utf-8"))
 
 
-def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, list[int]], int, float]:
-    tot: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, Tally], int, float]:
+    tot: dict[str, Tally] = collections.defaultdict(Tally)
     calls, right = 0, 0.0
     for name, ev in runs.items():
         if not name.startswith("eval-calls-holdout") or not name.endswith(f"_{copy}"):
             continue
         for category, t in ev["categories"].items():
-            for i, k in enumerate(COUNTS):
-                tot[category][i] += t[k]
+            for k in COUNTS:
+                setattr(tot[category], k, getattr(tot[category], k) + t[k])
         calls += ev["conversations"]
         right += ev["greeting_accuracy"] * ev["conversations"]
     return tot, calls, right / calls if calls else 1.0
 
 
-def fmt(tp: int, fp: int, fn: int) -> str:
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return f"{tp}/{fp}/{fn}  P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r) if p + r else 0:.3f}"
+def fmt(t: Tally) -> str:
+    return f"{t.tp}/{t.fp}/{t.fn}  P {t.precision:.3f} R {t.recall:.3f} F1 {t.f1:.3f}"
 
 
 def main() -> int:
@@ -77,7 +79,7 @@ def main() -> int:
         tot, calls, greeting = pooled(runs, copy)
         print(f"held-out sets, {label} ({calls} calls): greeting {greeting:.3f}")
         for category, counts in tot.items():
-            print(f"  {category:9s} {fmt(*counts)}")
+            print(f"  {category:9s} {fmt(counts)}")
     if args.against:
         for name, ev in sorted(runs.items()):
             before_file = args.against / f"{name}.json"
