@@ -945,15 +945,18 @@ def _quoted(text: str, start: int, end: int) -> bool:
 
 
 # 您说 / 您是说 / 您刚才讲, then 2-12 characters of the same clause before the hit: the words said back
-# (not 跟您说了多少遍了: the agent's own telling; not 您说哪位呀？人不在: the hit is the agent's own question)
-_SAID_BACK = regex.compile(r"(?<![跟和给对同向替帮])您(是|刚才|刚刚|刚|的意思是|意思是)?(说|讲|提到|反映)[^，。！？；,.!?;…\s]{2,12}$")
+# (not 跟您说了多少遍了: the agent's own telling; not 您说哪位呀？人不在 nor 您说的是哪一位我也对不上号…人没在这儿: the
+# agent's own question, 您说的是 and a question word, whatever follows it)
+_SAID_BACK = regex.compile(r"(?<![跟和给对同向替帮])您(是|刚才|刚刚|刚|的意思是|意思是)?(说|讲|提到|反映)(?P<between>[^，。！？；,.!?;…\s]{2,12})$")
+_OWN_QUESTION = regex.compile(r"的?是([哪谁啥]|什么)")
 
 
 def _said_back(text: str, start: int) -> bool:
     """Whether the hit at text[start:] opens inside the agent's 您说… (the customer's words said back
     to confirm them: 您说邻居说有本事你去告物业 / 您说经理讲了半天您还是没明白). Polite 您 only: 你说你急什么 is no
     quotation."""
-    return _SAID_BACK.search(text[:start]) is not None
+    said = _SAID_BACK.search(text[:start])
+    return said is not None and not _OWN_QUESTION.match(said["between"])
 
 
 def _non_overlapping(heard: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
