@@ -24,6 +24,13 @@ def test_pins_follow_the_cpu():
     assert pins("aarch64", {"asimd"}) == {}
 
 
+def test_openblas_threads_sleep_soon_and_a_user_value_is_kept():
+    env: dict[str, str] = {}
+    assert pin(env)["OPENBLAS_THREAD_TIMEOUT"] == "4"
+    env = {"OPENBLAS_THREAD_TIMEOUT": "10"}
+    assert "OPENBLAS_THREAD_TIMEOUT" not in pin(env) and env["OPENBLAS_THREAD_TIMEOUT"] == "10"
+
+
 def test_a_value_the_user_set_is_kept():
     env = {"CT2_USE_MKL": "1"}
     added = pin(env)
@@ -32,11 +39,11 @@ def test_a_value_the_user_set_is_kept():
 
 
 def test_the_command_line_pins_before_ctranslate2_or_numpy_load():
-    code = "import os, sys; import phrasecheck.cli; print(os.environ.get('CT2_USE_MKL'), 'ctranslate2' in sys.modules, 'numpy' in sys.modules)"
-    env = {k: v for k, v in os.environ.items() if k != "CT2_USE_MKL"}
+    code = "import os, sys; import phrasecheck.cli; print(os.environ.get('CT2_USE_MKL'), os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'ctranslate2' in sys.modules, 'numpy' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k not in ("CT2_USE_MKL", "OPENBLAS_THREAD_TIMEOUT")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split()
     expected = pins(os.uname().machine, set()).get("CT2_USE_MKL")
-    assert out == [str(expected), "False", "False"]
+    assert out == [str(expected), "4", "False", "False"]
 
 
 def _features(threads: int) -> np.ndarray:

@@ -47,10 +47,18 @@ def pins(machine: str, flags: set[str]) -> dict[str, str]:
     return out
 
 
+# Not a numeric path but a cost: OpenBLAS's threads spin for about 2^28 cycles (0.1 s) after each
+# call before they sleep, and every call's log-mel features are a BLAS product right before
+# CTranslate2 encodes them on the same two cores. Spinning 2^4 cycles instead changes no number
+# and halved acoustic verification's encoder time on samples/calls (0.50-0.75 s -> 0.23-0.26 s,
+# `scan --jobs 1` on 2 cores; benchmarks/scan_speed.py measures the whole).
+IDLE = {"OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
 def pin(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
-    """Set the pins the environment does not set already; returns what was set."""
+    """Set the pins (and IDLE) the environment does not set already; returns what was set."""
     env = os.environ if environ is None else environ
-    wanted = pins(platform.machine(), cpu_flags())
+    wanted = {**pins(platform.machine(), cpu_flags()), **IDLE}
     added = {k: v for k, v in wanted.items() if k not in env}
     env.update(added)
     return added
@@ -66,4 +74,4 @@ def hold_blas() -> None:
 def pinned(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The pins as they stand in the environment, for processes started elsewhere (Ray workers)."""
     env = os.environ if environ is None else environ
-    return {k: env[k] for k in pins(platform.machine(), cpu_flags()) if k in env}
+    return {k: env[k] for k in {**pins(platform.machine(), cpu_flags()), **IDLE} if k in env}
