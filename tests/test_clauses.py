@@ -111,6 +111,15 @@ def test_short_phrases_said_to_the_customer(checker, text, rule):
     assert said(checker.check(agent_says(text)), rule) == "error"
 
 
+def test_a_bare_order_ended_by_the_recognizers_ma_still_hurries(checker):
+    # holdout22: 你捡重点说嘛 as the recognizer writes it, 吗 and a question mark for 嘛
+    assert said(checker.check(agent_says("你捡重点说吗?我这边还有几个电话排起的")), "F09") == "error"
+    # a real question: of being done, of ability or wish
+    assert said(checker.check(agent_says("您说完了吗？没有的话请继续")), "F09") is None
+    assert said(checker.check(agent_says("您能捡重点说吗？我这边还有几个电话排着")), "F09") is None
+    assert said(checker.check(agent_says("您是想长话短说吗？后面还有一串人排着的话我先登记")), "F09") is None
+
+
 def test_off_work_then_talk_tomorrow_is_for_review(checker):
     assert said(checker.check(agent_says("我快下班了，我们明天再联系吧")), "F07") == "review"
     assert said(checker.check(agent_says("我们今天下班了，您明天再约个时间吧")), "F07") == "review"  # arranging a time

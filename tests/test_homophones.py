@@ -42,6 +42,7 @@ ACCEPTED = {
     "点行": "典型: only inside F09's 利索点行不行 / 痛快点行不行, a part of six characters aligned whole",
     "几遍": "即便: F13's exception 即便 opening a clause (这话说即便是会员…); the recognizer writes 几遍 so at a question's end",
     "提告": "提高: F11's exception 提高 (您提高一下音量，我在这儿等着)",
+    "通知": "统治: only after 发了 / 贴了 in F03's notice published (发了通知…你自己不看, holdout22)",
 }
 
 

@@ -229,7 +229,8 @@ class Grammar:
 
     def hurry(self, s: str, start: int, end: int) -> str:
         """F09 快点: hurrying the customer; 快点为您处理 / 让师傅快点过去 hurry the service."""
-        if re.search("吗[，,？?]", s[start:end]):
+        asked = re.search("吗[，,？?]", s[start:end])
+        if asked and not self._bossy_ma(s, start, start + asked.start()):
             return CLEAR  # 您说完了吗？没有的话请继续: a question, then another sentence
         if re.search("完了?没", s[start:end]):
             return KEEP  # 说完(了)没有 hurries the customer whoever 快点 is about: 你说快点行不行，到底说完了没
@@ -242,6 +243,16 @@ class Grammar:
         if re.search("你(们)?(就|再|能不能|可不可以)?$", left):
             return KEEP  # 你快点说: the customer hurried
         return CLEAR if self.subject(left) in ("self", "other") else KEEP  # 让师傅快点说明情况
+
+    def _bossy_ma(self, s: str, start: int, at: int) -> bool:
+        """Whether the 吗 at s[at] ends a bare order to the customer, the recognizer's 吗 for 嘛 (你捡重点说吗？我这边
+        还有几个电话排起的, holdout22): the words before it tell the customer how to talk (说 / 讲 / 点), with no
+        question of being done (说完了吗 / 说好了吗 / 讲清楚了吗), of ability or wish (能说重点吗 / 您是想长话短说吗)."""
+        lo, _ = self.clause(s, start, at)
+        before = s[lo:at]
+        if not before.endswith(("说", "讲", "点", "些")):
+            return False  # 说完了吗 / 说好了没有吗: asks whether the customer is done
+        return not re.search("能|可以|可否|可不可以|麻烦|请|是不是|是|想|要不要|需要|方便|愿意", before)
 
     def where_opener(self, s: str, start: int, end: int) -> str:
         """O03 哪里: the phone-answering 哪里? (哪里打来的?), not a question about a place (哪里的定位?)."""
