@@ -234,10 +234,14 @@ CALL_SETS = {
     # and learnt (0.821, 0.744 on these transcripts)
     "eval-calls-holdout20/clean": (0.80, 0.80, 0.95, 0.95),
     "eval-calls-holdout20/hard": (0.72, 0.90, 0.94, 0.95),
-    # holdout21, measured once at session 36's end (1.000 / 0.615 clean, 1.000 / 0.564 degraded), then read in part
-    # (0.667, 0.615 on these transcripts); its rewordings are not learnt yet
-    "eval-calls-holdout21/clean": (0.65, 0.90, 0.95, 0.95),
-    "eval-calls-holdout21/hard": (0.60, 0.80, 0.95, 0.95),
+    # holdout21, measured once at session 36's end (1.000 / 0.615 clean, 1.000 / 0.564 degraded), then read and
+    # learnt in session 37 (0.821, 0.718 on these transcripts)
+    "eval-calls-holdout21/clean": (0.80, 0.90, 0.95, 0.95),
+    "eval-calls-holdout21/hard": (0.70, 0.80, 0.95, 0.95),
+    # holdout22, measured once at session 37's start (1.000 / 0.513 clean, 0.944 / 0.436 degraded), then read and
+    # learnt (0.769, 0.641 on these transcripts); its degraded 014 lost its greeting in decoding
+    "eval-calls-holdout22/clean": (0.75, 0.85, 0.95, 0.95),
+    "eval-calls-holdout22/hard": (0.62, 0.90, 0.95, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
