@@ -24,11 +24,18 @@ def test_pins_follow_the_cpu():
     assert pins("aarch64", {"asimd"}) == {}
 
 
-def test_openblas_threads_sleep_soon_and_a_user_value_is_kept():
-    env: dict[str, str] = {}
-    assert pin(env)["OPENBLAS_THREAD_TIMEOUT"] == "4"
-    env = {"OPENBLAS_THREAD_TIMEOUT": "10"}
-    assert "OPENBLAS_THREAD_TIMEOUT" not in pin(env) and env["OPENBLAS_THREAD_TIMEOUT"] == "10"
+def test_verification_computes_on_one_blas_thread_and_gives_the_second_back():
+    from threadpoolctl import threadpool_info
+
+    from phrasecheck.calls.numerics import hold_blas, one_blas_thread
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    hold_blas()
+    with one_blas_thread():
+        assert blas_threads() == {1}
+    assert blas_threads() == {2}
 
 
 def test_a_value_the_user_set_is_kept():
@@ -39,11 +46,11 @@ def test_a_value_the_user_set_is_kept():
 
 
 def test_the_command_line_pins_before_ctranslate2_or_numpy_load():
-    code = "import os, sys; import phrasecheck.cli; print(os.environ.get('CT2_USE_MKL'), os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'ctranslate2' in sys.modules, 'numpy' in sys.modules)"
-    env = {k: v for k, v in os.environ.items() if k not in ("CT2_USE_MKL", "OPENBLAS_THREAD_TIMEOUT")}
+    code = "import os, sys; import phrasecheck.cli; print(os.environ.get('CT2_USE_MKL'), 'ctranslate2' in sys.modules, 'numpy' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "CT2_USE_MKL"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split()
     expected = pins(os.uname().machine, set()).get("CT2_USE_MKL")
-    assert out == [str(expected), "4", "False", "False"]
+    assert out == [str(expected), "False", "False"]
 
 
 def _features(threads: int) -> np.ndarray:

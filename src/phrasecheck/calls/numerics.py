@@ -47,18 +47,10 @@ def pins(machine: str, flags: set[str]) -> dict[str, str]:
     return out
 
 
-# Not a numeric path but a cost: OpenBLAS's threads spin for about 2^28 cycles (0.1 s) after each
-# call before they sleep, and every call's log-mel features are a BLAS product right before
-# CTranslate2 encodes them on the same two cores. Spinning 2^4 cycles instead changes no number
-# and halved acoustic verification's encoder time on samples/calls (0.50-0.75 s -> 0.23-0.26 s,
-# `scan --jobs 1` on 2 cores; benchmarks/scan_speed.py measures the whole).
-IDLE = {"OPENBLAS_THREAD_TIMEOUT": "4"}
-
-
 def pin(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
-    """Set the pins (and IDLE) the environment does not set already; returns what was set."""
+    """Set the pins the environment does not set already; returns what was set."""
     env = os.environ if environ is None else environ
-    wanted = {**pins(platform.machine(), cpu_flags()), **IDLE}
+    wanted = pins(platform.machine(), cpu_flags())
     added = {k: v for k, v in wanted.items() if k not in env}
     env.update(added)
     return added
@@ -71,7 +63,18 @@ def hold_blas() -> None:
     threadpool_limits(limits=BLAS_THREADS, user_api="blas")
 
 
+def one_blas_thread():
+    """numpy's BLAS on the calling thread alone, for a block (a context manager). Acoustic verification
+    computes each stretch's log-mel features (a BLAS product) right before CTranslate2 encodes it: two
+    BLAS threads then spin for about 0.1 s on the two cores the encoder needs, which made its encoder
+    calls cost 3 times as much CPU as in a fresh process. One thread spins on nothing. Transcripts keep
+    their two threads (hold_blas); verification's features may differ from them in the last bit."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def pinned(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The pins as they stand in the environment, for processes started elsewhere (Ray workers)."""
     env = os.environ if environ is None else environ
-    return {k: env[k] for k in {**pins(platform.machine(), cpu_flags()), **IDLE} if k in env}
+    return {k: env[k] for k in pins(platform.machine(), cpu_flags()) if k in env}
