@@ -68,7 +68,8 @@ def one_blas_thread():
     computes each stretch's log-mel features (a BLAS product) right before CTranslate2 encodes it: two
     BLAS threads then spin for about 0.1 s on the two cores the encoder needs, which made its encoder
     calls cost 3 times as much CPU as in a fresh process. One thread spins on nothing. Transcripts keep
-    their two threads (hold_blas); verification's features may differ from them in the last bit."""
+    their two threads (hold_blas); verification's features may differ from them in the last bit, the
+    same in a scan, a Ray worker and the benchmarks (all score through Verifier.token_logprobs)."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")

@@ -37,7 +37,6 @@ from phrasecheck.calls.audio import DUAL_MONO_NOTE, SAMPLE_RATE, Audio, file_sha
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.chunking import WINDOW_S, Chunk, Span, Window, layout, pad_regions, window_at
 from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
-from phrasecheck.calls.numerics import one_blas_thread
 from phrasecheck.calls.roles import attribute
 from phrasecheck.data import AGENT, CUSTOMER, MIXED, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
 from phrasecheck.errors import InputError, ModelError, NoSpeech
@@ -654,8 +653,7 @@ def verify_calls(
         if candidates:
             audio = audios.get(i) or load_audio(job.path, options.channel_map)
             agent = agent_channel(audio, options) if len(audio.channels) >= 2 else 0
-            with one_blas_thread():
-                heard = transcriber.verifier().verify(audio.channels[agent], tr.turns, candidates)
+            heard = transcriber.verifier().verify(audio.channels[agent], tr.turns, candidates)
         _apply_heard(tr, heard)
         if vkey is not None:
             cache.put(*vkey, {"heard": {str(k): [list(h) for h in v] for k, v in heard.items()}}, source=job.path)

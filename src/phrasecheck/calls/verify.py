@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from phrasecheck.calls.audio import SAMPLE_RATE
+from phrasecheck.calls.numerics import one_blas_thread
 from phrasecheck.data import Turn
 from phrasecheck.engine.nearmiss import Candidate
 
@@ -93,7 +94,8 @@ class Verifier:
         """Each text's tokens (punctuation left out) and the log-probability of each, given at most 30 s of audio."""
         import numpy as np
 
-        features = self.model.feature_extractor(audio)[:, : int(WINDOW_S * 100)]
+        with one_blas_thread():  # no idle BLAS thread left spinning beside the encoder (numerics.one_blas_thread)
+            features = self.model.feature_extractor(audio)[:, : int(WINDOW_S * 100)]
         frames = features.shape[-1]
         # Encoded at its own length, not padded to 30 s: CTranslate2 takes shorter input, and the
         # encoder's cost falls with it (2 s of speech: 0.08 s instead of 1-2 s on 2 cores).
