@@ -252,7 +252,7 @@ class Grammar:
         before = s[lo:at]
         if not before.endswith(("说", "讲", "点", "些")):
             return False  # 说完了吗 / 说好了没有吗: asks whether the customer is done
-        return not re.search("能|可以|可否|可不可以|麻烦|请|是不是|是|想|要不要|需要|方便|愿意", before)
+        return not re.search("能|可以|可否|麻烦|请|是|想|要不要|需要|方便|愿意", before)  # 可不可以, 是不是: within 可以, 是
 
     def where_opener(self, s: str, start: int, end: int) -> str:
         """O03 哪里: the phone-answering 哪里? (哪里打来的?), not a question about a place (哪里的定位?)."""
