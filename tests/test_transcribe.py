@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import struct
 import wave
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from phrasecheck.calls import model_files as asr_model
 from phrasecheck.calls.asr_text import WordPiece, ZhText, has_loop, is_hallucination, is_loop
 from phrasecheck.calls.audio import load_audio
 from phrasecheck.calls.cache import TranscriptCache
+from phrasecheck.calls.chunking import Chunk, Window
 from phrasecheck.calls.model_files import resolve_model
 from phrasecheck.calls.roles import attribute
 from phrasecheck.calls.transcribe import (
@@ -462,3 +464,48 @@ def test_a_lone_wei_opening_the_call_is_decoded(whisper, lexicon):
     old = WhisperTranscriber(replace(whisper.options, vad_min_speech_ms=250))
     old._pipeline = whisper._load()  # the same model: only the VAD's minimum differs
     assert AGENT not in {t.role for t in transcribe_file(DATA / "lone_wei.wav", transcriber=old).turns}
+
+
+class ScriptedDecoder(WhisperTranscriber):
+    """The retry logic of WhisperTranscriber around a scripted decoder: `readings` maps (number of
+    chunks in the window, encode_s) to the text each chunk (by its start) reads as in that pass."""
+
+    def __init__(self, readings: dict) -> None:
+        super().__init__(TranscribeOptions())
+        self.readings = readings
+        self.passes: list[tuple[int, float | None]] = []
+
+    def _decode(self, audio, windows, kwargs, owner, out, heard, encode_s=None):
+        for w in windows:
+            self.passes.append((len(w.chunks), encode_s))
+            for c in w.chunks:
+                text = self.readings.get((len(w.chunks), encode_s), {}).get(c.start_s)
+                if text:
+                    out[owner[id(w)]][c.channel].append(Segment(text, c.start_s, c.end_s, [], c.start_s))
+                    heard[owner[id(w)], c.channel, c.start_s] += len(text)
+        return []
+
+
+def test_an_utterance_read_far_shorter_than_its_speech_is_decoded_again_and_the_fuller_reading_kept():
+    greeting = Chunk(0, 0.0, 7.0, 0.0, ((0.3, 6.6),))  # 6.3 s of speech
+    short = Chunk(0, 9.0, 11.0, 8.0, ((9.4, 10.6),))  # 1.2 s: too little speech to call its reading sparse
+    sentence = Chunk(0, 14.0, 24.0, 11.0, ((14.4, 23.6),))  # 9.2 s
+    window = Window(0, 0.0, 21.0, (greeting, short, sentence))
+    decoder = ScriptedDecoder(
+        {
+            (3, None): {0.0: "你好", 9.0: "好的", 14.0: "讲话"},  # the window read as a few words
+            (1, None): {0.0: "很好", 14.0: "能修，一般是补胶加榫，不用换料", 9.0: "好"},  # each on its own
+            (3, 30.0): {0.0: "您好，服务热线，我姓尧，请问有什么可以帮您", 9.0: "好的的的", 14.0: "能修"},  # whole, at 30 s
+        }
+    )
+    out = [[[]]]
+    heard = Counter()
+    owner = {id(window): 0}
+    decoder._decode(np.zeros(0, np.float32), [window], {}, owner, out, heard)
+    decoder._retry_sparse(np.zeros(0, np.float32), [window], {}, owner, out, heard)
+    read = {sg.utterance: sg.text for sg in out[0][0]}
+    # the sentence, sparse at first, reads in full on its own; the greeting still sparse on its own
+    # reads in full with its whole window at 30 s; the short utterance keeps its first reading
+    assert read == {0.0: "您好，服务热线，我姓尧，请问有什么可以帮您", 9.0: "好的", 14.0: "能修，一般是补胶加榫，不用换料"}
+    assert len(out[0][0]) == 3
+    assert decoder.passes == [(3, None), (1, None), (1, None), (3, 30.0)]
