@@ -15,7 +15,7 @@ import logging
 import re
 from functools import cache
 
-from phrasecheck.text.normalize import _half_width, to_simplified
+from phrasecheck.text.normalize import _char_tone, _half_width, to_simplified
 
 KEEP, REVIEW, CLEAR = "keep", "review", "clear"
 TO_YOU_CLAUSE = 5  # characters of a clause about the customer after 不知道您 that make it a question without a mark
@@ -140,6 +140,11 @@ class Grammar:
         it, with no pause or space, is a word's last syllable as the recognizer wrote it (营喂 for 营位,
         营喂室), unless what stands before calls it out (我说喂 / 喂喂 / 哎喂 / 哎呀喂)."""
         before = s[start - 1] if start else ""
+        if start < len(s) and s[start] != "人" and _char_tone(to_simplified(s[start]))[:3] != "wei":
+            # the glue is 喂's: a hit that opens on another word (那头儿有人没有？出个声, holdout24; 还在吗出个声 with the
+            # recognizer's pause dropped) is kept whatever stands before it; a hit on the bare 人 (the 人呢 forms, whose 呢
+            # is dropped as a filler) is a word's last syllable as 喂 is (困在里面的人我们…陪着说话 / 要被人带…出生证明)
+            return KEEP
         return CLEAR if "\u4e00" <= before <= "\u9fff" and before not in "喂为说嘿嗨" and before not in _FILLERS else KEEP
 
     def dont_know(self, s: str, start: int, end: int) -> str:
