@@ -244,9 +244,13 @@ CALL_SETS = {
     "eval-calls-holdout22/clean": (0.82, 0.85, 0.95, 0.95),
     "eval-calls-holdout22/hard": (0.66, 0.90, 0.95, 0.95),
     # holdout23, measured once at session 38's start (1.000 / 0.538 clean, 1.000 / 0.487 degraded), then read and
-    # learnt (0.795, 0.744 on these transcripts)
-    "eval-calls-holdout23/clean": (0.77, 0.90, 0.95, 0.95),
-    "eval-calls-holdout23/hard": (0.72, 0.80, 0.93, 0.95),
+    # learnt (0.821, 0.769 on these transcripts)
+    "eval-calls-holdout23/clean": (0.80, 0.90, 0.95, 0.95),
+    "eval-calls-holdout23/hard": (0.74, 0.80, 0.93, 0.95),
+    # holdout24, measured once mid-session 38 (1.000 / 0.615 clean, 1.000 / 0.513 degraded), then read and
+    # learnt (0.744, 0.564 on these transcripts: most of its misses are turns the recognizer garbled or lost)
+    "eval-calls-holdout24/clean": (0.72, 0.80, 0.95, 0.95),
+    "eval-calls-holdout24/hard": (0.54, 0.90, 0.93, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
