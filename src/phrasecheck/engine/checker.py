@@ -691,13 +691,20 @@ class Checker:
     def _names_no_company(name: str) -> bool:
         """Whether the words before a centre's kind name no company: nothing but a place word or a
         welcome and the service's own kinds (这里是 + 客服中心, 售后 + 服务热线, 全国统一 + 客服热线)."""
-        name = next((name[len(w) :] for w in HERE_WORDS + WELCOME_WORDS if name.startswith(w)), name)
+        name = Checker._after_place(name)
         while name:
             word = next((w for w in GENERIC_NAME if name.startswith(w)), None)
             if word is None:
                 return False
             name = name[len(word) :]
         return True
+
+    @staticmethod
+    def _after_place(name: str) -> str:
+        """A company slot's words after its place words and welcome (这里是, 欢迎来电, 这里是欢迎致电 …)."""
+        while word := next((w for w in HERE_WORDS + WELCOME_WORDS if name.startswith(w)), None):
+            name = name[len(word) :]
+        return name
 
     @cached_property
     def _centre_words(self) -> list:
@@ -721,8 +728,7 @@ class Checker:
         slot = text.key[head.end : end]
         if surname is None and "我" in slot:
             slot = slot[: slot.index("我")]  # 我进攻 for 我姓龚: the surname's slot, not the company's
-        name = slot.removeprefix("这里是")
-        name = next((name[len(w) :] for w in WELCOME_WORDS if name.startswith(w)), name)
+        name = self._after_place(slot)
         if len(name) < GARBLED_COMPANY_CHARS or name.startswith(NO_ORG_NAME) or any(not "\u4e00" <= ch <= "\u9fff" or ch in "您你我" for ch in slot):
             return None, None
         lo, hi = head.end, head.end + len(slot)
