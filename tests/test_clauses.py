@@ -45,6 +45,7 @@ def said(result, rule_id: str) -> str | None:
         "小二不知道",
         "配送员不知道，我也不知道",  # the second one is the agent's
         "工厂那边的进度我拿清楚，我又不管印刷",  # 我哪清楚 as the recognizer writes it: 那边 is not who does not know
+        "不知道车几点到站是调度说了算",  # 不知道。车几点… with its stop dropped: the next sentence's 几点
     ],
 )
 def test_agents_own_bare_dont_know_is_an_error(checker, text):
@@ -84,6 +85,8 @@ def test_dont_know_of_someone_else_or_in_a_polite_question_is_cleared(checker, t
         "现在是不知道预计送达时间哦",
         "我也不知道什么时候能修好",  # an embedded question: arguable
         "不知道为什么系统显示异常",
+        "不知到女明天早上店里去点开门",  # 不知道您明天早上几点开门, 您 and 几点 garbled: asks when
+        "手机上也能交，不知道这个月底。",  # 截止到这个月底 heard so: a deadline
     ],
 )
 def test_explained_dont_know_is_for_review(checker, text):
