@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speaker attribution on the single-channel degraded eval calls: per word and per turn, against the script.
 
-    python3 benchmarks/voices_eval.py [SET ...]      # SET: hard holdout holdout2 ... holdout19 (default: those whose recordings are there)
+    python3 benchmarks/voices_eval.py [SET ...]      # SET: hard holdout holdout2 ... holdout27 (default: those whose recordings are there)
 
 Needs the degraded recordings (KEEP=DIR of the sets' build.sh; defaults below, override with
 VOICES_AUDIO_<SET>=DIR) and reads their transcripts from the transcript cache (a miss transcribes).
@@ -41,7 +41,7 @@ SETS = {
     "holdout7": ("/tmp/holdout7/hard", S / "eval-calls-holdout7/hard/variants.tsv", [S / "eval-calls-holdout7/holdout7.script.jsonl"]),
     **{
         f"holdout{n}": (f"/tmp/holdout{n}/hard", S / f"eval-calls-holdout{n}/hard/variants.tsv", [S / f"eval-calls-holdout{n}/holdout{n}.script.jsonl"])
-        for n in range(8, 20)
+        for n in range(8, 28)
     },
 }
 MONO = ("mono-pcm", "amr-nb-12.2k", "dual-mono-alaw")
