@@ -129,6 +129,12 @@ def test_off_work_then_talk_tomorrow_is_for_review(checker):
     assert said(checker.check(agent_says("我们六点就交班走人，今晚谁也派不出去，你明早再约吧")), "F07") == "error"
 
 
+def test_off_work_is_someone_elses_only_where_every_closing_is(checker):
+    # holdout27: the agent's own closing said first, the courier's after it
+    assert said(checker.check(agent_says("都快六点了，我电脑都要关了，送药的师傅也收工了，您这个事挪到明天早上再讲。")), "F07") == "error"
+    assert said(checker.check(agent_says("仓库已经下班了，快递明天再送过来。")), "F07") is None
+
+
 def test_one_of_two_not_in_and_the_call_put_through_is_no_f06(checker):
     assert said(checker.check(agent_says("我们有两个姓王的师傅，其中王明今天不在，王亮在的，我给您转过去")), "F06") is None
     assert said(checker.check(agent_says("哪个？他不在，我给你转也没用")), "F06") == "error"

@@ -223,13 +223,12 @@ class Grammar:
 
     def off_work(self, s: str, start: int, end: int) -> str:
         """F07 (要)下班了 … 明天再来: the agent's own closing time sending the customer to tomorrow."""
-        # whoever closes: the subject of the clause the closing word stands in
-        m = self._closing.search(s[start:end]) if self._closing else None
-        if m:
-            at = start + m.start()
-            lo, _ = self.clause(s, at, at + 2)
-            if self.subject(s[lo:at]) == "other":
-                return CLEAR  # 库房已经下班了，明天再联系您 / 仓库已经打烊了，快递明天再送过来
+        # whoever closes: the subject of the clause each closing word stands in; someone else's only where every one is
+        # (我电脑都要关了，送药的师傅也收工了，您这个事挪到明天再讲: holdout27, the agent's closing said first)
+        closing = [start + m.start() for m in self._closing.finditer(s[start:end])] if self._closing else []
+        closers = [self.subject(s[self.clause(s, at, at + 2)[0] : at]) for at in closing]
+        if closers and all(who == "other" for who in closers):
+            return CLEAR  # 库房已经下班了，明天再联系您 / 仓库已经打烊了，快递明天再送过来
         tail = s[end : end + 3]
         if s[start:end].endswith(("打", "早")) and tail.removeprefix("再").startswith("过来"):
             tail = ""  # 你明天再打过来 / 你明儿赶早再过来: the customer calls or comes (过来 is no service on the agent's side)
