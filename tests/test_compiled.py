@@ -26,6 +26,15 @@ def lexicon(tmp_path):
     return folder
 
 
+@pytest.fixture()
+def small_lexicon(tmp_path):
+    """The e-commerce pack (a thousand forms, not the default's 300,000): for what the cache does
+    with a checker, not how the checker judges; each build of the default takes 10 s or more."""
+    folder = tmp_path / "small"
+    shutil.copytree(default_lexicon_dir().parent / "ecommerce", folder)
+    return folder
+
+
 def findings(checker: Checker) -> list[list[str]]:
     return [ids(checker.check(agent_says(line))) for line in LINES]
 
@@ -63,13 +72,13 @@ def test_a_dropped_checker_is_freed_at_once_not_by_the_collector():
         gc.enable()
 
 
-def test_a_changed_lexicon_or_profile_is_built_anew(lexicon, tmp_path):
-    cache = tmp_path / "cache"
+def test_a_changed_lexicon_or_profile_is_built_anew(small_lexicon, tmp_path):
+    lexicon, cache = small_lexicon, tmp_path / "cache"
     before = cached_checker(Profile(), lexicon, cache)
     assert ids(before.check(agent_says("这事归隔壁管，找他们去"))) == []
     path = lexicon / "forbidden.yaml"
     text = path.read_text(encoding="utf-8")
-    added = text.replace(" 说完了没有, 说完没有,", " 归隔壁管, 说完了没有, 说完没有,", 1)  # one more F09 form
+    added = text.replace("说完了没有, 说完没有,", "归隔壁管, 说完了没有, 说完没有,", 1)  # one more F09 form
     assert added != text, "F09's forms moved: anchor the edit elsewhere"
     path.write_text(added, encoding="utf-8")
     after = cached_checker(Profile(), lexicon, cache)
@@ -81,8 +90,8 @@ def test_a_changed_lexicon_or_profile_is_built_anew(lexicon, tmp_path):
     assert len(list(cache.glob("*.pickle"))) == 3
 
 
-def test_a_broken_cache_file_is_rebuilt_and_an_unwritable_cache_skipped(lexicon, tmp_path):
-    cache = tmp_path / "cache"
+def test_a_broken_cache_file_is_rebuilt_and_an_unwritable_cache_skipped(small_lexicon, tmp_path):
+    lexicon, cache = small_lexicon, tmp_path / "cache"
     cached_checker(Profile(), lexicon, cache)
     (stored,) = cache.glob("*.pickle")
     stored.write_bytes(stored.read_bytes()[:1000])  # cut short, as by a full disk
@@ -94,7 +103,8 @@ def test_a_broken_cache_file_is_rebuilt_and_an_unwritable_cache_skipped(lexicon,
     assert ids(cached_checker(Profile(), lexicon, blocked / "cache").check(agent_says(LINES[0]))) == ["F04"]
 
 
-def test_only_the_newest_checkers_are_kept(lexicon, tmp_path, monkeypatch):
+def test_only_the_newest_checkers_are_kept(small_lexicon, tmp_path, monkeypatch):
+    lexicon = small_lexicon
     monkeypatch.setattr(compiled, "KEPT", 2)
     cache = tmp_path / "cache"
     for i in range(3):

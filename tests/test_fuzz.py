@@ -210,18 +210,27 @@ def test_normalize_table_gives_what_the_char_by_char_loop_gave(text):
     assert (n.norm, n.index, n.breaks) == want
 
 
-# two checkers of the whole lexicon built per example (1-3 s each): a quarter of the profile's examples
+@pytest.fixture(scope="module")
+def warm_checker(lexicon):
+    """One checker for every example: its caches fill across them, as a long scan's do."""
+    from phrasecheck.engine.checker import Checker
+
+    return Checker(lexicon, Profile())
+
+
+# a checker of the whole lexicon built per example (1-3 s): a quarter of the profile's examples
 @settings(max_examples=max(1, settings().max_examples // 4))
 @given(texts=st.lists(TEXT, min_size=1, max_size=6))
-def test_answers_kept_on_prepared_turns_change_no_result(lexicon, texts):
+def test_answers_kept_on_prepared_turns_change_no_result(lexicon, warm_checker, texts):
     """The checker keeps whole answers (courtesy hits, located forbidden phrases, greeting parts) on
     prepared turns shared by every conversation with the same text: a conversation checked by a warm
-    checker, twice, gives what a fresh one with no caches gives."""
+    checker (every example before this one, and the same texts in another order), twice, gives what a
+    fresh one with no caches gives."""
     from phrasecheck.engine import match
     from phrasecheck.engine.checker import Checker
 
     turns = [("agent" if i % 3 != 1 else "customer", t) for i, t in enumerate(texts)]
-    warm = Checker(lexicon, Profile())
+    warm = warm_checker
     warm.check(conv(*turns[::-1]))  # the same texts met before in another order and other pairs
     first, again = warm.check(conv(*turns)), warm.check(conv(*turns))
     saved = match.PREPARED_CACHE

@@ -237,40 +237,38 @@ def _part_key(text: str) -> str:
     return normalize(text).key
 
 
-def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
-    """Split one expanded form into parts at punctuation and slots."""
-    parts: list[Part] = []
-    buf: list[str] = []
-    pending: tuple[int, int] = (0, 0)
-    i = 0
+# a form's pieces: a run of slots, one punctuation mark, or a run of words between them
+_PIECES = re.compile(f"({SLOT}+)|([{re.escape(''.join(sorted(PUNCT)))}])|([^{SLOT}{re.escape(''.join(sorted(PUNCT)))}]+)")
 
-    def flush() -> None:
-        nonlocal pending
-        key = _part_key("".join(buf))
-        buf.clear()
+
+def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
+    """Split one expanded form into parts at punctuation and slots (a piece at a time, not a
+    character: a lexicon expands to some 300,000 forms, and loading it is mostly this)."""
+    parts: list[Part] = []
+    pending: tuple[int, int] = (0, 0)
+    words = ""  # the run of words not yet made a part
+    after_slot = False  # the piece before was a run of slots
+    for slots, _punct, run in _PIECES.findall(text):
+        if run:
+            words, after_slot = run, False
+            continue
+        key = _part_key(words) if words else ""
+        words = ""
         if key:
             parts.append(Part(key, pending if parts else (0, 0)))
             pending = (0, 0)
-
-    while i < len(text):
-        ch = text[i]
-        if ch == SLOT:
-            run = len(text[i:]) - len(text[i:].lstrip(SLOT))
-            flush()
-            pending = LONG_SLOT if run > 1 else SHORT_SLOT
-            i += run
-            continue
-        if ch in PUNCT:
-            after_slot = not buf and pending in (SHORT_SLOT, LONG_SLOT) and text[i - 1] == SLOT
-            flush()
-            if pending == (0, 0):
-                pending = (0, max_gap)
-            elif after_slot:  # 是大×还是小×，… : the pause after a slot is a gap of its own, not the slot's 1-3 characters alone
-                pending = (pending[0], pending[1] + max_gap)
+        if slots:
+            pending, after_slot = (LONG_SLOT if len(slots) > 1 else SHORT_SLOT), True
+        elif pending == (0, 0):
+            pending, after_slot = (0, max_gap), False
         else:
-            buf.append(ch)
-        i += 1
-    flush()
+            # 是大×还是小×，… : the pause after a slot is a gap of its own, not the slot's 1-3 characters alone
+            if after_slot and pending in (SHORT_SLOT, LONG_SLOT):
+                pending = (pending[0], pending[1] + max_gap)
+            after_slot = False
+    key = _part_key(words) if words else ""
+    if key:
+        parts.append(Part(key, pending if parts else (0, 0)))
     if not parts:
         raise ValueError(f"'{text}' has nothing to match")
     return Form(text, tuple(parts))
@@ -314,7 +312,11 @@ def compile_forms(texts: list[str], max_gap: int = DEFAULT_MAX_GAP, synonyms: li
         except ValueError:
             raise ValueError(f"'{x}' with words.yaml's synonyms expands to more than {MAX_FORMS} forms (fewer or smaller groups)") from None
     shared: dict[Part, Part] = {}  # one object per distinct part: the forms of a phrase share most of theirs
+    parsed: set[str] = set()  # a third of the expansions repeat one already parsed
     for i, expanded in enumerate(written + said):
+        if expanded in parsed:
+            continue
+        parsed.add(expanded)
         form = parse_form(expanded, max_gap)
         if form.parts not in seen:
             seen.add(form.parts)
