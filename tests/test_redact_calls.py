@@ -56,10 +56,10 @@ def _run() -> Run:
         roles="channels",
     )
     chat = Conversation("m1", "A1", "m.jsonl", [Turn("agent", "您好"), Turn("customer", "一三八一二三四五六七八九")])
-    from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
-    from phrasecheck.engine.checker import Checker
+    from phrasecheck.config.lexicon import default_lexicon_dir
+    from phrasecheck.engine.compiled import cached_checker
 
-    chk = Checker(load_lexicon(default_lexicon_dir()), Profile())
+    chk = cached_checker(Profile(), default_lexicon_dir())
     return Run(results=[chk.check(call), chk.check(chat)], files=2)
 
 
