@@ -238,7 +238,8 @@ def _part_key(text: str) -> str:
 
 
 # a form's pieces: a run of slots, one punctuation mark, or a run of words between them
-_PIECES = re.compile(f"({SLOT}+)|([{re.escape(''.join(sorted(PUNCT)))}])|([^{SLOT}{re.escape(''.join(sorted(PUNCT)))}]+)")
+_PUNCT_CHARS = re.escape("".join(sorted(PUNCT)))
+_PIECES = re.compile(f"({SLOT}+)|([{_PUNCT_CHARS}])|([^{SLOT}{_PUNCT_CHARS}]+)")
 
 
 def parse_form(text: str, max_gap: int = DEFAULT_MAX_GAP) -> Form:
