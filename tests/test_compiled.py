@@ -6,12 +6,14 @@ from __future__ import annotations
 import gc
 import shutil
 import weakref
+from datetime import datetime, timedelta
 
 import pytest
 
 from helpers import REPO, agent_says, ids
 from phrasecheck.config.lexicon import default_lexicon_dir
-from phrasecheck.config.profile import Profile
+from phrasecheck.config.profile import KpiSettings, Profile, Weights
+from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
 from phrasecheck.engine import compiled
 from phrasecheck.engine.checker import Checker
 from phrasecheck.engine.compiled import cached_checker
@@ -88,6 +90,31 @@ def test_a_changed_lexicon_or_profile_is_built_anew(small_lexicon, tmp_path):
     assert len(list(cache.glob("*.pickle"))) == 2  # select/ignore only narrow what is reported: the checker is reused
     cached_checker(Profile(thresholds={"F04": 90.0}), lexicon, cache)
     assert len(list(cache.glob("*.pickle"))) == 3
+
+
+def test_scoring_settings_reuse_the_checker_and_reach_it(small_lexicon, tmp_path):
+    """Weights, the KPI and review settings are read when a result is scored, not when the checker
+    is built: a profile that only rescores loads the checker it shares and scores by its own."""
+    lexicon, cache = small_lexicon, tmp_path / "cache"
+    plain = cached_checker(Profile(), lexicon, cache).check(agent_says(LINES[0]))
+    strict = Profile(weights=Weights(forbidden=5.0), kpi=KpiSettings(limit_s=30), count_review=True, min_confidence=0.5)
+    harsh = cached_checker(strict, lexicon, cache)
+    assert len(list(cache.glob("*.pickle"))) == 1 and harsh.profile is strict
+    assert ids(harsh.check(agent_says(LINES[0]))) == ["F04"]
+    assert plain.attitude_score - harsh.check(agent_says(LINES[0])).attitude_score == 5.0 - 3.0  # one F04, weighed by each profile
+
+
+def test_a_rule_ignored_when_the_checker_was_cached_is_judged_on_the_next_run(small_lexicon, tmp_path):
+    """The first run ignored the behaviour rules; a later run that selects everything gets them from
+    the same cached checker (it had dropped them for good, and later runs never saw a late reply)."""
+    shutil.copy(default_lexicon_dir() / "behaviour.yaml", small_lexicon)
+    t0 = datetime(2026, 11, 26, 9, 0, 0)
+    turns = [Turn(CUSTOMER, "在吗，我家停水了", timestamp=t0), Turn(AGENT, "您好，请问有什么可以帮您？", timestamp=t0 + timedelta(seconds=400))]
+    late = Conversation("c1", "A1", "day.jsonl", turns)
+    cache = tmp_path / "cache"
+    assert [f.id for f in cached_checker(Profile(ignore=["B"]), small_lexicon, cache).check(late).findings] == []
+    assert [f.id for f in cached_checker(Profile(), small_lexicon, cache).check(late).findings] == ["B01"]
+    assert len(list(cache.glob("*.pickle"))) == 1
 
 
 def test_a_broken_cache_file_is_rebuilt_and_an_unwritable_cache_skipped(small_lexicon, tmp_path):

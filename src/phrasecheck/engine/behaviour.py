@@ -116,12 +116,18 @@ class Behaviour:
     def __init__(self, rules: list[BehaviourRule], profile: Profile, matcher: Matcher):
         self.profile = profile
         self.settings = profile.behaviour
-        self.rules = {r.name: r for r in rules if profile.enabled(r.id)}
+        self._all = {r.name: r for r in rules}
         self.matcher = matcher
-        for rule in self.rules.values():
+        for rule in self._all.values():
             for forms in rule.phrases.values():
                 for form in forms:
                     matcher.form_set(form)  # compiled before any text is prepared
+
+    @property
+    def rules(self) -> dict[str, BehaviourRule]:
+        """The rules the profile enables, asked of the profile at check time: a checker is built
+        and cached whatever is selected, so a run that ignored B02 leaves it for the next run."""
+        return {name: r for name, r in self._all.items() if self.profile.enabled(r.id)}
 
     def check(self, conv: Conversation) -> Outcome:
         if not self.rules:

@@ -73,11 +73,16 @@ def cached_proposer(checker: Checker) -> Proposer:
     return proposer
 
 
+# Profile settings a checker only reads when it checks or scores, never while it is built: the
+# loaded checker holds the caller's profile (_shared), so they reach it without a build of their
+# own. select/ignore: every rule is built and judged, and Checker._reported narrows the output.
+CHECK_TIME = ("select", "ignore", "weights", "kpi", "count_review", "min_confidence", "source")
+
+
 def fingerprint(profile: Profile, folder: Path) -> str:
-    """A key that changes with anything the checker is built from. Not with select/ignore: every
-    rule is built and judged whatever is selected (Checker._reported narrows the output)."""
+    """A key that changes with anything the checker is built from (not the CHECK_TIME settings)."""
     h = hashlib.sha256()
-    built = repr(replace(profile, select=[], ignore=[]))
+    built = repr(replace(profile, **{name: getattr(Profile(), name) for name in CHECK_TIME}))
     for text in (sys.version, built, str(folder), *(getattr(sys.modules.get(m), "__version__", "") for m in TEXT_LIBRARIES)):
         h.update(text.encode() + b"\0")
     code = Path(phrasecheck.__file__).parent
