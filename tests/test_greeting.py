@@ -35,6 +35,12 @@ from phrasecheck.errors import ConfigError
         # the organisation named by what it is (words.yaml organisations), where no centre is said
         "下午好，上海迪士尼度假区，我姓谢，请问有什么可以帮您？",
         "您好，马泷齿科，我姓王，请问有什么可以帮您？",
+        # or by a name of its own in the company's place, whatever its trade (holdout28: a courier station, a
+        # battery swap's 客服, a trade-in shop)
+        "您好，榕递格驿站，我姓蒯，请问有什么可以帮到您？",
+        "您好，蚁驰换电客服，我姓逄，请问有什么可以帮到您？",
+        "下午好，翻芯旧机回收，我姓亓，请问有什么可以帮助您？",
+        "您好，这里是京东客服，我姓王，请问有什么可以帮您？",
     ],
 )
 def test_greeting_ok(checker, text):
@@ -51,6 +57,15 @@ def test_greeting_ok(checker, text):
         ("您好，这里是客服中心，我姓王，请问有什么可以帮助您？", ["company"]),
         ("您好，全国统一客服热线，我姓王，请问有什么可以帮助您？", ["company"]),
         ("您好，服务中心，我姓王，请问有什么可以帮助您？", ["company"]),  # a centre's kind, no name of its own
+        ("您好，人工客服，我姓王，请问有什么可以帮助您？", ["company"]),
+        # talk in the company's place is no name: a repeated greeting, an apology, a question, a particle's end
+        ("您好您好，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，久等了，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，打扰了，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，请问是王先生吗，我姓李，请问有什么可以帮助您？", ["company"]),
+        ("您好，早上好，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，收到了，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，京东，我姓王，请问有什么可以帮助您？", ["company"]),  # two characters: not told from 在的, 明白
         ("您好，阳光物业客服中心，请问有什么可以帮助您？", ["surname"]),
         ("您好，阳光物业客服中心，我姓王。", ["offer"]),
         ("阳光物业客服中心，我姓王，请问有什么可以帮助您？", ["greeting"]),
@@ -324,8 +339,10 @@ def test_a_garbled_company_in_its_place_in_a_call_is_taken_as_said(checker, comp
     result = checker.check(_call(first))
     assert result.greeting.ok and result.greeting.garbled_company == company
     assert any(company in n and "company" in n for n in result.notes)
-    # typed chat text is not garbled by a recognizer; and a centre the profile pins must be said
-    assert "company" in checker.check(conv((AGENT, first))).greeting.missing
+    # typed in a chat, the same words are a name in the company's place, taken without a note; a centre
+    # the profile pins must be said
+    typed = checker.check(conv((AGENT, first)))
+    assert "company" not in typed.greeting.missing and typed.greeting.garbled_company is None and not typed.notes
     pinned = Checker(checker.lexicon, Profile(company=["匠钥开锁"]))
     assert "company" in pinned.check(_call(first)).greeting.missing
 
@@ -341,6 +358,8 @@ def test_a_garbled_company_in_its_place_in_a_call_is_taken_as_said(checker, comp
         "您好，今天天气很好啊，我姓王，请问有什么可以帮助您？",
         "您好，我是小王很高兴，请问有什么可以帮助您？",
         "您好，客服中心，我姓王，请问有什么可以帮助您？",  # a centre with no name, as before
+        "您好,这里是售后服务任线,我进去,请问有什么可疑帮您。",  # 热线 garbled: the service's kinds still
+        "您好，有什么问题我可以帮您解决，请问有什么可以帮助您？",  # the offer said twice, the first in the company's place
     ],
 )
 def test_no_company_is_taken_from_words_that_name_none(checker, first):

@@ -97,6 +97,16 @@ NOT_SURNAME_SLOT = set("是叫们您你帮来给工号的")
 # said from this many characters (_garbled_company): a name and its kind of centre, 开锁服务热线
 GARBLED_COMPANY_CHARS = 4
 CENTRE_LIKE = 0.6  # how alike (nearmiss.similarity) a garbled slot's end must sound to a centre's words
+# A company named in the script's place by a name of its own (_named_in_place): this many characters
+# or more besides the service's kinds (京东客服; not 京东 alone, which cannot be told from 在的, 收到, 明白;
+# not 售后服务任线), none of the talk said there instead of a name, and no particle at its end (是的, 久等了)
+NAME_IN_PLACE_CHARS = 3
+CENTRE_KINDS = ("中心", "热线", "专线", "客服部", "服务台", "办公室", "咨询处", "咨询台", "接待处", "服务处", "服务部", "客服处", "客服台", "营业厅")
+NOT_NAME_END = ("的", "了", "啊", "呀", "好", "吗", "呢", "吧", "哈")
+# talk said in the company's place instead of a name, and the offer's own words (您好，有什么问题我可以帮您)
+SLOT_TALK = ("久等", "等待", "抱歉", "不好意思", "打扰", "对不起", "感谢", "谢谢", "高兴", "请", "麻烦", "稍等", "先生", "女士", "小姐")
+SLOT_TALK += ("吗", "呢", "吧", "什么", "怎么", "哪", "谁", "问题", "帮", "可以", "需要")
+NAME_IN_PLACE_LONGEST = 16  # a company's name, not a sentence
 WELCOME_WORDS = ("欢迎致电", "欢迎来电", "感谢致电", "感谢来电", "欢迎光临", "欢迎")  # 您好，欢迎来电，我姓王 names no company
 # words.yaml's organisations name the company only after a name of at least this many characters
 # that is not itself a centre's kind (客服中心 alone names no company)
@@ -622,8 +632,12 @@ class Checker:
         offer = self._find_any(rule.parts["offer"], text, after, rule.threshold)
         surname = self._find_any(rule.parts["surname"], text, after, rule.threshold) if "surname" in rule.parts else None
         garbled_company = None
-        if "company" in rule.parts and company is None and conv.is_call and head is not None and not self.profile.company:
-            company, garbled_company = self._garbled_company(text, head, surname, offer)
+        if "company" in rule.parts and company is None and head is not None and not self.profile.company:
+            company = self._named_in_place(text, head, surname, offer)
+            if company is not None and conv.is_call:  # as decoded, for the QA lead to hear whether it is the centre
+                garbled_company = text.nt.original[slice(*text.nt.span(company.start, company.end))].strip("，,。 ")
+            elif conv.is_call:
+                company, garbled_company = self._garbled_company(text, head, surname, offer)
         if "company" in rule.parts and company is None:
             missing.append("company")
         garbled = None
@@ -686,6 +700,32 @@ class Checker:
                 f = self._finding(phrase, Located(0, span[0], 0, span[1], 100.0), conv, idx, texts)
                 out.append(replace(f, message=f"{f.message} (the whole script, as the greeting check read it)"))
         return out
+
+    @staticmethod
+    def _named_in_place(text: Prepared, head, surname, offer) -> Span | None:
+        """The company said by a name of its own in the script's place, whatever its trade (您好，翻芯旧机回收，
+        我姓亓; 榕递格驿站; 蚁驰换电客服): the words right between the greeting word and the surname (or the
+        offer where no surname is found: 我 starts the surname's slot then), after a place word or a
+        welcome, of NAME_IN_PLACE_CHARS or more, all Chinese. Not the service's own kinds alone (这里是
+        客服中心), nor talk (久等了, 打扰了, 请问是王先生吗: SLOT_TALK, 您/你/我), nor a greeting said twice."""
+        end = next((p.start for p in (surname, offer) if p is not None and p.start > head.end), None)
+        if end is None:
+            return None
+        slot = text.key[head.end : end]
+        if surname is None and "我" in slot:
+            slot = slot[: slot.index("我")]
+        name = Checker._after_place(slot)
+        if not NAME_IN_PLACE_CHARS <= len(name) <= NAME_IN_PLACE_LONGEST or any(not "\u4e00" <= ch <= "\u9fff" or ch in "您你我" for ch in name):
+            return None
+        own = name
+        while kind := next((w for w in CENTRE_KINDS if own.endswith(w)), None):
+            own = own[: -len(kind)]  # 客服中心 and 售后服务热线 are the service's kinds, no name of its own
+        while word := next((w for w in GENERIC_NAME if own.startswith(w)), None):
+            own = own[len(word) :]  # 售后服务任线: the recognizer's 热线 is no name either
+        if len(own) < NAME_IN_PLACE_CHARS or any(w in name for w in SLOT_TALK) or name.endswith(NOT_NAME_END):
+            return None
+        hi = head.end + len(slot)
+        return Span(hi - len(name), hi, 0.0)
 
     @staticmethod
     def _names_no_company(name: str) -> bool:
