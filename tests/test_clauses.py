@@ -429,8 +429,82 @@ def test_every_grammar_a_lexicon_may_name_has_a_judge():
         ("哎喂！电话挂了还是怎么了？", True),  # after a filler
         ("预计今天到的 喂? 你还在吗", True),  # a space is a pause
         ("喂，喂，还在吗？", True),
+        ("那位人呢,出个生儿", True),  # holdout28's transcript: 哎，那位，人呢？出个声啊 with the pause after 那位 lost
+        ("刚才接电话的那位人呢，说话挺客气的", False),  # how someone talks
+        ("人呢？说话啊", True),  # the bare 人呢 opening the turn
     ],
 )
 def test_wei_is_a_call_only_where_it_opens_what_it_says(checker, text, found):
     result = checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？"), (CUSTOMER, "我问一下"), (AGENT, text)))
     assert ("F01" in [f.id for f in result.findings]) == found
+
+
+# --- holdout28's wordings, learnt in general forms, and their polite look-alikes ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("唔知道，那个，收费是柜机公司搞的，不归我们驿站管。", "F02"),  # 粤 唔 for 不
+        ("什么时候到账这种事我这里哪会清楚，你问财务去。", "F02"),
+        ("这种事我这边哪能知道，你自己问银行。", "F02"),
+        ("我哪知道你的密码，自己去查。", "F02"),  # the shrug, not 我怎么会知道您的密码 (we cannot see it)
+        ("我这边一上午排了二十几个号，电话一个接一个，手都没停过，你先等通知，别一直催我。", "F05"),
+        ("急什么，我这手都没停过。", "F05"),
+        ("他冇在啊，哪一个荀师傅？我们这里姓荀的有两个。", "F06"),
+        ("人家不坐班的，你找他也白找。", "F06"),
+        ("哪个？他不在，今天轮休。", "F06"),  # the bare 哪个 before the reason
+        ("都快九点了，我们这边人都走光了，这些问题你留到明天白天去跟门店吵，我这里处理不了。", "F07"),
+        ("状态这么差就别往诊所跑了，来了也看不了，排队都排不上。", "F08"),
+        ("长话短说，要么四百卖，要么寄回去，运费你出，你选一个，我后面还有人排着。", "F09"),
+        ("你还听不懂？我都讲了半天了，后盖换过，就是换过。", "F13"),
+    ],
+)
+def test_holdout28_wordings_are_found(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+def test_holdout28_which_one_then_not_in_across_turns(checker):
+    # 哪个？ bare, the name asked for, then 'not here' with the reason in the agent's next turn
+    result = checker.check(agent_says("哪个？我们这里十几个医生，你讲名字啊。", "扈医生啊，他不在，今天轮休。"))
+    assert said(result, "F06") == "error"
+    # a 您 between: the polite question
+    assert said(checker.check(agent_says("您说哪个医生？", "扈医生啊，他今天不在，轮休，您可以明天再挂。")), "F06") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("唔知道您几时方便呢？", "F02"),  # the polite question
+        ("佢唔知道，我帮您问下师傅。", "F02"),  # 佢: someone else
+        ("唔，知道了，我帮您登记。", "F02"),  # 唔 a filler, then 'got it'
+        ("唔知道了，马上给您处理。", "F02"),
+        ("这种事我这里哪会不清楚，您放心。", "F02"),  # of course the agent knows
+        ("我哪能不知道您着急，我马上给您催。", "F02"),
+        ("师傅一上午手都没停过，您别一直催他，他忙完马上过去。", "F05"),  # someone else's hands
+        ("电话一个接一个，您不用一直催，我记着呢，今天一定给您回复。", "F05"),
+        ("我们这边电话一个接一个，让您久等了，真不好意思。", "F05"),
+        ("他不在哪个群里，我帮您拉他进来。", "F06"),  # one clause, asking where
+        ("他冇在哪个群里，我帮您拉他进来。", "F06"),
+        ("他不在，哪个同事能帮您我看一下。", "F06"),
+        ("暨主任不坐班的，您找他也白找，我帮您转给业委会秘书。", "F06"),  # and the agent hands it on
+        ("暨主任不坐班，您周三上午来就能找到他。", "F06"),
+        ("请问您找哪位医生？扈医生今天轮休，不在，您可以挂其他医生的号。", "F06"),
+        ("仓库那边人都走光了，明天再给您发货。", "F07"),  # someone else's, and the agent's promise
+        ("我们这边人都走光了，您的问题我记下来，明天一早给您回电。", "F07"),
+        ("我们这边人都走光了，您留到明天再来也可以。", "F07"),  # an option offered
+        ("您状态这么差就别往诊所跑了，我们医生可以上门。", "F08"),  # care and another way
+        ("您身体这么差就别往这边跑了，好好在家休息，药我们给您寄过去。", "F08"),
+        ("车子状态这么差就别往店里开了，我们派人上门拖车。", "F08"),  # a thing's state
+        ("网络状态这么差就别下单了，等信号好了再说。", "F08"),
+        ("我给您长话短说，要么四百卖，要么寄回去，您选一个，我后面还有人排着的话我先登记。", "F09"),  # the agent's own telling
+        ("您是想长话短说吗？我后面还有人排着，我先给您登记。", "F09"),  # a question
+        ("如果您还听不懂，我都讲了半天了可能是我没讲清楚，我换个说法。", "F13"),  # a condition, and the blame taken
+        ("您还听不懂的话，我再给您讲一遍。", "F13"),
+        # found at HEAD before (an F02 and an F01 no one said): what the agent may not see, the people talked about
+        ("我怎么会知道您的密码呢，我们系统是看不到密码的。", "F02"),
+        ("困在里面的人我们一直陪着说话，您放心。", "F01"),
+    ],
+)
+def test_holdout28_look_alikes_stay_clean(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) is None

@@ -101,7 +101,9 @@ def test_no_recording_is_committed(holdout):
     assert not [p for p in folder.rglob("*") if p.suffix.lower() in audio]
 
 
-@pytest.mark.parametrize("stem", ["holdout19", "holdout20", "holdout21", "holdout22", "holdout23", "holdout24", "holdout25", "holdout26", "holdout27", "holdout28"])
+@pytest.mark.parametrize(
+    "stem", ["holdout19", "holdout20", "holdout21", "holdout22", "holdout23", "holdout24", "holdout25", "holdout26", "holdout27", "holdout28"]
+)
 def test_where_each_forbidden_label_was_said_agrees_with_the_gold(stem):
     # these sets record, per forbidden label, the agent's words and how far they are from the seed's
     folder = REPO / "samples" / f"eval-calls-{stem}"

