@@ -351,15 +351,16 @@ def test_a_heard_dropped_wei_makes_the_opening_block_and_quotes_the_decoded_word
 
 
 def test_a_surname_garbled_past_xing_is_read_with_the_decoded_sound_in_the_greetings_slot(checker):
-    got = proposed(checker, call("您好，美团外卖，我认为请问有什么可以帮您？"))
+    # no company said (a name in its place, 美团外卖, would take the garbled 我认为 as said: checker._garbled_surname)
+    got = proposed(checker, call("您好，我认为请问有什么可以帮您？"))
     assert [w for r, s, w in got if r == "G01"] == ["我姓为", "我姓魏", "我姓韦"]  # the sound first, then surnames like it
-    got = proposed(checker, call("您好，美团外卖，我示范，请问有什么可以帮您？"))  # 示 sounds nothing like 姓
+    got = proposed(checker, call("您好，我示范，请问有什么可以帮您？"))  # 示 sounds nothing like 姓
     assert ("G01", "我示范", "我姓范") in got and len([g for g in got if g[0] == "G01"]) <= 3
     # not away from the offer, not 我请问 (the offer itself), not 我是 / 我叫 (a name, not 我姓×)
-    assert [g for g in proposed(checker, call("您好，美团外卖，我示范一下，那个请问有什么可以帮您？")) if g[0] == "G01"] == []
-    assert [g for g in proposed(checker, call("您好，美团外卖，我请问有什么可以帮您？")) if g[0] == "G01"] == []
-    assert [g for g in proposed(checker, call("您好，美团外卖，我叫小丽，请问有什么可以帮您？")) if g[0] == "G01"] == []
-    result = checker.check(call("您好，美团外卖，我认为请问有什么可以帮您？", heard={0: [(8, 11, "我姓为", -6.3)]}))
+    assert [g for g in proposed(checker, call("您好，我示范一下，那个请问有什么可以帮您？")) if g[0] == "G01"] == []
+    assert [g for g in proposed(checker, call("您好，我请问有什么可以帮您？")) if g[0] == "G01"] == []
+    assert [g for g in proposed(checker, call("您好，我叫小丽，请问有什么可以帮您？")) if g[0] == "G01"] == []
+    result = checker.check(call("您好，我认为请问有什么可以帮您？", heard={0: [(3, 6, "我姓为", -6.3)]}))
     assert result.greeting.missing == ["company"]
 
 
