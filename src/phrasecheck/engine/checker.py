@@ -101,7 +101,6 @@ CENTRE_LIKE = 0.6  # how alike (nearmiss.similarity) a garbled slot's end must s
 # or more besides the service's kinds (京东客服; not 京东 alone, which cannot be told from 在的, 收到, 明白;
 # not 售后服务任线), none of the talk said there instead of a name, and no particle at its end (是的, 久等了)
 NAME_IN_PLACE_CHARS = 3
-CENTRE_KINDS = ("中心", "热线", "专线", "客服部", "服务台", "办公室", "咨询处", "咨询台", "接待处", "服务处", "服务部", "客服处", "客服台", "营业厅")
 NOT_NAME_END = ("的", "了", "啊", "呀", "好", "吗", "呢", "吧", "哈")
 # talk said in the company's place instead of a name, and the offer's own words (您好，有什么问题我可以帮您)
 SLOT_TALK = ("久等", "等待", "抱歉", "不好意思", "打扰", "对不起", "感谢", "谢谢", "高兴", "请", "麻烦", "稍等", "先生", "女士", "小姐")
@@ -701,8 +700,7 @@ class Checker:
                 out.append(replace(f, message=f"{f.message} (the whole script, as the greeting check read it)"))
         return out
 
-    @staticmethod
-    def _named_in_place(text: Prepared, head, surname, offer) -> Span | None:
+    def _named_in_place(self, text: Prepared, head, surname, offer) -> Span | None:
         """The company said by a name of its own in the script's place, whatever its trade (您好，翻芯旧机回收，
         我姓亓; 榕递格驿站; 蚁驰换电客服): the words right between the greeting word and the surname (or the
         offer where no surname is found: 我 starts the surname's slot then), after a place word or a
@@ -718,10 +716,9 @@ class Checker:
         if not NAME_IN_PLACE_CHARS <= len(name) <= NAME_IN_PLACE_LONGEST or any(not "\u4e00" <= ch <= "\u9fff" or ch in "您你我" for ch in name):
             return None
         own = name
-        while kind := next((w for w in CENTRE_KINDS if own.endswith(w)), None):
+        while kind := next((w for w in self._slot_end_words if own.endswith(w)), None):
             own = own[: -len(kind)]  # 客服中心 and 售后服务热线 are the service's kinds, no name of its own
-        while word := next((w for w in GENERIC_NAME if own.startswith(w)), None):
-            own = own[len(word) :]  # 售后服务任线: the recognizer's 热线 is no name either
+        own = Checker._after_generic(own)  # 售后服务任线: the recognizer's 热线 is no name either
         if len(own) < NAME_IN_PLACE_CHARS or any(w in name for w in SLOT_TALK) or name.endswith(NOT_NAME_END):
             return None
         hi = head.end + len(slot)
@@ -731,13 +728,14 @@ class Checker:
     def _names_no_company(name: str) -> bool:
         """Whether the words before a centre's kind name no company: nothing but a place word or a
         welcome and the service's own kinds (这里是 + 客服中心, 售后 + 服务热线, 全国统一 + 客服热线)."""
-        name = Checker._after_place(name)
-        while name:
-            word = next((w for w in GENERIC_NAME if name.startswith(w)), None)
-            if word is None:
-                return False
+        return not Checker._after_generic(Checker._after_place(name))
+
+    @staticmethod
+    def _after_generic(name: str) -> str:
+        """A name's words after the service's own kinds at its start (售后, 客服, 全国统一 …: GENERIC_NAME)."""
+        while word := next((w for w in GENERIC_NAME if name.startswith(w)), None):
             name = name[len(word) :]
-        return True
+        return name
 
     @staticmethod
     def _after_place(name: str) -> str:
@@ -747,12 +745,17 @@ class Checker:
         return name
 
     @cached_property
-    def _centre_words(self) -> list:
+    def _slot_end_words(self) -> list[str]:
         """The words a company slot ends in (客服中心, 服务热线, 度假区 …: the company forms' fixed words and
-        words.yaml's organisations), as readings to compare a garbled slot's end with."""
+        words.yaml's organisations), longest first."""
         words = {p.key for f in self._company_forms for p in f.parts} | {p.key for f in self._org_forms for p in f.parts}
+        return sorted(words, key=lambda w: (-len(w), w))
+
+    @cached_property
+    def _centre_words(self) -> list:
+        """The slot's end words as readings to compare a garbled slot's end with."""
         # two syllables sound like too much (等了 like 电力): three or four
-        return [normalize(w, context=True) for w in sorted(words) if 3 <= len(w) <= 4]
+        return [normalize(w, context=True) for w in sorted(self._slot_end_words) if 3 <= len(w) <= 4]
 
     def _garbled_company(self, text: Prepared, head, surname, offer) -> tuple[Span | None, str | None]:
         """The company as the recognizer garbles it (向要开锁服务认陷 for 匠钥开锁服务热线, 上海迪士尼度假期
