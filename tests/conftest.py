@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+from phrasecheck.config.lexicon import default_lexicon_dir
 from phrasecheck.config.profile import Profile
-from phrasecheck.engine.checker import Checker
+from phrasecheck.engine.compiled import cached_checker
 
 
 @pytest.fixture(autouse=True)
@@ -16,13 +16,15 @@ def _private_database(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def lexicon():
-    return load_lexicon(default_lexicon_dir())
+def checker():
+    """The default checker as a command gets it, from the rules cache: a build expands every form
+    (10-25 s in each test worker), loading it back takes a second. test_compiled checks the two agree."""
+    return cached_checker(Profile(), default_lexicon_dir())
 
 
 @pytest.fixture(scope="session")
-def checker(lexicon):
-    return Checker(lexicon, Profile())
+def lexicon(checker):
+    return checker.lexicon
 
 
 @pytest.fixture(scope="session")

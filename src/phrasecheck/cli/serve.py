@@ -75,9 +75,10 @@ def import_cmd(files, db, review, lexicon_dir) -> None:
     path = _db(db)
     lexicon = None
     if lexicon_dir is not None:
-        from phrasecheck.config.lexicon import load_lexicon, resolve_lexicon
+        from phrasecheck.config.lexicon import resolve_lexicon
+        from phrasecheck.engine.compiled import cached_lexicon
 
-        lexicon = load_lexicon(resolve_lexicon(lexicon_dir))
+        lexicon = cached_lexicon(resolve_lexicon(lexicon_dir))
     store = Store(path)
     bad = 0
     for f in files:

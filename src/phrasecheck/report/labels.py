@@ -28,9 +28,10 @@ def rule_names(lexicon) -> RuleNames:
 
 @lru_cache(maxsize=1)
 def default_rule_names() -> RuleNames:
-    from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+    from phrasecheck.config.lexicon import default_lexicon_dir
+    from phrasecheck.engine.compiled import cached_lexicon
 
-    return rule_names(load_lexicon(default_lexicon_dir()))
+    return rule_names(cached_lexicon(default_lexicon_dir()))
 
 
 def rule_label(rule: str, names: RuleNames) -> str:

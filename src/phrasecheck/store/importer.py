@@ -34,9 +34,10 @@ def import_findings_file(store: Store, path: Path, review: Path | None = None, l
             raise
     moved, unmatched = _match_reviews(doc, entries)
     if lexicon is None:
-        from phrasecheck.config.lexicon import default_lexicon_dir, load_lexicon
+        from phrasecheck.config.lexicon import default_lexicon_dir
+        from phrasecheck.engine.compiled import cached_lexicon
 
-        lexicon = load_lexicon(default_lexicon_dir())
+        lexicon = cached_lexicon(default_lexicon_dir())
     fatal = {p.id for p in lexicon.phrases if p.fatal}
     stats = store.import_document(doc, str(path), base=path.parent, reviews=entries, default_fatal=fatal)
     stats.migrated, stats.unmatched = moved, unmatched
