@@ -508,3 +508,89 @@ def test_holdout28_which_one_then_not_in_across_turns(checker):
 )
 def test_holdout28_look_alikes_stay_clean(checker, text, rule):
     assert said(checker.check(agent_says(text)), rule) is None
+
+
+# --- holdout29's wordings, learnt in general forms, and their polite look-alikes ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("告示栏上白纸黑字贴了一个月了，你是不识字还是咋的？", "F03"),  # unable to read, or what, asked back
+        ("你是眼瞎还是怎么着？门口那么大的牌子。", "F03"),
+        ("你眼睛长哪搭了？售票厅门口那么大一块牌子挂着呢。", "F03"),  # 西北 哪搭 for 哪儿
+        ("催催催，一遍一遍地催，我这耳朵都让你吵得嗡嗡的。", "F04"),  # the ears buzzing
+        ("急什么，耳朵都被你催得嗡嗡的。", "F04"),
+        ("十几张单子堆着没理呢，你那六箱往后排排，我一张一张翻，翻到了再说。", "F05"),  # the pile, then the back of it
+        ("好几个工单压着，轮到了再说。", "F05"),
+        ("那人你甭找了，一天到晚在外头跑，我们也逮不着他，他的事我不管。", "F06"),  # don't look for him, none of mine
+        ("你别找他了，他的事我们管不着。", "F06"),
+        ("明天再来，我这儿马上就下班了，你来了也是白跑。", "F07"),  # tomorrow, then the agent's closing
+        ("改天再来吧，我这都到点了。", "F07"),
+        ("都快十二点了，我这儿十二点准时关系统，饭总得吃吧，补材料的事下午两点半以后再打。", "F07"),  # the lunch break
+        ("我们要午休了，你下午再来。", "F07"),
+        ("嫑来了，你要是不舒服。", "F08"),  # the halves the other way round
+        ("别来了，你要是不满意。", "F08"),
+        ("挑要紧的说，你是来看病的还是给我讲故事的？", "F09"),  # the account mocked as stories
+        ("你是来办事的还是给我拉家常的？", "F09"),
+        ("话我就撂这儿了，你爱听不爱听，还能把我咋的？", "F10"),  # 爱×不爱× and the dare without 你
+        ("规定就这样，还能把我怎么着。", "F10"),
+        ("你去投诉么，有本事的话。", "F11"),  # the dare after the going
+        ("你尽管打，打到省上我也是这一句话。", "F11"),  # however high it goes, the same answer
+        ("随便告，告到市里也还是这句话。", "F11"),
+        ("同一句话我嘴皮子都磨薄了，你那耳朵是摆设？", "F13"),  # the ears for show
+        ("我都讲了三遍了，你这耳朵是干嘛用的？", "F13"),
+    ],
+)
+def test_holdout29_wordings_are_found(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("您是不识字还是看不清？我给您念一遍。", "F03"),  # a real question, then help
+        ("您是看不见还是咋的，我给您念一遍。", "F03"),
+        ("我们这边十几张单子压着，您的单子往后排一下，下午一定给您处理好。", "F05"),  # a promise after it
+        ("十几张工单压着，您的往后排，我尽快给您办。", "F05"),
+        ("那人您别找了，他一天到晚在外头跑，我帮您联系他回电。", "F06"),  # the agent helps
+        ("那人您不用找了，他的事我来跟。", "F06"),
+        ("王师傅一天到晚在外头跑，您别找他了，我给您换一位。", "F06"),
+        ("明天再来取就行，我们要下班了。", "F07"),  # the errand said
+        ("师傅明天再过来，今天下班了。", "F07"),  # someone else comes
+        ("您明天再来复查，时间到了我提醒您。", "F07"),
+        ("好的，那您明天再来，我们早上八点上班，下午五点半下班。", "F07"),  # the hours told
+        ("您明天再来也可以，我们六点下班。", "F07"),  # an option
+        ("我们十二点准时关系统，您下午两点半以后再打过来，我先帮您登记。", "F07"),  # an offer after it
+        ("师傅午休了，您下午两点以后再打。", "F07"),  # someone else's break
+        ("系统十二点准时关，您抓紧时间上传。", "F07"),
+        ("今天别来了，您要是不舒服，我们派医生上门。", "F08"),  # care and another way
+        ("先别来了，您要是不舒服就在家好好休息，复查改到下周。", "F08"),
+        ("您是来看病的还是来陪家人的？我帮您指一下路。", "F09"),  # a polite question
+        ("周末有给孩子讲故事的活动，您是来报名的吗？", "F09"),
+        ("你爱听不爱听相声？我们周末有专场。", "F10"),  # a question of taste
+        ("您爱吃不爱吃辣？我给您备注。", "F10"),
+        ("这点小雨还能把我们怎么样，师傅照常上门。", "F10"),  # the weather dared
+        ("这点小雨还能把我们咋的，师傅照常上门。", "F10"),
+        ("您可以去投诉，有需要的话我帮您转。", "F11"),
+        ("您打到总部，客服也是这句话。", "F11"),  # what another desk will say, no go-ahead
+        ("您尽管打，打到总部也是这句话，不过我可以帮您申请复核。", "F11"),  # an offer after it
+        ("我讲了半天，您要是觉得这个耳朵是摆设的助听器不好用，我给您换一个。", "F13"),  # a hearing aid
+    ],
+)
+def test_holdout29_look_alikes_stay_clean(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("套餐是公司统一调的，谁调的，喂啥调，我一个坐柜台的哪能说得清楚", False),  # 为啥 as the recognizer writes it
+        ("喂什么都要先问医生", False),  # feeding what
+        ("喂？什么？听不清", True),  # a pause between: the call
+        ("喂，啥？大点声", True),
+    ],
+)
+def test_wei_glued_to_what_is_no_call(checker, text, found):
+    result = checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？"), (CUSTOMER, "我问一下"), (AGENT, text)))
+    assert ("F01" in [f.id for f in result.findings]) == found
