@@ -179,6 +179,15 @@ def test_a_garbled_surname_in_its_place_in_a_call_is_taken_as_said(checker, garb
     assert chat.greeting.missing == ["surname"]
 
 
+def test_a_garbled_surname_after_the_rest_of_a_garbled_company_is_taken_as_said(checker):
+    # 燃气服务热线 decoded 燃气服务任县: the company is found by 燃气, and the rest of its name stands
+    # between it and 我进攻 (我姓笪); the script's courtesy phrase quotes the surname's slot alone
+    result = checker.check(_call("上午好，佛林湾燃气服务任县，我进攻，请问有什么可以帮助您？"))
+    assert result.greeting.ok and result.greeting.garbled_surname == "我进攻"
+    (c02,) = [f for f in result.courtesy if f.id == "C02"]
+    assert "我进攻" in c02.text
+
+
 @pytest.mark.parametrize(
     "first",
     [
@@ -187,6 +196,8 @@ def test_a_garbled_surname_in_its_place_in_a_call_is_taken_as_said(checker, garb
         "您好，阳光物业客服中心，我工号三七，请问有什么可以帮助您？",
         "您好，阳光物业客服中心，我们很高兴为您服务，请问有什么可以帮助您？",
         "您好，我建交，请问有什么可以帮助您？",  # no company: the slot is not bounded
+        "您好，佛林湾燃气服务热线为您服务，我，请问有什么可以帮助您？",  # 为您服务 is no rest of a name
+        "您好，佛林湾燃气服务热线，很高兴为你服务我请问有什么可以帮助您？",
     ],
 )
 def test_a_call_without_the_surnames_slot_still_fails(checker, first):

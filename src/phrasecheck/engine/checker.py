@@ -93,6 +93,8 @@ CONTINUE_GAP_S = 2.0  # an agent's turns closer than this, the first not ending 
 
 # Characters after 我 that say the slot holds something other than a garbled 我姓× (_garbled_surname)
 NOT_SURNAME_SLOT = set("是叫们您你帮来给工号的")
+# what may stand between a company found by its kind's words and the garbled surname: the rest of the name
+COMPANY_TAIL = 4
 # A call's company slot the recognizer garbled past the centre's words (服务认陷, 度假期) is taken as
 # said from this many characters (_garbled_company): a name and its kind of centre, 开锁服务热线
 GARBLED_COMPANY_CHARS = 4
@@ -639,16 +641,18 @@ class Checker:
                 company, garbled_company = self._garbled_company(text, head, surname, offer)
         if "company" in rule.parts and company is None:
             missing.append("company")
-        garbled = None
+        garbled, slot_start = None, 0
         if "surname" in rule.parts:
             if surname is None or surname.end >= len(text.key):
-                garbled = self._garbled_surname(text, company, offer) if conv.is_call else None
-                if garbled is None:
+                found = self._garbled_surname(text, company, offer) if conv.is_call else None
+                if found is None:
                     missing.append("surname")
+                else:
+                    slot_start, garbled = found
         if offer is None:
             missing.append("offer")
         first = conv.turns[block[0]]
-        slot = (company.end, offer.start) if garbled is not None and offer.start <= len(texts[0].key) else None
+        slot = (slot_start, offer.start) if garbled is not None and offer.start <= len(texts[0].key) else None
         script = None
         if not missing and head is not None and text.key[head.start : head.end] in rule.time_of_day:
             script = (head.start, min(offer.end, len(texts[0].key)))
@@ -782,17 +786,23 @@ class Checker:
         return Span(lo, hi, 0.0), text.nt.original[slice(*text.nt.span(lo, hi))].strip("，,。 ")
 
     @staticmethod
-    def _garbled_surname(text: Prepared, company, offer) -> str | None:
+    def _garbled_surname(text: Prepared, company, offer) -> tuple[int, str] | None:
         """我姓× as the recognizer garbles it (我建交 for 我姓焦, 我见到 for 我姓窦, 我请问 with 姓× lost)
-        in its place in a call's script: 我 and at most three characters right between the company
-        and the offer. Not 我是 / 我叫 (a name said instead), 我们, 我帮您, nor digits (a staff
-        number). The decoded words, or None."""
+        in its place in a call's script: 我 and at most three characters right before the offer,
+        after the company (燃气 found in 佛林湾燃气服务任县，我进攻: the rest of a garbled company's name,
+        at most COMPANY_TAIL characters and no 您, may stand between). Not 我是 / 我叫 (a name said instead),
+        我们, 我帮您, nor digits (a staff number). Where the slot starts, and the decoded words; or None."""
         if company is None or offer is None or not company.end < offer.start:
             return None
-        slot = text.key[company.end : offer.start]
-        if not (1 <= len(slot) <= 4 and slot[0] == "我") or any(not "\u4e00" <= ch <= "\u9fff" or ch in NOT_SURNAME_SLOT for ch in slot[1:]):
+        gap = text.key[company.end : offer.start]
+        at = gap.rfind("我")
+        slot, tail = gap[at:], gap[:at]
+        if at < 0 or len(tail) > COMPANY_TAIL or "您" in tail or "你" in tail or len(slot) > 4 or any(not "\u4e00" <= ch <= "\u9fff" for ch in gap):
             return None
-        return text.nt.original[slice(*text.nt.span(company.end, offer.start))].strip("，,。 ")
+        if any(ch in NOT_SURNAME_SLOT for ch in slot[1:]):
+            return None
+        start = company.end + at
+        return start, text.nt.original[slice(*text.nt.span(start, offer.start))].strip("，,。 ")
 
     @staticmethod
     def _opening_block(conv: Conversation, idx: list[int]) -> list[int]:
