@@ -271,6 +271,11 @@ CALL_SETS = {
     # degraded openers 0.750: 021's and 027's openers went with the customer's words on single-channel copies)
     "eval-calls-holdout28/clean": (0.84, 0.95, 0.97, 0.95),
     "eval-calls-holdout28/hard": (0.74, 0.75, 0.94, 0.90),
+    # holdout29, measured once at session 42's start (0.958 / 0.590 clean: the recognizer's 喂啥调 for 为啥调 read as F01;
+    # 1.000 / 0.538 degraded; openers clean 0.875: 021's 喂 dropped, 029's lone 喂 decoded 努努), then read and learnt
+    # (0.846, 0.769 on these transcripts; degraded greeting 0.967: 011's 我姓禚 decoded 我的记录)
+    "eval-calls-holdout29/clean": (0.84, 0.85, 0.97, 0.95),
+    "eval-calls-holdout29/hard": (0.76, 0.95, 0.93, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
