@@ -12,7 +12,7 @@ import pytest
 
 from helpers import REPO, agent_says, ids
 from phrasecheck.config.lexicon import default_lexicon_dir
-from phrasecheck.config.profile import KpiSettings, Profile, Weights
+from phrasecheck.config.profile import KpiSettings, Profile, Weights, load_profile
 from phrasecheck.data import AGENT, CUSTOMER, Conversation, Turn
 from phrasecheck.engine import compiled
 from phrasecheck.engine.checker import Checker
@@ -102,6 +102,11 @@ def test_scoring_settings_reuse_the_checker_and_reach_it(small_lexicon, tmp_path
     assert len(list(cache.glob("*.pickle"))) == 1 and harsh.profile is strict
     assert ids(harsh.check(agent_says(LINES[0]))) == ["F04"]
     assert plain.attitude_score - harsh.check(agent_says(LINES[0])).attitude_score == 5.0 - 3.0  # one F04, weighed by each profile
+    # the same from a profile file, which also records the settings it names (profile.given)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("weights: {forbidden: 10}\nkpi: {skilled_s: 10, normal_s: 20}\n", encoding="utf-8")
+    filed = cached_checker(load_profile(mine), lexicon, cache)
+    assert len(list(cache.glob("*.pickle"))) == 1 and filed.profile.given == {"weights", "kpi"}
 
 
 def test_a_rule_ignored_when_the_checker_was_cached_is_judged_on_the_next_run(small_lexicon, tmp_path):
