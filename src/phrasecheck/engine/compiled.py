@@ -1,6 +1,6 @@
-"""Checkers kept between runs, so a run starts in a tenth of a second, not a second and more.
+"""Checkers kept between runs, so a run loads its rules in about a second, not the ten and more a build takes.
 
-Building a checker expands the lexicon's tens of thousands of forms and reads the pinyin of its
+Building a checker expands the lexicon's hundreds of thousands of forms and reads the pinyin of its
 thousands of parts. The built checker is pickled to the cache folder (config/locations.py) under
 a key of everything it is built from: the lexicon's files, the default pack's (its words.yaml
 stands in for a pack without one), the profile, phrasecheck's own source and the versions of the
