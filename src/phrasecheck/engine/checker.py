@@ -794,12 +794,12 @@ class Checker:
         我们, 我帮您, nor digits (a staff number). Where the slot starts, and the decoded words; or None."""
         if company is None or offer is None or not company.end < offer.start:
             return None
-        gap = text.key[company.end : offer.start]
+        gap = text.key[company.end : offer.start]  # the key writes 您 as 你
         at = gap.rfind("我")
-        slot, tail = gap[at:], gap[:at]
-        if at < 0 or len(tail) > COMPANY_TAIL or "您" in tail or "你" in tail or len(slot) > 4 or any(not "\u4e00" <= ch <= "\u9fff" for ch in gap):
+        if at < 0 or any(not "\u4e00" <= ch <= "\u9fff" for ch in gap):
             return None
-        if any(ch in NOT_SURNAME_SLOT for ch in slot[1:]):
+        slot, tail = gap[at:], gap[:at]
+        if len(tail) > COMPANY_TAIL or "你" in tail or len(slot) > 4 or any(ch in NOT_SURNAME_SLOT for ch in slot[1:]):
             return None
         start = company.end + at
         return start, text.nt.original[slice(*text.nt.span(start, offer.start))].strip("，,。 ")
