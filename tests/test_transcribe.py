@@ -203,6 +203,59 @@ def test_mono_heuristic_and_mono_role_agent():
     assert everyone.roles == ROLES_INFERRED and {t.role for t in everyone.turns} == {AGENT}
 
 
+def _worded(text: str, start: float, step: float = 0.2) -> Segment:
+    """A segment with one word per character, step seconds each, punctuation kept with the word before."""
+    words, i = [], 0
+    for k, ch in enumerate(text):
+        if ch in "，。！？,?":
+            continue
+        words.append((k, k + 1, start + i * step, start + (i + 1) * step))
+        i += 1
+    return Segment(text, start, start + i * step, words)
+
+
+@pytest.mark.parametrize(
+    "text, end",
+    [
+        ("喂，哪里啊，哪里，我打的是你们驿站的电话，你们接电话都不报名字的吗？", 9),
+        ("想画，找谁，我找驿站的人", 6),  # a garbled 讲话 beside the question
+        ("找谁，我打的是你们有线电视的客服电话", 3),
+        ("那里讲话，", 5),
+        ("喂，说吧，啥事，我手机里显示还在骑行中", 8),
+        # a caller's first words: no answerer's question among them
+        ("喂，你好，是燃动健身吗，我想咨询一下", None),
+        ("喂，您好，这里是客服中心", None),
+        ("为什么还没到", None),
+        ("哪里打来的？", None),
+    ],
+)
+def test_opening_question(text, end):
+    from phrasecheck.calls.roles import opening_question
+
+    assert opening_question(text) == end
+
+
+def test_mono_opening_question_is_the_agents_and_its_answer_the_customers():
+    """Single channel, the agent's blunt 喂，哪里？ and the caller's reply with no pause between them:
+    one recognizer segment, cut after the question (holdout28 021's mono copy)."""
+    first = _worded("喂，哪里啊，哪里，我打的是你们驿站的电话，你们接电话都不报名字的吗？", 0.0)
+    later = [seg("对不起，您好，这里是驿站，请问有什么可以帮到您", 8.0, 12.0), seg("我想寄个包裹", 13.0, 14.5)]
+    tr = build_transcript([[first, *later]], TranscribeOptions(), 15.0)
+    assert [(t.role, t.text) for t in tr.turns[:2]] == [
+        (AGENT, "喂，哪里啊，哪里，"),
+        (CUSTOMER, "我打的是你们驿站的电话，你们接电话都不报名字的吗？"),
+    ]
+    assert tr.turns[1].start_s == pytest.approx(1.2) and tr.turns[2].role == AGENT
+    # an answer with no cue either way is still the caller's; a second question is the agent's again
+    roles = attribute([("喂，讲话", 0.0, 1.0), ("我找一下老王", 1.2, 2.5), ("你好请问有什么可以帮您", 4.0, 6.0)])
+    assert [a.role for a in roles] == [AGENT, CUSTOMER, AGENT]
+    roles = attribute([("喂？", 0.0, 0.4), ("找谁？", 1.5, 2.0), ("我找一下老王", 2.2, 3.0)])
+    assert [a.role for a in roles] == [AGENT, AGENT, CUSTOMER]
+    # without the question, the old rules: a caller's 喂，你好 after no greeting keeps its cues' role
+    plain = build_transcript([[_worded("喂，你好，我想问一下我的快递", 0.0)]], TranscribeOptions(), 5.0)
+    assert [t.role for t in plain.turns] == [CUSTOMER]
+
+
 def test_split_at_pauses_and_snap_to_speech():
     s = Segment("你好,请问", 0.0, 5.0, [(0, 2, 0.0, 0.5), (3, 5, 4.0, 5.0)])
     a, b = split_at_pauses(s, 0.8)

@@ -195,6 +195,25 @@ def test_a_customer_naming_the_hotline_they_rang_is_no_greeting():
     assert first_clause_cue("我打的是你们有线电视的客服电话") < OPENING_WEIGHT / 2
 
 
+def test_the_blunt_opening_words_count_for_the_agent():
+    """The answerer's 喂？ / 哪里？ / 找谁？ that start a call weigh for the agent (OPENING_WEIGHT) like a
+    greeting, clause by clause, while the first turns hold nothing else; the caller's reply glued to
+    them (holdout28 021) does not, nor does a later 哪里."""
+    from phrasecheck.calls.voices import OPENING_WEIGHT, Piece, _agentness, _clauses
+
+    def turn(text: str, start: float) -> Turn:
+        return Turn(
+            role=AGENT, text=text, start_s=start, end_s=start + 2.0, words=[(i, i + 1, start + 0.1 * i, start + 0.1 * i + 0.1, 0.9) for i in range(len(text))]
+        )
+
+    turns = [turn("喂？", 0.0), turn("哪里啊，哪里，我打的是驿站的电话", 1.0), turn("哪里？", 6.0)]
+    clauses = [Piece(ti, lo, hi, None, 0) for ti, t in enumerate(turns) for lo, hi in _clauses(t)]
+    texts = ["".join(turns[p.turn].text[w[0]] for w in turns[p.turn].words[p.lo : p.hi]) for p in clauses]
+    cues = dict(zip(texts, _agentness(clauses, turns)))
+    assert cues["喂？"] >= OPENING_WEIGHT and cues["哪里啊，"] >= OPENING_WEIGHT and cues["哪里，"] >= OPENING_WEIGHT
+    assert cues["我打的是驿站的电话"] < OPENING_WEIGHT / 2 and cues["哪里？"] < OPENING_WEIGHT / 2
+
+
 def test_voices_that_are_sure_of_the_agent_stand_even_against_text_that_is_wrong_throughout():
     """The text heuristic lost the thread from the first turn (holdout25 014: a mid-call 喂，喂 threw
     it, and 103 of 125 words were on the wrong side); the greeting's voice and the first words say

@@ -8,6 +8,9 @@ built with it are marked roles="inferred" everywhere:
      against customer cues (talking about one's own problem: 我的/我想/怎么回事/你们…).
   3. When the cues tie, a segment that follows the previous one within a short pause is the same
      speaker continuing; after a longer pause the speaker alternates.
+  4. A call that opens with what only the one who answers asks (喂，哪里？ / 讲话 / 找谁) opens with the
+     agent, and the words that answer it, when they carry no agent cue, are the customer's, even
+     inside one recognizer segment (opening_question gives where to cut it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ CUSTOMER_CUES = re.compile(
     r"我的|我想|我要|我家|我这|我那|我们家|我刚|我已经|怎么(回事|办|还|又)|为什么|凭什么|你们|"
     r"投诉|能不能|可不可以|帮我|给我|到底|麻烦快|好的谢谢|谢谢你|行吧|好吧"
 )
+# What the one who picks up asks before anything else; a caller asks none of these of the line it rang.
+ANSWERER = re.compile(r"哪里|那里|哪儿|那儿|哪位|讲话|说话|说吧|讲吧|找谁|什么事|啥事")
+_CALL = re.compile(r"[喂为未微位]+")  # 喂 and the recognizer's spellings of it, alone
+_CLAUSE = re.compile(r"[^，。！？、,.!?;；：:\s]+[，。！？、,.!?;；：:\s]*")
+_PARTICLES = "啊呀呢嘛吧哈啦"
+MAX_OPENING_CLAUSES = 4
 SAME_SPEAKER_GAP_S = 0.8  # a shorter pause than this, with no cue either way, keeps the speaker
 
 
@@ -43,14 +52,57 @@ def score(text: str) -> int:
     return len(AGENT_CUES.findall(text)) - len(CUSTOMER_CUES.findall(text))
 
 
+def _core(text: str) -> str:
+    return re.sub(r"[，。！？、,.!?;；：:\s]", "", text).rstrip(_PARTICLES)
+
+
+def _opening_clause(clause: str) -> bool:
+    core = _core(clause)
+    # at most two characters otherwise: a garbled 喂 or 讲话 (想画) beside the question
+    return bool(core) and (bool(_CALL.fullmatch(core)) or (bool(ANSWERER.search(core)) and len(core) <= 4) or len(core) <= 2)
+
+
+def opening_question(text: str) -> int | None:
+    """Where the answerer's opening question ends in a call's first words (喂，哪里啊，哪里？ in
+    "喂，哪里啊，哪里，我打的是你们驿站的电话…"), or None when they do not open with one: its clauses
+    hold nothing else, and at least one of them is a question only the answerer asks."""
+    end, asked = 0, False
+    for k, m in enumerate(_CLAUSE.finditer(text)):
+        if k >= MAX_OPENING_CLAUSES or not _opening_clause(m.group()):
+            break
+        asked = asked or bool(ANSWERER.search(m.group()))
+        end = m.end()
+    return end if asked else None
+
+
+def opening_words(text: str) -> int:
+    """How much of a call's first words (or of a turn while nothing else has been said) are the
+    answerer's opening: 喂 alone, or an opening question (opening_question); 0 for none."""
+    question = opening_question(text)
+    if question is not None:
+        return question
+    return len(text) if _CALL.fullmatch(_core(text)) else 0
+
+
 def attribute(segments: list[tuple[str, float, float]]) -> list[Attribution]:
     """segments: (text, start_s, end_s) in time order -> one Attribution per segment."""
     out: list[Attribution] = []
     opened = False
     prev_end = None
+    opening = True  # nothing but the answerer's opening words so far (喂？ … 找谁？)
+    asked = False  # ... and they held a question only the answerer asks
     for text, start, end in segments:
         s = score(text)
-        if not opened and OPENING.search(text) and s >= 0:
+        if opening and opening_words(text) == len(text):
+            out.append(Attribution(AGENT, "opening words"))
+            asked = asked or opening_question(text) is not None
+            opened = True
+            prev_end = end
+            continue
+        opening = False
+        if asked and s <= 0:
+            out.append(Attribution(CUSTOMER, "answers the opening question"))
+        elif not opened and OPENING.search(text) and s >= 0:
             out.append(Attribution(AGENT, "opening greeting"))
             opened = True
         elif s > 0:
@@ -65,5 +117,6 @@ def attribute(segments: list[tuple[str, float, float]]) -> list[Attribution]:
             other = CUSTOMER if out[-1].role == AGENT else AGENT
             out.append(Attribution(other, "no cues, alternate"))
         opened = opened or out[-1].role == AGENT
+        asked = False
         prev_end = end
     return out

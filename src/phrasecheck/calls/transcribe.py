@@ -38,7 +38,7 @@ from phrasecheck.calls.audio import DUAL_MONO_NOTE, SAMPLE_RATE, Audio, file_sha
 from phrasecheck.calls.cache import TranscriptCache
 from phrasecheck.calls.chunking import WINDOW_S, Chunk, Span, Window, layout, pad_regions, window_at
 from phrasecheck.calls.model_files import DEFAULT_MODEL, ResolvedModel, cuda_hint, load_whisper, resolve_model
-from phrasecheck.calls.roles import attribute
+from phrasecheck.calls.roles import attribute, opening_question
 from phrasecheck.data import AGENT, CUSTOMER, MIXED, ROLES_CHANNELS, ROLES_INFERRED, Conversation, Turn
 from phrasecheck.errors import InputError, ModelError, NoSpeech
 
@@ -57,7 +57,8 @@ __all__ = [
 ]
 
 # Bump when the post-processing below changes what a transcript holds: old cache entries then miss.
-PIPELINE_VERSION = 8  # 8: an utterance that gave far fewer characters than its speech holds is decoded again;
+PIPELINE_VERSION = 9  # 9: a single-channel call's opening question cut from the words that answer it;
+# 8: an utterance that gave far fewer characters than its speech holds is decoded again;
 # 7: each window encoded at its own length (ENCODE_STEP_S), not padded to 30 s;
 # 6: each word's probability kept, verification cached apart from the transcript;
 # 5: the opening words verified acoustically (verify.py); 4: each channel's speech regions kept,
@@ -534,7 +535,11 @@ def split_at_pauses(seg: Segment | None, gap_s: float, sentence_gap_s: float | N
             return True
         return sentence_gap_s is not None and gap >= sentence_gap_s and bool(_SENTENCE_END.search(seg.text[: seg.words[i][0]]))
 
-    cuts = [i for i in range(1, len(seg.words)) if cut_before(i)]
+    return cut_segment(seg, [i for i in range(1, len(seg.words)) if cut_before(i)])
+
+
+def cut_segment(seg: Segment, cuts: list[int]) -> list[Segment]:
+    """The segment cut before each of the word indices `cuts` (ascending); punctuation stays left."""
     if not cuts:
         return [seg]
     parts = []
@@ -657,9 +662,24 @@ def build_transcript(channel_segments: list[list[Segment]], options: TranscribeO
     if options.mono_role:
         tagged = [(options.mono_role, s) for s in segs]
     else:
+        segs = _cut_opening(segs)
         roles = attribute([(s.text, s.start_s, s.end_s) for s in segs])
         tagged = [(a.role, s) for a, s in zip(roles, segs)]
     return Transcript(_merge(tagged), ROLES_INFERRED, duration_s, 1, {MIXED: speech[0] if speech else []})
+
+
+def _cut_opening(segs: list[Segment]) -> list[Segment]:
+    """A single-channel call whose first segment opens with the answerer's question and goes on with
+    other words (喂，哪里啊，哪里，我打的是你们…: the two parties with no pause between them) is cut
+    after the question, so that roles.attribute can give each party its words."""
+    if not segs or not segs[0].words:
+        return segs
+    first = segs[0]
+    end = opening_question(first.text)
+    if end is None or end >= len(first.text):
+        return segs
+    at = next((i for i, w in enumerate(first.words) if w[0] >= end), None)
+    return [*cut_segment(first, [at]), *segs[1:]] if at else segs
 
 
 # A recording shorter than this, or whose transcript holds no word, is "no speech" (silence, a

@@ -300,9 +300,9 @@ def _agreement(clauses: list[Piece], turns: list[Turn], path: list[int], agent: 
 
 
 def _agentness(clauses: list[Piece], turns: list[Turn]) -> np.ndarray:
-    """Log-odds that each clause is the agent's from its words: roles.py's cues, and a greeting
-    among the call's first clauses."""
-    from phrasecheck.calls.roles import CUSTOMER_CUES, OPENING, OPENING_SCRIPT, score
+    """Log-odds that each clause is the agent's from its words: roles.py's cues, a greeting among
+    the call's first clauses, and the blunt opening words it starts with."""
+    from phrasecheck.calls.roles import CUSTOMER_CUES, OPENING, OPENING_SCRIPT, opening_words, score
 
     texts = [_piece_text(p, turns) for p in clauses]
     out = np.array([np.clip(score(t), -MAX_CUES, MAX_CUES) * CUE_WEIGHT for t in texts], dtype=float)
@@ -316,6 +316,17 @@ def _agentness(clauses: list[Piece], turns: list[Turn]) -> np.ndarray:
     )
     if opening is not None:
         out[opening] += OPENING_WEIGHT
+    # the blunt opening words the call starts with (喂，哪里？ / 讲话 / 找谁) are the answerer's too:
+    # the clauses they cover, over the first turns while those hold nothing else
+    covered: dict[int, int] = {}
+    for ti, t in enumerate(turns):
+        covered[ti] = opening_words(t.text)
+        if covered[ti] < len(t.text):
+            break
+    for k, p in enumerate(clauses):
+        t = turns[p.turn]
+        if (t.words[p.lo][0] if t.words and p.lo else 0) < covered.get(p.turn, 0):
+            out[k] += OPENING_WEIGHT
     return out
 
 
