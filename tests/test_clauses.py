@@ -594,3 +594,70 @@ def test_holdout29_look_alikes_stay_clean(checker, text, rule):
 def test_wei_glued_to_what_is_no_call(checker, text, found):
     result = checker.check(conv((AGENT, "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？"), (CUSTOMER, "我问一下"), (AGENT, text)))
     assert ("F01" in [f.id for f in result.findings]) == found
+
+
+# --- holdout30's wordings, learnt in general forms, and their polite look-alikes ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("哎，那头儿的，吱个声儿，睡着啦？还问不问了？", "F01"),  # told to speak, then asked if asleep
+        ("哎,那头二灯,只个生儿,睡着了,还问不问了", "F01"),  # the degraded transcript: 吱 / 声 by their sounds
+        ("吭一声，睡着了？", "F01"),
+        ("为还在美,要登记就报单好", "F01"),  # 喂！还在没？ as the recognizer spells it
+        ("你说老邝啊，早回家睡觉了，俺又不是他秘书，他上哪儿俺管得着吗。", "F06"),  # gone home, not his keeper
+        ("你说老矿啊,早回家睡觉了,按又不是他秘书,他上哪按管得着吗?", "F06"),
+        ("他不在，我又不是他保姆，他上哪儿我管得着吗", "F06"),
+        ("都几点了还打这电话，你等天亮了再打吧，这会儿谁给你弄去", "F07"),  # wait for daylight
+        ("都起点了还打这电话，一等天亮了再打吧", "F07"),  # the degraded transcript
+        ("明儿个再说吧，俺这就交班了，白班来了再给你派。", "F07"),  # 这就 for 要; the day shift
+        ("你拿个盆接着,赢完个再说吧,按这就交班轮,白班来了再给你派", "F07"),
+        ("明天再说吧，我这马上就下班了", "F07"),
+        ("觉得俺们这儿住着不好，你换一家呗，门口出去一条街都是宾馆，又没人拦着你。", "F08"),
+        ("绝对按门这儿住这部好,你换一家被门口抽起一条街都是兵馆", "F08"),  # 住着不好 / 呗 by their sounds
+        ("睡得不舒服你换别家去", "F08"),
+        ("俺就这么说，咋着？", "F10"),  # 咋着 for 怎么着, 了 left out
+        ("我就这么说的，怎么着", "F10"),
+        ("规定就是规定,以爱听不听", "F10"),  # the rule said twice, the recognizer's 以 for 你
+    ],
+)
+def test_holdout30_wordings_are_found(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("它今天最后一次喂食是几点？喂的是猫粮还是家里的剩饭菜？", "F01"),  # feeding
+        ("您平时喂的什么牌子？喂得多不多？", "F01"),
+        ("您别急，它喂了几次了？一天喂几回？", "F01"),
+        ("宝宝吭一声就睡着了，您别担心。", "F01"),  # someone described
+        ("孩子半天不吱声，是不是睡着了？", "F01"),
+        ("车位还在没？我帮您看一下。", "F01"),  # 位 glued to a word
+        ("退房时间在大堂墙上贴着的入住须知里写着，是中午十二点。您要是想多睡会儿，我给您延到下午两点，不另收费。", "F03"),
+        ("退房时间在大堂墙上贴着的入主席之里写真。事终五十二点,您要是想多睡会儿,我给您演到下午两点,不令收费。", "F03"),
+        ("您的会员可以顺延一个月，到期时间延长到下个月底，您看可以吗？", "F03"),
+        ("王师傅早回家了，我帮您留言，明早他给您回电。", "F06"),  # the agent helps
+        ("他已经回家休息了，他去哪儿我们不太清楚，我帮您转告。", "F06"),
+        ("大哥，真是不好意思，我们分拨中心大门口贴着告示，写着“夜间不对外取件，有事明天再来”，夜里大门是锁着的，您过来了门卫也进不去。我给您备注加急。", "F07"),
+        (
+            "大哥,真是不好意思,我们分剥中新大门口贴这告示,写真夜间不对外起见,有市民天再来,夜里大门是所折腾,您过来了门位也进不去",
+            "F07",
+        ),  # a notice read out, the quotes lost
+        ("门口牌子上写着营业到晚上八点，有事明天再来也行，我先给您登记上。", "F07"),
+        ("都几点了还打这电话，您别急，等天亮了再打给物业也行，我先帮您登记。", "F07"),
+        ("我这就交班了，白班来了再给您派单，我已经登记好了，您放心。", "F07"),
+        ("您要是觉得住着不好，我给您换一间安静的房。", "F08"),  # another room offered
+        ("住得不舒服您可以换一家，房费我给您全额退。", "F08"),  # the way out offered
+        ("您跟窗口就这么说，咋着都行，他们会给您办的。", "F10"),  # coaching the words
+        ("就这么说定了，您看咋着方便，我让师傅上门。", "F10"),
+        ("规定就是规定，我们也没办法，不过我可以帮您申请特批。", "F10"),
+    ],
+)
+def test_holdout30_look_alikes_stay_clean(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) is None
+
+
+def test_holdout30_a_notice_read_out_does_not_hide_the_agents_own_closing(checker):
+    assert said(checker.check(agent_says("门口牌子上写着呢，要下班了，有事明天再来")), "F07") == "error"
