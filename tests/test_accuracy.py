@@ -276,6 +276,12 @@ CALL_SETS = {
     # (0.846, 0.769 on these transcripts; degraded greeting 0.967: 011's 我姓禚 decoded 我的记录)
     "eval-calls-holdout29/clean": (0.84, 0.85, 0.97, 0.95),
     "eval-calls-holdout29/hard": (0.76, 0.95, 0.93, 0.95),
+    # holdout30, measured once at session 43's start (0.929 / 0.667 clean, 0.958 / 0.590 degraded: 您延到下午 read as F03, a
+    # notice's 有事明天再来 read out as F07, both cleared; openers degraded 0.778: 021's 哪里 went with the customer on its
+    # dual-mono copy, which pipeline 9 gives back to the agent, 027's 喂，哪里 decoded 对,脑筋, 028's 找谁 decoded 找心), then
+    # read and learnt (0.769, 0.744 on these transcripts)
+    "eval-calls-holdout30/clean": (0.76, 0.95, 0.95, 0.95),
+    "eval-calls-holdout30/hard": (0.74, 0.75, 0.94, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
