@@ -661,3 +661,60 @@ def test_holdout30_look_alikes_stay_clean(checker, text, rule):
 
 def test_holdout30_a_notice_read_out_does_not_hide_the_agents_own_closing(checker):
     assert said(checker.check(agent_says("门口牌子上写着呢，要下班了，有事明天再来")), "F07") == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("诶，有人没有？不说话我怎么帮你办？", "F01"),  # whether anyone is there, then the silence thrown back
+        ("人还在不在？不吭声我就挂了。", "F01"),
+        ("俺也知不道。", "F02"),  # 知不道 and its recognizer spelling stay found
+        ("这事我知不到，你问别人去。", "F02"),
+        ("额知不道，你自己问去。", "F02"),  # 额 (西北 for 我) is no word with 知
+        ("你是收货的时候闭着眼睛验的吧？", "F03"),  # the customer's own job done with eyes shut
+        ("你一直催，我头都被你念疼了。", "F04"),  # 念: to nag
+        ("我这儿正忙着呢，你慌什么？", "F05"),  # busy, then the hurry thrown back
+        ("要下班了，有事明天再来柜台办。", "F07"),  # the customer sent to a counter tomorrow
+        ("我这边电脑马上要关了，你这个事今天不办了，另找时间吧。", "F07"),
+        ("嫌贵你去别家买呗。", "F08"),
+        ("那你去别家订吧，又没人拦着你。", "F08"),
+        ("会晕车就别来坐了。", "F08"),
+        ("长话短说，我后面好几个客户在等。", "F09"),
+        ("就这么定了，你想按怎？", "F10"),  # 闽南 按怎 for 怎么样
+        ("我说话一直就是这样，你听不习惯也没办法。", "F10"),
+        ("你爱上哪儿告就上哪儿告。", "F11"),
+    ],
+)
+def test_holdout31_wordings_are_found(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("老人一直不出声，可能睡着了。", "F01"),  # someone silent
+        ("孩子还在不在家？他不说话我怎么知道他想要什么。", "F01"),  # where someone else is
+        ("对不起，是我们通知不到位。", "F02"),  # 知不到 inside 通知不到位
+        ("告知不到的地方请您见谅。", "F02"),
+        ("货一直不到，我帮您催一下仓库。", "F02"),  # 一直不到 sounds as 知不道
+        ("这个支架很简单，闭着眼睛都能装的。", "F03"),  # how easy it is
+        ("我们老师傅闭着眼睛装的都比新手好。", "F03"),
+        ("哈哈，我头都被你逗笑了。", "F04"),
+        ("我这边正忙着给您查，您急什么时候要？", "F05"),  # asks when
+        ("系统马上要关，我先帮您登记，另外找时间给您回电。", "F07"),  # the agent's promise
+        ("我们要下班了，您今天不方便的话另外找时间也可以。", "F07"),  # an option
+        ("明天再来窗口办理也可以，我们五点下班。", "F07"),
+        ("要下班了，我们明天再来窗口办。", "F07"),  # the agent's side comes
+        ("晕船的话别坐船头，坐中间稳一点。", "F08"),  # where to sit
+        ("晕车的话就别来坐了，我们给您全额退票。", "F08"),  # care and another way
+        ("嫌远的话您可以去别家进，我帮您推荐几家。", "F08"),
+        ("您去别家买也可以，没人拦着您，我们支持无理由退货。", "F08"),
+        ("我给您长话短说，我后面好几个客户在等，我先把您的登记好。", "F09"),  # the agent's own telling
+        ("您想按怎样的标准来赔，您说，我记下。", "F10"),  # 按 as 'according to'
+        ("我说话就是这样，不是针对您，您听不惯也多包涵。", "F10"),
+        ("您爱去哪里说就去哪里说，这是您的权利，我把投诉电话给您。", "F11"),
+        ("孩子爱去哪里玩就去哪里玩。", "F11"),
+    ],
+)
+def test_holdout31_look_alikes_stay_clean(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) is None

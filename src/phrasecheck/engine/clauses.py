@@ -158,6 +158,8 @@ class Grammar:
             # 进度我拿清楚, where 那边 before it must not read as someone else not knowing)
             return KEEP
         lo, hi = self.clause(s, start, end)
+        if end - start == 3 and s[start + 1] == "不" and s[end - 1] in "道到" and self._glued(s, lo, hi, start, end):
+            return CLEAR  # 通知不到位 / 一直不到: 知不道's sounds inside other words, no shrug of 不知道
         left, right = s[lo:start], s[end:hi]
         if self.hypothetical(left, right):
             return CLEAR  # 如果您不知道… / 不知道的话也没关系
@@ -213,6 +215,19 @@ class Grammar:
             return REVIEW  # 暂时不知道，我帮您查询 / 因为还没下单，这边暂时不知道
         return KEEP
 
+    def _glued(self, s: str, lo: int, hi: int, start: int, end: int) -> bool:
+        """Whether the hit s[start:end] opens or closes inside a word of its clause s[lo:hi] (通知 / 一直 before it,
+        到位 after it), as jieba cuts the clause, the word one of its dictionary's (not 额知, a guess that glues the
+        西北 额 for 我 to 知不道)."""
+        tokens = self.tokens(s[lo:hi])
+        known = _tagger().tokenizer.FREQ
+        at = lo
+        for word, _ in tokens:
+            if (at < start < at + len(word) or at < end < at + len(word)) and known.get(word, 0) > 0:
+                return True
+            at += len(word)
+        return False
+
     def _after_question(self, left: str) -> list[tuple[str, str]]:
         """left's words after its last question word: in 骑手现在在哪里我不知道 (holdout25) 现在 belongs to the question
         not known, not to the agent's 'not yet' (这边现在还不知道)."""
@@ -237,7 +252,8 @@ class Grammar:
         if s[start:end].endswith(("打", "早")) and tail.removeprefix("再").startswith("过来"):
             tail = ""  # 你明天再打过来 / 你明儿赶早再过来: the customer calls or comes (过来 is no service on the agent's side)
         if not tail.startswith("自己") and (tail.startswith(("你", "亲")) or self._has("service", tail)):  # 明天一早自己到窗口: the customer
-            return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise
+            if not self._to_counter(s, start, end):
+                return CLEAR  # 明天再联系您 / 明天再来处理: the agent's own promise
         _, hi = self.clause(s, end, end)
         if re.search("(也|都|就)(可以|行)", s[end:hi]):
             return CLEAR  # 您明天再来取也可以: an option offered
@@ -246,6 +262,21 @@ class Grammar:
         if s[start:end].endswith("联系") or (s[start:end].endswith("约") and s[end:].startswith(("个时间", "时间", "一下"))):
             return REVIEW  # 我要下班了，明天再联系吧 / 您明天再约个时间吧: closing early or arranging? arguable
         return KEEP
+
+    def _to_counter(self, s: str, start: int, end: int) -> bool:
+        """Whether the hit's 明天再来 sends the customer to a counter to do the business there (有事明天再来窗口办,
+        holdout31): a place of words.yaml's `counter` right after it, nothing done for the customer (给您 / 帮您)
+        in the clause, and no one but the customer coming (not 我们明天再来店里处理 / 师傅明天再来店里弄)."""
+        place = next((w for w in self._list("counter") if w and s.startswith(w, end)), "")
+        if not place or not s[start:end].endswith("来"):
+            return False
+        lo, hi = self.clause(s, end - 1, end)
+        if re.search("(给|帮|为|替)你", s[end:hi]):
+            return False
+        day = [m.start() for m in re.finditer("明天|明儿|明早|明朝|明个|改天|后天|听日", s[lo:end])]
+        left = s[lo : lo + day[-1]] if day else ""
+        who = self.subject(left)
+        return who == "none" or (who == "other" and "你" in left)
 
     def hurry(self, s: str, start: int, end: int) -> str:
         """F09 快点: hurrying the customer; 快点为您处理 / 让师傅快点过去 hurry the service."""
