@@ -282,6 +282,12 @@ CALL_SETS = {
     # read and learnt (0.769, 0.744 on these transcripts)
     "eval-calls-holdout30/clean": (0.76, 0.95, 0.95, 0.95),
     "eval-calls-holdout30/hard": (0.74, 0.75, 0.94, 0.95),
+    # holdout31, measured once at session 43 (0.962 / 0.641 clean, 0.952 / 0.513 degraded: 通知不到位 read as F02 on every
+    # copy, cleared; openers degraded 0.875: 021's 喂，哪里 not decoded), then read and learnt (0.872, 0.692 on these
+    # transcripts; its customer's voice is the agent's own, pitch 0.99, so on single-channel copies seven agent turns
+    # went to the customer)
+    "eval-calls-holdout31/clean": (0.87, 0.95, 0.97, 0.95),
+    "eval-calls-holdout31/hard": (0.69, 0.85, 0.95, 0.95),
 }
 # False findings a set is known to keep, each read (docs/accuracy.md): the count may only go down.
 # holdout14 021: the audio fits 没看到 as well as the decoded 没翻到 (还没翻到？我这儿排着一长溜电话呢), which
