@@ -251,6 +251,9 @@ def test_mono_opening_question_is_the_agents_and_its_answer_the_customers():
     assert [a.role for a in roles] == [AGENT, CUSTOMER, AGENT]
     roles = attribute([("喂？", 0.0, 0.4), ("找谁？", 1.5, 2.0), ("我找一下老王", 2.2, 3.0)])
     assert [a.role for a in roles] == [AGENT, AGENT, CUSTOMER]
+    # a second 喂 alone is as often the caller's hello back: the old rules (a pause: the other speaker)
+    roles = attribute([("喂？", 0.0, 0.4), ("喂？", 1.5, 1.9), ("你好，我想问一下", 2.0, 3.5)])
+    assert [a.role for a in roles][:2] == [AGENT, CUSTOMER]
     # without the question, the old rules: a caller's 喂，你好 after no greeting keeps its cues' role
     plain = build_transcript([[_worded("喂，你好，我想问一下我的快递", 0.0)]], TranscribeOptions(), 5.0)
     assert [t.role for t in plain.turns] == [CUSTOMER]

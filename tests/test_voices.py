@@ -212,6 +212,11 @@ def test_the_blunt_opening_words_count_for_the_agent():
     cues = dict(zip(texts, _agentness(clauses, turns)))
     assert cues["喂？"] >= OPENING_WEIGHT and cues["哪里啊，"] >= OPENING_WEIGHT and cues["哪里，"] >= OPENING_WEIGHT
     assert cues["我打的是驿站的电话"] < OPENING_WEIGHT / 2 and cues["哪里？"] < OPENING_WEIGHT / 2
+    # a 喂 alone after the first turn is no answerer's word: the caller says hello back too
+    turns = [turn("喂？", 0.0), turn("喂？", 1.0)]
+    clauses = [Piece(ti, 0, len(t.words), None, 0) for ti, t in enumerate(turns)]
+    first, second = _agentness(clauses, turns)
+    assert first >= OPENING_WEIGHT and second < OPENING_WEIGHT / 2
 
 
 def test_voices_that_are_sure_of_the_agent_stand_even_against_text_that_is_wrong_throughout():

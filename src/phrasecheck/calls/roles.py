@@ -75,13 +75,14 @@ def opening_question(text: str) -> int | None:
     return end if asked else None
 
 
-def opening_words(text: str) -> int:
-    """How much of a call's first words (or of a turn while nothing else has been said) are the
-    answerer's opening: 喂 alone, or an opening question (opening_question); 0 for none."""
+def opening_words(text: str, first: bool) -> int:
+    """How much of a call's first words (first: its first segment or turn) or of a later one while
+    nothing else has been said are the answerer's opening: an opening question (opening_question),
+    or 喂 alone as the first words (a later 喂 alone is as often the caller's hello back); 0 for none."""
     question = opening_question(text)
     if question is not None:
         return question
-    return len(text) if _CALL.fullmatch(_core(text)) else 0
+    return len(text) if first and _CALL.fullmatch(_core(text)) else 0
 
 
 def attribute(segments: list[tuple[str, float, float]]) -> list[Attribution]:
@@ -93,7 +94,7 @@ def attribute(segments: list[tuple[str, float, float]]) -> list[Attribution]:
     asked = False  # ... and they held a question only the answerer asks
     for text, start, end in segments:
         s = score(text)
-        if opening and opening_words(text) == len(text):
+        if opening and opening_words(text, not out) == len(text):
             out.append(Attribution(AGENT, "opening words"))
             asked = asked or opening_question(text) is not None
             opened = True

@@ -320,7 +320,7 @@ def _agentness(clauses: list[Piece], turns: list[Turn]) -> np.ndarray:
     # the clauses they cover, over the first turns while those hold nothing else
     covered: dict[int, int] = {}
     for ti, t in enumerate(turns):
-        covered[ti] = opening_words(t.text)
+        covered[ti] = opening_words(t.text, ti == 0)
         if covered[ti] < len(t.text):
             break
     for k, p in enumerate(clauses):
