@@ -36,7 +36,8 @@ CUSTOMER_CUES = re.compile(
 # What the one who picks up asks before anything else; a caller asks none of these of the line it rang.
 ANSWERER = re.compile(r"哪里|那里|哪儿|那儿|哪位|讲话|说话|说吧|讲吧|找谁|什么事|啥事")
 _CALL = re.compile(r"[喂为未微位]+")  # 喂 and the recognizer's spellings of it, alone
-_CLAUSE = re.compile(r"[^，。！？、,.!?;；：:\s]+[，。！？、,.!?;；：:\s]*")
+_PUNCT = r"，。！？、,.!?;；：:\s"  # what ends a clause
+_CLAUSE = re.compile(rf"[^{_PUNCT}]+[{_PUNCT}]*")
 _PARTICLES = "啊呀呢嘛吧哈啦"
 MAX_OPENING_CLAUSES = 4
 SAME_SPEAKER_GAP_S = 0.8  # a shorter pause than this, with no cue either way, keeps the speaker
@@ -53,7 +54,7 @@ def score(text: str) -> int:
 
 
 def _core(text: str) -> str:
-    return re.sub(r"[，。！？、,.!?;；：:\s]", "", text).rstrip(_PARTICLES)
+    return re.sub(rf"[{_PUNCT}]", "", text).rstrip(_PARTICLES)
 
 
 def _opening_clause(clause: str) -> bool:

@@ -267,8 +267,7 @@ class Grammar:
         """Whether the hit's 明天再来 sends the customer to a counter to do the business there (有事明天再来窗口办,
         holdout31): a place of words.yaml's `counter` right after it, nothing done for the customer (给您 / 帮您)
         in the clause, and no one but the customer coming (not 我们明天再来店里处理 / 师傅明天再来店里弄)."""
-        place = next((w for w in self._list("counter") if w and s.startswith(w, end)), "")
-        if not place or not s[start:end].endswith("来"):
+        if not s[start:end].endswith("来") or not any(w and s.startswith(w, end) for w in self._list("counter")):
             return False
         lo, hi = self.clause(s, end - 1, end)
         if re.search("(给|帮|为|替)你", s[end:hi]):
