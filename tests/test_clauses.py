@@ -718,3 +718,56 @@ def test_holdout31_wordings_are_found(checker, text, rule):
 )
 def test_holdout31_look_alikes_stay_clean(checker, text, rule):
     assert said(checker.check(agent_says(text)), rule) is None
+
+
+# --- holdout32: its missed wordings in general forms, and their polite look-alikes ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("电话那头的，还喘着气没有？", "F01"),
+        ("我又不是你师傅肚子里的蛔虫，你问他去。", "F02"),
+        ("通知在公众号上挂了好几个月了，您是看不见还是压根不打算？", "F03"),
+        ("我手头十几个工单压着，你以为我就伺候你一个？", "F05"),
+        ("我这边正忙着，一大堆客户等着，又不是只有你一个。", "F05"),
+        ("姓王的我都数不过来，反正压根没见着人。", "F06"),
+        ("我电脑都关了，你这个事今天不弄了，明天再来吧。", "F07"),
+        ("这也不行那也不行，你下回就另请高明吧。", "F08"),
+        ("我们这儿庙小，供不起你这尊大佛。", "F08"),
+        ("捡重点说，一句话，你想要什么？", "F09"),
+        ("规定就是这个规定，你有意见也没用。", "F10"),
+        ("意见簿你随便写，写满了我们拿去卖废纸。", "F11"),
+        ("吼啥子吼，等会儿。", "F12"),
+    ],
+)
+def test_holdout32_wordings_are_found(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("我问问仓库那头的，有没有人能帮您取一下。", "F01"),
+        ("您是看不见还是根本没打算看这么小的字？我给您念一遍。", "F03"),
+        ("别担心，又不是只有您一个人遇到这个问题，我手上好几个单子排着，马上给您处理。", "F05"),
+        ("我们这儿姓王的师傅我都数不清有几个，您记得他工号吗？", "F06"),
+        ("哪位师傅？这会儿没看到人，我帮您联系他回电。", "F06"),
+        ("营业厅的公告上写的是，周末下午五点下班，有事明天再来办理。", "F07"),
+        ("门口牌子上写着五点关门，您有事明天再来办就行。", "F07"),
+        ("我电脑都关了一半了，明天再打给您确认。", "F07"),
+        ("您要是嫌我们这儿远，以后可以去别的网点，我帮您推荐。", "F08"),
+        ("我们庙小，但服务一点不打折。", "F08"),
+        ("我给您长话短说，一句话，您要什么我们都能配。", "F09"),
+        ("规矩就是这个规矩，您有意见也没用，不过我可以帮您申请复核。", "F10"),
+        ("投诉信您随便写，我们绝不会当废纸处理。", "F11"),
+        ("意见箱您随便投，我们每周一都有专人开箱。", "F11"),
+        ("我又不是你肚子里的蛔虫，您得告诉我想要什么，我帮您挑。", "F02"),
+    ],
+)
+def test_holdout32_look_alikes_stay_clean(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) is None
+
+
+def test_holdout32_the_agents_own_closing_after_a_notice_stays_found(checker):
+    assert said(checker.check(agent_says("公告上写着呢，我们要下班了，有事明天再来")), "F07") == "error"
