@@ -43,49 +43,60 @@ RUDE_BY_LEXICON = "不知道，你自己去问吧。"  # F02, found by the lexic
 F11_REWORDED = "你有能耐就找媒体曝光去，我们不怕。"
 
 
-@pytest.fixture(scope="module")
-def erring(lexicon):
-    """The default pack with `error: 0`: the model may give findings that count."""
-    return Checker(replace(lexicon, model=replace(lexicon.model, error=0)), Profile())
-
-
 @pytest.mark.parametrize(
     "text, rule",
     [
-        ("这话我都重复第四遍了，你脑子里到底装没装进去？", "F13"),
+        ("同一句话我都讲了四遍了，你脑子里到底装没装进去？", "F13"),
         ("几点了都，我们这儿六点关门，我这都收拾东西了，有事儿后天再打吧。", "F07"),
         (F11_REWORDED, "F11"),
     ],
 )
 def test_a_rewording_no_form_lists_is_listed_for_review_with_its_clause(checker, lexicon_only, text, rule):
-    assert forbidden(lexicon_only.check(agent_says(RUDE_BY_LEXICON, text))) == [("F02", "error", "不知道")]
-    found = [f for f in checker.check(agent_says(RUDE_BY_LEXICON, text)).findings if f.kind == "forbidden" and f.turn == 4]
-    assert [(f.id, f.severity) for f in found] == [(rule, "review")]
+    assert forbidden(lexicon_only.check(agent_says(text))) == []
+    found = [f for f in checker.check(agent_says(text)).findings if f.kind == "forbidden"]
+    assert [(f.id, f.severity) for f in found] == [(rule, "review")]  # the model alone accuses no one
     (f,) = found
     assert f.text == text[f.start_char : f.end_char] and 4 <= len(f.text) <= len(text)
     assert "n-gram model" in f.message and "for review" in f.message
 
 
-def test_with_error_set_it_counts_where_the_lexicon_caught_the_same_agent(erring):
-    found = [f for f in erring.check(agent_says(RUDE_BY_LEXICON, F11_REWORDED)).findings if f.kind == "forbidden"]
+def test_the_shipped_pack_counts_the_model_at_level_1(lexicon):
+    assert (lexicon.model.error, lexicon.model.review) == (1, 3)
+
+
+def test_it_counts_where_the_lexicon_caught_the_same_agent(checker):
+    found = [f for f in checker.check(agent_says(RUDE_BY_LEXICON, F11_REWORDED)).findings if f.kind == "forbidden"]
     assert [(f.id, f.severity, f.turn) for f in found] == [("F02", "error", 2), ("F11", "error", 4)]
+    assert "for review" not in found[1].message
 
 
-def test_with_error_set_the_model_alone_accuses_no_one(erring):
-    assert [(f[0], f[1]) for f in forbidden(erring.check(agent_says(F11_REWORDED)))] == [("F11", "review")]
-
-
-def test_with_error_set_another_agents_part_of_a_transfer_is_for_review(erring):
+def test_another_agents_part_of_a_transfer_is_for_review(checker):
     conv = agent_says(RUDE_BY_LEXICON, F11_REWORDED)
     conv.turns[4].agent_id = "A2"
-    found = [f for f in erring.check(conv).findings if f.kind == "forbidden" and f.turn == 4]
+    found = [f for f in checker.check(conv).findings if f.kind == "forbidden" and f.turn == 4]
     assert [(f.id, f.severity) for f in found] == [("F11", "review")]
 
 
-def test_with_error_set_a_turn_saying_nin_is_for_review_at_most(erring):
+def test_a_turn_saying_nin_is_for_review_at_most(checker):
     text = F11_REWORDED.replace("你有能耐", "您有能耐")
-    found = [f for f in erring.check(agent_says(RUDE_BY_LEXICON, text)).findings if f.turn == 4]
+    found = [f for f in checker.check(agent_says(RUDE_BY_LEXICON, text)).findings if f.turn == 4]
     assert found and all(f.severity == "review" for f in found)
+
+
+def test_a_turn_the_lexicon_already_named_gets_no_second_rule_that_counts(checker, lexicon_only):
+    """F04 and F05 both say 急什么: where the lexicon found one in a turn, the model reading the same
+    words as the other is their overlap, not a second offence (holdout16 011, left out of training)."""
+    text = "单子是系统排的，我也插不了队。你一个劲儿催我有啥用，从早上开门到现在净是这号催单的，我这耳朵都快起老茧了，脑仁儿疼。"
+    assert [f[:2] for f in forbidden(lexicon_only.check(agent_says(RUDE_BY_LEXICON, text)))] == [("F02", "error"), ("F04", "error")]
+    found = sorted((f.id, f.severity) for f in checker.check(agent_says(RUDE_BY_LEXICON, text)).findings if f.turn == 4)
+    assert found == [("F04", "error"), ("F05", "review")]
+
+
+def test_at_level_0_the_same_sentence_counts_the_same(lexicon):
+    """A level below the pack's (`error: 0`) lets fewer through: a sentence above every calibration line counts there too."""
+    strict = Checker(replace(lexicon, model=replace(lexicon.model, error=0)), Profile())
+    found = [f for f in strict.check(agent_says(RUDE_BY_LEXICON, F11_REWORDED)).findings if f.kind == "forbidden"]
+    assert [(f.id, f.severity) for f in found] == [("F02", "error"), ("F11", "error")]
 
 
 @pytest.mark.parametrize(

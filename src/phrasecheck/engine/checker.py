@@ -425,8 +425,8 @@ class Checker:
         A turn where the lexicon met the rule's words and its exceptions or grammar cleared them
         (不知道亲是否方便呢, 库房已经下班了) is left alone, and so is one an exception clears anywhere. Where `error` is set, the model alone
         still accuses no one: its finding is an error only where the lexicon found a forbidden phrase
-        by the same agent in the same conversation and the turn does not say 您 (a look-alike's mark:
-        87% of the polite banks' turns, 9% of the rude ones); else it is for review."""
+        by the same agent in the same conversation, but not in this turn, and the turn does not say 您 (a
+        look-alike's mark: 87% of the polite banks' turns, 9% of the rude ones); else it is for review."""
         settings = self.lexicon.model
         if self.model is None or settings is None or not idx:
             return []
@@ -435,6 +435,9 @@ class Checker:
         # a rule the lexicon found for this agent anywhere in the conversation: a second listing adds nothing to review
         have = {(f.id, conv.agent_of(t)) for f in found if f.kind == "forbidden" for t in (f.turn, f.end_turn) if t is not None}
         rude = {conv.agent_of(f.turn) for f in found if f.kind == "forbidden" and f.severity == ERROR}
+        # a turn whose words the lexicon already named as a rule: the model reading them as another is
+        # the sibling rules' overlap (F04/F05 both say 急什么, F10/F11 爱…不…), never a second offence
+        named = {t for f in found if f.kind == "forbidden" for t in (f.turn, f.end_turn) if t is not None}
         scores = self.model.scores([conv.turns[i].text for i in idx])
         out = []
         for k, i in enumerate(idx):
@@ -449,7 +452,9 @@ class Checker:
                     continue  # the lexicon met the rule's words here and cleared them (不知道亲是否方便呢), or an exception matches anywhere in it
                 start, end = self.model.evidence(t.text, phrase.id)
                 why = "said in other words: the n-gram model hears it, no form matched"
-                if severity == ERROR and (conv.agent_of(i) not in rude or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)):
+                if severity == ERROR and (
+                    conv.agent_of(i) not in rude or i in named or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)
+                ):
                     severity = REVIEW
                 if severity == REVIEW:
                     why += "; for review, not counted until confirmed"
