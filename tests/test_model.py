@@ -92,6 +92,14 @@ def test_a_turn_the_lexicon_already_named_gets_no_second_rule_that_counts(checke
     assert found == [("F04", "error"), ("F05", "review")]
 
 
+def test_a_turn_where_the_model_hears_two_rules_is_for_review(checker):
+    """嚷嚷什么 (F12's shouting) beside 我这不正要查吗 (F05's busy), as the recognizer wrote it on holdout13's
+    clean copy: the model hears both, and which one the agent said it cannot tell."""
+    text = "仰仰什么，我这不正要查吗，你先后知。"
+    found = sorted((f.id, f.severity) for f in checker.check(agent_says(RUDE_BY_LEXICON, text)).findings if f.turn == 4)
+    assert found == [("F05", "review"), ("F12", "review")]
+
+
 def test_at_level_0_the_same_sentence_counts_the_same(lexicon):
     """A level below the pack's (`error: 0`) lets fewer through: a sentence above every calibration line counts there too."""
     strict = Checker(replace(lexicon, model=replace(lexicon.model, error=0)), Profile())

@@ -425,8 +425,9 @@ class Checker:
         A turn where the lexicon met the rule's words and its exceptions or grammar cleared them
         (不知道亲是否方便呢, 库房已经下班了) is left alone, and so is one an exception clears anywhere. Where `error` is set, the model alone
         still accuses no one: its finding is an error only where the lexicon found a forbidden phrase
-        by the same agent in the same conversation, but not in this turn, and the turn does not say 您 (a
-        look-alike's mark: 87% of the polite banks' turns, 9% of the rude ones); else it is for review."""
+        by the same agent in the same conversation, but not in this turn, the model hears no other rule in
+        the turn, and the turn does not say 您 (a look-alike's mark: 87% of the polite banks' turns, 9% of
+        the rude ones); else it is for review."""
         settings = self.lexicon.model
         if self.model is None or settings is None or not idx:
             return []
@@ -440,7 +441,10 @@ class Checker:
         named = {t for f in found if f.kind == "forbidden" for t in (f.turn, f.end_turn) if t is not None}
         scores = self.model.scores([conv.turns[i].text for i in idx])
         out = []
+        listed = max((level for _, level in levels if level is not None), default=0)
         for k, i in enumerate(idx):
+            # two rules heard in one turn (F05 and F12 in 嚷嚷什么，我这不正要查吗): which one it is, the model cannot say
+            torn = sum(scores[k, j] > self.model.threshold(phrase.id, listed) for j, phrase in rules) > 1
             for j, phrase in rules:
                 value = scores[k, j]
                 severity = next((sev for sev, level in levels if level is not None and value > self.model.threshold(phrase.id, level)), None)
@@ -453,7 +457,7 @@ class Checker:
                 start, end = self.model.evidence(t.text, phrase.id)
                 why = "said in other words: the n-gram model hears it, no form matched"
                 if severity == ERROR and (
-                    conv.agent_of(i) not in rude or i in named or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)
+                    conv.agent_of(i) not in rude or i in named or torn or "您" in t.text or _quoted(t.text, start, end) or _said_back(t.text, start)
                 ):
                     severity = REVIEW
                 if severity == REVIEW:
