@@ -63,7 +63,7 @@ def main() -> None:
                         j = model.rules.index(f.id)
                         scores = model.scores([text])[0]
                         value = float(scores[j])
-                        heard = sum(scores[k] > model.threshold(r, lexicon.model.review) for k, r in enumerate(model.rules))
+                        heard = int(sum(scores[k] > model.threshold(r, lexicon.model.review) for k, r in enumerate(model.rules)))
                         level = next((k for k in range(model.levels.shape[0]) if value > model.levels[k, j]), None)
                         row = dict(
                             set=name,
