@@ -43,6 +43,7 @@ ACCEPTED = {
     "几遍": "即便: F13's exception 即便 opening a clause (这话说即便是会员…); the recognizer writes 几遍 so at a question's end",
     "提告": "提高: F11's exception 提高 (您提高一下音量，我在这儿等着)",
     "通知": "统治: only after 发了 / 贴了 in F03's notice published (发了通知…你自己不看, holdout22)",
+    "大佛": "大夫 / 大幅: only in F08's 供不起你这尊大佛, one part of eight characters aligned whole (holdout32)",
 }
 
 

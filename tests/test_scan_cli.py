@@ -38,7 +38,10 @@ def test_scan_day_folder(tmp_path, monkeypatch):
     # calls.csv: one row per call, one per failed file with its reason
     rows = list(csv.DictReader(io.StringIO((out / "calls.csv").read_text(encoding="utf-8-sig"))))
     call = next(r for r in rows if r["会话 conversation_id"] == "call-77")
-    assert (call["坐席 agent_id"], call["角色来源 roles"], call["忌语 forbidden"], call["问候合规 greeting_ok"]) == ("A003", "channels", "F11", "否")
+    assert (call["坐席 agent_id"], call["角色来源 roles"], call["问候合规 greeting_ok"]) == ("A003", "channels", "否")
+    # F11 (有本事你去告) always; F04 too where the recognizer's garble of 急什么，烦死人了 (即什么,反此言伦) is one the
+    # n-gram model hears: the agent said both, and the same agent's F11 lets the model's finding count
+    assert call["忌语 forbidden"] in ("F11", "F04 F11")
     assert call["开始时间 started_at"].startswith("2026-11-26T15:30:00") and 0 <= float(call["客服首次开口秒 first_agent_s"]) < 1.0
     broken = next(r for r in rows if r["来源文件 source"].endswith("broken.wav"))
     assert broken["错误 error"] and not broken["会话 conversation_id"]
