@@ -771,3 +771,53 @@ def test_holdout32_look_alikes_stay_clean(checker, text, rule):
 
 def test_holdout32_the_agents_own_closing_after_a_notice_stays_found(checker):
     assert said(checker.check(agent_says("公告上写着呢，我们要下班了，有事明天再来")), "F07") == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("对不对得上我说不上来，你自个儿拆下来拿过来比。", "F02"),
+        ("缴费方式群里早发了，自个儿不会翻？", "F03"),
+        ("调走了，甭找了。", "F06"),
+        ("他早就离职了，别找他了。", "F06"),
+        ("嫌我们这儿不好，你上别处停去。", "F08"),
+        ("住着不舒服，你到别家住去。", "F08"),
+        ("投诉？随你，号码就在网上挂着，看谁怕谁。", "F11"),
+        ("嗓门小点儿，候着。", "F12"),
+        ("声音小一点，一边等着去。", "F12"),
+    ],
+)
+def test_holdout33_wordings_are_found(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("缴费方式群里早发了，老人自己不会翻的话您帮他看看。", "F03"),
+        ("通知群里早发了，您自己不会翻的话我再发您一遍。", "F03"),
+        ("物业大厅墙上贴着新的公示，我现在给您念一遍：每平米二十二块四，跟去年一样，没涨。", "F03"),
+        ("他调走了，您别找他了，现在李师傅负责，我给您转过去。", "F06"),
+        ("车站公告上写着：售票窗口晚上六点就下班了，有事明天再来办理；您要是来不及，手机上点退票也一样。", "F07"),
+        ("快到点了，您看是今天还是改天？", "F07"),
+        ("到点了，改天给您送过去。", "F07"),
+        ("仓库到点了，改天。", "F07"),
+        ("您嫌贵的话可以上别处看看，我帮您推荐。", "F08"),
+        ("嫌这儿停车贵，您上别处停去吧，旁边商场便宜。", "F08"),
+        ("这儿信号不好，您上别处去试试吧。", "F08"),
+        ("投诉随您，号码在网上，我帮您转过去。", "F11"),
+        ("您声音小点也没关系，等着我给您查。", "F12"),
+        ("一个劲儿催，我脑仁儿都叫你吵疼了。", "F12"),
+    ],
+)
+def test_holdout33_look_alikes_stay_clean(checker, text, rule):
+    assert said(checker.check(agent_says(text)), rule) is None
+
+
+def test_holdout33_not_knowing_with_an_offer_after_is_for_review_only(checker):
+    assert said(checker.check(agent_says("型号我说不上来，您自个儿量一下告诉我，我帮您查。")), "F02") == "review"
+
+
+def test_holdout33_the_agents_own_counter_closing_stays_found(checker):
+    assert said(checker.check(agent_says("我们窗口六点就下班了，有事明天再来办理。")), "F07") == "error"
+    assert said(checker.check(agent_says("要下班了，有事明天再来。")), "F07") == "error"
