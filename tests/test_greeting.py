@@ -41,6 +41,8 @@ from phrasecheck.errors import ConfigError
         "您好，蚁驰换电客服，我姓逄，请问有什么可以帮到您？",
         "下午好，翻芯旧机回收，我姓亓，请问有什么可以帮助您？",
         "您好，这里是京东客服，我姓王，请问有什么可以帮您？",
+        # 帮 inside a name is no offer of help (过磅预约 decoded 国帮预约, holdout33)
+        "您好，云州齐恒车一庭车国帮预约，我姓达，请问有什么可以帮您？",
     ],
 )
 def test_greeting_ok(checker, text):
@@ -62,6 +64,7 @@ def test_greeting_ok(checker, text):
         ("您好您好，我姓王，请问有什么可以帮助您？", ["company"]),
         ("您好，久等了，我姓王，请问有什么可以帮助您？", ["company"]),
         ("您好，打扰了，我姓王，请问有什么可以帮助您？", ["company"]),
+        ("您好，帮忙看看，我姓王，请问有什么可以帮助您？", ["company"]),  # 帮 as a word of help
         ("您好，请问是王先生吗，我姓李，请问有什么可以帮助您？", ["company"]),
         ("您好，早上好，我姓王，请问有什么可以帮助您？", ["company"]),
         ("您好，收到了，我姓王，请问有什么可以帮助您？", ["company"]),

