@@ -38,13 +38,32 @@ def name_of(gold: Path) -> str:
     return "_".join(gold.parent.relative_to(ROOT / "samples").parts)
 
 
-def run_eval(gold: Path, out: Path) -> tuple[str, dict | None]:
-    target = out / f"{name_of(gold)}.json"
-    done = subprocess.run([sys.executable, "-m", "phrasecheck", "eval", "-q", str(gold), "--json", str(target)], capture_output=True, text=True, cwd=ROOT)
+def run_eval(gold: Path, out: Path, inputs: tuple[Path, ...] = (), name: str = "") -> tuple[str, dict | None]:
+    """One `phrasecheck eval`; INPUTS default to those in GOLD's folder."""
+    name = name or name_of(gold)
+    target = out / f"{name}.json"
+    command = [sys.executable, "-m", "phrasecheck", "eval", "-q", str(gold), *map(str, inputs), "--json", str(target)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0 or not target.is_file():
         print(f"{gold}: eval failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return name_of(gold), None
-    return name_of(gold), json.loads(target.read_text(encoding="utf-8"))
+        return name, None
+    return name, json.loads(target.read_text(encoding="utf-8"))
+
+
+def changes(runs: dict[str, dict], against: Path) -> None:
+    """Print every set and category whose tp/fp/fn differ from the eval JSON kept in AGAINST."""
+    for name, ev in sorted(runs.items()):
+        before_file = against / f"{name}.json"
+        if not before_file.is_file():
+            print(f"{name}: not in {against}")
+            continue
+        before = json.loads(before_file.read_text(encoding="utf-8"))
+        for category, t in ev["categories"].items():
+            old = tuple(before["categories"][category][k] for k in COUNTS)
+            new = tuple(t[k] for k in COUNTS)
+            if old != new:
+                worse = "  (more false findings)" if new[1] > old[1] else ""
+                print(f"{name} {category}: {'/'.join(map(str, old))} -> {'/'.join(map(str, new))}{worse}")
 
 
 def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, Tally], int, float]:
@@ -81,18 +100,7 @@ def main() -> int:
         for category, counts in tot.items():
             print(f"  {category:9s} {fmt(counts)}")
     if args.against:
-        for name, ev in sorted(runs.items()):
-            before_file = args.against / f"{name}.json"
-            if not before_file.is_file():
-                print(f"{name}: not in {args.against}")
-                continue
-            before = json.loads(before_file.read_text(encoding="utf-8"))
-            for category, t in ev["categories"].items():
-                old = tuple(before["categories"][category][k] for k in COUNTS)
-                new = tuple(t[k] for k in COUNTS)
-                if old != new:
-                    worse = "  (more false findings)" if new[1] > old[1] else ""
-                    print(f"{name} {category}: {'/'.join(map(str, old))} -> {'/'.join(map(str, new))}{worse}")
+        changes(runs, args.against)
     print(f"{len(runs)} sets; their eval JSON in {out}")
     return 0 if len(runs) == len(gold_files()) else 1
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Every committed text set through `phrasecheck eval`, summed: the calls sets' scripts (what each party
+said, before any recording) and the chat sets, so a lexicon change shows what it does to all of them.
+
+    python3 benchmarks/text_sets.py [--out DIR] [--against DIR] [--jobs N]
+
+Scripts: samples/eval-calls*/NAME.script.jsonl against NAME.gold.jsonl beside it. Chats: every
+samples/eval*/NAME.gold.jsonl outside the calls sets, against NAME.jsonl beside it. Prints tp/fp/fn per
+category for each group pooled, and the greeting accuracy; with --against DIR (an earlier --out), every
+set and category whose tp/fp/fn changed. The real agents' lines are measured by realdata_labels.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from call_sets import COUNTS, ROOT, Tally, changes, fmt, run_eval
+
+
+def text_sets() -> list[tuple[str, str, Path, Path]]:
+    """(group, name, gold, inputs) for every script and chat set."""
+    samples = ROOT / "samples"
+    sets = []
+    for script in sorted(samples.glob("eval-calls*/*.script.jsonl")):
+        gold = script.with_name(script.name.replace(".script.jsonl", ".gold.jsonl"))
+        if gold.is_file():
+            sets.append(("scripts", f"{script.parent.name}_{script.name.split('.')[0]}", gold, script))
+    for gold in sorted(samples.glob("eval*/*.gold.jsonl")):
+        chats = gold.with_name(gold.name.replace(".gold.jsonl", ".jsonl"))
+        if not gold.parent.name.startswith("eval-calls") and chats.is_file():
+            sets.append(("chats", f"{gold.parent.name}_{gold.name.split('.')[0]}", gold, chats))
+    return sets
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, help="keep each set's eval JSON here (default: a temp folder)")
+    ap.add_argument("--against", type=Path, help="an earlier --out: list what changed")
+    ap.add_argument("--jobs", type=int, default=2, help="evals run at once (default 2)")
+    args = ap.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="text_sets-"))
+    out.mkdir(parents=True, exist_ok=True)
+    sets = text_sets()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        done = list(pool.map(lambda s: (s[0], *run_eval(s[2], out, (s[3],), s[1])), sets))
+    runs = {name: ev for _, name, ev in done if ev is not None}
+    for group in ("scripts", "chats"):
+        tot: dict[str, Tally] = collections.defaultdict(Tally)
+        convs, right = 0, 0.0
+        for g, _name, ev in done:
+            if g != group or ev is None:
+                continue
+            for category, t in ev["categories"].items():
+                for k in COUNTS:
+                    setattr(tot[category], k, getattr(tot[category], k) + t[k])
+            convs += ev["conversations"]
+            right += ev["greeting_accuracy"] * ev["conversations"]
+        print(f"{group} ({sum(g == group for g, *_ in done)} sets, {convs} conversations): greeting {right / convs if convs else 1.0:.3f}")
+        for category, counts in tot.items():
+            print(f"  {category:9s} {fmt(counts)}")
+    if args.against:
+        changes(runs, args.against)
+    print(f"{len(runs)} sets; their eval JSON in {out}")
+    return 0 if len(runs) == len(sets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
