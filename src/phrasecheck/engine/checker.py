@@ -315,6 +315,13 @@ class Checker:
                 text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
                 last = None
                 continue
+            if found is None and seen and (pause := _next_break(text)) and text.key[:pause].rstrip(OPENER_PARTICLES) in WHO_ASKED:
+                # 喂，哪位？讲话: a bare "who is it" between blunt openers is no opener of the four (the
+                # labelled sets write 喂，哪位？ as O01 alone) but does not end the block either
+                shift += pause
+                text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
+                last = None
+                continue
             if found is None:
                 o01 = self._by_id.get("O01")
                 alone = _wei_alone(text) if o01 and conv.is_call and seen and o01.id not in seen else 0
@@ -1000,6 +1007,8 @@ HEARD_SURE = 3.95
 # 8 kHz (想画爱找谁 for 讲话啊，找谁, 叫谁爱为 for 找谁啊？喂？) and 的 with the pause dropped (那里的讲话呀
 # for 哪里？讲话呀); only another blunt opener after it continues the block
 OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
+# who is calling, asked bluntly (那位: the recognizer's 哪位)
+WHO_ASKED = frozenset({"哪位", "那位", "谁", "是谁", "你是谁", "哪一位"})
 WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
