@@ -315,10 +315,10 @@ class Checker:
                 text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
                 last = None
                 continue
-            if found is None and seen and (pause := _next_break(text)) and text.key[:pause].rstrip(OPENER_PARTICLES) in WHO_ASKED:
+            if found is None and seen and (asked := self._who_asked(text)):
                 # 喂，哪位？讲话: a bare "who is it" between blunt openers is no opener of the four (the
                 # labelled sets write 喂，哪位？ as O01 alone) but does not end the block either
-                shift += pause
+                shift += asked
                 text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
                 last = None
                 continue
@@ -348,6 +348,20 @@ class Checker:
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
         return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
+
+    def _who_asked(self, text: Prepared) -> int:
+        """How many characters open text as a bare "who is it" (哪位, 谁啊) with a blunt opener right
+        after it, with or without the pause (为哪位讲话: 喂，哪位？讲话 as decoded); 0 if none."""
+        for asked in sorted(WHO_ASKED, key=len, reverse=True):
+            n = len(asked)
+            if text.key[:n] != asked:
+                continue
+            n += n < len(text.key) and text.key[n] in OPENER_PARTICLES
+            if n >= len(text.key):
+                return 0
+            rest = self.matcher.prepare(text.nt.original[text.nt.span(n, n + 1)[0] :])
+            return n if any(self._best(phrase, rest, anchored=True) for phrase in self._of_kind["opener"]) else 0
+        return 0
 
     def _homophone_at_start(self, phrase: Phrase, text: Prepared) -> Hit | None:
         """An opener of two or more characters written with other characters of the same syllables in
