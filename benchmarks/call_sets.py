@@ -66,12 +66,11 @@ def changes(runs: dict[str, dict], against: Path) -> None:
                 print(f"{name} {category}: {'/'.join(map(str, old))} -> {'/'.join(map(str, new))}{worse}")
 
 
-def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, Tally], int, float]:
+def summed(evals) -> tuple[dict[str, Tally], int, float]:
+    """tp/fp/fn per category over several eval JSONs, their conversations and greeting accuracy."""
     tot: dict[str, Tally] = collections.defaultdict(Tally)
     calls, right = 0, 0.0
-    for name, ev in runs.items():
-        if not name.startswith("eval-calls-holdout") or not name.endswith(f"_{copy}"):
-            continue
+    for ev in evals:
         for category, t in ev["categories"].items():
             for k in COUNTS:
                 setattr(tot[category], k, getattr(tot[category], k) + t[k])
@@ -80,18 +79,28 @@ def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, Tally], int, flo
     return tot, calls, right / calls if calls else 1.0
 
 
+def pooled(runs: dict[str, dict], copy: str) -> tuple[dict[str, Tally], int, float]:
+    return summed(ev for name, ev in runs.items() if name.startswith("eval-calls-holdout") and name.endswith(f"_{copy}"))
+
+
+def options(description: str, prefix: str) -> tuple[argparse.Namespace, Path]:
+    """The command line both benchmarks take, and the folder the eval JSON goes to."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--out", type=Path, help="keep each set's eval JSON here (default: a temp folder)")
+    ap.add_argument("--against", type=Path, help="an earlier --out: list what changed")
+    ap.add_argument("--jobs", type=int, default=2, help="evals run at once (default 2)")
+    args = ap.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix=prefix))
+    out.mkdir(parents=True, exist_ok=True)
+    return args, out
+
+
 def fmt(t: Tally) -> str:
     return f"{t.tp}/{t.fp}/{t.fn}  P {t.precision:.3f} R {t.recall:.3f} F1 {t.f1:.3f}"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, help="keep each set's eval JSON here (default: a temp folder)")
-    ap.add_argument("--against", type=Path, help="an earlier --out: list what changed")
-    ap.add_argument("--jobs", type=int, default=2, help="evals run at once (default 2)")
-    args = ap.parse_args()
-    out = args.out or Path(tempfile.mkdtemp(prefix="call_sets-"))
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = options(__doc__.splitlines()[0], "call_sets-")
     with ThreadPoolExecutor(args.jobs) as pool:
         runs = {name: ev for name, ev in pool.map(lambda g: run_eval(g, out), gold_files()) if ev is not None}
     for copy, label in (("clean", "clean"), ("hard", "degraded")):

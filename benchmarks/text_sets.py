@@ -12,14 +12,11 @@ set and category whose tp/fp/fn changed. The real agents' lines are measured by 
 
 from __future__ import annotations
 
-import argparse
-import collections
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from call_sets import COUNTS, ROOT, Tally, changes, fmt, run_eval
+from call_sets import ROOT, changes, fmt, options, run_eval, summed
 
 
 def text_sets() -> list[tuple[str, str, Path, Path]]:
@@ -38,29 +35,14 @@ def text_sets() -> list[tuple[str, str, Path, Path]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, help="keep each set's eval JSON here (default: a temp folder)")
-    ap.add_argument("--against", type=Path, help="an earlier --out: list what changed")
-    ap.add_argument("--jobs", type=int, default=2, help="evals run at once (default 2)")
-    args = ap.parse_args()
-    out = args.out or Path(tempfile.mkdtemp(prefix="text_sets-"))
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = options(__doc__.splitlines()[0], "text_sets-")
     sets = text_sets()
     with ThreadPoolExecutor(args.jobs) as pool:
         done = list(pool.map(lambda s: (s[0], *run_eval(s[2], out, (s[3],), s[1])), sets))
     runs = {name: ev for _, name, ev in done if ev is not None}
     for group in ("scripts", "chats"):
-        tot: dict[str, Tally] = collections.defaultdict(Tally)
-        convs, right = 0, 0.0
-        for g, _name, ev in done:
-            if g != group or ev is None:
-                continue
-            for category, t in ev["categories"].items():
-                for k in COUNTS:
-                    setattr(tot[category], k, getattr(tot[category], k) + t[k])
-            convs += ev["conversations"]
-            right += ev["greeting_accuracy"] * ev["conversations"]
-        print(f"{group} ({sum(g == group for g, *_ in done)} sets, {convs} conversations): greeting {right / convs if convs else 1.0:.3f}")
+        tot, convs, greeting = summed(ev for g, _, ev in done if g == group and ev is not None)
+        print(f"{group} ({sum(g == group for g, *_ in done)} sets, {convs} conversations): greeting {greeting:.3f}")
         for category, counts in tot.items():
             print(f"  {category:9s} {fmt(counts)}")
     if args.against:

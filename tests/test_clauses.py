@@ -228,6 +228,11 @@ def test_synonyms_are_never_taken_from_the_default_pack(tmp_path):
         ("那里水", ["O03"]),
         ("那里有，您稍等", []),  # one syllable more, but the turn goes on
         ("喂，哪位？", ["O01"]),  # 哪 and one syllable: 哪位 asks who, no 哪里
+        ("喂，哪位？讲话。", ["O01", "O02"]),  # who is it, between two blunt openers, does not end the block
+        ("喂，谁啊？说话！", ["O01", "O02"]),
+        ("哪位？讲话。", []),  # no blunt opener before it: the block never began
+        ("喂，哪位？我们这边是物业。", ["O01"]),
+        ("喂，哪位？您好，我们这边是物业，您讲话。", ["O01"]),
         ("请问您找谁？", []),  # C09
         ("您找谁？", ["O04"]),
         ("喂，您好，请问有什么可以帮您", ["O01"]),

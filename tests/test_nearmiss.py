@@ -248,6 +248,8 @@ def test_a_wei_spelling_before_another_opener_is_o01_by_its_position(checker):
     assert opening(checker, "为讲话") == [("O01", "为"), ("O02", "讲话")]
     assert opening(checker, "为你找谁") == [("O01", "为"), ("O04", "你找谁")]
     assert opening(checker, "魏魏，哪里") == [("O01", "魏魏"), ("O03", "哪里")]  # not also F01 喂喂
+    assert opening(checker, "为哪位讲话") == [("O01", "为"), ("O02", "讲话")]  # 喂，哪位？讲话 run together
+    assert opening(checker, "为哪位") == [("O01", "为")]
     assert opening(checker, "为您服务") == [] and opening(checker, "为什么事") == [] and opening(checker, "未接通") == []
     chat = Conversation("c", "A1", "c.jsonl", [Turn(AGENT, "为讲话")])  # a typed 为 is a typed 为
     assert [f.id for f in checker.check(chat).findings if f.id == "O01"] == []

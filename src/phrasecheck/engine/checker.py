@@ -315,6 +315,13 @@ class Checker:
                 text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
                 last = None
                 continue
+            if found is None and seen and (asked := self._who_asked(text)):
+                # 喂，哪位？讲话: a bare "who is it" between blunt openers is no opener of the four (the
+                # labelled sets write 喂，哪位？ as O01 alone) but does not end the block either
+                shift += asked
+                text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
+                last = None
+                continue
             if found is None:
                 o01 = self._by_id.get("O01")
                 alone = _wei_alone(text) if o01 and conv.is_call and seen and o01.id not in seen else 0
@@ -341,6 +348,20 @@ class Checker:
             # the rest of the turn, prepared on its own: its key is texts[0].key[shift:]
             text = self.matcher.prepare(texts[0].nt.original[texts[0].nt.span(shift, shift + 1)[0] :])
         return out, (texts[0].nt.span(0, shift)[1] if shift else 0)
+
+    def _who_asked(self, text: Prepared) -> int:
+        """How many characters open text as a bare "who is it" (哪位, 谁啊) with a blunt opener right
+        after it, with or without the pause (为哪位讲话: 喂，哪位？讲话 as decoded); 0 if none."""
+        for asked in sorted(WHO_ASKED, key=len, reverse=True):
+            n = len(asked)
+            if text.key[:n] != asked:
+                continue
+            n += n < len(text.key) and text.key[n] in OPENER_PARTICLES
+            if n >= len(text.key):
+                return 0
+            rest = self.matcher.prepare(text.nt.original[text.nt.span(n, n + 1)[0] :])
+            return n if any(self._best(phrase, rest, anchored=True) for phrase in self._of_kind["opener"]) else 0
+        return 0
 
     def _homophone_at_start(self, phrase: Phrase, text: Prepared) -> Hit | None:
         """An opener of two or more characters written with other characters of the same syllables in
@@ -1000,6 +1021,8 @@ HEARD_SURE = 3.95
 # 8 kHz (想画爱找谁 for 讲话啊，找谁, 叫谁爱为 for 找谁啊？喂？) and 的 with the pause dropped (那里的讲话呀
 # for 哪里？讲话呀); only another blunt opener after it continues the block
 OPENER_PARTICLES = "啊呀呢吧嘛哈爱的"
+# who is calling, asked bluntly (那位: the recognizer's 哪位)
+WHO_ASKED = frozenset({"哪位", "那位", "谁", "是谁", "你是谁", "哪一位"})
 WEI_AFTER_OPENER = "a spelling of 喂 standing alone after another blunt opener at the call's first words: the recognizer's 喂"
 HOMOPHONE_AT_START = "the same syllables in another tone, standing alone at the call's first words: the recognizer's spelling"
 HOMOPHONE_SCORE = 95.0
