@@ -1,4 +1,4 @@
-"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout33): their labels and files hang together.
+"""The held-out calls sets (samples/eval-calls-holdout, -holdout2 ... -holdout34): their labels and files hang together.
 
 Structure only. The checker is deliberately not run on these scripts here: a test that asserted its
 results would turn a held-out set into one more set to tune on. Once a set is measured and spent,
@@ -52,7 +52,11 @@ SETS = {
     "eval-calls-holdout31": ("holdout31", [f"call-h31-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9801, 9809)}),
     "eval-calls-holdout32": ("holdout32", [f"call-h32-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9811, 9819)}),
     "eval-calls-holdout33": ("holdout33", [f"call-h33-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9821, 9829)}),
+    "eval-calls-holdout34": ("holdout34", [f"call-h34-{n:03d}" for n in range(1, 31)], {f"A{n}" for n in range(9831, 9839)}),
 }
+
+# holdout26 026 and holdout27-34 023: the customer speaks first, then a silence, then the agent's blunt opener
+CUSTOMER_FIRST = {"call-h26-026", *(f"call-h{n}-023" for n in range(27, 35))}
 
 
 @pytest.fixture(params=sorted(SETS))
@@ -76,15 +80,7 @@ def test_the_calls_are_their_own_agents_and_every_call_has_both_parties(holdout)
     assert {m["agent_id"] for m in script} == agents
     for cid in ids:
         roles = [m["role"] for m in script if m["conversation_id"] == cid]
-        # holdout26 026 and holdout27-33 023: the customer speaks first, then a silence, then the agent's blunt opener
-        assert (
-            (
-                roles[0] == "agent"
-                or cid in ("call-h26-026", "call-h27-023", "call-h28-023", "call-h29-023", "call-h30-023", "call-h31-023", "call-h32-023", "call-h33-023")
-            )
-            and "agent" in roles
-            and "customer" in roles
-        ), cid
+        assert (roles[0] == "agent" or cid in CUSTOMER_FIRST) and "agent" in roles and "customer" in roles, cid
 
 
 def test_labels_use_the_shipped_rule_ids_and_cover_every_forbidden_phrase_and_opener(holdout):
@@ -131,6 +127,7 @@ def test_no_recording_is_committed(holdout):
         "holdout31",
         "holdout32",
         "holdout33",
+        "holdout34",
     ],
 )
 def test_where_each_forbidden_label_was_said_agrees_with_the_gold(stem):
